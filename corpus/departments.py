@@ -1,0 +1,368 @@
+"""Department names: splitting lists, restoring shared prefixes, merging aliases.
+
+Division-of-labour documents name departments the way officials write them in a list:
+``省发展改革委、工业和信息化厅、人力资源社会保障厅`` means three provincial departments,
+and ``省应急厅`` is the same body as ``省应急管理厅``. This module turns such text into
+canonical names and remembers every alias it has seen.
+
+**Canonical rule.** A canonical name is the level prefix (``省`` ``市`` ``县`` ``区``, restored
+from the list when the writer left it out) followed by the department's *standard form*:
+the form State Council and provincial documents use when they list departments
+(``应急管理厅``, ``发展改革委``, ``住房城乡建设厅``, ``市场监管局``, ``卫生健康委`` …),
+taken from the curated table ``STANDARD_FORMS`` below. A short or colloquial form maps to it
+(``省应急厅`` → ``省应急管理厅``, ``交通厅`` → ``省交通运输厅``, ``发改委`` → ``发展改革委``);
+a name the table does not know is its own canonical form. The rule is a pure function of
+the name, so ingesting another document never renames what the store already holds.
+
+Entities that are not a single department of the document's level are kept verbatim and
+never receive a prefix: ``各市政府``, ``相关市政府``, ``沈抚示范区管委会``,
+``国家矿山安全监察局辽宁局``, ``沈阳铁路监管局``, ``省、中直负有安全生产监管职责的部门``.
+
+Example::
+
+    >>> from regkb.corpus.departments import DepartmentRegistry, split_departments
+    >>> split_departments("省应急厅、发展改革委,省、中直负有安全生产监管职责的部门")
+    ['省应急厅', '省发展改革委', '省、中直负有安全生产监管职责的部门']
+    >>> reg = DepartmentRegistry()
+    >>> reg.add("省应急厅", region="辽宁")
+    '省应急管理厅'
+    >>> reg.canonical("应急管理厅"), reg.canonical("应急厅"), reg.canonical("省应急厅")
+    ('省应急管理厅', '省应急管理厅', '省应急管理厅')
+    >>> reg.aliases("省应急管理厅")
+    ['省应急厅']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Level prefixes, in the order used to prefer a match when a user omits the prefix.
+LEVEL_PREFIXES = ("省", "市", "县", "区")
+LEVEL_OF_PREFIX = {"省": "provincial", "市": "city", "县": "county", "区": "county"}
+
+# Words that start with a level character without being a level prefix.
+_NOT_A_PREFIX = ("市场", "市政", "区域", "县域", "省级", "市级", "县级", "区级", "省内", "市内")
+
+# Curated standard forms: standard form -> other forms seen in official writing.
+# Provincial (厅/委) and city/county (局) variants are separate entries because the
+# same function is a 厅 at one level and a 局 at another.
+STANDARD_FORMS: dict[str, tuple[str, ...]] = {
+    "应急管理厅": ("应急厅",),
+    "应急管理局": ("应急局",),
+    "发展改革委": ("发改委", "发展和改革委员会", "发展改革委员会", "发展和改革委"),
+    "发展改革局": ("发改局", "发展和改革局"),
+    "工业和信息化厅": ("工信厅", "工业信息化厅"),
+    "工业和信息化局": ("工信局", "工业信息化局"),
+    "住房城乡建设厅": ("住建厅", "住房和城乡建设厅"),
+    "住房城乡建设局": ("住建局", "住房和城乡建设局"),
+    "市场监管局": ("市场监督管理局",),
+    "自然资源厅": (),
+    "自然资源局": (),
+    "生态环境厅": (),
+    "生态环境局": (),
+    "交通运输厅": ("交通厅",),
+    "交通运输局": ("交通局",),
+    "公安厅": (),
+    "公安局": (),
+    "教育厅": (),
+    "教育局": (),
+    "财政厅": (),
+    "财政局": (),
+    "人力资源社会保障厅": ("人社厅", "人力资源和社会保障厅"),
+    "人力资源社会保障局": ("人社局", "人力资源和社会保障局"),
+    "农业农村厅": ("农业和农村厅",),
+    "农业农村局": ("农业和农村局",),
+    "水利厅": (),
+    "水利局": ("水务局",),
+    "商务厅": (),
+    "商务局": (),
+    "文化和旅游厅": ("文旅厅", "文化旅游厅"),
+    "文化和旅游局": ("文旅局", "文化旅游局", "文广旅局"),
+    "卫生健康委": ("卫健委", "卫生健康委员会", "卫生和健康委员会"),
+    "卫生健康局": ("卫健局",),
+    "林业和草原局": ("林草局",),
+    "气象局": (),
+    "消防救援总队": ("消防总队",),
+    "消防救援支队": ("消防支队",),
+    "消防救援大队": ("消防大队",),
+    "通信管理局": ("通管局",),
+    "能源局": (),
+    "粮食和物资储备局": ("粮食和储备局", "粮储局"),
+    "国资委": ("国有资产监督管理委员会", "国有资产监管委"),
+    "科技厅": ("科学技术厅",),
+    "科技局": ("科学技术局",),
+    "司法厅": (),
+    "司法局": (),
+    "民政厅": (),
+    "民政局": (),
+    "民族和宗教委": ("民宗委", "民族和宗教事务委员会", "民族宗教委"),
+    "营商局": ("营商环境建设局",),
+    "广电局": ("广播电视局",),
+    "文物局": (),
+    "人防办": ("人民防空办公室", "人防办公室"),
+    "安委办": ("安全生产委员会办公室", "安委会办公室"),
+    "安委会": ("安全生产委员会",),
+    "煤矿安监局": ("煤矿安全监察局",),
+    "邮政管理局": (),
+    "统计局": (),
+    "审计厅": (),
+    "退役军人事务厅": (),
+    "外办": ("外事办公室",),
+}
+_STANDARD_OF: dict[str, str] = {}
+for _std, _forms in STANDARD_FORMS.items():
+    _STANDARD_OF[_std] = _std
+    for _f in _forms:
+        _STANDARD_OF[_f] = _std
+
+# Endings of a department-like name (one that may inherit a list's level prefix).
+DEPARTMENT_SUFFIXES = (
+    "厅", "委", "局", "办", "会", "院", "部", "总队", "支队", "大队", "公司", "中心",
+    "集团", "办公室", "室", "处", "站", "署", "分局", "队",
+)
+
+# Starts of names that are entities in their own right, never prefixed.
+_ENTITY_STARTS = (
+    "各", "有关", "相关", "其他", "其它", "负有", "上级", "中直", "国家", "中国", "中央",
+    "中共", "全国", "民航", "国网", "国务院", "应急管理部", "驻",
+)
+_ENTITY_INFIXES = ("示范区", "开发区", "新区", "高新区", "园区", "政府", "、", "地区")
+
+# Place names that start vertically managed or other-level bodies (沈阳铁路监管局,
+# 辽宁海事局): provinces and the cities met in the corpus.
+_PLACES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江",
+    "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东",
+    "广西", "海南", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏",
+    "新疆", "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新",
+    "辽阳", "盘锦", "铁岭", "朝阳", "葫芦岛", "沈抚", "包头", "九原", "湖州", "德清",
+    "长兴", "安吉", "南浔", "吴兴", "东北", "华北", "华东", "华南", "华中", "西南", "西北",
+)
+
+_SPLIT_RE = re.compile(r"[、,，;；/\n]+")
+_SPACE_RE = re.compile(r"\s+")
+_GENERIC_TAIL_RE = re.compile(r"(?<=[厅委局办会院部队司心团室处站署])等(?:有关|相关|其他)?(?:部门|单位)$")
+
+
+def normalise_name(name: str) -> str:
+    """Strip spaces and the trailing 等 of 'X等'; unify full-width brackets."""
+    name = _SPACE_RE.sub("", name).strip("。.:：")
+    name = name.replace("（", "(").replace("）", ")")
+    # 区水务局等有关部门 → 区水务局 (the generic tail names no one)
+    name = _GENERIC_TAIL_RE.sub("", name) if len(name) > 6 else name
+    while name.endswith("等") and len(name) > 2:
+        name = name[:-1]
+    return name
+
+
+def split_prefix(name: str) -> tuple[str, str]:
+    """``省应急厅`` → (``省``, ``应急厅``); ``市场监管局`` → (``""``, ``市场监管局``)."""
+    if len(name) > 1 and name[0] in LEVEL_PREFIXES and not name.startswith(_NOT_A_PREFIX):
+        return name[0], name[1:]
+    return "", name
+
+
+def is_entity(name: str) -> bool:
+    """True for names kept verbatim: collective, cross-level or place-named bodies."""
+    if name.startswith(_ENTITY_STARTS) or any(i in name for i in _ENTITY_INFIXES):
+        return True
+    prefix, core = split_prefix(name)
+    return core.startswith(_PLACES)
+
+
+def is_department_like(name: str) -> bool:
+    return name.endswith(DEPARTMENT_SUFFIXES)
+
+
+def standard_core(core: str) -> str:
+    """The curated standard form of a prefix-less name (itself when not curated)."""
+    return _STANDARD_OF.get(core, core)
+
+
+def canonical_form(name: str) -> str:
+    """The canonical spelling of one (already prefix-restored) name; see the module doc."""
+    name = normalise_name(name)
+    if not name or is_entity(name):
+        return name
+    prefix, core = split_prefix(name)
+    return prefix + standard_core(core)
+
+
+def _restore_prefixes(items: list[str]) -> list[str]:
+    out: list[str] = []
+    prefix = ""  # the last explicit level prefix, e.g. 省, or 省委 before a party 部
+    for item in items:
+        own, core = split_prefix(item)
+        if own:
+            prefix = own + ("委" if core.startswith("委") else "")
+            out.append(item)
+        elif prefix and not is_entity(item) and is_department_like(item):
+            # 省委宣传部、组织部 → 省委组织部; 省委宣传部、文化和旅游厅 → 省文化和旅游厅
+            use = prefix if (prefix.endswith("委") and item.endswith("部")) else prefix[0]
+            out.append(use + item)
+        else:
+            out.append(item)
+    return out
+
+
+def split_departments(text: str) -> list[str]:
+    """Split a list of departments and restore the shared level prefix.
+
+    Separators are ``、`` ``,`` ``，`` ``;`` and line breaks; a trailing 等 is dropped;
+    a bare level such as ``省`` in ``省、中直负有…的部门`` stays joined to what follows.
+    Names are not canonicalised here (``省应急厅`` stays as written).
+
+    >>> split_departments("省发展改革委、工业和信息化厅")
+    ['省发展改革委', '省工业和信息化厅']
+    """
+    raw = [normalise_name(p) for p in _SPLIT_RE.split(text)]
+    raw = [p for p in raw if p]
+    items: list[str] = []
+    i = 0
+    while i < len(raw):
+        item = raw[i]
+        # 省、中直… / 市、县两级政府: a bare level belongs to the next item
+        while set(item.split("、")[-1]) <= set(LEVEL_PREFIXES) and i + 1 < len(raw):
+            i += 1
+            item = item + "、" + raw[i]
+        items.append(item)
+        i += 1
+    return _restore_prefixes(items)
+
+
+@dataclass
+class _Entry:
+    level: str | None = None
+    regions: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+
+class DepartmentRegistry:
+    """Canonical department names with the aliases seen for each.
+
+    ``add`` records a name as met in a document (after prefix restoration) and returns its
+    canonical form; ``canonical`` resolves what a user types, with or without the level
+    prefix, in any curated or seen form. Level comes from the prefix (``省`` → provincial,
+    ``市`` → city, ``县``/``区`` → county) or from the caller; region is the document's
+    region and is recorded only for prefixed names (``省`` in a Liaoning doc → 辽宁).
+
+    >>> reg = DepartmentRegistry()
+    >>> reg.add("交通厅", region="辽宁")   # prefix-less: no level known from the name
+    '交通运输厅'
+    >>> reg.add("省交通厅", region="辽宁")
+    '省交通运输厅'
+    >>> reg.canonical("交通运输厅")
+    '交通运输厅'
+    >>> reg.canonical("省交通运输厅")
+    '省交通运输厅'
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._alias_of: dict[str, str] = {}
+
+    # -- building --------------------------------------------------------------------
+    def add(self, name: str, level: str | None = None, region: str | None = None) -> str:
+        name = normalise_name(name)
+        if not name:
+            raise ValueError("部门名称不能为空")
+        canon = canonical_form(name)
+        entry = self._entries.get(canon)
+        if entry is None:
+            entry = self._entries[canon] = _Entry()
+        prefix, _ = split_prefix(canon)
+        if entry.level is None:
+            if prefix and not is_entity(canon):
+                entry.level = LEVEL_OF_PREFIX[prefix]
+            elif level is not None and not is_entity(canon):
+                entry.level = getattr(level, "value", level)
+        if region and prefix and not is_entity(canon) and region not in entry.regions:
+            entry.regions.append(region)
+        if name != canon and name not in entry.aliases:
+            entry.aliases.append(name)
+        self._alias_of.setdefault(name, canon)
+        self._alias_of.setdefault(canon, canon)
+        return canon
+
+    def add_all(self, names: list[str], level: str | None = None,
+                region: str | None = None) -> list[str]:
+        """Add several names; returns their canonical forms without duplicates, in order."""
+        out: list[str] = []
+        for n in names:
+            c = self.add(n, level=level, region=region)
+            if c not in out:
+                out.append(c)
+        return out
+
+    # -- lookup ----------------------------------------------------------------------
+    def canonical(self, name: str) -> str | None:
+        """The canonical name a user's spelling refers to, or None when unknown."""
+        name = normalise_name(name)
+        if not name:
+            return None
+        if name in self._alias_of:
+            return self._alias_of[name]
+        canon = canonical_form(name)
+        if canon in self._entries:
+            return canon
+        prefix, core = split_prefix(name)
+        if prefix:
+            return None
+        # No prefix typed: any registered level, provincial first.
+        std = standard_core(core)
+        for p in LEVEL_PREFIXES:
+            if p + std in self._entries:
+                return p + std
+        return None
+
+    def aliases(self, canonical: str) -> list[str]:
+        """Every other spelling seen for ``canonical``, in the order first seen."""
+        entry = self._entries.get(canonical)
+        return list(entry.aliases) if entry else []
+
+    def info(self, canonical: str) -> dict | None:
+        entry = self._entries.get(canonical)
+        if entry is None:
+            return None
+        return {"name": canonical, "level": entry.level, "regions": list(entry.regions),
+                "aliases": list(entry.aliases)}
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def all_spellings(self) -> list[str]:
+        """Canonical names, seen aliases and their curated variants (for a jieba dictionary)."""
+        out: dict[str, None] = {}
+        for canon, entry in self._entries.items():
+            out[canon] = None
+            for a in entry.aliases:
+                out[a] = None
+            prefix, core = split_prefix(canon)
+            if not is_entity(canon):
+                for form in STANDARD_FORMS.get(core, ()):
+                    out[prefix + form] = None
+        return list(out)
+
+    def __contains__(self, name: str) -> bool:
+        return self.canonical(name) is not None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- storage ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"departments": {c: {"level": e.level, "regions": list(e.regions),
+                                    "aliases": list(e.aliases)}
+                                for c, e in self._entries.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DepartmentRegistry":
+        reg = cls()
+        for canon, d in (data or {}).get("departments", {}).items():
+            reg._entries[canon] = _Entry(level=d.get("level"), regions=list(d.get("regions", [])),
+                                         aliases=list(d.get("aliases", [])))
+            reg._alias_of.setdefault(canon, canon)
+            for a in d.get("aliases", []):
+                reg._alias_of.setdefault(a, canon)
+        return reg

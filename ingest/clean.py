@@ -1,0 +1,112 @@
+"""Cleaning: remove export noise and rejoin lines broken inside a sentence.
+
+Noise seen in real exports: docx bookmarks (``[bookmark: _Toc…]``), web-page chrome
+(``首页->规划科技``, ``【关闭窗口】``, ``【打印】``), a table of contents repeating the
+headings, spaces between Chinese characters, and paragraphs broken mid-sentence
+(sometimes with a blank line inside the break).
+
+>>> [l.text for l in clean_items([Line("[bookmark: _Toc1]一、总则"), Line("【关闭窗口】")])]
+['一、总则']
+"""
+
+from __future__ import annotations
+
+import re
+
+from regkb.corpus.models import Table
+from regkb.ingest.headings import is_heading_line
+from regkb.ingest.readers import Line
+
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_CHROME_LINE = re.compile(
+    r"^(首页\s*(->|>|»|＞|/).*|当前位置[:：].*|【[^】]{1,8}】(\s*【[^】]{1,8}】)*|"
+    r"(发布时间|信息来源|来源|作者|浏览次数|点击数|字号)[:：].{0,40}|分享到[:：]?.*|打印本页|关闭窗口|"
+    r"上一篇[:：].*|下一篇[:：].*|扫一扫.*|.*版权所有.*|.*ICP备.*)$"
+)
+_TOC_MARKER = re.compile(r"^目\s*录$")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}“”《》（）()、，。：；])[ \u3000\t]+(?=[{_CJK}“”《》（）()、，。：；])")
+_SENTENCE_END = re.compile(r"[。！？；;：:!?）)”」》…]$|^\s*$")
+
+# Lines shorter than this are titles, signatures or dates, not a broken paragraph; a break
+# across a blank line must be longer still (a wrapped paragraph, not a title).
+_MIN_BROKEN_LINE = 28
+_MIN_BROKEN_ACROSS_BLANK = 60
+_MULTI_SPACE = re.compile(r"[ \t]{2,}")
+
+
+def normalise_spaces(text: str) -> str:
+    text = _BOOKMARK.sub("", text).replace("\u00a0", " ").replace("\u3000", " ")
+    return _MULTI_SPACE.sub(" ", _SPACE_BETWEEN_CJK.sub("", text)).strip()
+
+
+def is_chrome(text: str) -> bool:
+    return bool(_CHROME_LINE.match(text))
+
+
+def _drop_table_of_contents(lines: list[Line]) -> list[Line]:
+    """Drop a 目录 block: the heading lines after the marker that appear again later."""
+    for start, line in enumerate(lines):
+        if not _TOC_MARKER.match(line.text):
+            continue
+        end = start + 1
+        while end < len(lines) and (not lines[end].text or is_heading_line(lines[end].text)):
+            end += 1
+        entries = [l.text for l in lines[start + 1 : end] if l.text]
+        # A real TOC's entries reappear as headings in the body.
+        body = [l.text for l in lines[end:]]
+        if entries and sum(1 for e in entries if e in body) >= max(1, len(entries) // 2):
+            return lines[:start] + lines[end:]
+    return lines
+
+
+def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
+    """Join a line that stops mid-sentence with the next non-empty line, across blanks."""
+    out: list[Line] = []
+    pending_blank = False
+    for line in lines:
+        if not line.text:
+            pending_blank = True
+            continue
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and len(previous.text) >= (_MIN_BROKEN_ACROSS_BLANK if pending_blank else _MIN_BROKEN_LINE)
+            and not _SENTENCE_END.search(previous.text)
+            and not is_heading_line(previous.text)
+            and not is_heading_line(line.text)
+            and not line.text.startswith(("#", "<!--"))
+        ):
+            previous.text += line.text
+        else:
+            if pending_blank and out:
+                out.append(Line("", line.page))
+            out.append(line)
+        pending_blank = False
+    return out
+
+
+def clean_items(items: list[Line | Table]) -> list[Line | Table]:
+    """Clean the text lines; tables pass through with their cells normalised."""
+    cleaned: list[Line | Table] = []
+    run: list[Line] = []
+
+    def flush() -> None:
+        if run:
+            cleaned.extend(_rejoin_broken_lines(_drop_table_of_contents(run)))
+            run.clear()
+
+    for item in items:
+        if isinstance(item, Table):
+            flush()
+            rows = [[normalise_spaces(cell) for cell in row] for row in item.rows]
+            rows = [row for row in rows if any(row)]
+            if rows:
+                cleaned.append(item.model_copy(update={"rows": rows}))
+            continue
+        text = normalise_spaces(item.text)
+        if is_chrome(text):
+            continue
+        run.append(Line(text, item.page))
+    flush()
+    return cleaned

@@ -1,0 +1,354 @@
+"""Exact duties from a division-of-labour document (分工方案).
+
+Every target and numbered task of such a document ends with a parenthesis that says who
+owns it: ``(省应急厅牵头,省发展改革委、工业和信息化厅,省、中直负有安全生产监管职责的部门
+按职责分工负责)``. ``DivisionOfLabourParser`` reads those parentheses from a document's
+blocks and returns one ``Duty`` per task, with canonical department names (see
+``regkb.corpus.departments``) and the verbatim parenthesis as ``evidence``.
+
+Use it for ``division_of_labour`` documents only; plans and opinions state duties in prose
+and go to ``regkb.ingest.prose_duties`` (inferred duties), tables to
+``regkb.ingest.duty_tables``.
+
+Blocks may come in two shapes and both work: headings moved into ``section_path`` (a task
+with sub-paragraphs appears as ``"1.危险化学品安全"`` in the path, and a heading's own
+parenthesis becomes a duty too), or numbered tasks as paragraph blocks that still start with
+``1.``. A parenthesis split over two blocks or lines is joined again.
+
+Example::
+
+    >>> from regkb.corpus.models import Block
+    >>> from regkb.ingest.duties import DivisionOfLabourParser
+    >>> blocks = [Block(text="5.营运车辆万车死亡率下降10%(省交通运输厅、公安厅负责)。",
+    ...                 section_path=["一、规划目标"])]
+    >>> duty = DivisionOfLabourParser().run(blocks, source="004.txt", doc_id="d4")["duties"][0]
+    >>> duty.task, duty.responsible, duty.evidence
+    ('营运车辆万车死亡率下降10%', ['省交通运输厅', '省公安厅'], '(省交通运输厅、公安厅负责)')
+
+Without a structure parser, ``extract_duties_from_text(text, source, doc_id)`` segments
+plain text itself (blank lines or line breaks, ``一、`` ``(一)`` ``1.`` headings).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from regkb.corpus.departments import DepartmentRegistry, split_departments
+from regkb.corpus.models import Block, Duty
+
+OPEN = "(（"
+CLOSE = ")）"
+
+# Role verbs at the end of a clause, longest first. 落实 (e.g. 相关市政府落实) is treated
+# as responsible: the named body carries the task out.
+_ROLE_VERBS: list[tuple[str, str]] = [
+    ("按职责分工负责", "responsible"), ("按职责分工落实", "responsible"),
+    ("按职责负责", "responsible"), ("分工负责", "responsible"), ("共同负责", "responsible"),
+    ("具体负责", "responsible"), ("负责落实", "responsible"), ("牵头负责", "lead"),
+    ("牵头", "lead"), ("负责", "responsible"), ("配合", "cooperating"),
+    ("协助", "cooperating"), ("参与", "cooperating"), ("落实", "responsible"),
+]
+_CLAUSE_RE = re.compile(
+    r"^(?:由)?(?P<names>.+?)(?:等)?(?P<verb>" + "|".join(re.escape(v) for v, _ in _ROLE_VERBS) + r")$"
+)
+_ROLE_OF_VERB = dict(_ROLE_VERBS)
+_DEADLINE_RE = re.compile(r"\d{4}年|\d{1,2}月(底|前|份)?|年底|年内|前完成|长期坚持|持续推进|每年|季度|完成时限")
+_CLAUSE_SPLIT_RE = re.compile(r"[,，;；]")
+
+# Enumerators of plan-style headings, by depth.
+_ENUM_RES: list[tuple[int, re.Pattern]] = [
+    (1, re.compile(r"^[一二三四五六七八九十百]+[、.．]")),
+    (2, re.compile(r"^[(（][一二三四五六七八九十百]+[)）]")),
+    (3, re.compile(r"^\d{1,3}(?:[.．、](?!\d)|\s)")),
+    (4, re.compile(r"^[(（]\d{1,3}[)）]")),
+    (5, re.compile(r"^[①-⑳]")),
+]
+_SENTENCE_END = "。;；!！?？"
+
+
+def enum_level(text: str) -> int | None:
+    """Depth of the enumerator a line starts with (一、=1, (一)=2, 1.=3, (1)=4, ①=5)."""
+    for level, rx in _ENUM_RES:
+        if rx.match(text):
+            return level
+    return None
+
+
+def strip_enumerator(text: str) -> str:
+    text = text.strip()
+    for _, rx in _ENUM_RES:
+        m = rx.match(text)
+        if m:
+            return text[m.end():].strip()
+    return text
+
+
+def paren_balance(text: str) -> int:
+    """Opening minus closing brackets (ASCII and full-width)."""
+    return sum(text.count(c) for c in OPEN) - sum(text.count(c) for c in CLOSE)
+
+
+def split_trailing_paren(text: str) -> tuple[str, str] | None:
+    """``"任务…(省应急厅牵头)。"`` → (``"任务…"``, ``"(省应急厅牵头)"``), else None."""
+    t = text.rstrip().rstrip("。.;；,， \u3000").rstrip()
+    if not t or t[-1] not in CLOSE:
+        return None
+    depth = 0
+    for i in range(len(t) - 1, -1, -1):
+        c = t[i]
+        if c in CLOSE:
+            depth += 1
+        elif c in OPEN:
+            depth -= 1
+            if depth == 0:
+                return t[:i], t[i:]
+    return None
+
+
+@dataclass
+class Assignment:
+    """The roles read from one parenthesis or table row, names as written (prefix restored)."""
+
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    cooperating: list[str] = field(default_factory=list)
+    deadline: str | None = None
+
+    def roles(self) -> dict[str, list[str]]:
+        return {"lead": self.lead, "responsible": self.responsible, "cooperating": self.cooperating}
+
+    def empty(self) -> bool:
+        return not (self.lead or self.responsible or self.cooperating)
+
+
+def parse_assignment(inner: str) -> Assignment | None:
+    """Read ``省应急厅牵头,省司法厅,省、中直…部门按职责分工负责`` into roles.
+
+    Clauses are separated by commas; a clause without a role verb takes the role of the next
+    clause that has one (``省司法厅,省、中直…按职责分工负责`` are both responsible), or
+    ``responsible`` when none follows. Returns None when the text is not an assignment
+    (e.g. ``(以下简称《规划》)``).
+    """
+    inner = re.sub(r"\s+", "", inner)
+    if inner[:1] in OPEN and inner[-1:] in CLOSE:
+        inner = inner[1:-1]
+    if not inner or "《" in inner or "简称" in inner:
+        return None
+    result = Assignment()
+    pending: list[str] = []  # clauses still waiting for a verb
+    found_verb = False
+    for clause in filter(None, _CLAUSE_SPLIT_RE.split(inner)):
+        m = _CLAUSE_RE.match(clause)
+        if m and m.group("names").strip("等"):
+            found_verb = True
+            role = _ROLE_OF_VERB[m.group("verb")]
+            names_text = "、".join(pending + [m.group("names")])
+            pending = []
+            getattr(result, role).extend(split_departments(names_text))
+        elif _DEADLINE_RE.search(clause) and not clause.endswith(("厅", "委", "局", "办")):
+            result.deadline = clause
+        else:
+            pending.append(clause)
+    if not found_verb:
+        return None
+    if pending:
+        # the text "、".join keeps a shared prefix running across the leftover clauses
+        result.responsible.extend(split_departments("、".join(pending)))
+    return result
+
+
+def canonical_roles(assignment: Assignment, registry: DepartmentRegistry,
+                    level: str | None = None, region: str | None = None) -> dict[str, list[str]]:
+    """Canonical, de-duplicated names per role (registering every alias seen)."""
+    return {role: registry.add_all(names, level=level, region=region)
+            for role, names in assignment.roles().items()}
+
+
+def _clean_task(text: str) -> str:
+    text = re.sub(r"[ \t\u3000]+", "", strip_enumerator(text)) if _is_cjk_heavy(text) else strip_enumerator(text)
+    return text.strip().rstrip("。.;；,，:：").strip()
+
+
+def _is_cjk_heavy(text: str) -> bool:
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    return cjk >= len(text.strip()) / 2
+
+
+class DivisionOfLabourParser:
+    """Duties from the trailing parentheses of a division-of-labour document's blocks.
+
+    ``__init__`` takes the document's level and region (recorded on departments with a
+    level prefix: ``省`` in a Liaoning provincial plan → provincial, 辽宁). ``run`` takes the
+    blocks in reading order and returns ``{"duties": [Duty, …]}``; pass a shared
+    ``DepartmentRegistry`` to collect the canonical names and aliases across documents.
+
+    >>> from regkb.corpus.models import Block
+    >>> p = DivisionOfLabourParser(level="provincial", region="辽宁")
+    >>> blocks = [Block(text="把安全科技纳入…(省应急厅、科技厅等负责,省、中直负有安全生产监管职责的部门按职责分工负责)",
+    ...                 section_path=["二、主要任务", "(九)推动安全科技创新"])]
+    >>> d = p.run(blocks, source="004.txt", doc_id="d4")["duties"][0]
+    >>> d.lead, d.responsible
+    ([], ['省应急管理厅', '省科技厅', '省、中直负有安全生产监管职责的部门'])
+    """
+
+    def __init__(self, level: str | None = None, region: str | None = None) -> None:
+        self.level = level
+        self.region = region
+
+    def to_dict(self) -> dict:
+        return {"type": "DivisionOfLabourParser", "init_parameters": {"level": self.level, "region": self.region}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DivisionOfLabourParser":
+        return cls(**data.get("init_parameters", {}))
+
+    def run(self, blocks: list[Block], source: str, doc_id: str,
+            registry: DepartmentRegistry | None = None) -> dict[str, list[Duty]]:
+        registry = registry if registry is not None else DepartmentRegistry()
+        duties: list[Duty] = []
+        seen_headings: set[tuple[str, ...]] = set()
+        pending: list[Block] = []  # paragraphs of the current section without a parenthesis
+        carry: Block | None = None  # a block whose parenthesis is still open
+
+        def make(task: str, path: list[str], paren: str) -> Duty | None:
+            assignment = parse_assignment(paren)
+            if assignment is None or assignment.empty():
+                return None
+            roles = canonical_roles(assignment, registry, self.level, self.region)
+            return Duty(task=_clean_task(task), section_path=list(path), deadline=assignment.deadline,
+                        evidence=re.sub(r"\s+", "", paren), inferred=False, source=source,
+                        doc_id=doc_id, **roles)
+
+        for block in blocks:
+            # a heading's own parenthesis is a duty too, emitted once, before its content
+            for depth in range(len(block.section_path)):
+                key = tuple(block.section_path[: depth + 1])
+                if key in seen_headings:
+                    continue
+                seen_headings.add(key)
+                split = split_trailing_paren(block.section_path[depth])
+                if split and split[0].strip():
+                    duty = make(split[0], list(key[:-1]), split[1])
+                    if duty:
+                        duties.append(duty)
+
+            text = block.text.strip()
+            if carry is not None:
+                if carry.section_path == block.section_path or paren_balance(carry.text) > 0:
+                    text = carry.text.rstrip() + text
+                    block = block.model_copy(update={"text": text})
+                carry = None
+            if paren_balance(text) > 0:
+                carry = block
+                continue
+            split = split_trailing_paren(text)
+            duty = None
+            if split:
+                task, paren = split
+                if not task.strip(" \u3000"):
+                    # the parenthesis stands alone: it belongs to the paragraph(s) before it
+                    task = _join_pending(pending, whole=True)
+                elif pending and not pending[-1].text.rstrip().endswith(tuple(_SENTENCE_END)):
+                    task = _join_pending(pending, whole=False) + task.strip()
+                duty = make(task, block.section_path, paren) if task.strip() else None
+            if duty:
+                duties.append(duty)
+                pending = []
+            else:
+                if pending and pending[-1].section_path != block.section_path:
+                    pending = []
+                pending.append(block)
+        if carry is not None:  # an unclosed parenthesis at the very end: try it as it is
+            split = split_trailing_paren(carry.text + ")")
+            if split:
+                duty = make(split[0], carry.section_path, split[1])
+                if duty:
+                    duties.append(duty)
+        return {"duties": duties}
+
+
+def _join_pending(pending: list[Block], whole: bool) -> str:
+    """The text of the paragraph(s) a parenthesis belongs to.
+
+    ``whole``: the parenthesis stood alone, so take the last paragraph and the ones before it
+    that were broken mid-sentence; otherwise only the mid-sentence run directly before.
+    """
+    if not pending:
+        return ""
+    parts: list[str] = []
+    i = len(pending) - 1
+    if whole:
+        parts.append(pending[i].text.strip())
+        i -= 1
+    while i >= 0 and not pending[i].text.rstrip().endswith(tuple(_SENTENCE_END)) and \
+            pending[i].section_path == pending[-1].section_path:
+        parts.insert(0, pending[i].text.strip())
+        i -= 1
+    return "".join(parts)
+
+
+def _is_heading(line: str, level: int | None) -> bool:
+    if level is None:
+        return False
+    body = line.rstrip("。")
+    return len(body) <= 40 and "。" not in body and paren_balance(body) == 0
+
+
+def segment_text(text: str) -> list[Block]:
+    """Light segmentation of plain text into paragraph blocks with section paths.
+
+    Lines are paragraphs (blank lines are ignored, so blank-line and line-break layouts both
+    work); a line whose parenthesis is still open is joined with the next; short lines that
+    start with ``一、`` ``(一)`` ``1.`` ``(1)`` become headings. A numbered line carrying
+    its own role parenthesis is a heading only when plain paragraphs follow it (a task with
+    sub-paragraphs); otherwise it is a task paragraph (``1.死亡人数下降15%(…)``).
+    """
+    lines: list[str] = []
+    buf = ""
+    for raw in text.splitlines():
+        line = raw.strip(" \t\u3000\xa0")
+        if not line:
+            continue
+        buf = buf + line if buf else line
+        if paren_balance(buf) > 0:
+            continue
+        lines.append(buf)
+        buf = ""
+    if buf:
+        lines.append(buf)
+
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        level = enum_level(line)
+        heading = False
+        if level is not None:
+            split = split_trailing_paren(line)
+            if split and parse_assignment(split[1]) is not None:
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                nxt_level = enum_level(nxt)
+                heading = bool(nxt) and (nxt_level is None or nxt_level > level) and len(split[0]) <= 40
+            else:
+                heading = _is_heading(line, level)
+        if heading:
+            stack = [(lv, h) for lv, h in stack if lv < level] + [(level, line.rstrip("。"))]
+            continue
+        blocks.append(Block(text=line, section_path=[h for _, h in stack]))
+    return blocks
+
+
+def extract_duties(blocks: list[Block], source: str, doc_id: str,
+                   registry: DepartmentRegistry | None = None, level: str | None = None,
+                   region: str | None = None) -> list[Duty]:
+    """Function form of ``DivisionOfLabourParser(level, region).run(...)["duties"]``."""
+    return DivisionOfLabourParser(level=level, region=region).run(
+        blocks, source=source, doc_id=doc_id, registry=registry)["duties"]
+
+
+def extract_duties_from_text(text: str, source: str, doc_id: str,
+                             registry: DepartmentRegistry | None = None, level: str | None = None,
+                             region: str | None = None) -> list[Duty]:
+    """Duties of a division-of-labour document given as plain text (own segmentation)."""
+    return extract_duties(segment_text(text), source, doc_id, registry=registry,
+                          level=level, region=region)

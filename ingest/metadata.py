@@ -1,0 +1,152 @@
+"""Metadata: title, type, issuer, document number, date, region and level of a document.
+
+Read from the document's opening lines (and a law file's front matter); what cannot be
+found stays None, and whatever the user gives at ingest wins.
+
+>>> meta = extract_metadata("x.txt", ["关于印发《辽宁省安全生产规划》的通知", "辽安委办〔2021〕101号"])
+>>> meta.title, meta.doc_number, meta.region, meta.level.value
+('辽宁省安全生产规划', '辽安委办〔2021〕101号', '辽宁省', 'provincial')
+"""
+
+from __future__ import annotations
+
+import re
+
+from regkb.corpus.models import DocType, DocumentMeta, Level
+
+_HEAD_LINES = 40
+_DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
+_DATE = re.compile(r"(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})\s*日?")
+_DATE_IN_NAME = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]")
+_WRAPPED_TITLE = re.compile(r"(?:印发|转发|征求|发布)[^《]*《([^》]+)》")
+_TITLE_WORDS = ("规划", "方案", "意见", "条例", "办法", "规定", "通知", "决定", "细则", "标准", "规范", "法", "计划")
+_ISSUER = re.compile(r"^[\u4e00-\u9fa5（）()]{2,30}(委员会|人民政府|办公室|办公厅|管理局|应急管理局|监督管理局|厅|局|委|部)$")
+_ENACTMENT = re.compile(
+    r"^\d{4}年\d{1,2}月\d{1,2}日\s*(?:(?P<congress>(?:[\u4e00-\u9fa5]{2,3}省)?(?:第[^届]{1,4}届)?(?:全国)?人民代表大会常务委员会)"
+    r"|(?P<council>国务院)|(?P<ministry>国家[\u4e00-\u9fa5]{2,16}总局)令)"
+)
+_CONGRESS_TERM = re.compile(r"第[^届]{1,4}届")
+_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
+              "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+_PLACE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))")
+_PUBLISHED = re.compile(r"^.{0,20}(发布日期|发布时间|印发日期|成文日期)[:：]")
+_SELF_NAMED = re.compile(r"编制(?:完成)?了?《([^》]{4,60}(?:规划|方案|意见|计划))》")
+_FILE_STEM_TITLE = re.compile(r"^(.+?)[(（]\d{4}-\d{2}-\d{2}[)）]$")
+
+
+def _iso_date(match: re.Match) -> str:
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _find_title(lines: list[str]) -> str | None:
+    for line in lines[:_HEAD_LINES]:
+        text = line.lstrip("#").strip()
+        if not text or len(text) > 80:
+            continue
+        wrapped = _WRAPPED_TITLE.search(text)
+        if wrapped and text.endswith(("通知", "函")):
+            return wrapped.group(1)
+        if line.startswith("# ") or (text.endswith(_TITLE_WORDS) and not text.endswith("。")):
+            return text
+    return None
+
+
+def infer_doc_type(title: str | None) -> DocType | None:
+    if not title:
+        return None
+    checks = [
+        ("分工", DocType.division_of_labour), ("标准", DocType.standard), ("规范", DocType.standard),
+        ("规划", DocType.plan), ("计划", DocType.plan), ("意见", DocType.opinion),
+        ("条例", DocType.regulation), ("办法", DocType.regulation), ("规定", DocType.regulation),
+        ("细则", DocType.regulation), ("通知", DocType.notice),
+    ]
+    for word, doc_type in checks:
+        if word in title:
+            return doc_type
+    if title.endswith("法"):
+        return DocType.law
+    return None
+
+
+def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
+    """The most specific place named at the start of a title or issuer, and its level."""
+    if not text:
+        return None, None
+    if text.startswith("中华人民共和国") or text.startswith(("国务院", "国家", "全国", "中共中央")):
+        return "全国", Level.national
+    region = None
+    for province in _PROVINCES:
+        if text.startswith(province):
+            suffix = "市" if province in _MUNICIPALITIES else ("" if province in ("内蒙古", "广西", "西藏", "宁夏", "新疆") else "省")
+            region = province + suffix if not text.startswith(province + "自治区") else province + "自治区"
+            rest = text[len(province):].lstrip("省市自治区壮族回族维吾尔")
+            city = _PLACE.match(rest)
+            if city and city.group(1).endswith(("市", "州", "盟")) and province not in _MUNICIPALITIES:
+                return region + city.group(1), Level.city
+            return region, Level.provincial if province not in _MUNICIPALITIES else Level.provincial
+    place = _PLACE.match(text)
+    if not place:
+        return None, None
+    name = place.group(1)
+    nested = _PLACE.match(text[len(name):])
+    if nested and nested.group(1).endswith(("区", "县", "旗")) and name.endswith("市"):
+        return name + nested.group(1), Level.county
+    if name.endswith(("县", "区", "旗")):
+        return name, Level.county
+    if name.endswith(("市", "州", "盟", "地区")):
+        return name, Level.city
+    return name, Level.provincial
+
+
+def _find_issuer(lines: list[str], title: str | None) -> str | None:
+    for line in lines[:_HEAD_LINES]:
+        enacted = _ENACTMENT.match(line)
+        if enacted:
+            # a law's history line: "…第九届全国人民代表大会常务委员会…通过", "国务院令第344号公布"
+            name = next(group for group in enacted.groups() if group)
+            return _CONGRESS_TERM.sub("", name)
+    for line in lines[:_HEAD_LINES]:
+        if line != title and _ISSUER.match(line) and not line.endswith(_TITLE_WORDS):
+            return line
+    if title:
+        m = re.match(r"^([\u4e00-\u9fa5]{2,30}?(?:管理局|委员会|人民政府|办公室|厅|局))关于", title)
+        if m:
+            return m.group(1)
+    return None
+
+
+def extract_metadata(source: str, lines: list[str]) -> DocumentMeta:
+    """Metadata from the opening lines of a document (front matter included)."""
+    lines = [line.strip() for line in lines if line.strip()]
+    title = _find_title(lines)
+    if title is None:  # a plan that names itself: "编制《连云区…规划》"
+        title = next((m.group(1) for m in map(_SELF_NAMED.search, lines[:_HEAD_LINES]) if m), None)
+    if title is None:
+        stem = source.rsplit(".", 1)[0]
+        named = _FILE_STEM_TITLE.match(stem)
+        title = named.group(1) if named else None
+    head = lines[:_HEAD_LINES]
+    doc_number = next((l for l in head if _DOC_NUMBER.match(l)), None)
+    issuer = _find_issuer(lines, title)
+    date = None
+    in_name = _DATE_IN_NAME.search(source)
+    if in_name:
+        date = in_name.group(1)
+    else:
+        # the signature date (a line that is only a date) beats a date inside the text
+        dated = [l for l in head if _DATE.fullmatch(l)] or [l for l in head if _PUBLISHED.match(l)]
+        if dated:
+            date = _iso_date(_DATE.search(dated[0]))
+    region, level = infer_region_and_level(title)
+    if region is None:
+        region, level = infer_region_and_level(issuer)
+    if issuer and ("全国人民代表大会" in issuer or issuer.startswith(("国务院", "国家"))):
+        region, level = "全国", Level.national
+    doc_type = infer_doc_type(title)
+    if doc_type in (DocType.regulation,) and issuer and "人民代表大会" in issuer and title and title.endswith("法"):
+        doc_type = DocType.law
+    return DocumentMeta(title=title, doc_type=doc_type, issuer=issuer, doc_number=doc_number,
+                        date=date, region=region, level=level)

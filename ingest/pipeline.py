@@ -1,0 +1,113 @@
+"""The ingest pipeline, top to bottom: read → clean → metadata → structure.
+
+Each step is a small Haystack component; ``build_ingest_pipeline()`` wires them, and
+``parse_file()`` runs it for one file.
+
+>>> parsed = parse_file(Path("../shared/corpus/laws/安全生产法(2021-06-10).md"))
+>>> parsed.meta.title, parsed.blocks[0].article
+('中华人民共和国安全生产法', '第一条')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from haystack import Pipeline, component
+
+from regkb.corpus.models import DocumentMeta, ParsedDocument
+from regkb.ingest.clean import clean_items, normalise_spaces
+from regkb.ingest.metadata import extract_metadata
+from regkb.ingest.readers import Line, RawDocument, read_file
+from regkb.ingest.structure import parse_structure
+
+_FRONT_MATTER_END = "<!-- INFO END -->"
+
+
+@component
+class FileReader:
+    """Reads one file of a supported format into lines and tables."""
+
+    @component.output_types(raw=RawDocument)
+    def run(self, path: Path) -> dict:
+        return {"raw": read_file(Path(path))}
+
+
+@component
+class FrontMatterSplitter:
+    """Separates a law file's front matter (title, adoption history) from its text."""
+
+    @component.output_types(front=list[str], body=list)
+    def run(self, raw: RawDocument) -> dict:
+        items = raw.items
+        for index, item in enumerate(items):
+            if isinstance(item, Line) and item.text.strip() == _FRONT_MATTER_END:
+                front = [normalise_spaces(i.text) for i in items[:index] if isinstance(i, Line)]
+                return {"front": front, "body": items[index + 1 :]}
+        return {"front": [], "body": items}
+
+
+@component
+class TextCleaner:
+    """Removes export noise and rejoins broken lines (see ``regkb.ingest.clean``)."""
+
+    @component.output_types(items=list)
+    def run(self, body: list) -> dict:
+        return {"items": clean_items(body)}
+
+
+@component
+class MetadataExtractor:
+    """Finds title, type, issuer, number, date, region and level; user values win."""
+
+    @component.output_types(meta=DocumentMeta)
+    def run(self, raw: RawDocument, front: list[str], overrides: DocumentMeta | None = None) -> dict:
+        head = front + [i.text for i in raw.items[:80] if isinstance(i, Line)]
+        meta = extract_metadata(raw.source, [normalise_spaces(line) for line in head])
+        if overrides is not None:
+            meta = meta.model_copy(update=overrides.model_dump(exclude_none=True))
+        return {"meta": meta}
+
+
+@component
+class StructureParser:
+    """Builds the section tree and the body blocks (see ``regkb.ingest.structure``)."""
+
+    @component.output_types(document=ParsedDocument)
+    def run(self, raw: RawDocument, items: list, meta: DocumentMeta) -> dict:
+        sections, blocks, tables = parse_structure(items)
+        blocks = _without_title_lines(blocks, meta.title)
+        document = ParsedDocument(source=raw.source, content_hash=raw.content_hash, meta=meta,
+                                  sections=sections, blocks=blocks, tables=tables)
+        return {"document": document}
+
+
+def _without_title_lines(blocks: list, title: str | None) -> list:
+    """The document's title repeated as a body line is not content."""
+    if not title:
+        return blocks
+    return [b for b in blocks if b.section_path or b.text.lstrip("# ").strip() != title]
+
+
+def build_ingest_pipeline() -> Pipeline:
+    pipeline = Pipeline()
+    pipeline.add_component("reader", FileReader())
+    pipeline.add_component("front_matter", FrontMatterSplitter())
+    pipeline.add_component("cleaner", TextCleaner())
+    pipeline.add_component("metadata", MetadataExtractor())
+    pipeline.add_component("structure", StructureParser())
+    pipeline.connect("reader.raw", "front_matter.raw")
+    pipeline.connect("reader.raw", "metadata.raw")
+    pipeline.connect("reader.raw", "structure.raw")
+    pipeline.connect("front_matter.front", "metadata.front")
+    pipeline.connect("front_matter.body", "cleaner.body")
+    pipeline.connect("cleaner.items", "structure.items")
+    pipeline.connect("metadata.meta", "structure.meta")
+    return pipeline
+
+
+def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipeline | None = None) -> ParsedDocument:
+    """Run the ingest pipeline on one file; raises ``IngestError`` for unreadable input."""
+    pipeline = pipeline or build_ingest_pipeline()
+    result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
+    return result["structure"]["document"]
+

@@ -1,0 +1,233 @@
+"""Readers: a file on disk → its text lines and tables, in reading order.
+
+Each reader knows one format and nothing about structure; cleaning and structure
+recognition work on what they return, whatever the format was.
+
+>>> raw = read_file(Path("安全生产法(2021-06-10).md"))
+>>> raw.items[0]
+Line(text='# 中华人民共和国安全生产法', page=None)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regkb.corpus.models import Table
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; the message is for the user, in Chinese."""
+
+
+@dataclass
+class Line:
+    text: str
+    page: int | None = None
+
+
+@dataclass
+class RawDocument:
+    source: str
+    content_hash: str
+    items: list[Line | Table] = field(default_factory=list)
+
+
+def content_hash_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(f"{source}:无法识别文本编码(支持 UTF-8、UTF-8-BOM、GB18030)")
+
+
+def _split_cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.split("\t")]
+
+
+def lines_and_tables(text: str) -> list[Line | Table]:
+    """Split plain text into lines and tab-separated tables.
+
+    Two table shapes occur in exported text: one row per line with cells joined by tabs
+    (``序号\\t任务\\t牵头单位``), and the docx-export shape where every cell starts its own
+    line with a tab, a cell's further lines follow without one, a blank line ends a row
+    and two blank lines end the table.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    items: list[Line | Table] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("\t") and line.strip():
+            rows, i = _read_cell_per_line_table(lines, i)
+            items.append(Table(rows=rows))
+            continue
+        cells = _split_cells(line)
+        if line.strip() and len([c for c in cells if c]) >= 2 and "\t" in line.strip():
+            rows = []
+            while i < len(lines) and "\t" in lines[i].strip():
+                rows.append(_split_cells(lines[i].strip()))
+                i += 1
+            items.append(Table(rows=rows))
+            continue
+        items.append(Line(line))
+        i += 1
+    return items
+
+
+def _read_cell_per_line_table(lines: list[str], i: int) -> tuple[list[list[str]], int]:
+    rows: list[list[str]] = []
+    row: list[str] = []
+    blank_run = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            blank_run += 1
+            if row:
+                rows.append(row)
+                row = []
+            if blank_run >= 2 and i + 1 < len(lines) and not lines[i + 1].startswith("\t"):
+                break
+            i += 1
+            continue
+        if line.startswith("\t"):
+            row.append(line.strip())
+        elif row:
+            row[-1] += "\n" + line.strip()
+        else:
+            break  # a plain line after a row break: the table has ended
+        blank_run = 0
+        i += 1
+    if row:
+        rows.append(row)
+    return rows, i
+
+
+def read_text_file(path: Path, data: bytes) -> list[Line | Table]:
+    text = decode_text(data, path.name)
+    if "\x00" in text:
+        raise IngestError(f"{path.name}:文件含有二进制内容,不是文本文件")
+    return lines_and_tables(text)
+
+
+def read_docx(path: Path, data: bytes) -> list[Line | Table]:
+    import io
+    import zipfile
+
+    from docx import Document as DocxDocument
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = DocxDocument(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(f"{path.name}:无法读取 docx 文件(文件损坏或不是 docx):{exc}") from exc
+    items: list[Line | Table] = []
+    for block in doc.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            items.append(Line(Paragraph(block, doc).text))
+        elif tag == "tbl":
+            table = DocxTable(block, doc)
+            rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+            items.append(Table(rows=rows))
+    return items
+
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4})\s*$")
+
+
+def read_pdf(path: Path, data: bytes) -> list[Line | Table]:
+    import io
+
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    items: list[Line | Table] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page_number, page in enumerate(pdf.pages, start=1):
+                tables = page.find_tables()
+                outside = page
+                for table in tables:
+                    outside = outside.outside_bbox(table.bbox)
+                    rows = [[(cell or "").strip() for cell in row] for row in table.extract()]
+                    items.append(Table(rows=rows, page=page_number))
+                for text_line in (outside.extract_text() or "").split("\n"):
+                    if not _PAGE_NUMBER.match(text_line):
+                        items.append(Line(text_line, page=page_number))
+    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise IngestError(f"{path.name}:无法读取 PDF 文件(文件损坏或已加密):{exc}") from exc
+    except Exception as exc:  # pdfminer raises a zoo of its own types on broken files
+        if type(exc).__module__.startswith(("pdfminer", "pdfplumber")):
+            raise IngestError(f"{path.name}:无法读取 PDF 文件(文件损坏或已加密):{exc}") from exc
+        raise
+    if not any(isinstance(item, Table) or item.text.strip() for item in items):
+        raise IngestError(f"{path.name}:PDF 中没有可提取的文字(可能是扫描件,需要先做 OCR)")
+    return items
+
+
+_HTML_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "pre", "section", "article")
+
+
+def read_html(path: Path, data: bytes) -> list[Line | Table]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data, path.name), "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "iframe", "form"]):
+        tag.decompose()
+    items: list[Line | Table] = []
+    body = soup.body or soup
+    for table in body.find_all("table"):
+        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        placeholder = soup.new_tag("p")
+        placeholder.string = f"\x00table{len(items)}"
+        items.append(Table(rows=[row for row in rows if any(row)]))
+        table.replace_with(placeholder)
+    tables = items
+    for tag in body.find_all(_HTML_BLOCKS):
+        tag.insert_after("\n")
+    result: list[Line | Table] = []
+    for line in body.get_text().split("\n"):
+        if line.startswith("\x00table"):
+            result.append(tables[int(line[len("\x00table"):])])
+        else:
+            result.append(Line(line))
+    return result
+
+
+_READERS = {
+    ".txt": read_text_file,
+    ".md": read_text_file,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+    ".html": read_html,
+    ".htm": read_html,
+}
+
+
+def read_file(path: Path) -> RawDocument:
+    """Read one file; raises IngestError with a Chinese message for anything unreadable."""
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise IngestError(f"{path.name}:不支持的文件格式 {suffix or '(无扩展名)'},支持 {'、'.join(SUPPORTED_SUFFIXES)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path.name}:无法读取文件:{exc.strerror}") from exc
+    if not data.strip():
+        raise IngestError(f"{path.name}:文件为空")
+    items = reader(path, data)
+    if not any(isinstance(item, Table) or item.text.strip() for item in items):
+        raise IngestError(f"{path.name}:文件中没有文字内容")
+    return RawDocument(source=path.name, content_hash=content_hash_of(data), items=items)

@@ -1,0 +1,140 @@
+"""Structure recognition: cleaned lines and tables → a section tree and body blocks.
+
+Every block carries the headings above it (``section_path``); a law's article label
+travels with its 款 and 项; a table row carries its header so it reads on its own.
+
+>>> sections, blocks = parse_structure([Line("一、总体要求"), Line("（一）指导思想。以……为指导。")])
+>>> blocks[0].section_path, blocks[0].text
+(['一、总体要求', '（一）指导思想'], '以……为指导。')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from regkb.corpus.models import Block, Section, Table
+from regkb.ingest.headings import ARTICLE, HeadingMatch, looks_like_law, match_heading
+from regkb.ingest.readers import Line
+
+_LAW_ITEM = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
+_CAPTION_MAX = 40
+
+
+@dataclass
+class _Open:
+    rank: int
+    seq: int
+    heading: str
+    has_content: bool = False
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self.blocks: list[Block] = []
+        self.stack: list[_Open] = []
+        self.article: str | None = None
+
+    @property
+    def path(self) -> list[str]:
+        return [s.heading for s in self.stack]
+
+    def _close(self, opened: _Open) -> None:
+        # A numbered heading with nothing under it is itself content (a one-line task).
+        if not opened.has_content and self.sections[opened.seq].kind in ("item", "subitem", "clause"):
+            path = self.path
+            self.blocks.append(Block(text=opened.heading, section_path=path[:-1], kind="paragraph"))
+
+    def open_heading(self, match: HeadingMatch, page: int | None) -> None:
+        while self.stack and self.stack[-1].rank >= match.rank:
+            self._close(self.stack[-1])
+            self.stack.pop()
+        parent = self.stack[-1].seq if self.stack else None
+        seq = len(self.sections)
+        heading = match.heading
+        self.sections.append(Section(seq=seq, heading=heading, kind=match.kind, depth=len(self.stack),
+                                     path=self.path + [heading], parent_seq=parent))
+        self.stack.append(_Open(match.rank, seq, heading))
+        self.article = None
+        if match.body:
+            self.add(match.body, "paragraph", page)
+
+    def add(self, text: str, kind: str, page: int | None, **extra) -> None:
+        for opened in self.stack:
+            opened.has_content = True
+        self.blocks.append(Block(text=text, kind=kind, section_path=self.path, article=self.article,
+                                 page=page, **extra))
+
+    def finish(self) -> None:
+        while self.stack:
+            self._close(self.stack[-1])
+            self.stack.pop()
+
+
+def _row_text(header: list[str], row: list[str]) -> str:
+    pairs = []
+    for name, cell in zip(header, row):
+        cell = cell.replace("\n", "")
+        if cell:
+            pairs.append(f"{name}:{cell}" if name else cell)
+    return ";".join(pairs)
+
+
+def _add_table(builder: _Builder, table: Table, caption: str | None) -> None:
+    rows = table.rows
+    width = max(len(row) for row in rows)
+    if width == 1:
+        # A one-column table is a box (专栏): first row its title, the rest its lines.
+        title = rows[0][0].replace("\n", " ")
+        path = builder.path + [title]
+        for row in rows[1:]:
+            for line in row[0].split("\n"):
+                if line.strip():
+                    builder.add(line.strip(), "paragraph", table.page)
+                    builder.blocks[-1].section_path = path
+        return
+    header = [cell.replace("\n", "") for cell in rows[0]]
+    path = builder.path + ([caption] if caption else [])
+    for row in rows[1:]:
+        cells = row + [""] * (len(header) - len(row))
+        builder.add(_row_text(header, cells), "table_row", table.page, cells=cells, header=header)
+        builder.blocks[-1].section_path = path
+
+
+def parse_structure(items: list[Line | Table]) -> tuple[list[Section], list[Block], list[Table]]:
+    """Sections, body blocks and tables (with their section path) in reading order."""
+    law_style = looks_like_law([item.text for item in items if isinstance(item, Line)])
+    builder = _Builder()
+    tables: list[Table] = []
+    for index, item in enumerate(items):
+        if isinstance(item, Table):
+            previous = builder.blocks[-1] if builder.blocks else None
+            caption = None
+            if (previous is not None and previous.kind == "paragraph" and len(previous.text) <= _CAPTION_MAX
+                    and not previous.text.endswith("。") and isinstance(items[index - 1], Line)):
+                caption = builder.blocks.pop().text
+            tables.append(item.model_copy(update={"section_path": builder.path + ([caption] if caption else [])}))
+            _add_table(builder, item, caption)
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        heading = match_heading(text, law_style)
+        if heading:
+            builder.open_heading(heading, item.page)
+            continue
+        text = text.lstrip("#").strip()
+        if law_style:
+            article = ARTICLE.match(text)
+            if article:
+                builder.article = article.group(1)
+                builder.add(text, "article", item.page)
+            elif builder.article:
+                builder.add(text, "item" if _LAW_ITEM.match(text) else "article", item.page)
+            else:
+                builder.add(text, "paragraph", item.page)
+        else:
+            builder.add(text, "paragraph", item.page)
+    builder.finish()
+    return builder.sections, builder.blocks, tables
