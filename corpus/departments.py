@@ -74,7 +74,7 @@ STANDARD_FORMS: dict[str, tuple[str, ...]] = {
     "农业农村厅": ("农业和农村厅",),
     "农业农村局": ("农业和农村局",),
     "水利厅": (),
-    "水利局": ("水务局",),
+    "水利局": (),
     "商务厅": (),
     "商务局": (),
     "文化和旅游厅": ("文旅厅", "文化旅游厅"),
@@ -189,9 +189,9 @@ def canonical_form(name: str) -> str:
     return prefix + standard_core(core)
 
 
-def _restore_prefixes(items: list[str]) -> list[str]:
+def _restore_prefixes(items: list[str], prefix: str = "") -> tuple[list[str], str]:
     out: list[str] = []
-    prefix = ""  # the last explicit level prefix, e.g. 省, or 省委 before a party 部
+    # prefix: the last explicit level prefix, e.g. 省, or 省委 before a party 部
     for item in items:
         own, core = split_prefix(item)
         if own:
@@ -203,7 +203,7 @@ def _restore_prefixes(items: list[str]) -> list[str]:
             out.append(use + item)
         else:
             out.append(item)
-    return out
+    return out, prefix
 
 
 def split_departments(text: str) -> list[str]:
@@ -216,6 +216,12 @@ def split_departments(text: str) -> list[str]:
     >>> split_departments("省发展改革委、工业和信息化厅")
     ['省发展改革委', '省工业和信息化厅']
     """
+    return split_departments_carrying(text)[0]
+
+
+def split_departments_carrying(text: str, prefix: str = "") -> tuple[list[str], str]:
+    """``split_departments`` that starts from, and also returns, the running level prefix
+    (so a prefix carries over from one clause of a parenthesis to the next)."""
     raw = [normalise_name(p) for p in _SPLIT_RE.split(text)]
     raw = [p for p in raw if p]
     items: list[str] = []
@@ -228,7 +234,7 @@ def split_departments(text: str) -> list[str]:
             item = item + "、" + raw[i]
         items.append(item)
         i += 1
-    return _restore_prefixes(items)
+    return _restore_prefixes(items, prefix)
 
 
 @dataclass

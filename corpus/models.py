@@ -11,7 +11,7 @@ import hashlib
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DocType(str, Enum):
@@ -33,6 +33,8 @@ class Level(str, Enum):
 
 class DocumentMeta(BaseModel):
     """What is known about a document besides its text; anything not found stays None."""
+
+    model_config = ConfigDict(use_enum_values=True)
 
     title: str | None = None
     doc_type: DocType | None = None

@@ -32,12 +32,16 @@ _SENTENCE_END = re.compile(r"[。！？；;：:!?）)”」》…]$|^\s*$")
 # across a blank line must be longer still (a wrapped paragraph, not a title).
 _MIN_BROKEN_LINE = 28
 _MIN_BROKEN_ACROSS_BLANK = 60
+_LABEL = re.compile(r"^#*\s*第[一二三四五六七八九十百千零〇]+[条章节编](?:之[一二三四五六七八九十]+)? ")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
 
 def normalise_spaces(text: str) -> str:
-    text = _BOOKMARK.sub("", text).replace("\u00a0", " ").replace("\u3000", " ")
-    return _MULTI_SPACE.sub(" ", _SPACE_BETWEEN_CJK.sub("", text)).strip()
+    text = _BOOKMARK.sub("", text).replace("\u00a0", " ").replace("\u3000", " ").strip()
+    # keep the space after an article or chapter label: "第二十一条 生产经营单位…"
+    label = _LABEL.match(text)
+    head, rest = (label.group(0), text[label.end():]) if label else ("", text)
+    return head + _MULTI_SPACE.sub(" ", _SPACE_BETWEEN_CJK.sub("", rest)).strip()
 
 
 def is_chrome(text: str) -> bool:

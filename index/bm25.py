@@ -1,0 +1,69 @@
+"""A BM25 index over pre-tokenised texts (bm25s), with a row filter and disk persistence.
+
+>>> index = Bm25Index.build([["安全", "生产"], ["消防", "设施"]])
+>>> index.search(["消防"], k=5)
+[(1, 1.0...)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+class Bm25Index:
+    def __init__(self, retriever, size: int):
+        self._retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "Bm25Index":
+        import bm25s
+
+        retriever = bm25s.BM25(k1=k1, b=b)
+        # bm25s cannot index an empty token list; a placeholder keeps rows aligned
+        retriever.index([tokens or ["\u0000"] for tokens in token_lists], show_progress=False)
+        return cls(retriever, len(token_lists))
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row (0 where nothing matched)."""
+        vocab = self._retriever.vocab_dict
+        known = [t for t in query_tokens if t in vocab]
+        if not known or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def search(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` rows with a positive score; ``allowed`` is a boolean row mask."""
+        scores = self.scores(query_tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        k = min(k, int((scores > 0).sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(row), float(scores[row])) for row in top]
+
+    def idf(self, token: str) -> float:
+        """How rare a token is in this index (0 when unknown); used to weigh fusion."""
+        vocab = self._retriever.vocab_dict
+        if token not in vocab or self.size == 0:
+            return 0.0
+        df = self.document_frequency(token)
+        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
+
+    def document_frequency(self, token: str) -> int:
+        column = self._retriever.vocab_dict[token]
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> "Bm25Index":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=False), size)

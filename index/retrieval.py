@@ -1,0 +1,155 @@
+"""Retrieval: Haystack components for BM25, dense and fused search, and the query pipeline.
+
+``build_query_pipeline`` wires them; ``Retriever`` runs the pipeline for one mode.
+
+>>> retriever = Retriever(index, tokenizer, embedder)
+>>> retriever.retrieve("生产经营单位主要负责人有哪些职责", k=5, mode=SearchMode.hybrid)
+[(812, 0.032...), ...]
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+from haystack import Pipeline, component
+
+from regkb.index.embedders import Embedder
+from regkb.index.fusion import FusionWeights, adaptive_weights, fuse
+from regkb.index.search_index import SearchFilters, SearchIndex
+from regkb.index.tokenizer import ChineseTokenizer
+
+Hits = list[tuple[int, float]]  # (row, score), best first
+
+# Each list feeding the fusion is this deep, whatever k the user asked for.
+CANDIDATES = 50
+
+
+class SearchMode(str, Enum):
+    bm25 = "bm25"
+    dense = "dense"
+    hybrid = "hybrid"
+
+    @classmethod
+    def parse(cls, value: str) -> "SearchMode":
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"未知的检索模式:{value}(可用:{'、'.join(m.value for m in cls)})") from None
+
+
+@component
+class QueryTokenizer:
+    """Segments the query and adds the documents' terms for plain words (thesaurus)."""
+
+    def __init__(self, tokenizer: ChineseTokenizer):
+        self.tokenizer = tokenizer
+
+    @component.output_types(tokens=list[str], words=list[str])
+    def run(self, query: str) -> dict:
+        return {"tokens": self.tokenizer.expand_query(query), "words": self.tokenizer.tokenize(query)}
+
+
+@component
+class Bm25Retriever:
+    """BM25 over the indexed chunks; also reports how much of the query's rarity it matched."""
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+
+    @component.output_types(hits=Hits, coverage=float)
+    def run(self, tokens: list[str], words: list[str], top_k: int, allowed: np.ndarray | None = None) -> dict:
+        hits = self.index.bm25.search(tokens, top_k, allowed)
+        idfs = [self.index.bm25.idf(w) for w in set(words)]
+        unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
+        total = sum(i if i > 0 else unknown_weight for i in idfs)
+        coverage = sum(idfs) / total if total else 0.0
+        return {"hits": hits, "coverage": coverage}
+
+
+@component
+class QueryEmbedder:
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    @component.output_types(vector=np.ndarray)
+    def run(self, query: str) -> dict:
+        return {"vector": self.embedder.embed_queries([query])[0]}
+
+
+@component
+class DenseRetriever:
+    """Nearest chunks by embedding (FAISS)."""
+
+    def __init__(self, index: SearchIndex):
+        self.index = index
+
+    @component.output_types(hits=Hits)
+    def run(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = None) -> dict:
+        return {"hits": self.index.dense_search(vector, top_k, allowed)}
+
+
+@component
+class RankFuser:
+    """Weighted reciprocal-rank fusion, the BM25 weight following its query coverage."""
+
+    def __init__(self, weights: FusionWeights):
+        self.weights = weights
+
+    @component.output_types(hits=Hits)
+    def run(self, bm25_hits: Hits, dense_hits: Hits, coverage: float) -> dict:
+        weights = adaptive_weights(self.weights, coverage, 1.0)
+        return {"hits": fuse({"bm25": bm25_hits, "dense": dense_hits}, weights, self.weights.rrf_k)}
+
+
+def build_query_pipeline(mode: SearchMode, index: SearchIndex, tokenizer: ChineseTokenizer,
+                         embedder: Embedder | None, weights: FusionWeights) -> Pipeline:
+    pipeline = Pipeline()
+    if mode in (SearchMode.bm25, SearchMode.hybrid):
+        pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
+        pipeline.add_component("bm25", Bm25Retriever(index))
+        pipeline.connect("query_tokenizer.tokens", "bm25.tokens")
+        pipeline.connect("query_tokenizer.words", "bm25.words")
+    if mode in (SearchMode.dense, SearchMode.hybrid):
+        pipeline.add_component("query_embedder", QueryEmbedder(embedder))
+        pipeline.add_component("dense", DenseRetriever(index))
+        pipeline.connect("query_embedder.vector", "dense.vector")
+    if mode is SearchMode.hybrid:
+        pipeline.add_component("fuser", RankFuser(weights))
+        pipeline.connect("bm25.hits", "fuser.bm25_hits")
+        pipeline.connect("bm25.coverage", "fuser.coverage")
+        pipeline.connect("dense.hits", "fuser.dense_hits")
+    return pipeline
+
+
+class Retriever:
+    """Runs the query pipeline of a mode over one index; pipelines are built once."""
+
+    def __init__(self, index: SearchIndex, tokenizer: ChineseTokenizer, embedder: Embedder | None,
+                 weights: FusionWeights | None = None):
+        self.index = index
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.weights = weights or FusionWeights()
+        self._pipelines: dict[SearchMode, Pipeline] = {}
+
+    def retrieve(self, query: str, k: int, mode: SearchMode = SearchMode.hybrid,
+                 filters: SearchFilters | None = None) -> Hits:
+        if mode is not SearchMode.bm25 and self.embedder is None:
+            raise ValueError("没有可用的向量模型,只能使用 bm25 检索模式")
+        pipeline = self._pipelines.get(mode)
+        if pipeline is None:
+            pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.tokenizer, self.embedder,
+                                                                    self.weights)
+        allowed = self.index.allowed(filters)
+        depth = max(k, CANDIDATES)
+        inputs: dict = {}
+        if mode in (SearchMode.bm25, SearchMode.hybrid):
+            inputs["query_tokenizer"] = {"query": query}
+            inputs["bm25"] = {"top_k": depth, "allowed": allowed}
+        if mode in (SearchMode.dense, SearchMode.hybrid):
+            inputs["query_embedder"] = {"query": query}
+            inputs["dense"] = {"top_k": depth, "allowed": allowed}
+        result = pipeline.run(inputs)
+        final = {"bm25": "bm25", "dense": "dense", "hybrid": "fuser"}[mode.value]
+        return result[final]["hits"][:k]

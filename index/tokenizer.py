@@ -1,0 +1,75 @@
+"""Chinese segmentation for BM25: jieba with the domain dictionary, stopwords and a
+query-side thesaurus that maps plain words to the documents' terms.
+
+>>> tok = ChineseTokenizer()
+>>> tok.tokenize("生产经营单位应当建立双重预防机制")
+['生产', '经营', '单位', '生产经营单位', '双重', '预防', '机制', '双重预防', '双重预防机制']
+>>> tok.expand_query("老板要负什么责任")
+['老板', '负', '责任', '主要负责人', '负责人']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from importlib import resources
+
+_KEEP = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_DATA = "data"
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("regkb.index").joinpath(_DATA, name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+class ChineseTokenizer:
+    """A jieba ``Tokenizer`` of its own (so its user dictionary does not leak), loaded lazily."""
+
+    def __init__(self, extra_words: list[str] | None = None):
+        self.extra_words = extra_words or []
+
+    @cached_property
+    def _jieba(self):
+        import jieba
+
+        jieba.setLogLevel(60)  # jieba prints its cache messages to stderr otherwise
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for line in _data_lines("domain_dict.txt"):
+            parts = line.split()
+            tokenizer.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,
+                               parts[2] if len(parts) > 2 else None)
+        for word in self.extra_words:
+            tokenizer.add_word(word)
+        return tokenizer
+
+    @cached_property
+    def stopwords(self) -> frozenset[str]:
+        return frozenset(_data_lines("stopwords.txt"))
+
+    @cached_property
+    def thesaurus(self) -> dict[str, list[str]]:
+        mapping: dict[str, list[str]] = {}
+        for line in _data_lines("thesaurus.txt"):
+            plain, _, terms = line.partition("=")
+            mapping[plain.strip()] = terms.split()
+        return mapping
+
+    def words(self, text: str) -> list[str]:
+        """Plain segmentation (no sub-words), stopwords and punctuation dropped."""
+        return [w for w in self._jieba.lcut(text) if _KEEP.search(w) and w not in self.stopwords]
+
+    def tokenize(self, text: str) -> list[str]:
+        """Search-mode segmentation: long words plus their sub-words, for recall."""
+        return [w for w in self._jieba.lcut_for_search(text) if _KEEP.search(w) and w not in self.stopwords]
+
+    def expand_query(self, text: str) -> list[str]:
+        """The query's tokens plus the documents' terms for any plain words in it."""
+        tokens = self.tokenize(text)
+        expansion: list[str] = []
+        for plain, terms in self.thesaurus.items():
+            if plain in text:
+                for term in terms:
+                    expansion.extend(self.tokenize(term))
+        return tokens + [t for t in expansion if t not in tokens]

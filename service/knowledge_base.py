@@ -1,0 +1,296 @@
+"""The facade: one knowledge base in one folder, with the operations the CLI and the
+HTTP API expose. Both are thin layers over this class.
+
+>>> kb = KnowledgeBase.open(Settings(home=Path(".regkb")))
+>>> kb.ingest([Path("../shared/corpus/laws")]).added
+14
+>>> kb.search("生产经营单位主要负责人有哪些安全生产职责", k=1).hits[0].article
+'第二十一条'
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from regkb.corpus.models import Chunk, Document, DocumentMeta, ParsedDocument, doc_id_for, text_hash
+from regkb.corpus.store import Store, StoreError
+from regkb.index.chunker import StructureChunker
+from regkb.index.embedders import Embedder, load_embedder
+from regkb.index.search_index import IndexMismatch, IndexRow, SearchFilters, SearchIndex
+from regkb.index.tokenizer import ChineseTokenizer
+from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
+from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse,
+                                   SearchHit, SearchResponse)
+from regkb.service.settings import Settings
+
+# Vectors are written to the cache in batches of this size, so an interrupted ingest
+# resumes where it stopped instead of embedding everything again.
+_CACHE_BATCH = 64
+MAX_QUERY_CHARS = 2000
+
+
+class KnowledgeBaseError(Exception):
+    """A request the knowledge base cannot serve; the message is for the user, in Chinese."""
+
+
+def indexed_text(title: str | None, chunk: Chunk) -> str:
+    """What BM25 and the embedder see for a chunk: its text under its title and headings."""
+    heading = " ".join(part for part in [title or "", *chunk.section_path] if part)
+    return f"{heading}\n{chunk.text}" if heading else chunk.text
+
+
+def _progress(total: int, unit: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, disable=not enabled, leave=False, dynamic_ncols=True)
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, store: Store):
+        self.settings = settings
+        self.store = store
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
+        """Open the store in ``settings.home``; with ``create=False`` a missing store is an error."""
+        settings = settings or Settings.from_env()
+        if not settings.store_path.exists():
+            if not create:
+                raise KnowledgeBaseError(f"知识库不存在:{settings.home}(请先运行 regkb ingest 导入文件,或设置 REGKB_HOME)")
+            settings.home.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls(settings, Store(settings.store_path))
+        except StoreError as exc:
+            raise KnowledgeBaseError(str(exc)) from exc
+
+    # --- lazily loaded parts ----------------------------------------------------------
+
+    @cached_property
+    def tokenizer(self) -> ChineseTokenizer:
+        return ChineseTokenizer()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.settings.embedder)
+
+    @cached_property
+    def _ingest_pipeline(self):
+        from regkb.ingest.pipeline import build_ingest_pipeline
+
+        return build_ingest_pipeline()
+
+    @cached_property
+    def index(self) -> SearchIndex:
+        folder = self.settings.index_folder
+        if SearchIndex.current_generation(folder) != self.store.generation:
+            return self._rebuild_index()
+        return SearchIndex.load(folder)
+
+    @cached_property
+    def _retriever(self):
+        from regkb.index.retrieval import Retriever
+
+        return Retriever(self.index, self.tokenizer, None, self.settings.fusion)
+
+    # --- ingest -----------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        files = self._expand(paths, report)
+        parsed: list[tuple[ParsedDocument, bool]] = []  # (document, replaces an older version)
+        with _progress(len(files), "文件", self.settings.show_progress) as bar:
+            for path in files:
+                bar.set_description(path.name[:24])
+                self._parse_one(path, overrides, report, parsed)
+                bar.update(1)
+        if parsed:
+            self._store_parsed(parsed, report)
+        report.documents = len(self.store.documents())
+        report.seconds = round(time.perf_counter() - started, 2)
+        return report
+
+    def _expand(self, paths: list[Path], report: IngestReport) -> list[Path]:
+        files: list[Path] = []
+        for path in map(Path, paths):
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                               and not p.name.startswith("."))
+                if not found:
+                    report.errors.append(IngestErrorItem(path=str(path), error=f"目录中没有可导入的文件(支持 {'、'.join(SUPPORTED_SUFFIXES)})"))
+                files.extend(found)
+            elif path.is_file():
+                files.append(path)
+            else:
+                report.errors.append(IngestErrorItem(path=str(path), error="文件或目录不存在"))
+        return files
+
+    def _parse_one(self, path: Path, overrides: DocumentMeta | None, report: IngestReport,
+                   parsed: list[tuple[ParsedDocument, bool]]) -> None:
+        from regkb.ingest.pipeline import parse_file
+
+        existing = self.store.document_by_source(path.name)
+        try:
+            if existing and existing.content_hash == content_hash_of(path.read_bytes()) and overrides is None:
+                report.unchanged += 1
+                return
+            document = parse_file(path, overrides, self._ingest_pipeline)
+        except IngestError as exc:
+            report.errors.append(IngestErrorItem(path=str(path), error=str(exc)))
+            return
+        except Exception as exc:  # a reader library failing on a malformed file
+            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件({type(exc).__name__}: {exc})"))
+            return
+        if not document.blocks:
+            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:没有识别出正文内容"))
+            return
+        parsed.append((document, existing is not None))
+
+    def _store_parsed(self, parsed: list[tuple[ParsedDocument, bool]], report: IngestReport) -> None:
+        chunker = StructureChunker(self.settings.chunker)
+        prepared = []
+        for document, replaces in parsed:
+            doc_id = doc_id_for(document.source)
+            chunks = chunker.split(doc_id, document.blocks)
+            duties = self._duties(document, doc_id)
+            record = Document(doc_id=doc_id, source=document.source, content_hash=document.content_hash,
+                              chunks=len(chunks), **document.meta.model_dump())
+            prepared.append((record, document, chunks, duties))
+            report.chunks += len(chunks)
+            report.duties += len(duties)
+            if replaces:
+                report.updated += 1
+            else:
+                report.added += 1
+        # Embed first (the cache commits as it goes), then write every document in one
+        # transaction: a crash before the commit leaves the previous store untouched.
+        texts = [indexed_text(record.title, chunk) for record, _, chunks, _ in prepared for chunk in chunks]
+        report.embedded = self._embed_missing(texts)
+        with self.store.transaction():
+            for record, document, chunks, duties in prepared:
+                self.store.put_document(record, document.sections, chunks, duties)
+            self.store.bump_generation()
+        self._invalidate()
+
+    def _duties(self, document: ParsedDocument, doc_id: str) -> list:
+        from regkb.ingest.duties import extract_duties
+
+        meta = document.meta
+        if meta.doc_type != "division_of_labour":
+            return []
+        return extract_duties(document.blocks, document.source, doc_id, level=meta.level, region=meta.region)
+
+    def _embed_missing(self, texts: list[str]) -> int:
+        """Embed the texts the cache lacks; returns how many were embedded."""
+        model_id = self.embedder.model_id
+        hashes = [text_hash(t) for t in texts]
+        cached = self.store.cached_vectors(model_id, hashes)
+        missing = {h: t for h, t in zip(hashes, texts) if h not in cached}
+        if not missing:
+            return 0
+        # Sorting by length keeps padding low within each batch.
+        todo = sorted(missing.items(), key=lambda item: len(item[1]))
+        with _progress(len(todo), "块", self.settings.show_progress) as bar:
+            bar.set_description("向量化")
+            for start in range(0, len(todo), _CACHE_BATCH):
+                batch = todo[start : start + _CACHE_BATCH]
+                vectors = self.embedder.embed_passages([t for _, t in batch], progress=bar.update)
+                self.store.put_vectors(model_id, zip([h for h, _ in batch], vectors))
+        return len(todo)
+
+    # --- index ------------------------------------------------------------------------
+
+    def _invalidate(self) -> None:
+        for name in ("index", "_retriever"):
+            self.__dict__.pop(name, None)
+
+    def _rebuild_index(self) -> SearchIndex:
+        documents = {d.doc_id: d for d in self.store.documents()}
+        chunks = self.store.chunks()
+        texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
+        if texts:
+            self._embed_missing(texts)  # after a model change, or a crash mid-way
+            cached = self.store.cached_vectors(self.embedder.model_id, [text_hash(t) for t in texts])
+            vectors = np.stack([cached[text_hash(t)] for t in texts])
+        else:
+            vectors = np.zeros((0, 0), dtype=np.float32)
+        rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
+                         doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
+                         level=documents[c.doc_id].level) for c in chunks]
+        index = SearchIndex.build(rows, [self.tokenizer.tokenize(t) for t in texts], vectors,
+                                  model_id=self.embedder.model_id if texts else "", generation=self.store.generation)
+        index.save(self.settings.index_folder)
+        return index
+
+    # --- queries ----------------------------------------------------------------------
+
+    def documents(self) -> DocumentsResponse:
+        return DocumentsResponse(documents=self.store.documents())
+
+    def remove(self, doc_id: str) -> RemoveResponse:
+        document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
+        if document is None:
+            raise KnowledgeBaseError(f"没有这个文档:{doc_id}(用 regkb documents 查看已导入的文档)")
+        with self.store.transaction():
+            self.store.delete_document(document.doc_id)
+            self.store.bump_generation()
+        self._invalidate()
+        documents = {d.doc_id: d for d in self.store.documents()}
+        keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
+        self.store.prune_vectors(keep)
+        self.index  # rebuild now, so no index file mentions the document any more
+        return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None) -> SearchResponse:
+        from regkb.index.retrieval import SearchMode
+
+        query = validate_query(query)
+        if not 1 <= k <= 200:
+            raise KnowledgeBaseError("k 应在 1 到 200 之间")
+        try:
+            search_mode = SearchMode.parse(mode)
+        except ValueError as exc:
+            raise KnowledgeBaseError(str(exc)) from exc
+        retriever = self._retriever
+        if search_mode is not SearchMode.bm25 and retriever.embedder is None and self.index.rows:
+            retriever.embedder = self._query_embedder()
+        if not self.index.rows:
+            return SearchResponse(query=query, mode=search_mode.value, hits=[])
+        hits = retriever.retrieve(query, k, search_mode, filters)
+        return SearchResponse(query=query, mode=search_mode.value, hits=self._hits(hits))
+
+    def _query_embedder(self) -> Embedder:
+        embedder = self.embedder
+        built_with = self.index.manifest.get("model_id")
+        if built_with and built_with != embedder.model_id:
+            raise KnowledgeBaseError(str(IndexMismatch(
+                f"索引是用向量模型 {built_with} 建立的,当前模型是 {embedder.model_id};"
+                f"请换回原模型(REGKB_EMBEDDER),或重新导入文件以用新模型重建索引")))
+        return embedder
+
+    def _hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
+        rows = [self.index.rows[row] for row, _ in hits]
+        chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
+        documents = {d.doc_id: d for d in self.store.documents()}
+        result = []
+        for (row, score), index_row in zip(hits, rows):
+            chunk = chunks[index_row.chunk_id]
+            document = documents[chunk.doc_id]
+            result.append(SearchHit(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=document.source,
+                                    title=document.title, doc_type=document.doc_type, section_path=chunk.section_path,
+                                    article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
+        return result
+
+
+def validate_query(query: str) -> str:
+    query = (query or "").strip()
+    if not query:
+        raise KnowledgeBaseError("问题不能为空")
+    if len(query) > MAX_QUERY_CHARS:
+        raise KnowledgeBaseError(f"问题太长({len(query)} 字),请控制在 {MAX_QUERY_CHARS} 字以内")
+    return query
