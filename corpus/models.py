@@ -49,6 +49,7 @@ class Document(DocumentMeta):
     doc_id: str
     source: str  # the ingested file's name, e.g. 004_36275ac223ca7fcd.txt
     content_hash: str
+    path: str | None = None  # where the file was ingested from
     chunks: int = 0
 
 

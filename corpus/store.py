@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _DOC_COLUMNS = ("doc_id", "source", "content_hash", "title", "doc_type", "issuer", "doc_number", "date",
-                "region", "level", "chunks")
+                "region", "level", "chunks", "path")
 
 
 def _chunk(row: tuple) -> Chunk:
@@ -72,9 +72,16 @@ class Store:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"无法打开知识库文件 {self.path}:{exc}") from exc
         self._depth = 0
+
+    def _migrate(self) -> None:
+        """Bring a store written by an earlier version up to this schema."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+        if "path" not in columns:
+            self._db.execute("ALTER TABLE documents ADD COLUMN path TEXT")
 
     def close(self) -> None:
         self._db.close()

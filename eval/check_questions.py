@@ -111,6 +111,8 @@ def check(questions_path: Path, corpus_root: Path) -> int:
     errors: list[str] = []
     warnings: list[str] = []
     shared: list[str] = []
+    repeated: list[str] = []
+    short_line: list[str] = []
     nfkc: list[str] = []
     rows: list[dict] = []
     seen_ids: set[str] = set()
@@ -182,6 +184,12 @@ def check(questions_path: Path, corpus_root: Path) -> int:
             shared.append(f"{where}: quote {quote!r} also in {', '.join(others)}")
         if _NFKC_SENSITIVE & set(quote):
             nfkc.append(qid)
+        times = ndocs[source].count(nq)
+        if times > 1:
+            repeated.append(f"{qid} x{times}")
+        lines = [ln for ln in docs[source].splitlines() if nq in norm(ln)]
+        if lines and max(len(norm(ln)) for ln in lines) < 2 * len(nq):
+            short_line.append(qid)
 
         article = q.get("article")
         if article is not None:
@@ -247,6 +255,12 @@ def check(questions_path: Path, corpus_root: Path) -> int:
             print("  " + s)
     else:
         print("\nquotes found in more than one document: none")
+    if repeated:
+        print(f"quotes occurring more than once in their own document ({len(repeated)}): "
+              + " ".join(repeated))
+    if short_line:
+        print(f"quotes on a short line (heading, table cell or list item) ({len(short_line)}): "
+              + " ".join(short_line))
     if nfkc:
         print(f"quotes with full-width punctuation that NFKC would rewrite ({len(nfkc)}): "
               + " ".join(nfkc))

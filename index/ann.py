@@ -29,16 +29,22 @@ import numpy as np
 
 KINDS = ("flat", "hnsw", "ivf", "ivfpq")
 
-# Thresholds from the scale run in eval/RESULTS.md ("## Scale run (issue 5)", 2-core AMD EPYC,
-# synthetic clustered 384-d vectors, recall@10 against exact, p95 single-query latency):
-# - exact search is already the best deal up to ~100k vectors: recall 1.0, no build, and its
-#   p95 at 100k was ~3 ms (linear in n, so ~30 ms at 1M; too slow above a few hundred k);
-# - HNSW (M=32) gives sub-millisecond queries, but its build time grows to ~19 min at 1M on
-#   2 cores, so above HNSW_MAX_N we use IVF-flat, which built 1M in ~3 min at p95 ~3 ms.
-FLAT_MAX_N = 100_000
-HNSW_MAX_N = 500_000
+# Thresholds from the scale run in eval/RESULTS.md ("## Scale run (issue 5)": 2 shared cores,
+# AMD EPYC, synthetic clustered 384-d vectors, recall@10 against exact, 1-thread latency):
+# - exact search needs no build and has recall 1.0, but its latency is linear in n: p95 was
+#   8 ms at 10k and 41 ms at 100k, so it stops at 50k (~20 ms p95);
+# - HNSW (M=32) answered in < 1 ms at 100k (p95 0.65 ms) and needs no training, so later
+#   additions do not degrade it, but its build took 61 s at 100k and would take ~12-15 min
+#   at 1M on 2 cores (not run), so it stops at 300k (~3-4 min build);
+# - above that IVF-flat (nlist ~4*sqrt(n)): at 100k it built in 20 s with recall 0.996 and
+#   p95 0.58 ms, and at 1M in 4 min (on a loaded machine) with recall 0.997 at nprobe 2 and
+#   p95 4.9 ms (flat: p95 406 ms). IVF-PQ + exact refine needs as much memory (the
+#   refine stage keeps the raw vectors), builds slower and had a worse p95: not a default.
+FLAT_MAX_N = 50_000
+HNSW_MAX_N = 300_000
 
-# Build parameters (see the scale run for the search-side values that reach recall@10 >= 0.95).
+# Build and default search parameters. The scale run's tuned values (efSearch 16-32, nprobe
+# 4-8) reached recall@10 >= 0.95 on its data; the defaults leave room for harder real data.
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 64

@@ -325,7 +325,19 @@ def _write_json(path: Path, obj) -> None:
 def export_onnx(folder: Path) -> None:
     """Export the encoder (word embeddings in, masked mean of the last layer out) to ONNX,
     fuse it with ONNX Runtime's BERT optimizer, and quantize the fused graph to int8."""
+    onnx_dir = folder / "onnx"
+    onnx_dir.mkdir(exist_ok=True)
+    raw = onnx_dir / "encoder_raw.onnx"
+    export_raw_onnx(folder, raw)
+    optimize_onnx(raw, folder / ONNX_FP32)
+    raw.unlink()
+    quantize_onnx(folder / ONNX_FP32, folder / ONNX_INT8)
+
+
+def export_raw_onnx(folder: Path, out: Path) -> None:
+    """torch.onnx export of the BERT encoder in ``folder`` without its word table."""
     import torch
+    from safetensors import safe_open
     from transformers import BertConfig, BertModel
 
     config = BertConfig(**{k: v for k, v in json.loads((folder / "config.json").read_text()).items()
@@ -333,8 +345,6 @@ def export_onnx(folder: Path) -> None:
     config._attn_implementation = "eager"  # the pattern ONNX Runtime's attention fusion knows
     config.vocab_size, config.pad_token_id = 1, 0  # the word table stays outside the graph
     model = BertModel(config, add_pooling_layer=False)
-    from safetensors import safe_open
-
     with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
         state = {k: fh.get_tensor(k) for k in fh.keys()
                  if not k.startswith("pooler.") and k != "embeddings.word_embeddings.weight"}
@@ -354,31 +364,36 @@ def export_onnx(folder: Path) -> None:
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    onnx_dir = folder / "onnx"
-    onnx_dir.mkdir(exist_ok=True)
-    raw = onnx_dir / "encoder_raw.onnx"
     embeds = torch.randn(2, 16, config.hidden_size)
     mask = torch.ones(2, 16, dtype=torch.int64)
     with torch.no_grad():
-        torch.onnx.export(Encoder(model), (embeds, mask), str(raw), dynamo=False, opset_version=17,
+        torch.onnx.export(Encoder(model), (embeds, mask), str(out), dynamo=False, opset_version=17,
                           input_names=["inputs_embeds", "attention_mask"], output_names=["mean_pooled"],
                           dynamic_axes={"inputs_embeds": {0: "batch", 1: "seq"},
                                         "attention_mask": {0: "batch", 1: "seq"},
                                         "mean_pooled": {0: "batch"}})
-    del model, state
 
+
+def optimize_onnx(raw: Path, out: Path, **fusion) -> None:
+    """Fuse LayerNorm, GELU and attention into ONNX Runtime's BERT operators."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
-    opt = optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
-                         hidden_size=config.hidden_size, opt_level=1, use_gpu=False)
-    opt.save_model_to_file(str(folder / ONNX_FP32))
-    raw.unlink()
+    options = FusionOptions("bert")
+    for key, value in fusion.items():
+        setattr(options, key, value)
+    opt = optimize_model(str(raw), model_type="bert", num_heads=12, hidden_size=384, opt_level=1,
+                         use_gpu=False, optimization_options=options)
+    opt.save_model_to_file(str(out))
 
+
+def quantize_onnx(src: Path, out: Path, per_channel: bool = True, reduce_range: bool = False) -> None:
+    """Dynamic int8 quantization of the matmuls (weights int8 per channel, activations per call)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(folder / ONNX_FP32), str(folder / ONNX_INT8), weight_type=QuantType.QInt8,
-                     per_channel=True, reduce_range=False,
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8,
+                     per_channel=per_channel, reduce_range=reduce_range,
                      # shape inference cannot type the outputs of the fused contrib operators
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 

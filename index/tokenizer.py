@@ -4,8 +4,8 @@ query-side thesaurus that maps plain words to the documents' terms.
 >>> tok = ChineseTokenizer()
 >>> tok.tokenize("生产经营单位应当建立双重预防机制")
 ['生产', '经营', '单位', '生产经营单位', '双重', '预防', '机制', '双重预防', '双重预防机制']
->>> tok.expand_query("老板要负什么责任")
-['老板', '负', '责任', '主要负责人', '负责人']
+>>> tok.expansion("老板要负什么责任")
+['主要', '负责', '责人', '负责人', '主要负责人']
 """
 
 from __future__ import annotations
@@ -64,12 +64,12 @@ class ChineseTokenizer:
         """Search-mode segmentation: long words plus their sub-words, for recall."""
         return [w for w in self._jieba.lcut_for_search(text) if _KEEP.search(w) and w not in self.stopwords]
 
-    def expand_query(self, text: str) -> list[str]:
-        """The query's tokens plus the documents' terms for any plain words in it."""
-        tokens = self.tokenize(text)
-        expansion: list[str] = []
-        for plain, terms in self.thesaurus.items():
+    def expansion(self, text: str) -> list[str]:
+        """The documents' terms for plain words in the query (thesaurus), minus the query's own tokens."""
+        own = set(self.tokenize(text))
+        terms: list[str] = []
+        for plain, mapped in self.thesaurus.items():
             if plain in text:
-                for term in terms:
-                    expansion.extend(self.tokenize(term))
-        return tokens + [t for t in expansion if t not in tokens]
+                for term in mapped:
+                    terms.extend(t for t in self.tokenize(term) if t not in own and t not in terms)
+        return terms

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from regkb.corpus.departments import DepartmentRegistry, split_departments
+from regkb.corpus.departments import DepartmentRegistry, split_departments_carrying
 from regkb.corpus.models import Block, Duty
 
 OPEN = "(（"
@@ -136,6 +136,7 @@ def parse_assignment(inner: str) -> Assignment | None:
     if not inner or "《" in inner or "简称" in inner:
         return None
     result = Assignment()
+    prefix = ""  # a level prefix carries across clauses: 省工信厅牵头,应急厅配合 → 省应急厅
     pending: list[str] = []  # clauses still waiting for a verb
     found_verb = False
     for clause in filter(None, _CLAUSE_SPLIT_RE.split(inner)):
@@ -145,7 +146,8 @@ def parse_assignment(inner: str) -> Assignment | None:
             role = _ROLE_OF_VERB[m.group("verb")]
             names_text = "、".join(pending + [m.group("names")])
             pending = []
-            getattr(result, role).extend(split_departments(names_text))
+            names, prefix = split_departments_carrying(names_text, prefix)
+            getattr(result, role).extend(names)
         elif _DEADLINE_RE.search(clause) and not clause.endswith(("厅", "委", "局", "办")):
             result.deadline = clause
         else:
@@ -153,8 +155,7 @@ def parse_assignment(inner: str) -> Assignment | None:
     if not found_verb:
         return None
     if pending:
-        # the text "、".join keeps a shared prefix running across the leftover clauses
-        result.responsible.extend(split_departments("、".join(pending)))
+        result.responsible.extend(split_departments_carrying("、".join(pending), prefix)[0])
     return result
 
 
@@ -166,13 +167,7 @@ def canonical_roles(assignment: Assignment, registry: DepartmentRegistry,
 
 
 def _clean_task(text: str) -> str:
-    text = re.sub(r"[ \t\u3000]+", "", strip_enumerator(text)) if _is_cjk_heavy(text) else strip_enumerator(text)
-    return text.strip().rstrip("。.;；,，:：").strip()
-
-
-def _is_cjk_heavy(text: str) -> bool:
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    return cjk >= len(text.strip()) / 2
+    return strip_enumerator(text).strip().rstrip("。.;；,，:：").strip()
 
 
 class DivisionOfLabourParser:
@@ -210,6 +205,8 @@ class DivisionOfLabourParser:
         seen_headings: set[tuple[str, ...]] = set()
         pending: list[Block] = []  # paragraphs of the current section without a parenthesis
         carry: Block | None = None  # a block whose parenthesis is still open
+        base_path: list[str] = []  # the section path the blocks came with
+        local: list[tuple[int, str]] = []  # headings met as body blocks under base_path
 
         def make(task: str, path: list[str], paren: str) -> Duty | None:
             assignment = parse_assignment(paren)
@@ -234,15 +231,28 @@ class DivisionOfLabourParser:
                         duties.append(duty)
 
             text = block.text.strip()
-            if carry is not None:
-                if carry.section_path == block.section_path or paren_balance(carry.text) > 0:
-                    text = carry.text.rstrip() + text
-                    block = block.model_copy(update={"text": text})
+            if carry is not None:  # the rest of an open parenthesis
+                text = carry.text.rstrip() + text
+                block = carry.model_copy(update={"text": text})
                 carry = None
             if paren_balance(text) > 0:
                 carry = block
                 continue
+            if block.section_path != base_path:
+                base_path, local = list(block.section_path), []
             split = split_trailing_paren(text)
+            if (split is None or parse_assignment(split[1]) is None) and _short_heading(text):
+                # a heading left in the body (no structure parser): it extends the path of
+                # what follows and is never part of a task
+                level = enum_level(text) or 9
+                local = [(lv, h) for lv, h in local if lv < level] + [(level, text.rstrip("。"))]
+                pending = []
+                continue
+            own_level = enum_level(text)
+            if own_level is not None:
+                local = [(lv, h) for lv, h in local if lv < own_level]
+            if local:
+                block = block.model_copy(update={"section_path": base_path + [h for _, h in local]})
             duty = None
             if split:
                 task, paren = split
@@ -295,28 +305,77 @@ def _is_heading(line: str, level: int | None) -> bool:
     return len(body) <= 40 and "。" not in body and paren_balance(body) == 0
 
 
+_PARA_END = tuple(_SENTENCE_END) + (")", "）", ":", "：", "”")
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width text was hard-wrapped at, when most long lines share one length."""
+    lengths = [len(ln) for ln in lines if len(ln) >= 20]
+    if len(lengths) < 5:
+        return None
+    width = max(set(lengths), key=lengths.count)
+    return width if lengths.count(width) >= max(5, len(lengths) // 4) else None
+
+
+def _short_heading(line: str) -> bool:
+    level = enum_level(line)
+    return (level is not None and len(line) <= 40 and "。" not in line.rstrip("。")
+            and not line.endswith(("；", ";", "，", ",", "、")))
+
+
+def _ends_with_assignment(text: str) -> bool:
+    split = split_trailing_paren(text)
+    return split is not None and parse_assignment(split[1]) is not None
+
+
+def _paragraphs(text: str) -> list[str]:
+    raw = [ln.strip(" \t\u3000\xa0") for ln in text.splitlines()]
+    nonempty = [ln for ln in raw if ln]
+    blank_mode = sum(1 for ln in raw if not ln) >= max(3, len(nonempty) // 5)
+    width = None if blank_mode else _wrap_width(nonempty)
+    paras: list[str] = []
+    cur = ""
+    prev = ""
+    for ln in raw:
+        if not ln:
+            if blank_mode and cur and paren_balance(cur) <= 0:
+                paras.append(cur)
+                cur = ""
+            continue
+        if cur and paren_balance(cur) > 0:
+            cur += ln  # inside an open parenthesis
+        elif _short_heading(ln) and not (width and len(prev) >= width - 1 and not _short_heading(prev)):
+            if cur:
+                paras.append(cur)
+            paras.append(ln)
+            cur = ""
+        elif not cur:
+            cur = ln
+        elif blank_mode or (width and len(prev) >= width - 1 and not _ends_with_assignment(cur)) or \
+                (not prev.endswith(_PARA_END) and not _short_heading(prev)):
+            cur += ln  # the same paragraph, wrapped or broken mid-sentence
+        else:
+            paras.append(cur)
+            cur = ln
+        prev = ln
+        if _short_heading(ln) and not cur:
+            prev = ""
+    if cur:
+        paras.append(cur)
+    return paras
+
+
 def segment_text(text: str) -> list[Block]:
     """Light segmentation of plain text into paragraph blocks with section paths.
 
-    Lines are paragraphs (blank lines are ignored, so blank-line and line-break layouts both
-    work); a line whose parenthesis is still open is joined with the next; short lines that
+    Paragraphs are blank-line separated when the text uses blank lines, else lines, with
+    lines hard-wrapped at a fixed width or broken mid-sentence joined again; a paragraph
+    whose parenthesis is still open is joined with the next; short lines that
     start with ``一、`` ``(一)`` ``1.`` ``(1)`` become headings. A numbered line carrying
     its own role parenthesis is a heading only when plain paragraphs follow it (a task with
     sub-paragraphs); otherwise it is a task paragraph (``1.死亡人数下降15%(…)``).
     """
-    lines: list[str] = []
-    buf = ""
-    for raw in text.splitlines():
-        line = raw.strip(" \t\u3000\xa0")
-        if not line:
-            continue
-        buf = buf + line if buf else line
-        if paren_balance(buf) > 0:
-            continue
-        lines.append(buf)
-        buf = ""
-    if buf:
-        lines.append(buf)
+    lines = _paragraphs(text)
 
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
@@ -334,6 +393,9 @@ def segment_text(text: str) -> list[Block]:
         if heading:
             stack = [(lv, h) for lv, h in stack if lv < level] + [(level, line.rstrip("。"))]
             continue
+        if level is not None:
+            # a numbered task paragraph ends the headings of its own and deeper levels
+            stack = [(lv, h) for lv, h in stack if lv < level]
         blocks.append(Block(text=line, section_path=[h for _, h in stack]))
     return blocks
 

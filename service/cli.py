@@ -112,6 +112,21 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from regkb.eval.report import run_eval
+
+    kb = _open_kb(args)
+    report = run_eval(kb, question_set=Path(args.set) if args.set else None, corpus=[Path(p) for p in args.corpus],
+                      with_misses=args.misses)
+    if args.json:
+        _print_json(report)
+    else:
+        from regkb.eval.report import format_report
+
+        print(format_report(report))
+    return 0
+
+
 def cmd_model_build(args) -> int:
     from regkb.index.e5_convert import build_default_model
 
@@ -162,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", parents=[common], help="删除一篇文档(及其全部索引)")
     p.add_argument("doc_id", metavar="DOC_ID")
     p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("eval", parents=[common], help="用标注问题集评测检索质量与延迟")
+    p.add_argument("--set", help="问题集 JSONL 文件(默认为内置问题集)")
+    p.add_argument("--corpus", nargs="*", default=[], metavar="PATH",
+                   help="对照基线(固定 250 字切块的 BM25)所用的原始文件或目录")
+    p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

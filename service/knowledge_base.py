@@ -10,6 +10,7 @@ HTTP API expose. Both are thin layers over this class.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from functools import cached_property
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.corpus.models import Chunk, Document, DocumentMeta, ParsedDocument, doc_id_for, text_hash
+from regkb.corpus.departments import DepartmentRegistry
+from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
@@ -32,6 +34,7 @@ from regkb.service.settings import Settings
 # resumes where it stopped instead of embedding everything again.
 _CACHE_BATCH = 64
 MAX_QUERY_CHARS = 2000
+_REGISTRY_KEY = "departments"
 
 
 class KnowledgeBaseError(Exception):
@@ -103,7 +106,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = IngestReport()
         files = self._expand(paths, report)
-        parsed: list[tuple[ParsedDocument, bool]] = []  # (document, replaces an older version)
+        parsed: list[tuple[ParsedDocument, Path, bool]] = []  # (document, file, replaces an older version)
         with _progress(len(files), "文件", self.settings.show_progress) as bar:
             for path in files:
                 bar.set_description(path.name[:24])
@@ -131,7 +134,7 @@ class KnowledgeBase:
         return files
 
     def _parse_one(self, path: Path, overrides: DocumentMeta | None, report: IngestReport,
-                   parsed: list[tuple[ParsedDocument, bool]]) -> None:
+                   parsed: list[tuple[ParsedDocument, Path, bool]]) -> None:
         from regkb.ingest.pipeline import parse_file
 
         existing = self.store.document_by_source(path.name)
@@ -149,17 +152,18 @@ class KnowledgeBase:
         if not document.blocks:
             report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:没有识别出正文内容"))
             return
-        parsed.append((document, existing is not None))
+        parsed.append((document, path, existing is not None))
 
-    def _store_parsed(self, parsed: list[tuple[ParsedDocument, bool]], report: IngestReport) -> None:
+    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport) -> None:
         chunker = StructureChunker(self.settings.chunker)
+        registry = self.departments_registry()
         prepared = []
-        for document, replaces in parsed:
+        for document, path, replaces in parsed:
             doc_id = doc_id_for(document.source)
             chunks = chunker.split(doc_id, document.blocks)
-            duties = self._duties(document, doc_id)
+            duties = self._duties(document, doc_id, registry)
             record = Document(doc_id=doc_id, source=document.source, content_hash=document.content_hash,
-                              chunks=len(chunks), **document.meta.model_dump())
+                              chunks=len(chunks), path=str(path.resolve()), **document.meta.model_dump())
             prepared.append((record, document, chunks, duties))
             report.chunks += len(chunks)
             report.duties += len(duties)
@@ -174,16 +178,25 @@ class KnowledgeBase:
         with self.store.transaction():
             for record, document, chunks, duties in prepared:
                 self.store.put_document(record, document.sections, chunks, duties)
+            self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
             self.store.bump_generation()
         self._invalidate()
 
-    def _duties(self, document: ParsedDocument, doc_id: str) -> list:
-        from regkb.ingest.duties import extract_duties
+    def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
+        """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
+        the prose of plans and opinions. The two kinds are never mixed in one document."""
+        from regkb.ingest.duties import DivisionOfLabourParser
+        from regkb.ingest.duty_tables import DutyTableParser
+        from regkb.ingest.prose_duties import ProseDutyExtractor
 
         meta = document.meta
-        if meta.doc_type != "division_of_labour":
-            return []
-        return extract_duties(document.blocks, document.source, doc_id, level=meta.level, region=meta.region)
+        args = {"source": document.source, "doc_id": doc_id, "registry": registry}
+        duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
+        if meta.doc_type == "division_of_labour":
+            duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        elif meta.doc_type in ("plan", "opinion") and not duties:
+            duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        return duties
 
     def _embed_missing(self, texts: list[str]) -> int:
         """Embed the texts the cache lacks; returns how many were embedded."""
@@ -202,6 +215,20 @@ class KnowledgeBase:
                 vectors = self.embedder.embed_passages([t for _, t in batch], progress=bar.update)
                 self.store.put_vectors(model_id, zip([h for h, _ in batch], vectors))
         return len(todo)
+
+    def departments_registry(self) -> DepartmentRegistry:
+        """Department names met so far, with their aliases (stored with the documents)."""
+        stored = self.store.get_meta(_REGISTRY_KEY)
+        return DepartmentRegistry.from_dict(json.loads(stored)) if stored else DepartmentRegistry()
+
+    def _rebuild_registry(self) -> None:
+        """After a removal: only departments that still have duties stay registered."""
+        documents = {d.doc_id: d for d in self.store.documents()}
+        registry = DepartmentRegistry()
+        for duty in self.store.duties():
+            document = documents[duty.doc_id]
+            registry.add_all(duty.lead + duty.responsible + duty.cooperating, document.level, document.region)
+        self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
 
     # --- index ------------------------------------------------------------------------
 
@@ -238,6 +265,7 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"没有这个文档:{doc_id}(用 regkb documents 查看已导入的文档)")
         with self.store.transaction():
             self.store.delete_document(document.doc_id)
+            self._rebuild_registry()
             self.store.bump_generation()
         self._invalidate()
         documents = {d.doc_id: d for d in self.store.documents()}

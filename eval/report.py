@@ -1,0 +1,61 @@
+"""``regkb eval``: retrieval metrics per mode, the peer baseline, and duty extraction F1,
+measured in one run over the knowledge base as it is.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from regkb.eval.duty_metrics import score_duties
+from regkb.eval.retrieval_eval import evaluate, load_questions
+
+DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
+
+
+def _duty_scores(kb) -> dict:
+    scores = {}
+    duties = kb.store.duties()
+    for source, gold_name in DUTY_GOLD.items():
+        predicted = [d for d in duties if d.source == source and not d.inferred]
+        if not predicted:
+            continue
+        gold = resources.files("regkb.eval").joinpath("data", gold_name)
+        with resources.as_file(gold) as gold_path:
+            result = score_duties(predicted, gold_path)
+        scores[source] = {k: result[k] for k in ("precision", "recall", "f1", "tp", "fp", "fn")}
+    return scores
+
+
+def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False) -> dict:
+    questions = load_questions(question_set)
+    files = _corpus_files(kb, corpus)
+    report = evaluate(kb, questions, corpus_files=files, with_misses=with_misses)
+    if not with_misses:
+        report.pop("misses")
+    report["duties"] = _duty_scores(kb)
+    return report
+
+
+def _corpus_files(kb, corpus: list[Path] | None) -> list[Path]:
+    """The raw files for the peer baseline: those given, else those the store was built from."""
+    if corpus:
+        return [f for p in corpus for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])]
+    paths = [Path(d.path) for d in kb.store.documents() if d.path]
+    return [p for p in paths if p.exists()]
+
+
+def format_report(report: dict) -> str:
+    lines = [f"问题数:{report['questions']}(另有 {report['unanswerable_questions']} 个无答案问题)", ""]
+    header = f"{'模式':<16}{'hit@1':>8}{'hit@5':>8}{'hit@10':>8}{'MRR@10':>8}{'nDCG@10':>9}{'p50 ms':>9}{'p95 ms':>9}"
+    lines.append(header)
+    for mode, m in report["modes"].items():
+        lines.append(f"{mode:<16}{m['hit@1']:>8.3f}{m['hit@5']:>8.3f}{m['hit@10']:>8.3f}{m['mrr@10']:>8.3f}"
+                     f"{m['ndcg@10']:>9.3f}{m['p50_ms']:>9.1f}{m['p95_ms']:>9.1f}")
+    lines.append("")
+    for mode, styles in report["by_style"].items():
+        parts = [f"{style}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}" for style, m in styles.items()]
+        lines.append(f"{mode:<16}" + ";".join(parts))
+    for source, scores in report.get("duties", {}).items():
+        lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,336 @@
+"""Exact duties from division-of-labour tables (分工表).
+
+A table with columns such as 序号 / 重点任务 (工作任务, 任务) / 牵头单位 / 责任单位 /
+配合单位 / 完成时限 gives one ``Duty`` per task row: the departments of each role column
+(canonical names, see ``regkb.corpus.departments``), the deadline, and the row itself as
+``evidence`` (``表头:单元格；…``).
+
+Tables arrive as ``Table.rows`` (first row, or first few rows, the header). Merged cells show
+up as repeated or empty cells: an empty 序号 or category cell takes the value above, a row
+without a task adds its departments to the task above, and a row whose cells all say the
+same thing (``一、危险化学品``) is a section heading for the rows below. A department list
+may be broken over lines inside a cell, even in the middle of a name (pdf).
+``省应急管理厅(牵头)`` inside a 责任单位 cell marks a lead.
+
+Example::
+
+    >>> from regkb.ingest.duty_tables import duties_from_table
+    >>> rows = [["序号", "重点任务", "牵头单位", "配合单位", "完成时限"],
+    ...         ["1", "开展化工园区安全风险评估", "省应急厅", "省工业和信息化厅、\\n公安厅", "2022年底"]]
+    >>> d = duties_from_table(rows, source="表.docx", doc_id="t1")[0]
+    >>> d.lead, d.cooperating, d.deadline
+    (['省应急管理厅'], ['省工业和信息化厅', '省公安厅'], '2022年底')
+
+``read_table_rows(path)`` reads the tables of a docx, xlsx, pdf or tab-separated text file
+into rows (for tests and for callers without a reader of their own).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from regkb.corpus.departments import (DEPARTMENT_SUFFIXES, DepartmentRegistry, LEVEL_PREFIXES,
+                                      normalise_name, split_departments)
+from regkb.corpus.models import Duty, Table
+
+# Column kinds, tested in this order on the (joined) header text of a column.
+_COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("seq", ("序号", "编号")),
+    ("lead", ("牵头",)),
+    ("cooperating", ("配合", "协助", "协办", "参与")),
+    ("deadline", ("时限", "时间", "期限", "节点", "进度安排")),
+    ("responsible", ("责任单位", "责任部门", "负责单位", "负责部门", "主责", "承办", "责任处室",
+                     "落实单位", "责任主体", "责任分工", "实施单位", "责任领导")),
+    ("task", ("任务", "事项", "内容", "措施", "工作要点", "举措", "项目", "目标", "指标")),
+    ("category", ("类别", "领域", "方面", "类型", "分类")),
+    ("note", ("备注", "说明")),
+]
+_ROLE_COLUMNS = ("lead", "responsible", "cooperating")
+_LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
+_MARKED_RE = re.compile(r"([^、,，;；\n]+?)\s*[(（]\s*牵头\s*[)）]")
+_SEP_END = ("、", ",", "，", ";", "；", "/")
+
+
+def classify_header(text: str) -> str | None:
+    t = re.sub(r"\s+", "", text or "")
+    if not t:
+        return None
+    if t in ("序", "No", "No."):
+        return "seq"
+    for kind, words in _COLUMN_RULES:
+        if any(w in t for w in words):
+            return kind
+    if t in ("责任", "负责"):
+        return "responsible"
+    return None
+
+
+def _clean_text(cell: str | None) -> str:
+    """Cell text with line breaks removed (Chinese text wraps without spaces)."""
+    if not cell:
+        return ""
+    parts = [p.strip(" \t\u3000\xa0") for p in str(cell).splitlines()]
+    return "".join(p for p in parts if p)
+
+
+def split_cell_departments(cell: str | None) -> list[str]:
+    """Department names of one cell, where a line break may separate names or split one.
+
+    A line ending in a separator, or a complete name followed by a line that starts a new
+    one, is a boundary; a line that ends in the middle of a name joins the next line.
+    """
+    if not cell:
+        return []
+    lines = [ln.strip(" \t\u3000\xa0") for ln in str(cell).splitlines()]
+    lines = [ln for ln in lines if ln]
+    text = ""
+    for ln in lines:
+        if not text:
+            text = ln
+        elif text.endswith(_SEP_END) or ln.startswith(_SEP_END):
+            text += ln
+        elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")):
+            text += ln
+        elif text.endswith(DEPARTMENT_SUFFIXES) or _LEAD_MARK_RE.search(text[-5:]) or \
+                ln.startswith(LEVEL_PREFIXES):
+            text += "、" + ln
+        else:
+            text += ln  # a name broken in the middle
+    return split_departments(text)
+
+
+def _split_with_lead_marks(cell: str) -> tuple[list[str], list[str]]:
+    """(names, names marked ``(牵头)``) of a responsible cell."""
+    if not _LEAD_MARK_RE.search(cell):
+        return split_cell_departments(cell), []
+    names = split_cell_departments(_LEAD_MARK_RE.sub("", cell))
+    raw_marked = [normalise_name(m) for m in _MARKED_RE.findall(cell)]
+    marked = [n for n in names if any(m and (n.endswith(m) or m.endswith(n)) for m in raw_marked)]
+    return [n for n in names if n not in marked], marked
+
+
+def _header_like(row: list[str]) -> bool:
+    values = [_clean_text(c) for c in row]
+    distinct = {v for v in values if v}
+    kinds = {classify_header(v) for v in distinct} - {None}
+    return len(kinds) >= 2 and all(len(v) <= 20 for v in distinct)
+
+
+def _find_header(rows: list[list[str]]) -> tuple[int, int] | None:
+    """(first, end) of the header rows among the first few rows, or None."""
+    for start in range(min(4, len(rows))):
+        if _header_like(rows[start]):
+            end = start + 1
+            while end < len(rows) and end < start + 3 and _header_like(rows[end]):
+                end += 1
+            return start, end
+    return None
+
+
+class DutyTableParser:
+    """Duties from division-of-labour tables.
+
+    ``run(tables, source, doc_id, registry=None)`` returns ``{"duties": [...]}``; a table
+    without a task column and a department column gives no duties.
+
+    >>> from regkb.corpus.models import Table
+    >>> t = Table(rows=[["任务", "责任单位"], ["建立风险管控平台", "省应急厅(牵头)、省公安厅"]])
+    >>> d = DutyTableParser().run([t], source="x.xlsx", doc_id="x")["duties"][0]
+    >>> d.lead, d.responsible
+    (['省应急管理厅'], ['省公安厅'])
+    """
+
+    def __init__(self, level: str | None = None, region: str | None = None) -> None:
+        self.level = level
+        self.region = region
+
+    def to_dict(self) -> dict:
+        return {"type": "DutyTableParser", "init_parameters": {"level": self.level, "region": self.region}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DutyTableParser":
+        return cls(**data.get("init_parameters", {}))
+
+    def run(self, tables: list[Table], source: str, doc_id: str,
+            registry: DepartmentRegistry | None = None) -> dict[str, list[Duty]]:
+        registry = registry if registry is not None else DepartmentRegistry()
+        duties: list[Duty] = []
+        for table in tables:
+            duties.extend(self._table(table, source, doc_id, registry))
+        return {"duties": duties}
+
+    def _table(self, table: Table, source: str, doc_id: str,
+               registry: DepartmentRegistry) -> list[Duty]:
+        rows = [[("" if c is None else str(c)) for c in r] for r in table.rows]
+        found = _find_header(rows)
+        if found is None:
+            return []
+        start, end = found
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        header_rows = rows[start:end]
+        headers: list[str] = []
+        kinds: list[str | None] = []
+        for j in range(width):
+            parts: list[str] = []
+            for hr in header_rows:
+                v = _clean_text(hr[j])
+                if v and v not in parts:
+                    parts.append(v)
+            headers.append("/".join(parts))
+            kinds.append(classify_header("".join(parts)))
+        task_cols = [j for j, k in enumerate(kinds) if k == "task"]
+        if not task_cols or not any(k in _ROLE_COLUMNS for k in kinds):
+            return []
+        task_col = task_cols[-1]
+        category_cols = [j for j, k in enumerate(kinds) if k == "category"] + task_cols[:-1]
+        fill_down = set(category_cols) | {j for j, k in enumerate(kinds) if k == "seq"}
+
+        duties: list[Duty] = []
+        section: list[str] = []
+        previous: list[str] = [""] * width
+        for row in rows[end:]:
+            cells = [_clean_text(c) for c in row]
+            distinct = {c for c in cells if c}
+            if not distinct:
+                continue
+            if len(distinct) == 1:
+                value = next(iter(distinct))
+                spans = sum(1 for c in cells if c) > 1
+                if spans or not cells[task_col] or re.match(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])", value):
+                    section = [value]  # a row spanning the table: a heading for the rows below
+                    previous = [""] * width
+                    continue
+            for j in fill_down:
+                if not cells[j]:
+                    cells[j] = previous[j]
+                    row[j] = previous[j]
+            roles: dict[str, list[str]] = {"lead": [], "responsible": [], "cooperating": []}
+            deadline = None
+            for j, kind in enumerate(kinds):
+                if kind in _ROLE_COLUMNS and row[j].strip():
+                    names, marked = _split_with_lead_marks(row[j])
+                    roles[kind].extend(names)
+                    roles["lead"].extend(marked)
+                elif kind == "deadline" and cells[j]:
+                    deadline = cells[j]
+            canon = {r: registry.add_all(n, level=self.level, region=self.region) for r, n in roles.items()}
+            evidence = "；".join(f"{headers[j] or '列' + str(j + 1)}:{cells[j]}" for j in range(width) if cells[j])
+            task = cells[task_col]
+            path = list(table.section_path) + section
+            for j in category_cols:
+                if cells[j] and cells[j] not in path:
+                    path.append(cells[j])
+            if duties and (not task or (task == duties[-1].task and path == duties[-1].section_path)):
+                # the task cell is merged with the row above: same task, more departments
+                prev = duties[-1]
+                for r in _ROLE_COLUMNS:
+                    for name in canon[r]:
+                        if name not in getattr(prev, r):
+                            getattr(prev, r).append(name)
+                prev.deadline = prev.deadline or deadline
+                prev.evidence += "\n" + evidence
+                previous = cells
+                continue
+            if not task or not any(canon.values()):
+                previous = cells
+                continue
+            duties.append(Duty(task=task, section_path=path, deadline=deadline, evidence=evidence,
+                               inferred=False, source=source, doc_id=doc_id, **canon))
+            previous = cells
+        return duties
+
+
+def duties_from_table(table: Table | list[list[str]], source: str, doc_id: str,
+                      registry: DepartmentRegistry | None = None,
+                      section_path: list[str] | None = None, level: str | None = None,
+                      region: str | None = None) -> list[Duty]:
+    """Duties of one table given as a ``Table`` or as its rows."""
+    if not isinstance(table, Table):
+        table = Table(rows=[[("" if c is None else str(c)) for c in r] for r in table],
+                      section_path=section_path or [])
+    return DutyTableParser(level=level, region=region).run(
+        [table], source=source, doc_id=doc_id, registry=registry)["duties"]
+
+
+# -- reading tables from files ---------------------------------------------------------------
+
+def read_table_rows(path: str | Path) -> list[list[list[str]]]:
+    """The tables of a docx, xlsx, pdf or tab-separated text file, each as rows of cells.
+
+    Merged cells are repeated in every grid cell they cover (docx, xlsx); in pdf, a cell
+    covered by a merge above takes the text above.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _read_docx(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix == ".pdf":
+        return _read_pdf(path)
+    if suffix in (".txt", ".tsv", ".md", ".csv"):
+        return _read_tsv(path.read_text(encoding="utf-8"))
+    raise ValueError(f"不支持的表格文件格式:{path.suffix}(支持 docx、xlsx、pdf、txt/tsv)")
+
+
+def _read_docx(path: Path) -> list[list[list[str]]]:
+    import docx  # python-docx
+
+    document = docx.Document(str(path))
+    # row.cells repeats a horizontally merged cell; a vertical merge repeats the top cell too
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+
+
+def _read_xlsx(path: Path) -> list[list[list[str]]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(str(path), data_only=True)
+    tables = []
+    for ws in wb.worksheets:
+        grid = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        for rng in ws.merged_cells.ranges:
+            top = ws.cell(rng.min_row, rng.min_col).value
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                        grid[r - 1][c - 1] = "" if top is None else str(top)
+        grid = [r for r in grid if any(c.strip() for c in r)]
+        if grid:
+            tables.append(grid)
+    return tables
+
+
+def _read_pdf(path: Path) -> list[list[list[str]]]:
+    import pdfplumber
+
+    tables = []
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages:
+            for raw in page.extract_tables():
+                rows: list[list[str]] = []
+                for r in raw:
+                    row = []
+                    for j, c in enumerate(r):
+                        if c is None and rows and j < len(rows[-1]) and any(x is not None for x in r[1:]):
+                            row.append(rows[-1][j])  # covered by a vertical merge
+                        else:
+                            row.append(c or "")
+                    rows.append(row)
+                tables.append(rows)
+    return tables
+
+
+def _read_tsv(text: str) -> list[list[list[str]]]:
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in text.splitlines():
+        if "\t" in line:
+            current.append(line.split("\t"))
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables

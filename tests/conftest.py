@@ -1,0 +1,43 @@
+"""Shared fixtures: the shared corpus beside the project, and knowledge bases in tmp folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+SHARED_CORPUS = Path(os.environ.get("REGKB_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+SEEDS = SHARED_CORPUS / "seeds"
+LAWS = SHARED_CORPUS / "laws"
+SAFETY_LAW = LAWS / "安全生产法(2021-06-10).md"
+DIVISION_PLAN = SEEDS / "004_36275ac223ca7fcd.txt"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not SHARED_CORPUS.is_dir():
+        pytest.exit(f"shared corpus not found at {SHARED_CORPUS} (set REGKB_SHARED_CORPUS)", returncode=4)
+
+
+@pytest.fixture(scope="session")
+def law_kb(tmp_path_factory):
+    """A knowledge base holding the 安全生产法 and the Liaoning 分工方案, default embedder."""
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    home = tmp_path_factory.mktemp("law_kb")
+    kb = KnowledgeBase.open(Settings(home=home, show_progress=False))
+    report = kb.ingest([SAFETY_LAW, DIVISION_PLAN])
+    assert report.errors == [] and report.added == 2
+    return kb
+
+
+@pytest.fixture
+def small_kb(tmp_path):
+    """An empty knowledge base in a fresh folder, default embedder."""
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    return KnowledgeBase.open(Settings(home=tmp_path / "kb", show_progress=False))
