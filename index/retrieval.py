@@ -15,7 +15,7 @@ import numpy as np
 from haystack import Pipeline, component
 
 from regkb.index.embedders import Embedder
-from regkb.index.fusion import FusionWeights, adaptive_weights, fuse
+from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.search_index import SearchFilters, SearchIndex
 from regkb.index.tokenizer import ChineseTokenizer
 
@@ -92,15 +92,14 @@ class DenseRetriever:
 
 @component
 class RankFuser:
-    """Weighted reciprocal-rank fusion, the BM25 weight following its query coverage."""
+    """Score (or reciprocal-rank) fusion, BM25's weight following its query coverage."""
 
     def __init__(self, weights: FusionWeights):
         self.weights = weights
 
     @component.output_types(hits=Hits)
     def run(self, bm25_hits: Hits, dense_hits: Hits, coverage: float) -> dict:
-        weights = adaptive_weights(self.weights, coverage, 1.0)
-        return {"hits": fuse({"bm25": bm25_hits, "dense": dense_hits}, weights, self.weights.rrf_k)}
+        return {"hits": fuse(bm25_hits, dense_hits, coverage, self.weights)}
 
 
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, tokenizer: ChineseTokenizer,
