@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from regkb.eval.duty_metrics import score_duties
-from regkb.eval.retrieval_eval import evaluate, load_questions
+from regkb.eval.retrieval_eval import evaluate, load_questions, normalise
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
 
@@ -27,6 +27,28 @@ def _duty_scores(kb) -> dict:
     return scores
 
 
+def _duty_search_scores(kb, questions) -> dict:
+    """Who-owns-what search: the top duty must come from the gold source and hold the gold
+    quote (in its task or its source text). Only questions whose source is in the store count."""
+    sources = {d.source for d in kb.store.documents()}
+    asked = [q for q in questions if q.kind == "duty" and q.source in sources]
+    top1 = top5 = plain = plain_top1 = 0
+    for question in asked:
+        quote = normalise(question.quote)
+        matches = kb.duties(question.question, k=5).matches
+        found = [m.source == question.source and (quote in normalise(m.task) or quote in normalise(m.text))
+                 for m in matches]
+        first = bool(found and found[0])
+        top1 += first
+        top5 += any(found)
+        if question.style == "plain":
+            plain += 1
+            plain_top1 += first
+    n = len(asked) or 1
+    return {"questions": len(asked), "top1": round(top1 / n, 4), "top5": round(top5 / n, 4),
+            "plain_top1": round(plain_top1 / (plain or 1), 4)}
+
+
 def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False) -> dict:
     questions = load_questions(question_set)
     files = _corpus_files(kb, corpus)
@@ -34,6 +56,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     if not with_misses:
         report.pop("misses")
     report["duties"] = _duty_scores(kb)
+    report["duty_search"] = _duty_search_scores(kb, questions)
     return report
 
 
@@ -58,4 +81,5 @@ def format_report(report: dict) -> str:
         lines.append(f"{mode:<16}" + ";".join(parts))
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     return "\n".join(lines)

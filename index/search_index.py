@@ -27,10 +27,6 @@ from regkb.index.bm25 import Bm25Index
 _CURRENT = "CURRENT"
 
 
-class IndexMismatch(Exception):
-    """The index was built with another embedding model than the one asked for."""
-
-
 @dataclass
 class IndexRow:
     """What a filter needs to know about an indexed chunk."""

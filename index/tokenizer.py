@@ -69,7 +69,8 @@ class ChineseTokenizer:
         own = set(self.tokenize(text))
         terms: list[str] = []
         for plain, mapped in self.thesaurus.items():
-            if plain in text:
+            # a short key must be a word of the query ("单位" is not a word of "本单位")
+            if plain in own or (len(plain) >= 3 and plain in text):
                 for term in mapped:
                     terms.extend(t for t in self.tokenize(term) if t not in own and t not in terms)
         return terms

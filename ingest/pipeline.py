@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from haystack import Pipeline, component
+from regkb.haystack_import import import_haystack
+
+import_haystack()
+from haystack import Pipeline, component  # noqa: E402
 
 from regkb.corpus.models import DocumentMeta, ParsedDocument
 from regkb.ingest.clean import clean_items, normalise_spaces

@@ -112,6 +112,98 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (a Chinese character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _names(names: list[str]) -> str:
+    return "、".join(names) if names else "—"
+
+
+def cmd_duties(args) -> int:
+    if args.export:
+        if args.query:
+            raise CommandError("导出时不需要 QUERY(--export 导出全部分工);请去掉查询词,或去掉 --export 进行查询")
+        kb = _open_kb(args)
+        result = kb.export_duties(Path(args.export))
+        if args.json:
+            _print_json(result)
+        else:
+            print(f"已导出 {result.duties} 条分工到 {result.path}")
+        return 0
+    if not args.query:
+        raise CommandError("请给出要查询的任务,如 regkb duties 尾矿库治理谁负责;或用 --export FILE 导出全部分工")
+    kb = _open_kb(args)
+    response = kb.duties(args.query, k=args.k)
+    if args.json:
+        _print_json(response)
+        return 0
+    if not response.matches:
+        print("没有找到相关的分工任务。")
+        return 0
+    tty = sys.stdout.isatty()
+    from regkb.service.duty_desk import strip_who_words
+
+    words = kb.tokenizer.words(strip_who_words(args.query))
+    for rank, match in enumerate(response.matches, start=1):
+        kind = "推断自规划正文" if match.inferred else "分工方案原文"
+        print(f"{rank}. {' › '.join(match.section_path) or '(无章节)'}  (得分 {match.score:.4f}, {kind}, {match.source})")
+        print("   任务:" + _mark(match.task, words, tty).replace("\n", "\n   "))
+        print(f"   牵头:{_names(match.lead)}")
+        print(f"   负责:{_names(match.responsible)}")
+        print(f"   配合:{_names(match.cooperating)}")
+        if match.deadline:
+            print(f"   时限:{match.deadline}")
+        print()
+    return 0
+
+
+def cmd_department(args) -> int:
+    from regkb.service.duty_desk import ROLE_NAMES
+
+    kb = _open_kb(args)
+    response = kb.department(args.name)
+    if args.json:
+        _print_json(response)
+        return 0
+    aliases = f"(又称:{'、'.join(response.aliases)})" if response.aliases else ""
+    counts = {role: sum(1 for t in response.tasks if t.role == role) for role in ROLE_NAMES}
+    print(f"{response.department}{aliases}")
+    print("、".join(f"{name} {counts[role]} 项" for role, name in ROLE_NAMES.items()))
+    print()
+    for task in response.tasks:
+        summary = task.task if len(task.task) <= 60 else task.task[:60] + "…"
+        marker = "(推断)" if task.inferred else ""
+        print(f"[{ROLE_NAMES[task.role]}] {summary}{marker}")
+        print(f"       {' › '.join(task.section_path) or '(无章节)'}  ({task.source})")
+    return 0
+
+
+def cmd_departments(args) -> int:
+    kb = _open_kb(args)
+    response = kb.departments()
+    if args.json:
+        _print_json(response)
+        return 0
+    if not response.departments:
+        print("知识库中还没有分工信息(请先导入分工方案或规划文件)。")
+        return 0
+    width = min(40, max(_width(d.name) for d in response.departments) + 2)
+    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  别名")
+    for d in response.departments:
+        total = d.lead + d.responsible + d.cooperating
+        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  {'、'.join(d.aliases)}")
+    print(f"共 {len(response.departments)} 个部门")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from regkb.eval.report import run_eval
 
@@ -124,6 +216,16 @@ def cmd_eval(args) -> int:
         from regkb.eval.report import format_report
 
         print(format_report(report))
+    return 0
+
+
+def cmd_reindex(args) -> int:
+    kb = _open_kb(args)
+    result = kb.reindex()
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"已用向量模型 {result['model_id']} 重建索引:{result['chunks']} 块,新向量化 {result['embedded']} 条")
     return 0
 
 
@@ -178,12 +280,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", metavar="DOC_ID")
     p.set_defaults(func=cmd_remove)
 
+    p = sub.add_parser("duties", parents=[common], help="查询某项任务由哪些部门牵头、负责、配合;或导出分工表")
+    p.add_argument("query", nargs="?", metavar="QUERY", help="任务或问题,如 尾矿库治理谁负责")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--export", metavar="FILE", help="把全部分工导出为 .xlsx 或 .csv 文件")
+    p.add_argument("--embedder")
+    p.set_defaults(func=cmd_duties)
+
+    p = sub.add_parser("department", parents=[common], help="列出一个部门牵头、负责、配合的全部任务")
+    p.add_argument("name", metavar="NAME", help="部门名称,简称、全称均可,如 应急厅")
+    p.set_defaults(func=cmd_department)
+
+    p = sub.add_parser("departments", parents=[common], help="列出全部部门及其任务数")
+    p.set_defaults(func=cmd_departments)
+
     p = sub.add_parser("eval", parents=[common], help="用标注问题集评测检索质量与延迟")
     p.add_argument("--set", help="问题集 JSONL 文件(默认为内置问题集)")
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH",
                    help="对照基线(固定 250 字切块的 BM25)所用的原始文件或目录")
     p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")
+    p.add_argument("--embedder")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")
@@ -199,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: not an error
+        sys.stderr.close()
+        return 0
     except (KnowledgeBaseError, CommandError, ValueError, FileNotFoundError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if getattr(args, "json", False):

@@ -23,22 +23,18 @@ from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocum
 from regkb.corpus.store import Store, StoreError
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
-from regkb.index.search_index import IndexMismatch, IndexRow, SearchFilters, SearchIndex
+from regkb.index.search_index import IndexRow, SearchFilters, SearchIndex
 from regkb.index.tokenizer import ChineseTokenizer
+from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
 from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse,
                                    SearchHit, SearchResponse)
+from regkb.service.duty_desk import sentence_texts
+from regkb.service.validation import KnowledgeBaseError, validate_query
 from regkb.service.settings import Settings
 
-# Vectors are written to the cache in batches of this size, so an interrupted ingest
-# resumes where it stopped instead of embedding everything again.
-_CACHE_BATCH = 64
-MAX_QUERY_CHARS = 2000
 _REGISTRY_KEY = "departments"
-
-
-class KnowledgeBaseError(Exception):
-    """A request the knowledge base cannot serve; the message is for the user, in Chinese."""
+_MODEL_KEY = "embedding_model"
 
 
 def indexed_text(title: str | None, chunk: Chunk) -> str:
@@ -98,7 +94,11 @@ class KnowledgeBase:
     def _retriever(self):
         from regkb.index.retrieval import Retriever
 
-        return Retriever(self.index, self.tokenizer, None, self.settings.fusion)
+        return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion)
+
+    def _chunk_texts(self, rows: list[int]) -> list[str]:
+        chunks = self.store.chunks_by_id([self.index.rows[row].chunk_id for row in rows])
+        return [chunks[self.index.rows[row].chunk_id].text for row in rows]
 
     # --- ingest -----------------------------------------------------------------------
 
@@ -174,6 +174,10 @@ class KnowledgeBase:
         # Embed first (the cache commits as it goes), then write every document in one
         # transaction: a crash before the commit leaves the previous store untouched.
         texts = [indexed_text(record.title, chunk) for record, _, chunks, _ in prepared for chunk in chunks]
+        texts += sentence_texts([duty for *_, duties in prepared for duty in duties])[0]
+        if not self.store.documents():
+            self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
+        self._check_model()
         report.embedded = self._embed_missing(texts)
         with self.store.transaction():
             for record, document, chunks, duties in prepared:
@@ -196,25 +200,14 @@ class KnowledgeBase:
             duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
         elif meta.doc_type in ("plan", "opinion") and not duties:
             duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-        return duties
+        return [d for d in duties if d.lead or d.responsible or d.cooperating]
 
     def _embed_missing(self, texts: list[str]) -> int:
-        """Embed the texts the cache lacks; returns how many were embedded."""
-        model_id = self.embedder.model_id
-        hashes = [text_hash(t) for t in texts]
-        cached = self.store.cached_vectors(model_id, hashes)
-        missing = {h: t for h, t in zip(hashes, texts) if h not in cached}
-        if not missing:
-            return 0
-        # Sorting by length keeps padding low within each batch.
-        todo = sorted(missing.items(), key=lambda item: len(item[1]))
-        with _progress(len(todo), "块", self.settings.show_progress) as bar:
+        """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
+        with _progress(len(texts), "块", self.settings.show_progress) as bar:
             bar.set_description("向量化")
-            for start in range(0, len(todo), _CACHE_BATCH):
-                batch = todo[start : start + _CACHE_BATCH]
-                vectors = self.embedder.embed_passages([t for _, t in batch], progress=bar.update)
-                self.store.put_vectors(model_id, zip([h for h, _ in batch], vectors))
-        return len(todo)
+            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=bar.update)
+        return embedded
 
     def departments_registry(self) -> DepartmentRegistry:
         """Department names met so far, with their aliases (stored with the documents)."""
@@ -233,7 +226,7 @@ class KnowledgeBase:
     # --- index ------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        for name in ("index", "_retriever"):
+        for name in ("index", "_retriever", "_duty_desk"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchIndex:
@@ -241,11 +234,9 @@ class KnowledgeBase:
         chunks = self.store.chunks()
         texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
         if texts:
-            self._embed_missing(texts)  # after a model change, or a crash mid-way
-            cached = self.store.cached_vectors(self.embedder.model_id, [text_hash(t) for t in texts])
-            vectors = np.stack([cached[text_hash(t)] for t in texts])
-        else:
-            vectors = np.zeros((0, 0), dtype=np.float32)
+            self._check_model()
+        # embeds only after a crash mid-way; otherwise all come from the cache
+        vectors = cached_embeddings(self.store, self.embedder, texts)[0] if texts else np.zeros((0, 0), np.float32)
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
                          level=documents[c.doc_id].level) for c in chunks]
@@ -270,6 +261,7 @@ class KnowledgeBase:
         self._invalidate()
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
+        keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
         self.store.prune_vectors(keep)
         self.index  # rebuild now, so no index file mentions the document any more
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
@@ -293,13 +285,26 @@ class KnowledgeBase:
         return SearchResponse(query=query, mode=search_mode.value, hits=self._hits(hits))
 
     def _query_embedder(self) -> Embedder:
-        embedder = self.embedder
-        built_with = self.index.manifest.get("model_id")
-        if built_with and built_with != embedder.model_id:
-            raise KnowledgeBaseError(str(IndexMismatch(
-                f"索引是用向量模型 {built_with} 建立的,当前模型是 {embedder.model_id};"
-                f"请换回原模型(REGKB_EMBEDDER),或重新导入文件以用新模型重建索引")))
-        return embedder
+        self._check_model()
+        return self.embedder
+
+    def _check_model(self) -> None:
+        """Vectors of two models cannot be compared: the store remembers the one it was built with."""
+        built_with = self.store.get_meta(_MODEL_KEY)
+        if built_with and built_with != self.embedder.model_id:
+            raise KnowledgeBaseError(
+                f"知识库是用向量模型 {built_with} 建立的,当前模型是 {self.embedder.model_id};"
+                f"请换回原模型(REGKB_EMBEDDER),或运行 regkb reindex 用当前模型重建向量索引")
+
+    def reindex(self) -> dict:
+        """Embed everything with the configured model (cached vectors are reused) and rebuild the index."""
+        with self.store.transaction():
+            self.store.set_meta(_MODEL_KEY, self.embedder.model_id)
+            self.store.bump_generation()
+        self._invalidate()
+        texts = [indexed_text(d.title, c) for d in self.store.documents() for c in self.store.chunks(d.doc_id)]
+        embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
+        return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 
     def _hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
         rows = [self.index.rows[row] for row, _ in hits]
@@ -314,11 +319,26 @@ class KnowledgeBase:
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
         return result
 
+    # --- who owns what: duties and departments ---------------------------------------------
 
-def validate_query(query: str) -> str:
-    query = (query or "").strip()
-    if not query:
-        raise KnowledgeBaseError("问题不能为空")
-    if len(query) > MAX_QUERY_CHARS:
-        raise KnowledgeBaseError(f"问题太长({len(query)} 字),请控制在 {MAX_QUERY_CHARS} 字以内")
-    return query
+    @cached_property
+    def _duty_desk(self):
+        from regkb.service.duty_desk import DutyDesk
+
+        return DutyDesk.for_knowledge_base(self)
+
+    def duties(self, query: str, k: int = 5):
+        """Duties whose task matches the question, best first (``DutiesResponse``)."""
+        return self._duty_desk.search(query, k)
+
+    def department(self, name: str):
+        """A department's tasks with its role in each, under any spelling (``DepartmentResponse``)."""
+        return self._duty_desk.department(name)
+
+    def departments(self):
+        """Every department with its task counts per role (``DepartmentsResponse``)."""
+        return self._duty_desk.departments()
+
+    def export_duties(self, path: Path):
+        """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
+        return self._duty_desk.export(path)

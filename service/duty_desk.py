@@ -1,0 +1,365 @@
+"""Who owns what: search the duties of 分工方案 and plans, list a department's tasks,
+count every department's tasks, export the whole division of labour to Excel or CSV.
+
+A duty's task is a paragraph that always reads "X牵头, Y按职责分工负责"; a question about it
+reads "尾矿库治理谁负责". The words that ask *who* (谁负责, 哪个部门, 牵头 …) say nothing about
+*which* task, and every duty would match them, so they are stripped before matching. A task
+paragraph covers several topics and a question is about one of them, so both BM25 (with the
+thesaurus's plain-word expansion) and the embedder score a task by its best-matching
+sentence; the two scores, each scaled to the best duty, are added with weights.
+
+>>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
+>>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]
+'3.非煤矿山安全'
+>>> desk.department("应急厅").department
+'省应急管理厅'
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+import tempfile
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from regkb.corpus.departments import DepartmentRegistry, normalise_name, split_prefix
+from regkb.corpus.models import Duty
+from regkb.index.vector_cache import cached_embeddings
+from regkb.corpus.store import Store
+from regkb.index.tokenizer import ChineseTokenizer
+from regkb.service.duty_schemas import (DepartmentResponse, DepartmentsResponse, DepartmentSummary, DepartmentTask,
+                                        DutiesResponse, DutyExport, DutyMatch)
+from regkb.service.validation import KnowledgeBaseError, validate_query
+
+ROLES = ("lead", "responsible", "cooperating")
+ROLE_NAMES = {"lead": "牵头", "responsible": "负责", "cooperating": "配合"}
+EXPORT_HEADER = ("任务", "所在章节", "牵头单位", "责任单位", "配合单位", "完成时限", "依据", "来源", "是否推断")
+EXPORT_FORMATS = (".xlsx", ".csv")
+SECTION_SEPARATOR = " › "
+NAME_SEPARATOR = "、"
+
+# Phrases that ask who does something. Stripped from a question before its words are
+# matched against task texts: "消防通道整治谁来管" → "消防通道整治".
+_WHO_RE = re.compile(
+    r"(?:是|由|归|该|应该|应当|应由)?"
+    r"(?:谁|哪个|哪些|哪几个|哪一个|哪家|什么)(?:部门|单位|机构|机关|人)?(?:们)?"
+    r"(?:来|去|在|能|会)?"
+    r"(?:牵头|负责|主管|分管|主抓|抓|管理|管|承担|推动|落实|督促|组织|制定|定|建设|建|做|办|干|配合|参与)*"
+    r"(?:呢|啊|吗|的)?"
+)
+# Filler around the who-question: "这事", "这块工作", "管不管", "参与吗".
+_FILLER_RE = re.compile(
+    r"这(?:件|项|个|些|块|方面)(?:事情|事儿|事|工作|任务|活儿|活)?|这事儿?|这活儿?"
+    r"|(?:按照?|依照?)?(?:各自)?职责(?:分工)?(?=负责|牵头|配合|承担)"
+    r"|(?:管不管|参不参与|负不负责|配不配合|有没有份|参与吗|配合吗|负责吗|管吗)"
+    r"|的(?:事情|事儿|事|活儿|活|工作)(?=[,，。?？!！\s]|$|归|由|谁|哪|是|该)"
+)
+# Tokens that name a role or an asking word; none of them tells one task from another.
+_ROLE_TOKENS = frozenset({
+    "谁", "牵头", "负责", "配合", "参与", "主管", "分管", "部门", "单位", "哪个", "哪些", "哪几个",
+    "归", "管", "管理", "来管", "谁管", "这事", "这块", "这些", "事", "活", "省里", "职责", "分工",
+    "监督管理", "监督",
+})
+# At equal relevance, a duty stated in a 分工方案 or table ranks before one read from prose.
+INFERRED_FACTOR = 0.97
+# Weights of the two scores, each scaled to [0, 1] over the duties. A weighted sum, not
+# RRF: the embedder's similarities of duties are close together (0.90 vs 0.89), and RRF
+# turns such a near tie into a full rank step. On held-out plain questions BM25 (which finds
+# a task's rare words: 尾矿库, 消防车通道) was the more precise of the two, so it weighs more;
+# the embedder carries the paraphrases BM25 misses (煤气罐 → 瓶装液化气).
+BM25_WEIGHT = 1.5
+DENSE_WEIGHT = 1.0
+# The BM25 score of a duty is its best sentence's score plus this share of the whole duty's
+# score (task, headings and departments' names), so a department named in the question counts.
+WHOLE_DUTY_SHARE = 0.8
+EXPANSION_WEIGHT = 0.5  # thesaurus terms count half, as in the passage search
+_SENTENCE_RE = re.compile(r"(?<=[。;；!！?？])")
+
+
+def strip_who_words(question: str) -> str:
+    """The part of a question that says which task it is about."""
+    text = _FILLER_RE.sub("", question)
+    text = _WHO_RE.sub(" ", text)
+    text = re.sub(r"[,，。?？!！、;；\s]+", " ", text).strip()
+    return text or question.strip()
+
+
+def duty_names(duty: Duty) -> list[str]:
+    return duty.lead + duty.responsible + duty.cooperating
+
+
+def duty_sentences(duty: Duty) -> list[str]:
+    return [part for part in _SENTENCE_RE.split(duty.task) if part.strip()]
+
+
+def sentence_texts(duties: list[Duty]) -> tuple[list[str], np.ndarray]:
+    """Every sentence of every task under its heading (what is embedded), and its duty's row."""
+    texts, rows = [], []
+    for row, duty in enumerate(duties):
+        heading = duty.section_path[-1] if duty.section_path else ""
+        for sentence in duty_sentences(duty) or [duty.task]:
+            texts.append(f"{heading} {sentence}".strip())
+            rows.append(row)
+    return texts, np.asarray(rows, dtype=np.int64)
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
+
+
+def _min_max(scores: np.ndarray) -> np.ndarray:
+    low, high = (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
+    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
+
+
+def _best_per_duty(scores: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    best = np.full(size, -np.inf, dtype=np.float32)
+    np.maximum.at(best, rows, scores.astype(np.float32))
+    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
+
+
+def duty_index_text(duty: Duty) -> str:
+    """What the whole-duty BM25 index sees: headings, task and the departments' names
+    (so that "宣传部管不管" favours the tasks the 省委宣传部 shares)."""
+    return "\n".join(part for part in (" ".join(duty.section_path), duty.task, " ".join(duty_names(duty))) if part)
+
+
+def duty_source_text(duty: Duty) -> str:
+    """The task as the source writes it: the sentence and its parenthesis of departments."""
+    if duty.evidence and duty.evidence not in duty.task:
+        return duty.task + duty.evidence
+    return duty.task
+
+
+class DutyDesk:
+    """Duties and departments of one store. Cheap to build; the BM25 index and the duty
+    vectors are built at the first search (vectors come from the store's embedding cache,
+    the missing ones are embedded once and cached there).
+
+    ``embedder`` is a zero-argument callable returning the embedder, so a desk that only
+    lists departments never loads a model.
+
+    >>> desk = DutyDesk.for_knowledge_base(kb)
+    >>> [d.name for d in desk.departments().departments][:2]
+    ['省应急管理厅', '省、中直负有安全生产监管职责的部门']
+    """
+
+    def __init__(self, store: Store, registry: DepartmentRegistry, tokenizer: ChineseTokenizer,
+                 embedder: Callable[[], object]):
+        self.store = store
+        self.registry = registry
+        self.tokenizer = tokenizer
+        self._embedder_factory = embedder
+
+    @classmethod
+    def for_knowledge_base(cls, kb) -> "DutyDesk":
+        return cls(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
+
+    # --- lazily built parts ---------------------------------------------------------
+
+    @cached_property
+    def duties(self) -> list[Duty]:
+        return self.store.duties()
+
+    @cached_property
+    def embedder(self):
+        return self._embedder_factory()
+
+    @cached_property
+    def _sentences(self) -> tuple[list[str], np.ndarray]:
+        return sentence_texts(self.duties)
+
+    @cached_property
+    def _bm25(self):
+        """Two BM25 indexes: one row per duty, one row per sentence."""
+        from regkb.index.bm25 import Bm25Index
+
+        texts, _ = self._sentences
+        whole = Bm25Index.build([self.tokenizer.tokenize(duty_index_text(d)) for d in self.duties])
+        return whole, Bm25Index.build([self.tokenizer.tokenize(t) for t in texts])
+
+    @cached_property
+    def _vectors(self) -> np.ndarray:
+        """One normalised vector per sentence (``_sentences`` order), through the embedding cache."""
+        texts, _ = self._sentences
+        return cached_embeddings(self.store, self.embedder, texts)[0]
+
+    # --- search ---------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5) -> DutiesResponse:
+        query = validate_query(query)
+        if not 1 <= k <= 200:
+            raise KnowledgeBaseError("k 应在 1 到 200 之间")
+        if not self.duties:
+            return DutiesResponse(query=query, matches=[])
+        ranked = self.rank(query)[:k]
+        return DutiesResponse(query=query, matches=[self._match(self.duties[row], score) for row, score in ranked])
+
+    def rank(self, query: str) -> list[tuple[int, float]]:
+        """Every duty, best first, as (row, score); at equal score exact duties come first."""
+        topic = strip_who_words(query)
+        scores = BM25_WEIGHT * _scaled(self._bm25_scores(topic)) + DENSE_WEIGHT * _min_max(self._dense_scores(topic))
+        scores = scores * np.where([d.inferred for d in self.duties], INFERRED_FACTOR, 1.0)
+        order = sorted(range(len(self.duties)), key=lambda row: (-round(float(scores[row]), 9), self.duties[row].inferred))
+        return [(row, float(scores[row])) for row in order]
+
+    def _bm25_scores(self, topic: str) -> np.ndarray:
+        """Per duty: its best sentence's BM25 score + WHOLE_DUTY_SHARE × the whole duty's, each scaled."""
+        whole, sentences = self._bm25
+        _, sentence_rows = self._sentences
+        tokens = list(dict.fromkeys(t for t in self.tokenizer.tokenize(topic) if t not in _ROLE_TOKENS))
+        expansion = [t for t in self.tokenizer.expansion(topic) if t not in _ROLE_TOKENS]
+
+        def scores(index) -> np.ndarray:
+            return index.scores(tokens) + EXPANSION_WEIGHT * index.scores(expansion)
+
+        return _scaled(_best_per_duty(scores(sentences), sentence_rows, len(self.duties))) + \
+            WHOLE_DUTY_SHARE * _scaled(scores(whole))
+
+    def _dense_scores(self, topic: str) -> np.ndarray:
+        """Per duty: the cosine similarity of its best sentence to the question."""
+        query_vector = np.asarray(self.embedder.embed_queries([topic])[0], dtype=np.float32)
+        _, sentence_rows = self._sentences
+        return _best_per_duty(self._vectors @ query_vector, sentence_rows, len(self.duties))
+
+    def _match(self, duty: Duty, score: float) -> DutyMatch:
+        return DutyMatch(task=duty.task, lead=duty.lead, responsible=duty.responsible, cooperating=duty.cooperating,
+                         source=duty.source, section_path=duty.section_path, text=duty_source_text(duty),
+                         score=round(score, 6), inferred=duty.inferred, deadline=duty.deadline, evidence=duty.evidence)
+
+    # --- departments ----------------------------------------------------------------
+
+    def _canonical(self, name: str) -> str:
+        """The registry's canonical name for a name stored in a duty (itself when unknown)."""
+        return self.registry.canonical(name) or name
+
+    def department(self, name: str) -> DepartmentResponse:
+        """A department's tasks, whatever spelling the user typed (应急厅, 省应急厅, 应急管理厅)."""
+        typed = normalise_name(name or "")
+        if not typed:
+            raise KnowledgeBaseError("部门名称不能为空")
+        canonical = self.registry.canonical(typed)
+        if canonical is None:
+            suggestions = self.suggest(typed)
+            hint = f"您是不是要找:{'、'.join(suggestions)}?" if suggestions else ""
+            raise KnowledgeBaseError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
+        tasks = []
+        for duty in self.duties:
+            for role in ROLES:
+                if any(self._canonical(n) == canonical for n in getattr(duty, role)):
+                    tasks.append(DepartmentTask(task=duty.task, role=role, source=duty.source,
+                                                section_path=duty.section_path, inferred=duty.inferred,
+                                                deadline=duty.deadline))
+        return DepartmentResponse(department=canonical, aliases=self.registry.aliases(canonical), tasks=tasks)
+
+    def suggest(self, name: str, limit: int = 5) -> list[str]:
+        """Canonical names close to what the user typed, closest first."""
+        _, core = split_prefix(name)
+        scores: dict[str, float] = {}
+        for spelling in self.registry.all_spellings():
+            canonical = self.registry.canonical(spelling) or spelling
+            _, other = split_prefix(spelling)
+            score = difflib.SequenceMatcher(None, core, other).ratio()
+            if core and (core in other or other in core):
+                score += 0.5
+            scores[canonical] = max(scores.get(canonical, 0.0), score)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        return [canonical for canonical, score in ranked if score >= 0.5][:limit]
+
+    def departments(self) -> DepartmentsResponse:
+        """Every department with its aliases and how many tasks it leads, shares and supports."""
+        counts: dict[str, Counter] = {name: Counter() for name in self.registry.names()}
+        for duty in self.duties:
+            for role in ROLES:
+                for name in dict.fromkeys(self._canonical(n) for n in getattr(duty, role)):
+                    counts.setdefault(name, Counter())[role] += 1
+        summaries = [DepartmentSummary(name=name, aliases=self.registry.aliases(name), lead=c["lead"],
+                                       responsible=c["responsible"], cooperating=c["cooperating"])
+                     for name, c in counts.items()]
+        summaries.sort(key=lambda s: (-(s.lead + s.responsible + s.cooperating), -s.lead, s.name))
+        return DepartmentsResponse(departments=summaries)
+
+    # --- export ---------------------------------------------------------------------
+
+    def rows(self) -> list[list[str]]:
+        """The export's rows (without the header), one per duty, in store order."""
+        return [[d.task, SECTION_SEPARATOR.join(d.section_path), NAME_SEPARATOR.join(d.lead),
+                 NAME_SEPARATOR.join(d.responsible), NAME_SEPARATOR.join(d.cooperating), d.deadline or "",
+                 d.evidence, d.source, "是" if d.inferred else "否"] for d in self.duties]
+
+    def export(self, path: Path | str) -> DutyExport:
+        """Write every duty to ``path`` (.xlsx or .csv) atomically: a temp file, then a rename."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in EXPORT_FORMATS:
+            raise KnowledgeBaseError(f"不支持导出为“{path.suffix or path.name}”格式,请使用 {' 或 '.join(EXPORT_FORMATS)} 文件名")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise KnowledgeBaseError(f"目录不存在:{folder}")
+        rows = self.rows()
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=folder)
+        os.close(handle)
+        try:
+            if suffix == ".xlsx":
+                _write_xlsx(Path(temp_name), rows)
+            else:
+                _write_csv(Path(temp_name), rows)
+            os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes the file private; an export is not
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return DutyExport(path=str(path), format=suffix[1:], duties=len(rows))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Column widths in Excel's units (about one Latin character; a Chinese one takes two).
+_XLSX_WIDTHS = (60, 30, 22, 40, 24, 12, 40, 26, 10)
+
+
+def _write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "分工"
+    sheet.append(list(EXPORT_HEADER))
+    for row in rows:
+        sheet.append(row)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            cell.alignment = wrap
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for column, width in enumerate(_XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    workbook.save(path)
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    # The BOM makes Excel read the file as UTF-8 instead of the system's code page.
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(rows)
