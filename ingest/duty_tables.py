@@ -33,6 +33,7 @@ from pathlib import Path
 from regkb.corpus.departments import (DEPARTMENT_SUFFIXES, DepartmentRegistry, LEVEL_PREFIXES,
                                       normalise_name, split_departments)
 from regkb.corpus.models import Duty, Table
+from regkb.ingest.duties import DutyExtractor
 
 # Column kinds, tested in this order on the (joined) header text of a column.
 _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
@@ -128,7 +129,7 @@ def _find_header(rows: list[list[str]]) -> tuple[int, int] | None:
     return None
 
 
-class DutyTableParser:
+class DutyTableParser(DutyExtractor):
     """Duties from division-of-labour tables.
 
     ``run(tables, source, doc_id, registry=None)`` returns ``{"duties": [...]}``; a table
@@ -140,17 +141,6 @@ class DutyTableParser:
     >>> d.lead, d.responsible
     (['省应急管理厅'], ['省公安厅'])
     """
-
-    def __init__(self, level: str | None = None, region: str | None = None) -> None:
-        self.level = level
-        self.region = region
-
-    def to_dict(self) -> dict:
-        return {"type": "DutyTableParser", "init_parameters": {"level": self.level, "region": self.region}}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DutyTableParser":
-        return cls(**data.get("init_parameters", {}))
 
     def run(self, tables: list[Table], source: str, doc_id: str,
             registry: DepartmentRegistry | None = None) -> dict[str, list[Duty]]:

@@ -30,7 +30,7 @@ import re
 
 from regkb.corpus.departments import DepartmentRegistry, normalise_name, split_departments
 from regkb.corpus.models import Block, Duty
-from regkb.ingest.duties import segment_text, strip_enumerator
+from regkb.ingest.duties import DutyExtractor, segment_text, strip_enumerator
 
 _NAME = r"[\u4e00-\u9fa5()（）]{1,24}?(?:部门|厅|委|局|办公室|办|总队|支队|大队|中心|分局|管委会|委员会|政府)"
 _LIST = _NAME + r"(?:(?:[、和及与]|等)" + _NAME + r")*(?:等(?:有关|相关)?(?:部门|单位))?"
@@ -75,22 +75,11 @@ def _task_text(text: str) -> str:
     return text.strip().strip(",，、").rstrip("。.;；!！?？").strip()
 
 
-class ProseDutyExtractor:
+class ProseDutyExtractor(DutyExtractor):
     """Inferred duties from plan / opinion prose; see the module docstring.
 
     ``run(blocks, source, doc_id, registry=None)`` returns ``{"duties": [...]}``.
     """
-
-    def __init__(self, level: str | None = None, region: str | None = None) -> None:
-        self.level = level
-        self.region = region
-
-    def to_dict(self) -> dict:
-        return {"type": "ProseDutyExtractor", "init_parameters": {"level": self.level, "region": self.region}}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ProseDutyExtractor":
-        return cls(**data.get("init_parameters", {}))
 
     def run(self, blocks: list[Block], source: str, doc_id: str,
             registry: DepartmentRegistry | None = None) -> dict[str, list[Duty]]:

@@ -178,7 +178,9 @@ class KnowledgeBase:
         if not self.store.documents():
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
+        embedding_started = time.perf_counter()
         report.embedded = self._embed_missing(texts)
+        report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
         with self.store.transaction():
             for record, document, chunks, duties in prepared:
                 self.store.put_document(record, document.sections, chunks, duties)

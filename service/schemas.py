@@ -24,8 +24,9 @@ class IngestReport(BaseModel):
     duties: int = 0
     targets: int = 0
     errors: list[IngestErrorItem] = Field(default_factory=list)
-    embedded: int = 0  # chunks that needed the embedding model (the rest came from the cache)
+    embedded: int = 0  # texts that needed the embedding model (the rest came from the cache)
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # the embedding model's share of ``seconds``
 
 
 class SearchHit(BaseModel):
