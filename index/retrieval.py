@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
 
@@ -114,6 +115,30 @@ class RankFuser:
         return {"hits": fuse(bm25_hits, dense_hits, coverage, self.weights)}
 
 
+@component
+class ListQuestionBooster:
+    """Lifts enumerating clauses (``…下列职责：（一）…``) for questions that ask for a list
+    (``有哪些`` / ``包括什么``): the article that lists the items answers them, not the
+    one that merely names the topic. Only the top of the fused list is re-ordered."""
+
+    LIST_QUESTION = re.compile(r"哪些|哪几|包括什么|有什么|几种|几类|都有啥|有啥")
+    ENUMERATION = re.compile(r"下列[^。]{0,12}[:：]\s*\n?[（(]一[)）]")
+
+    def __init__(self, chunk_texts: ChunkTexts, boost: float = 1.3, depth: int = 20):
+        self.chunk_texts = chunk_texts
+        self.boost = boost
+        self.depth = depth
+
+    @component.output_types(hits=Hits)
+    def run(self, query: str, hits: Hits) -> dict:
+        if not self.LIST_QUESTION.search(query):
+            return {"hits": hits}
+        top, rest = hits[: self.depth], hits[self.depth :]
+        texts = self.chunk_texts([row for row, _ in top])
+        top = [(row, score * (self.boost if self.ENUMERATION.search(text) else 1.0)) for (row, score), text in zip(top, texts)]
+        return {"hits": sorted(top, key=lambda item: -item[1]) + rest}
+
+
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                          embedder: Embedder | None, weights: FusionWeights) -> Pipeline:
     pipeline = Pipeline()
@@ -131,6 +156,8 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
         pipeline.connect("bm25.coverage", "fuser.coverage")
         pipeline.connect("dense.hits", "fuser.dense_hits")
+        pipeline.add_component("list_booster", ListQuestionBooster(chunk_texts))
+        pipeline.connect("fuser.hits", "list_booster.hits")
     return pipeline
 
 
@@ -163,6 +190,8 @@ class Retriever:
         if mode in (SearchMode.dense, SearchMode.hybrid):
             inputs["query_embedder"] = {"query": query}
             inputs["dense"] = {"top_k": depth, "allowed": allowed}
+        if mode is SearchMode.hybrid:
+            inputs["list_booster"] = {"query": query}
         result = pipeline.run(inputs)
-        final = {"bm25": "bm25", "dense": "dense", "hybrid": "fuser"}[mode.value]
+        final = {"bm25": "bm25", "dense": "dense", "hybrid": "list_booster"}[mode.value]
         return result[final]["hits"][:k]
