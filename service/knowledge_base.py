@@ -102,7 +102,8 @@ class KnowledgeBase:
 
     # --- ingest -----------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None) -> IngestReport:
+    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False) -> IngestReport:
+        """Add new files, replace changed ones, skip unchanged ones (``force`` re-reads them too)."""
         started = time.perf_counter()
         report = IngestReport()
         files = self._expand(paths, report)
@@ -110,7 +111,7 @@ class KnowledgeBase:
         with _progress(len(files), "文件", self.settings.show_progress) as bar:
             for path in files:
                 bar.set_description(path.name[:24])
-                self._parse_one(path, overrides, report, parsed)
+                self._parse_one(path, overrides is not None or force, report, parsed, overrides)
                 bar.update(1)
         if parsed:
             self._store_parsed(parsed, report)
@@ -133,13 +134,13 @@ class KnowledgeBase:
                 report.errors.append(IngestErrorItem(path=str(path), error="文件或目录不存在"))
         return files
 
-    def _parse_one(self, path: Path, overrides: DocumentMeta | None, report: IngestReport,
-                   parsed: list[tuple[ParsedDocument, Path, bool]]) -> None:
+    def _parse_one(self, path: Path, reread: bool, report: IngestReport, parsed: list[tuple[ParsedDocument, Path, bool]],
+                   overrides: DocumentMeta | None) -> None:
         from regkb.ingest.pipeline import parse_file
 
         existing = self.store.document_by_source(path.name)
         try:
-            if existing and existing.content_hash == content_hash_of(path.read_bytes()) and overrides is None:
+            if existing and existing.content_hash == content_hash_of(path.read_bytes()) and not reread:
                 report.unchanged += 1
                 return
             document = parse_file(path, overrides, self._ingest_pipeline)
