@@ -30,6 +30,13 @@ def _print_json(payload) -> None:
     sys.stdout.write(text + "\n")
 
 
+def _printed_json(args, payload) -> bool:
+    """With ``--json``, print the payload and tell the caller to stop there."""
+    if args.json:
+        _print_json(payload)
+    return args.json
+
+
 def _open_kb(args, create: bool = False):
     from regkb.service.knowledge_base import KnowledgeBase
     from regkb.service.settings import Settings
@@ -74,8 +81,7 @@ def cmd_search(args) -> int:
     kb = _open_kb(args)
     filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source)
     response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
-    if args.json:
-        _print_json(response)
+    if _printed_json(args, response):
         return 0
     if not response.hits:
         print("没有找到相关条文。")
@@ -93,8 +99,7 @@ def cmd_search(args) -> int:
 def cmd_documents(args) -> int:
     kb = _open_kb(args)
     response = kb.documents()
-    if args.json:
-        _print_json(response)
+    if _printed_json(args, response):
         return 0
     for d in response.documents:
         details = "、".join(x for x in (d.doc_type, d.issuer, d.doc_number, d.date, d.region, d.level) if x)
@@ -143,8 +148,7 @@ def cmd_duties(args) -> int:
         raise CommandError("请给出要查询的任务,如 regkb duties 尾矿库治理谁负责;或用 --export FILE 导出全部分工")
     kb = _open_kb(args)
     response = kb.duties(args.query, k=args.k)
-    if args.json:
-        _print_json(response)
+    if _printed_json(args, response):
         return 0
     if not response.matches:
         print("没有找到相关的分工任务。")
@@ -171,8 +175,7 @@ def cmd_department(args) -> int:
 
     kb = _open_kb(args)
     response = kb.department(args.name)
-    if args.json:
-        _print_json(response)
+    if _printed_json(args, response):
         return 0
     aliases = f"(又称:{'、'.join(response.aliases)})" if response.aliases else ""
     counts = {role: sum(1 for t in response.tasks if t.role == role) for role in ROLE_NAMES}
@@ -190,8 +193,7 @@ def cmd_department(args) -> int:
 def cmd_departments(args) -> int:
     kb = _open_kb(args)
     response = kb.departments()
-    if args.json:
-        _print_json(response)
+    if _printed_json(args, response):
         return 0
     if not response.departments:
         print("知识库中还没有分工信息(请先导入分工方案或规划文件)。")

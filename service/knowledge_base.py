@@ -4,8 +4,9 @@ HTTP API expose. Both are thin layers over this class.
 >>> kb = KnowledgeBase.open(Settings(home=Path(".regkb")))
 >>> kb.ingest([Path("../shared/corpus/laws")]).added
 14
->>> kb.search("生产经营单位主要负责人有哪些安全生产职责", k=1).hits[0].article
-'第二十一条'
+>>> hit = kb.search("出了事故多久要上报", k=1).hits[0]
+>>> hit.title, hit.article
+('生产安全事故报告和调查处理条例', '第十一条')
 """
 
 from __future__ import annotations
