@@ -4,7 +4,7 @@ Read from the document's opening lines (and a law file's front matter); what can
 found stays None, and whatever the user gives at ingest wins.
 
 >>> meta = extract_metadata("x.txt", ["关于印发《辽宁省安全生产规划》的通知", "辽安委办〔2021〕101号"])
->>> meta.title, meta.doc_number, meta.region, meta.level.value
+>>> meta.title, meta.doc_number, meta.region, meta.level
 ('辽宁省安全生产规划', '辽安委办〔2021〕101号', '辽宁省', 'provincial')
 """
 

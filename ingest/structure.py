@@ -3,7 +3,7 @@
 Every block carries the headings above it (``section_path``); a law's article label
 travels with its 款 and 项; a table row carries its header so it reads on its own.
 
->>> sections, blocks = parse_structure([Line("一、总体要求"), Line("（一）指导思想。以……为指导。")])
+>>> sections, blocks, tables = parse_structure([Line("一、总体要求"), Line("（一）指导思想。以……为指导。")])
 >>> blocks[0].section_path, blocks[0].text
 (['一、总体要求', '（一）指导思想'], '以……为指导。')
 """

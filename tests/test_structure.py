@@ -83,3 +83,22 @@ def test_broken_lines_are_rejoined():
     joined = [b.text for b in doc.blocks if "健全事故现场" in b.text]
     assert joined and "健全事故现场救援" in joined[0] or "事故现场处置能力" in joined[0]
     assert all(not b.text.startswith("置能力") for b in doc.blocks)
+
+
+def test_standard_clauses_nest_by_number(tmp_path):
+    path = tmp_path / "企业安全生产标准化基本规范.txt"
+    path.write_text(
+        "企业安全生产标准化基本规范\n"
+        "5.1 目标职责\n"
+        "5.1.1 目标\n"
+        "企业应根据自身安全生产实际，制定文件化的总体和年度安全生产与职业卫生目标。\n"
+        "5.1.2 机构和职责\n"
+        "企业应落实安全生产组织领导机构，成立安全生产委员会。\n"
+        "5.2 制度化管理\n"
+        "企业应建立安全生产和职业卫生法律法规、标准规范的管理制度。\n", encoding="utf-8")
+    doc = _parse(path)
+    assert doc.meta.doc_type == "standard"
+    paths = {b.text[:8]: b.section_path for b in doc.blocks}
+    assert paths["企业应根据自身安"] == ["5.1 目标职责", "5.1.1 目标"]
+    assert paths["企业应落实安全生"] == ["5.1 目标职责", "5.1.2 机构和职责"]
+    assert paths["企业应建立安全生"] == ["5.2 制度化管理"]
