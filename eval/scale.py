@@ -284,8 +284,6 @@ def bench_dense(
 ) -> dict:
     import faiss
 
-    from regkb.index import ann
-
     model = VectorModel(seed=seed)
     rng = np.random.default_rng(seed + n)
     start = time.perf_counter()

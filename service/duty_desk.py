@@ -31,9 +31,9 @@ import numpy as np
 
 from regkb.corpus.departments import DepartmentRegistry, normalise_name, split_prefix
 from regkb.corpus.models import Duty
-from regkb.index.vector_cache import cached_embeddings
 from regkb.corpus.store import Store
 from regkb.index.tokenizer import ChineseTokenizer
+from regkb.index.vector_cache import cached_embeddings
 from regkb.service.duty_schemas import (DepartmentResponse, DepartmentsResponse, DepartmentSummary, DepartmentTask,
                                         DutiesResponse, DutyExport, DutyMatch)
 from regkb.service.validation import KnowledgeBaseError, validate_query

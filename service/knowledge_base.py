@@ -31,8 +31,8 @@ from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_o
 from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse,
                                    SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
-from regkb.service.validation import KnowledgeBaseError, validate_query
 from regkb.service.settings import Settings
+from regkb.service.validation import KnowledgeBaseError, validate_query
 
 _REGISTRY_KEY = "departments"
 _MODEL_KEY = "embedding_model"

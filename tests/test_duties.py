@@ -33,7 +33,6 @@ def blocks_from_text(text: str) -> list[Block]:
     """Blocks the way a structure parser gives them: one paragraph each (split on blank
     lines), short ``一、`` / ``(一)`` / ``1.`` lines moved into ``section_path``. Unlike
     ``segment_text`` it does not re-join a parenthesis split by a blank line."""
-    levels = {"、": 1, "(": 2, "（": 2}
     stack: list[tuple[int, str]] = []
     blocks = []
     for para in re.split(r"\n\s*\n", text):
