@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +50,6 @@ class SearchFilters:
     def active(self) -> bool:
         return any(asdict(self).values())
 
-    def accepts(self, row: IndexRow) -> bool:
-        return ((not self.doc_type or row.doc_type == self.doc_type)
-                and (not self.region or (row.region or "").find(self.region) >= 0)
-                and (not self.level or row.level == self.level)
-                and (not self.source or row.source == self.source))
-
 
 class SearchIndex:
     def __init__(self, rows: list[IndexRow], bm25: Bm25Index, vectors, manifest: dict):
@@ -73,11 +68,24 @@ class SearchIndex:
                     "rows": len(rows), "vector_index": ann.index_kind(faiss_index) if faiss_index is not None else None}
         return cls(rows, Bm25Index.build(bm25_tokens), faiss_index, manifest)
 
+    @cached_property
+    def _columns(self) -> dict[str, np.ndarray]:
+        """The filterable fields as arrays, so a filter is a few vector comparisons."""
+        return {name: np.array([getattr(row, name) or "" for row in self.rows], dtype=str)
+                for name in ("doc_type", "region", "level", "source")}
+
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Boolean row mask for the filters, None when nothing is filtered."""
         if filters is None or not filters.active():
             return None
-        return np.fromiter((filters.accepts(row) for row in self.rows), dtype=bool, count=len(self.rows))
+        mask = np.ones(len(self.rows), dtype=bool)
+        for name in ("doc_type", "level", "source"):
+            wanted = getattr(filters, name)
+            if wanted:
+                mask &= self._columns[name] == wanted
+        if filters.region:  # 辽宁 matches 辽宁省
+            mask &= np.char.find(self._columns["region"], filters.region) >= 0
+        return mask
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if self.vectors is None:
