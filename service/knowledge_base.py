@@ -313,7 +313,7 @@ class KnowledgeBase:
     def _hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
         rows = [self.index.rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
-        documents = {d.doc_id: d for d in self.store.documents()}
+        documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
         result = []
         for (row, score), index_row in zip(hits, rows):
             chunk = chunks[index_row.chunk_id]
