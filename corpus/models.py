@@ -31,6 +31,24 @@ class Level(str, Enum):
     county = "county"
 
 
+class Authority(str, Enum):
+    """效力层级: where a document stands in the legal hierarchy, strongest first."""
+
+    law = "law"  # 法律
+    administrative_regulation = "administrative_regulation"  # 行政法规
+    departmental_rule = "departmental_rule"  # 部门规章
+    local_regulation = "local_regulation"  # 地方性法规
+    local_rule = "local_rule"  # 地方政府规章
+    normative = "normative"  # 规范性文件 (意见, 通知, standards)
+    plan = "plan"  # 规划, 方案, 分工方案
+
+
+AUTHORITY_NAMES = {
+    "law": "法律", "administrative_regulation": "行政法规", "departmental_rule": "部门规章",
+    "local_regulation": "地方性法规", "local_rule": "地方政府规章", "normative": "规范性文件", "plan": "规划/方案",
+}
+
+
 class DocumentMeta(BaseModel):
     """What is known about a document besides its text; anything not found stays None."""
 
@@ -43,6 +61,7 @@ class DocumentMeta(BaseModel):
     date: str | None = None  # ISO yyyy-mm-dd, or yyyy-mm / yyyy when that is all there is
     region: str | None = None
     level: Level | None = None
+    authority: Authority | None = None
 
 
 class Document(DocumentMeta):

@@ -27,7 +27,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, content_hash TEXT NOT NULL,
     title TEXT, doc_type TEXT, issuer TEXT, doc_number TEXT, date TEXT, region TEXT, level TEXT,
-    chunks INTEGER NOT NULL DEFAULT 0
+    authority TEXT, chunks INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _DOC_COLUMNS = ("doc_id", "source", "content_hash", "title", "doc_type", "issuer", "doc_number", "date",
-                "region", "level", "chunks", "path")
+                "region", "level", "authority", "chunks", "path")
 
 
 def _chunk(row: tuple) -> Chunk:
@@ -82,6 +82,8 @@ class Store:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
         if "path" not in columns:
             self._db.execute("ALTER TABLE documents ADD COLUMN path TEXT")
+        if "authority" not in columns:
+            self._db.execute("ALTER TABLE documents ADD COLUMN authority TEXT")
 
     def close(self) -> None:
         self._db.close()

@@ -38,6 +38,7 @@ class IndexRow:
     doc_type: str | None
     region: str | None
     level: str | None
+    authority: str | None = None  # 效力层级, for ranking the law above a local rule
 
 
 @dataclass
@@ -46,6 +47,7 @@ class SearchFilters:
     region: str | None = None  # matches when the document's region contains it (辽宁 ⊂ 辽宁省)
     level: str | None = None
     source: str | None = None
+    authority: str | None = None
 
     def active(self) -> bool:
         return any(asdict(self).values())
@@ -72,14 +74,14 @@ class SearchIndex:
     def _columns(self) -> dict[str, np.ndarray]:
         """The filterable fields as arrays, so a filter is a few vector comparisons."""
         return {name: np.array([getattr(row, name) or "" for row in self.rows], dtype=str)
-                for name in ("doc_type", "region", "level", "source")}
+                for name in ("doc_type", "region", "level", "source", "authority")}
 
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Boolean row mask for the filters, None when nothing is filtered."""
         if filters is None or not filters.active():
             return None
         mask = np.ones(len(self.rows), dtype=bool)
-        for name in ("doc_type", "level", "source"):
+        for name in ("doc_type", "level", "source", "authority"):
             wanted = getattr(filters, name)
             if wanted:
                 mask &= self._columns[name] == wanted

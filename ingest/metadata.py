@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from regkb.corpus.models import DocType, DocumentMeta, Level
+from regkb.corpus.models import Authority, DocType, DocumentMeta, Level
 
 _HEAD_LINES = 40
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
@@ -118,6 +118,33 @@ def _find_issuer(lines: list[str], title: str | None) -> str | None:
     return None
 
 
+def infer_authority(doc_type: str | None, level: str | None, issuer: str | None, title: str | None) -> Authority | None:
+    """效力层级 from the type, the issuer and where the document comes from.
+
+    A national 条例 is an administrative regulation and a local one a local regulation; a
+    national 办法/规定 is a ministry's rule and a local one a government rule, unless a
+    people's congress made it. Plans, 分工方案 and their like are ``plan``; 意见, 通知 and
+    standards are normative documents.
+    """
+    doc_type = getattr(doc_type, "value", doc_type)
+    national = getattr(level, "value", level) == "national"
+    congress = bool(issuer and "人民代表大会" in issuer)
+    if doc_type in ("plan", "division_of_labour"):
+        return Authority.plan
+    if doc_type in ("opinion", "notice", "standard"):
+        return Authority.normative
+    if doc_type == "law":
+        return Authority.law if national or level is None else Authority.local_regulation
+    if doc_type == "regulation":
+        is_statute = bool(title and title.endswith("条例")) or congress
+        if national:
+            return Authority.administrative_regulation if is_statute else Authority.departmental_rule
+        if level is None and not is_statute:
+            return None
+        return Authority.local_regulation if is_statute else Authority.local_rule
+    return None
+
+
 def extract_metadata(source: str, lines: list[str]) -> DocumentMeta:
     """Metadata from the opening lines of a document (front matter included)."""
     lines = [line.strip() for line in lines if line.strip()]
@@ -148,5 +175,5 @@ def extract_metadata(source: str, lines: list[str]) -> DocumentMeta:
     doc_type = infer_doc_type(title)
     if doc_type in (DocType.regulation,) and issuer and "人民代表大会" in issuer and title and title.endswith("法"):
         doc_type = DocType.law
-    return DocumentMeta(title=title, doc_type=doc_type, issuer=issuer, doc_number=doc_number,
-                        date=date, region=region, level=level)
+    return DocumentMeta(title=title, doc_type=doc_type, issuer=issuer, doc_number=doc_number, date=date,
+                        region=region, level=level, authority=infer_authority(doc_type, level, issuer, title))

@@ -19,7 +19,7 @@ from haystack import Pipeline, component  # noqa: E402
 
 from regkb.corpus.models import DocumentMeta, ParsedDocument
 from regkb.ingest.clean import clean_items, normalise_spaces
-from regkb.ingest.metadata import extract_metadata
+from regkb.ingest.metadata import extract_metadata, infer_authority
 from regkb.ingest.readers import Line, RawDocument, read_file
 from regkb.ingest.structure import parse_structure
 
@@ -68,6 +68,8 @@ class MetadataExtractor:
         meta = extract_metadata(raw.source, [normalise_spaces(line) for line in head])
         if overrides is not None:
             meta = meta.model_copy(update=overrides.model_dump(exclude_none=True))
+            if overrides.authority is None:  # a given type or level decides the authority anew
+                meta.authority = infer_authority(meta.doc_type, meta.level, meta.issuer, meta.title)
         return {"meta": meta}
 
 

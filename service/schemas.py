@@ -35,6 +35,8 @@ class SearchHit(BaseModel):
     source: str
     title: str | None
     doc_type: str | None
+    authority: str | None = None  # 效力层级: law, administrative_regulation, … (see corpus.models.Authority)
+    region: str | None = None
     section_path: list[str]
     article: str | None
     text: str

@@ -7,6 +7,10 @@ class KnowledgeBaseError(Exception):
     """A request the knowledge base cannot serve; the message is for the user, in Chinese."""
 
 
+class NotBuiltError(KnowledgeBaseError):
+    """A feature of the contract that this version does not have yet (HTTP 501)."""
+
+
 def validate_query(query: str) -> str:
     query = (query or "").strip()
     if not query:

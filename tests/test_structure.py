@@ -102,3 +102,17 @@ def test_standard_clauses_nest_by_number(tmp_path):
     assert paths["企业应根据自身安"] == ["5.1 目标职责", "5.1.1 目标"]
     assert paths["企业应落实安全生"] == ["5.1 目标职责", "5.1.2 机构和职责"]
     assert paths["企业应建立安全生"] == ["5.2 制度化管理"]
+
+
+def test_authority_follows_type_issuer_and_level():
+    from regkb.ingest.metadata import extract_metadata
+
+    cases = {
+        ("中华人民共和国安全生产法", "2021年6月10日第十三届全国人民代表大会常务委员会第二十九次会议通过"): "law",
+        ("生产安全事故应急条例", "2019年2月17日中华人民共和国国务院令第708号公布"): "administrative_regulation",
+        ("浙江省安全生产条例", "2016年7月29日浙江省第十二届人民代表大会常务委员会第三十一次会议通过"): "local_regulation",
+        ("关于印发《辽宁省安全生产规划》的通知", "辽安委办〔2021〕101号"): "plan",
+        ("关于推进安全生产领域改革发展的实施意见", "湖州市安全生产监督管理局"): "normative",
+    }
+    for lines, authority in cases.items():
+        assert extract_metadata("x.txt", list(lines)).authority == authority, lines
