@@ -30,8 +30,8 @@ class FusionMethod(str, Enum):
 @dataclass(frozen=True)
 class FusionWeights:
     method: FusionMethod = FusionMethod.scores
-    alpha_min: float = 0.3  # BM25's share when it matched none of the query's rare words
-    alpha_max: float = 0.7  # … and when it matched all of them
+    alpha_min: float = 0.2  # BM25's share when it matched none of the query's rare words
+    alpha_max: float = 0.6  # … and when it matched all of them
     rrf_k: int = 10
     rrf_bm25: float = 1.0
     rrf_dense: float = 1.0

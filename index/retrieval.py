@@ -19,10 +19,13 @@ from regkb.haystack_import import import_haystack
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 
+from regkb.index.article_ref import ArticleReferenceLookup
 from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder
 from regkb.index.fusion import FusionWeights, fuse
-from regkb.index.search_index import SearchFilters, SearchIndex
+from regkb.index.hits import HitList
+from regkb.index.legal_prior import LegalPriorRanker
+from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
 from regkb.index.tokenizer import ChineseTokenizer
 
 Hits = list[tuple[int, float]]  # (row, score), best first
@@ -47,14 +50,16 @@ class SearchMode(str, Enum):
 
 @component
 class QueryTokenizer:
-    """Segments the query and adds the documents' terms for plain words (thesaurus)."""
+    """Segments the query and finds the documents' terms for its plain words (thesaurus):
+    ``terms`` whole (for the embedder), ``expansion`` as BM25 tokens."""
 
     def __init__(self, tokenizer: ChineseTokenizer):
         self.tokenizer = tokenizer
 
-    @component.output_types(tokens=list[str], expansion=list[str])
+    @component.output_types(tokens=list[str], expansion=list[str], terms=list[str])
     def run(self, query: str) -> dict:
-        return {"tokens": self.tokenizer.tokenize(query), "expansion": self.tokenizer.expansion(query)}
+        return {"tokens": self.tokenizer.tokenize(query), "expansion": self.tokenizer.expansion(query),
+                "terms": self.tokenizer.expansion_terms(query)}
 
 
 @component
@@ -62,14 +67,14 @@ class Bm25Retriever:
     """BM25 over the indexed chunks, re-ranked by verbatim phrase overlap with the query;
     also reports how much of the query's rarity it matched."""
 
-    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 0.5,
+    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 1.0,
                  phrase_weight: float = 2.0):
         self.index = index
         self.chunk_texts = chunk_texts
         self.expansion_weight = expansion_weight
         self.phrase_weight = phrase_weight
 
-    @component.output_types(hits=Hits, coverage=float)
+    @component.output_types(hits=HitList, coverage=float)
     def run(self, query: str, tokens: list[str], expansion: list[str], top_k: int,
             allowed: np.ndarray | None = None) -> dict:
         hits = self.index.bm25.search(tokens, top_k, allowed, expansion, self.expansion_weight)
@@ -78,29 +83,45 @@ class Bm25Retriever:
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
         total = sum(i if i > 0 else unknown_weight for i in idfs)
         coverage = sum(idfs) / total if total else 0.0
-        return {"hits": hits, "coverage": coverage}
+        return {"hits": HitList.of(hits), "coverage": coverage}
 
 
 @component
 class QueryEmbedder:
+    """Embeds the query with the documents' terms for its plain words in brackets after it
+    (老板 → 主要负责人): the embedder then meets the statute's vocabulary too."""
+
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
 
     @component.output_types(vector=np.ndarray)
-    def run(self, query: str) -> dict:
-        return {"vector": self.embedder.embed_queries([query])[0]}
+    def run(self, query: str, terms: list[str]) -> dict:
+        text = f"{query}（{'、'.join(terms)}）" if terms else query
+        return {"vector": self.embedder.embed_queries([text])[0]}
 
 
 @component
 class DenseRetriever:
-    """Nearest chunks by embedding (FAISS)."""
+    """Nearest chunks by embedding (FAISS), each scored by its whole text and its best
+    sentence: (1 − w)·cos(chunk) + w·max cos(sentence), so the one sentence that answers
+    is not diluted by the rest of a long article."""
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, evidence_weight: float = 0.7):
         self.index = index
+        self.evidence_weight = evidence_weight
 
-    @component.output_types(hits=Hits)
+    @component.output_types(hits=HitList)
     def run(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = None) -> dict:
-        return {"hits": self.index.dense_search(vector, top_k, allowed)}
+        with single_threaded():
+            chunks = dict(self.index.dense_search(vector, top_k, allowed))
+            if not self.evidence_weight or self.index.sentences is None:
+                return {"hits": HitList.ranked(chunks.items())}
+            best = self.index.sentence_search(vector, 2 * top_k, allowed)
+            chunks.update(self.index.chunk_scores(vector, [row for row in best if row not in chunks]))
+            best.update(self.index.sentence_scores(vector, [row for row in chunks if row not in best]))
+        weight = self.evidence_weight
+        scores = {row: (1 - weight) * score + weight * best.get(row, score) for row, score in chunks.items()}
+        return {"hits": HitList.ranked(scores.items())[:top_k]}
 
 
 @component
@@ -110,9 +131,9 @@ class RankFuser:
     def __init__(self, weights: FusionWeights):
         self.weights = weights
 
-    @component.output_types(hits=Hits)
-    def run(self, bm25_hits: Hits, dense_hits: Hits, coverage: float) -> dict:
-        return {"hits": fuse(bm25_hits, dense_hits, coverage, self.weights)}
+    @component.output_types(hits=HitList)
+    def run(self, bm25_hits: HitList, dense_hits: HitList, coverage: float) -> dict:
+        return {"hits": HitList.of(fuse(list(bm25_hits), list(dense_hits), coverage, self.weights))}
 
 
 @component
@@ -129,28 +150,33 @@ class ListQuestionBooster:
         self.boost = boost
         self.depth = depth
 
-    @component.output_types(hits=Hits)
-    def run(self, query: str, hits: Hits) -> dict:
+    @component.output_types(hits=HitList)
+    def run(self, query: str, hits: HitList) -> dict:
         if not self.LIST_QUESTION.search(query):
             return {"hits": hits}
         top, rest = hits[: self.depth], hits[self.depth :]
         texts = self.chunk_texts([row for row, _ in top])
         top = [(row, score * (self.boost if self.ENUMERATION.search(text) else 1.0)) for (row, score), text in zip(top, texts)]
-        return {"hits": sorted(top, key=lambda item: -item[1]) + rest}
+        return {"hits": HitList(HitList.ranked(top).pairs + rest)}
 
 
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                          embedder: Embedder | None, weights: FusionWeights) -> Pipeline:
+    """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
+    fusion → list booster → legal prior (authority, region, penalty articles) → cited
+    articles first."""
     pipeline = Pipeline()
+    pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
-        pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
         pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts))
         pipeline.connect("query_tokenizer.tokens", "bm25.tokens")
         pipeline.connect("query_tokenizer.expansion", "bm25.expansion")
     if mode in (SearchMode.dense, SearchMode.hybrid):
         pipeline.add_component("query_embedder", QueryEmbedder(embedder))
         pipeline.add_component("dense", DenseRetriever(index))
+        pipeline.connect("query_tokenizer.terms", "query_embedder.terms")
         pipeline.connect("query_embedder.vector", "dense.vector")
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows))
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
@@ -158,6 +184,11 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("dense.hits", "fuser.dense_hits")
         pipeline.add_component("list_booster", ListQuestionBooster(chunk_texts))
         pipeline.connect("fuser.hits", "list_booster.hits")
+        pipeline.connect("list_booster.hits", "legal_prior.hits")
+    else:
+        pipeline.connect(f"{mode.value}.hits", "legal_prior.hits")
+    pipeline.add_component("references", ArticleReferenceLookup(index.rows, chunk_texts))
+    pipeline.connect("legal_prior.hits", "references.hits")
     return pipeline
 
 
@@ -174,7 +205,9 @@ class Retriever:
         self._pipelines: dict[SearchMode, Pipeline] = {}
 
     def retrieve(self, query: str, k: int, mode: SearchMode = SearchMode.hybrid,
-                 filters: SearchFilters | None = None) -> Hits:
+                 filters: SearchFilters | None = None, region: str | None = None) -> Hits:
+        """The top ``k`` rows; ``filters`` exclude rows, ``region`` (辽宁) only ranks: that
+        place's documents and the national ones lead, other places' drop below them."""
         if mode is not SearchMode.bm25 and self.embedder is None:
             raise ValueError("没有可用的向量模型,只能使用 bm25 检索模式")
         pipeline = self._pipelines.get(mode)
@@ -183,15 +216,13 @@ class Retriever:
                                                                     self.embedder, self.weights)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
-        inputs: dict = {}
+        inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},
+                        "references": {"query": query, "allowed": allowed}}
         if mode in (SearchMode.bm25, SearchMode.hybrid):
-            inputs["query_tokenizer"] = {"query": query}
             inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed}
         if mode in (SearchMode.dense, SearchMode.hybrid):
             inputs["query_embedder"] = {"query": query}
             inputs["dense"] = {"top_k": depth, "allowed": allowed}
         if mode is SearchMode.hybrid:
             inputs["list_booster"] = {"query": query}
-        result = pipeline.run(inputs)
-        final = {"bm25": "bm25", "dense": "dense", "hybrid": "list_booster"}[mode.value]
-        return result[final]["hits"][:k]
+        return list(pipeline.run(inputs)["references"]["hits"][:k])

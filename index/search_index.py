@@ -1,5 +1,8 @@
 """The on-disk search index: a row table, a BM25 index and a FAISS index, built together.
 
+Beside the chunk vectors, an optional second FAISS index holds one vector per sentence of
+each multi-sentence chunk (``index/sentences.py``), with the row each sentence belongs to.
+
 Each build goes to a folder of its own (``index/gen-<generation>/``); a ``CURRENT``
 file, replaced atomically, names the live one. A reader that finds ``CURRENT`` behind
 the store's generation (a crash between commit and index build) rebuilds from the store
@@ -16,7 +19,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +30,24 @@ from regkb.index import ann
 from regkb.index.bm25 import Bm25Index
 
 _CURRENT = "CURRENT"
+# Bumped when the on-disk layout gains something a search needs (2: row titles, articles
+# and section paths, sentence vectors); an older build is rebuilt from the store.
+FORMAT = 2
+
+
+@contextmanager
+def single_threaded():
+    """One OpenMP thread for FAISS while it answers one query: splitting a search of a few
+    thousand vectors over cores costs more than it saves, and far more on a busy machine.
+    Builds keep all threads."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 @dataclass
@@ -39,6 +61,9 @@ class IndexRow:
     region: str | None
     level: str | None
     authority: str | None = None  # 效力层级, for ranking the law above a local rule
+    title: str | None = None  # the document's title, for looking up cited articles (《消防法》第十六条)
+    article: str | None = None  # 第X条
+    section_path: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,21 +79,31 @@ class SearchFilters:
 
 
 class SearchIndex:
-    def __init__(self, rows: list[IndexRow], bm25: Bm25Index, vectors, manifest: dict):
+    def __init__(self, rows: list[IndexRow], bm25: Bm25Index, vectors, manifest: dict, sentences=None,
+                 sentence_rows: np.ndarray | None = None):
         self.rows = rows
         self.bm25 = bm25
         self.vectors = vectors  # a faiss index whose ids are row numbers, or None when empty
         self.manifest = manifest
+        self.sentences = sentences  # a faiss index whose ids are sentence numbers, or None
+        self.sentence_rows = sentence_rows if sentence_rows is not None else np.zeros(0, dtype=np.int64)
 
     @classmethod
     def build(cls, rows: list[IndexRow], bm25_tokens: list[list[str]], vectors: np.ndarray, *, model_id: str,
-              generation: int) -> "SearchIndex":
-        faiss_index = None
+              generation: int, sentence_vectors: np.ndarray | None = None,
+              sentence_rows: np.ndarray | None = None) -> "SearchIndex":
+        """``sentence_vectors[i]`` is a sentence of row ``sentence_rows[i]`` (rows ascending)."""
+        faiss_index = sentence_index = None
         if len(rows):
             faiss_index = ann.build_index(vectors, np.arange(len(rows), dtype=np.int64))
-        manifest = {"generation": generation, "model_id": model_id, "dim": int(vectors.shape[1]) if len(rows) else 0,
-                    "rows": len(rows), "vector_index": ann.index_kind(faiss_index) if faiss_index is not None else None}
-        return cls(rows, Bm25Index.build(bm25_tokens), faiss_index, manifest)
+        if sentence_vectors is not None and len(sentence_vectors):
+            sentence_index = ann.build_index(sentence_vectors, np.arange(len(sentence_vectors), dtype=np.int64))
+        manifest = {"format": FORMAT, "generation": generation, "model_id": model_id,
+                    "dim": int(vectors.shape[1]) if len(rows) else 0, "rows": len(rows),
+                    "vector_index": ann.index_kind(faiss_index) if faiss_index is not None else None,
+                    "sentences": int(sentence_index.ntotal) if sentence_index is not None else 0}
+        return cls(rows, Bm25Index.build(bm25_tokens), faiss_index, manifest, sentence_index,
+                   np.asarray(sentence_rows if sentence_rows is not None else [], dtype=np.int64))
 
     @cached_property
     def _columns(self) -> dict[str, np.ndarray]:
@@ -96,6 +131,43 @@ class SearchIndex:
         scores, ids = ann.search(self.vectors, query_vector, k, allowed_ids)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
+    def chunk_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Exact cosine of the query with each of ``rows``' chunk vectors."""
+        if self.vectors is None or not rows:
+            return {}
+        scores, ids = ann.search(self.vectors, query_vector, len(rows), np.asarray(rows, dtype=np.int64))
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+
+    def sentence_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+        """The best sentence score of each row among the ``k`` nearest sentences."""
+        if self.sentences is None:
+            return {}
+        allowed_ids = np.flatnonzero(allowed[self.sentence_rows]) if allowed is not None else None
+        if allowed_ids is not None and not len(allowed_ids):
+            return {}
+        scores, ids = ann.search(self.sentences, query_vector, k, allowed_ids)
+        return self._best_per_row(scores[0], ids[0])
+
+    def sentence_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """The best sentence score of each of ``rows`` (rows without sentence vectors are left out)."""
+        if self.sentences is None or not rows:
+            return {}
+        starts = np.searchsorted(self.sentence_rows, rows, side="left")
+        ends = np.searchsorted(self.sentence_rows, rows, side="right")
+        ids = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0)
+        if not len(ids):
+            return {}
+        scores, found = ann.search(self.sentences, query_vector, len(ids), ids.astype(np.int64))
+        return self._best_per_row(scores[0], found[0])
+
+    def _best_per_row(self, scores: np.ndarray, ids: np.ndarray) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for score, i in zip(scores, ids):
+            if i >= 0:
+                row = int(self.sentence_rows[i])
+                best[row] = max(best.get(row, -1.0), float(score))
+        return best
+
     # --- persistence ------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
@@ -107,6 +179,9 @@ class SearchIndex:
         self.bm25.save(staging / "bm25")
         if self.vectors is not None:
             ann.save_index(self.vectors, staging / "vectors.faiss")
+        if self.sentences is not None:
+            ann.save_index(self.sentences, staging / "sentences.faiss")
+            np.save(staging / "sentence_rows.npy", self.sentence_rows)
         (staging / "rows.json").write_text(json.dumps([asdict(r) for r in self.rows], ensure_ascii=False), encoding="utf-8")
         (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         final = folder / name
@@ -123,7 +198,8 @@ class SearchIndex:
     def current_generation(folder: Path) -> int | None:
         try:
             name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
-            return json.loads((folder / name / "manifest.json").read_text(encoding="utf-8"))["generation"]
+            manifest = json.loads((folder / name / "manifest.json").read_text(encoding="utf-8"))
+            return manifest["generation"] if manifest.get("format") == FORMAT else None
         except (OSError, ValueError, KeyError):
             return None
 
@@ -133,7 +209,11 @@ class SearchIndex:
         manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
         rows = [IndexRow(**r) for r in json.loads((live / "rows.json").read_text(encoding="utf-8"))]
         vectors = ann.load_index(live / "vectors.faiss") if (live / "vectors.faiss").exists() else None
-        return cls(rows, Bm25Index.load(live / "bm25", len(rows)), vectors, manifest)
+        sentences = sentence_rows = None
+        if (live / "sentences.faiss").exists():
+            sentences = ann.load_index(live / "sentences.faiss")
+            sentence_rows = np.load(live / "sentence_rows.npy")
+        return cls(rows, Bm25Index.load(live / "bm25", len(rows)), vectors, manifest, sentences, sentence_rows)
 
     def size_on_disk(self, folder: Path) -> int:
         live = folder / f"gen-{self.manifest['generation']}"

@@ -64,13 +64,20 @@ class ChineseTokenizer:
         """Search-mode segmentation: long words plus their sub-words, for recall."""
         return [w for w in self._jieba.lcut_for_search(text) if _KEEP.search(w) and w not in self.stopwords]
 
-    def expansion(self, text: str) -> list[str]:
-        """The documents' terms for plain words in the query (thesaurus), minus the query's own tokens."""
+    def expansion_terms(self, text: str) -> list[str]:
+        """The documents' terms (whole) for the plain words of the query that it does not already contain."""
         own = set(self.tokenize(text))
         terms: list[str] = []
         for plain, mapped in self.thesaurus.items():
             # a short key must be a word of the query ("单位" is not a word of "本单位")
             if plain in own or (len(plain) >= 3 and plain in text):
-                for term in mapped:
-                    terms.extend(t for t in self.tokenize(term) if t not in own and t not in terms)
+                terms.extend(term for term in mapped if term not in text and term not in terms)
         return terms
+
+    def expansion(self, text: str) -> list[str]:
+        """The tokens of ``expansion_terms``, minus the query's own tokens (for BM25)."""
+        own = set(self.tokenize(text))
+        tokens: list[str] = []
+        for term in self.expansion_terms(text):
+            tokens.extend(t for t in self.tokenize(term) if t not in own and t not in tokens)
+        return tokens

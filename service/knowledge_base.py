@@ -25,6 +25,7 @@ from regkb.corpus.store import Store, StoreError
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
 from regkb.index.search_index import IndexRow, SearchFilters, SearchIndex
+from regkb.index.sentences import sentence_evidence
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
@@ -177,6 +178,7 @@ class KnowledgeBase:
         # transaction: a crash before the commit leaves the previous store untouched.
         texts = [indexed_text(record.title, chunk) for record, _, chunks, _ in prepared for chunk in chunks]
         texts += sentence_texts([duty for *_, duties in prepared for duty in duties])[0]
+        texts += sentence_evidence([(record.title, chunk.text) for record, _, chunks, _ in prepared for chunk in chunks])[0]
         if not self.store.documents():
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
@@ -241,11 +243,16 @@ class KnowledgeBase:
             self._check_model()
         # embeds only after a crash mid-way; otherwise all come from the cache
         vectors = cached_embeddings(self.store, self.embedder, texts)[0] if texts else np.zeros((0, 0), np.float32)
+        evidence, evidence_rows = sentence_evidence([(documents[c.doc_id].title, c.text) for c in chunks])
+        evidence_vectors = cached_embeddings(self.store, self.embedder, evidence)[0] if evidence else None
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
-                         level=documents[c.doc_id].level, authority=documents[c.doc_id].authority) for c in chunks]
+                         level=documents[c.doc_id].level, authority=documents[c.doc_id].authority,
+                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path)
+                for c in chunks]
         index = SearchIndex.build(rows, [self.tokenizer.tokenize(t) for t in texts], vectors,
-                                  model_id=self.embedder.model_id if texts else "", generation=self.store.generation)
+                                  model_id=self.embedder.model_id if texts else "", generation=self.store.generation,
+                                  sentence_vectors=evidence_vectors, sentence_rows=evidence_rows)
         index.save(self.settings.index_folder)
         return index
 
@@ -266,11 +273,17 @@ class KnowledgeBase:
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
         keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
+        keep |= {text_hash(t) for t in sentence_evidence([(documents[c.doc_id].title, c.text)
+                                                          for c in self.store.chunks()])[0]}
         self.store.prune_vectors(keep)
         self.index  # rebuild now, so no index file mentions the document any more
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None) -> SearchResponse:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+               region: str | None = None) -> SearchResponse:
+        """Hits for the query. ``filters`` exclude documents (``SearchFilters(region=…)`` keeps
+        only that region's); ``region`` ranks instead: that place's documents and the national
+        ones lead, other places' drop below them."""
         from regkb.index.retrieval import SearchMode
 
         query = validate_query(query)
@@ -285,7 +298,7 @@ class KnowledgeBase:
             retriever.embedder = self._query_embedder()
         if not self.index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
-        hits = retriever.retrieve(query, k, search_mode, filters)
+        hits = retriever.retrieve(query, k, search_mode, filters, region)
         return SearchResponse(query=query, mode=search_mode.value, hits=self._hits(hits))
 
     def _query_embedder(self) -> Embedder:
@@ -307,6 +320,7 @@ class KnowledgeBase:
             self.store.bump_generation()
         self._invalidate()
         texts = [indexed_text(d.title, c) for d in self.store.documents() for c in self.store.chunks(d.doc_id)]
+        texts += sentence_evidence([(d.title, c.text) for d in self.store.documents() for c in self.store.chunks(d.doc_id)])[0]
         embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
         return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 

@@ -1,0 +1,143 @@
+"""Article references are looked up, not searched.
+
+Users type citations: 安全生产法第二十一条, 《消防法》第16条, 工伤保险条例 第十四条第一款,
+特种设备安全法第四十条规定了什么. A reference names a law (its title, or the title without
+中华人民共和国 or 省) and an article in Chinese or Arabic numerals, optionally a 款 and a 项.
+The cited article's chunks go first, exactly; the rest of the ranking follows as searched.
+
+>>> parse_references("《消防法》第16条规定了什么", ["中华人民共和国消防法"])
+[ArticleRef(title='中华人民共和国消防法', article='第十六条', paragraph=None, item=None)]
+>>> chinese_number(114), arabic_number("一百一十四")
+('一百一十四', 114)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from regkb.haystack_import import import_haystack
+
+import_haystack()
+from haystack import component  # noqa: E402
+
+from regkb.index.hits import HitList  # noqa: E402
+from regkb.index.search_index import IndexRow  # noqa: E402
+
+ChunkTexts = Callable[[list[int]], list[str]]
+
+_DIGITS = "零一二三四五六七八九"
+_NUMBER = r"[0-9０-９零〇一二两三四五六七八九十百千]+"
+_ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的)?\s*第\s*({_NUMBER})\s*条"
+                      rf"(?:\s*第\s*({_NUMBER})\s*款)?(?:\s*第\s*[（(]?\s*({_NUMBER})\s*[)）]?\s*项)?")
+_STRIP = ("中华人民共和国",)
+
+
+def arabic_number(text: str) -> int:
+    """一百一十四 → 114, 十六 → 16, 16 / １６ → 16."""
+    text = text.translate(str.maketrans("０１２３４５６７８９〇两", "0123456789零二"))
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for char in text:
+        if char in _DIGITS:
+            current = _DIGITS.index(char)
+        else:
+            unit = {"十": 10, "百": 100, "千": 1000}[char]
+            total += (current or 1) * unit
+            current = 0
+    return total + current
+
+
+def chinese_number(n: int) -> str:
+    """114 → 一百一十四, 16 → 十六, 20 → 二十, 105 → 一百零五 (as articles are numbered)."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        head = _DIGITS[n // 100] + "百"
+        if rest == 0:
+            return head
+        if rest < 10:
+            return head + "零" + _DIGITS[rest]
+        return head + (_DIGITS[rest // 10] + "十" + (_DIGITS[rest % 10] if rest % 10 else ""))
+    return str(n)
+
+
+def title_aliases(title: str) -> list[str]:
+    """The names a user may cite a document by: the title, without 中华人民共和国, without 省."""
+    aliases = {title}
+    for prefix in _STRIP:
+        if title.startswith(prefix) and len(title) > len(prefix) + 1:
+            aliases.add(title[len(prefix):])
+    for alias in list(aliases):
+        if "省" in alias[:4]:
+            aliases.add(alias.replace("省", "", 1))
+    return sorted(aliases, key=len, reverse=True)
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    title: str
+    article: str  # 第X条, as the chunks' ``article`` field spells it
+    paragraph: int | None = None  # 款
+    item: int | None = None  # 项
+
+
+def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
+    """Every reference in the query to an article of one of ``titles`` (in the order cited)."""
+    names = {alias: title for title in titles if title for alias in title_aliases(title)}
+    if not names:
+        return []
+    pattern = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+    found: list[ArticleRef] = []
+    for match in pattern.finditer(query):
+        article = _ARTICLE.match(query, match.end())
+        if not article:
+            continue
+        number, paragraph, item = article.groups()
+        ref = ArticleRef(names[match.group(0)], f"第{chinese_number(arabic_number(number))}条",
+                         arabic_number(paragraph) if paragraph else None, arabic_number(item) if item else None)
+        if ref not in found:
+            found.append(ref)
+    return found
+
+
+@component
+class ArticleReferenceLookup:
+    """Puts the chunks of every cited article first, ahead of what the search found."""
+
+    def __init__(self, rows: list[IndexRow], chunk_texts: ChunkTexts):
+        self.rows = rows
+        self.chunk_texts = chunk_texts
+        self._by_article: dict[tuple[str, str], list[int]] = {}
+        for number, row in enumerate(rows):
+            if row.title and row.article:
+                self._by_article.setdefault((row.title, row.article), []).append(number)
+        self.titles = sorted({title for title, _ in self._by_article})
+
+    def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
+        """The rows of the cited articles, the chunk holding a cited 项 first within its article."""
+        rows: list[int] = []
+        for ref in parse_references(query, self.titles):
+            chunks = [r for r in self._by_article.get((ref.title, ref.article), []) if allowed is None or allowed[r]]
+            if ref.item and len(chunks) > 1:
+                marker = re.compile(rf"[（(]{chinese_number(ref.item)}[)）]")
+                chunks.sort(key=lambda r, texts=dict(zip(chunks, self.chunk_texts(chunks))): not marker.search(texts[r]))
+            rows += [r for r in chunks if r not in rows]
+        return rows
+
+    @component.output_types(hits=HitList)
+    def run(self, query: str, hits: HitList, allowed: np.ndarray | None = None) -> dict:
+        cited = self.lookup(query, allowed)
+        if not cited:
+            return {"hits": hits}
+        top = max([score for _, score in hits[:1]] + [1.0])
+        rest = tuple((row, score) for row, score in hits if row not in set(cited))
+        return {"hits": HitList(tuple((row, top) for row in cited) + rest)}

@@ -1,0 +1,63 @@
+"""Sentence-level evidence: the clauses of a chunk, each embedded on its own.
+
+A long article that answers a question in one sentence scores low as a whole: its other
+sentences pull the chunk's embedding elsewhere. Each sentence (cut at 。；！？ and line
+breaks; very short pieces join their neighbour) is embedded with the document's title in
+front, and a chunk is scored by its best sentence as well as by its whole text.
+
+>>> split_sentences("第十条 用人单位应当按时缴纳工伤保险费。职工个人不缴纳工伤保险费。")
+['第十条 用人单位应当按时缴纳工伤保险费。', '职工个人不缴纳工伤保险费。']
+>>> evidence_text("工伤保险条例", "职工个人不缴纳工伤保险费。")
+'工伤保险条例 职工个人不缴纳工伤保险费。'
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOUNDARY = re.compile(r"(?<=[。；;！？!?])|\n")
+MIN_CHARS = 8  # shorter pieces (a bare "（一）" or heading) join the next sentence
+
+
+def split_sentences(text: str) -> list[str]:
+    """The chunk's sentences in order; a chunk of one sentence gives one."""
+    sentences: list[str] = []
+    pending = ""
+    for piece in _BOUNDARY.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        pending += piece
+        if len(pending) >= MIN_CHARS:
+            sentences.append(pending)
+            pending = ""
+    if pending:
+        if sentences:
+            sentences[-1] += pending
+        else:
+            sentences.append(pending)
+    return sentences
+
+
+def evidence_text(title: str | None, sentence: str) -> str:
+    """What the embedder sees for one sentence: the document's title gives it its context."""
+    return f"{title} {sentence}" if title else sentence
+
+
+def chunk_evidence(title: str | None, text: str) -> list[str]:
+    """The texts to embed for a chunk's sentences; none when the chunk is a single sentence
+    (the chunk's own vector already is that sentence's)."""
+    sentences = split_sentences(text)
+    return [evidence_text(title, s) for s in sentences] if len(sentences) > 1 else []
+
+
+def sentence_evidence(chunks: list[tuple[str | None, str]]) -> tuple[list[str], list[int]]:
+    """For ``(title, chunk text)`` pairs in row order: the sentence texts to embed, and the
+    row each belongs to (ascending)."""
+    texts: list[str] = []
+    rows: list[int] = []
+    for row, (title, text) in enumerate(chunks):
+        evidence = chunk_evidence(title, text)
+        texts += evidence
+        rows += [row] * len(evidence)
+    return texts, rows
