@@ -40,15 +40,19 @@ class Bm25Index:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
     def search(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None,
-               expansion: list[str] | None = None, expansion_weight: float = 0.5) -> list[tuple[int, float]]:
+               expansion: dict[str, float] | None = None, expansion_weight: float = 0.5) -> list[tuple[int, float]]:
         """Top ``k`` rows with a positive score; ``allowed`` is a boolean row mask.
 
-        ``expansion`` tokens (thesaurus terms) add their score at ``expansion_weight``, so
-        they help a plain-language query without outvoting the words the user typed.
+        ``expansion`` tokens (thesaurus terms, each with its own weight) add their score at
+        ``expansion_weight``, so they help a plain-language query without outvoting the
+        words the user typed.
         """
         scores = self.scores(list(dict.fromkeys(query_tokens)))
-        if expansion:
-            scores = scores + expansion_weight * self.scores(expansion)
+        by_weight: dict[float, list[str]] = {}
+        for token, weight in (expansion or {}).items():
+            by_weight.setdefault(weight, []).append(token)
+        for weight, tokens in by_weight.items():
+            scores = scores + expansion_weight * weight * self.scores(tokens)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         k = min(k, int((scores > 0).sum()))

@@ -4,7 +4,8 @@
   article (法律, 行政法规, 部门规章) ranks above a local one that says the same thing: a local
   document's score is multiplied by ``local_weight``. When the question names a place
   (辽宁, 湖州 …) or the caller passes ``region``, the documents that apply there and the
-  national ones keep their score, and other regions' documents drop by ``other_region_weight``.
+  national ones keep their score, and other regions' documents drop by ``other_region_weight``
+  (a local document of unknown place is left as it is).
 - **Penalty articles.** An article of a 法律责任 chapter lists the same duties as the article
   that imposes them ("未……的，处……罚款"); it answers a question about consequences, not
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
@@ -72,7 +73,7 @@ class LegalPriorRanker:
             if not is_national(row):
                 if asked is None:
                     factor *= self.weights.local_weight
-                else:
+                elif row.region:  # a document whose place is unknown cannot be said to be elsewhere
                     if row.region not in applies:
                         applies[row.region] = self.places.applies(row.region, asked)
                     if not applies[row.region]:

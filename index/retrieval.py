@@ -56,9 +56,9 @@ class QueryTokenizer:
     def __init__(self, tokenizer: ChineseTokenizer):
         self.tokenizer = tokenizer
 
-    @component.output_types(tokens=list[str], expansion=list[str], terms=list[str])
+    @component.output_types(tokens=list[str], expansion=dict[str, float], terms=list[str])
     def run(self, query: str) -> dict:
-        return {"tokens": self.tokenizer.tokenize(query), "expansion": self.tokenizer.expansion(query),
+        return {"tokens": self.tokenizer.tokenize(query), "expansion": self.tokenizer.weighted_expansion(query),
                 "terms": self.tokenizer.expansion_terms(query)}
 
 
@@ -75,7 +75,7 @@ class Bm25Retriever:
         self.phrase_weight = phrase_weight
 
     @component.output_types(hits=HitList, coverage=float)
-    def run(self, query: str, tokens: list[str], expansion: list[str], top_k: int,
+    def run(self, query: str, tokens: list[str], expansion: dict[str, float], top_k: int,
             allowed: np.ndarray | None = None) -> dict:
         hits = self.index.bm25.search(tokens, top_k, allowed, expansion, self.expansion_weight)
         hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)

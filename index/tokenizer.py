@@ -6,6 +6,8 @@ query-side thesaurus that maps plain words to the documents' terms.
 ['生产', '产经', '经营', '单位', '生产经营单位', '双重', '预防', '机制', '双重预防机制']
 >>> tok.expansion("老板要负什么责任")
 ['主要', '负责', '责人', '负责人', '主要负责人']
+>>> tok.weighted_expansion("老板要负什么责任")["主要负责人"]
+0.2
 """
 
 from __future__ import annotations
@@ -74,10 +76,16 @@ class ChineseTokenizer:
                 terms.extend(term for term in mapped if term not in text and term not in terms)
         return terms
 
+    def weighted_expansion(self, text: str) -> dict[str, float]:
+        """The tokens of ``expansion_terms`` not in the query, each weighted 1 / (tokens of its
+        term): a term counts like one word, however many pieces jieba cuts it into."""
+        own = set(self.tokenize(text))
+        weights: dict[str, float] = {}
+        for term in self.expansion_terms(text):
+            tokens = [t for t in dict.fromkeys(self.tokenize(term)) if t not in own and t not in weights]
+            weights.update((t, 1 / len(tokens)) for t in tokens)
+        return weights
+
     def expansion(self, text: str) -> list[str]:
         """The tokens of ``expansion_terms``, minus the query's own tokens (for BM25)."""
-        own = set(self.tokenize(text))
-        tokens: list[str] = []
-        for term in self.expansion_terms(text):
-            tokens.extend(t for t in self.tokenize(term) if t not in own and t not in tokens)
-        return tokens
+        return list(self.weighted_expansion(text))
