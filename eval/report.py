@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 from regkb.eval.duty_metrics import score_duties
-from regkb.eval.retrieval_eval import evaluate, load_questions, normalise
+from regkb.eval.retrieval_eval import (evaluate, evaluate_plain_set, evaluate_references, load_plain_questions,
+                                      load_questions, normalise)
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
 
@@ -57,6 +58,8 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
         report.pop("misses")
     report["duties"] = _duty_scores(kb)
     report["duty_search"] = _duty_search_scores(kb, questions)
+    report["plain_set"] = evaluate_plain_set(kb, load_plain_questions())
+    report["article_refs"] = evaluate_references(kb)
     return report
 
 
@@ -82,4 +85,27 @@ def format_report(report: dict) -> str:
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
+    lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     return "\n".join(lines)
+
+
+def _format_plain_set(plain: dict | None, refs: dict | None) -> list[str]:
+    """The everyday-words set beside the first one: dev (tuned on) and test (held out) per mode."""
+    lines: list[str] = []
+    if plain and plain.get("dev"):
+        dev, test = plain["dev"], plain["test"]
+        lines += ["", f"口语化问题集:dev {dev['questions']} 题 / test {test['questions']} 题"
+                      f"(另有 {dev['unanswerable_questions'] + test['unanswerable_questions']} 个无答案问题)",
+                  f"{'模式':<16}{'dev hit@1':>10}{'hit@5':>8}{'MRR@10':>8}{'test hit@1':>12}{'hit@5':>8}{'MRR@10':>8}"]
+        for mode, d in dev["modes"].items():
+            t = test["modes"][mode]
+            lines.append(f"{mode:<16}{d['hit@1']:>10.3f}{d['hit@5']:>8.3f}{d['mrr@10']:>8.3f}"
+                         f"{t['hit@1']:>12.3f}{t['hit@5']:>8.3f}{t['mrr@10']:>8.3f}")
+        for key, name in (("national_local_pairs", "全国与地方条文同时相关"), ("named_region", "问题点名地区")):
+            if key in plain:
+                m = plain[key]
+                lines.append(f"{name} {m['questions']} 题(hybrid,dev+test):hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} "
+                             f"MRR {m['mrr@10']:.3f}")
+    if refs and refs.get("refs"):
+        lines.append(f"条文引用 {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}")
+    return lines

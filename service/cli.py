@@ -81,9 +81,10 @@ def cmd_search(args) -> int:
     from regkb.index.search_index import SearchFilters
 
     kb = _open_kb(args)
-    filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source,
-                            authority=args.authority)
-    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    # --region ranks (that place's and the national documents first); --region-only filters
+    filters = SearchFilters(doc_type=args.type, region=args.region if args.region_only else None, level=args.level,
+                            source=args.source, authority=args.authority)
+    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters, region=args.region)
     if _printed_json(args, response):
         return 0
     if not response.hits:
@@ -280,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "dense"))
     p.add_argument("--type", choices=DOC_TYPES, help="只检索某类文档")
-    p.add_argument("--region", help="只检索某地区的文档,如 辽宁")
+    p.add_argument("--region", help="某地区的文档与全国性文件排在前面,如 辽宁")
+    p.add_argument("--region-only", action="store_true", help="只检索 --region 所指地区的文档")
     p.add_argument("--level", choices=LEVELS)
     p.add_argument("--source", help="只检索某个文件")
     p.add_argument("--authority", choices=AUTHORITIES, help="只检索某一效力层级的文档")
