@@ -20,8 +20,8 @@ from regkb.ingest.readers import Line
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _CHROME_LINE = re.compile(
     r"^(首页\s*(->|>|»|＞|/).*|当前位置[:：].*|【[^】]{1,8}】(\s*【[^】]{1,8}】)*|"
-    r"(发布时间|信息来源|来源|作者|浏览次数|点击数|字号)[:：].{0,40}|分享到[:：]?.*|打印本页|关闭窗口|"
-    r"上一篇[:：].*|下一篇[:：].*|扫一扫.*|.*版权所有.*|.*ICP备.*)$"
+    r"(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|访问量|字号)[:：].{0,80}|分享到[:：]?.*|打印本页|关闭窗口|"
+    r"上一篇[:：].*|下一篇[:：].*|扫一扫.*|.*版权所有.*|.*ICP备.*|.*(?:无障碍|长者模式|适老化)(?:浏览|阅读|服务)?\s*[|｜].*)$"
 )
 _TOC_MARKER = re.compile(r"^目\s*录$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -32,6 +32,11 @@ _SENTENCE_END = re.compile(r"[。！？；;：:!?）)”」》…]$|^\s*$")
 # across a blank line must be longer still (a wrapped paragraph, not a title).
 _MIN_BROKEN_LINE = 28
 _MIN_BROKEN_ACROSS_BLANK = 60
+# A line that must stay whole: a notice's title (关于印发…的通知) or what follows a title
+# (a document number, a date line, a plan's period), which a rejoin would otherwise glue to it.
+_WHOLE_TITLE = re.compile(r"^关于.{2,80}(?:通知|通报|决定|意见|批复|函)$")
+_NUMBER_OR_DATE = re.compile(r"^(?:[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号|\d{4}年\d{1,2}月\d{1,2}日"
+                             r"|[(（]\d{4}\s*[—\-–－~至]\s*\d{4}年?[)）])$")
 _LABEL = re.compile(r"^#*\s*第[一二三四五六七八九十百千零〇]+[条章节编](?:之[一二三四五六七八九十]+)? ")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
@@ -80,6 +85,8 @@ def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
             and not is_heading_line(previous.text)
             and not is_heading_line(line.text)
             and not line.text.startswith(("#", "<!--"))
+            and not _WHOLE_TITLE.match(previous.text)
+            and not _NUMBER_OR_DATE.match(line.text)
         ):
             previous.text += line.text
         else:

@@ -191,20 +191,10 @@ class KnowledgeBase:
         self._invalidate()
 
     def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
-        """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
-        the prose of plans and opinions. The two kinds are never mixed in one document."""
-        from regkb.ingest.duties import DivisionOfLabourParser
-        from regkb.ingest.duty_tables import DutyTableParser
-        from regkb.ingest.prose_duties import ProseDutyExtractor
+        """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
+        from regkb.ingest.pipeline import document_duties
 
-        meta = document.meta
-        args = {"source": document.source, "doc_id": doc_id, "registry": registry}
-        duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
-        if meta.doc_type == "division_of_labour":
-            duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-        elif meta.doc_type in ("plan", "opinion") and not duties:
-            duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-        return [d for d in duties if d.lead or d.responsible or d.cooperating]
+        return document_duties(document, doc_id, registry)
 
     def _embed_missing(self, texts: list[str]) -> int:
         """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
