@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 # Level prefixes, in the order used to prefer a match when a user omits the prefix.
 LEVEL_PREFIXES = ("省", "市", "县", "区")
@@ -109,6 +110,21 @@ STANDARD_FORMS: dict[str, tuple[str, ...]] = {
     "审计厅": (),
     "退役军人事务厅": (),
     "外办": ("外事办公室",),
+    "城市管理局": ("城管局",),
+    "医疗保障局": ("医保局",),
+    "国防动员办": ("国动办",),
+    "总工会": (),
+    "妇联": ("妇女联合会",),
+    "科协": ("科学技术协会",),
+    "残联": ("残疾人联合会",),
+    "地震局": (),
+    "体育局": (),
+    "信访局": (),
+    "大数据局": (),
+    "检察院": ("人民检察院",),
+    "税务局": (),
+    "电力公司": (),  # the province's or city's grid company, as 分工 lists name it
+    "净空办": ("净空保护办公室",),
 }
 _STANDARD_OF: dict[str, str] = {}
 for _std, _forms in STANDARD_FORMS.items():
@@ -140,7 +156,7 @@ _PLACES = (
     "长兴", "安吉", "南浔", "吴兴", "东北", "华北", "华东", "华南", "华中", "西南", "西北",
 )
 
-_SPLIT_RE = re.compile(r"[、,，;；/\n]+")
+_SEPARATORS = "、,，;；/\n"
 _SPACE_RE = re.compile(r"\s+")
 _GENERIC_TAIL_RE = re.compile(r"(?<=[厅委局办会院部队司心团室处站署])等(?:有关|相关|其他)?(?:部门|单位)$")
 
@@ -189,7 +205,35 @@ def canonical_form(name: str) -> str:
     return prefix + standard_core(core)
 
 
-def _restore_prefixes(items: list[str], prefix: str = "") -> tuple[list[str], str]:
+def split_top_level(text: str, separators: str = _SEPARATORS) -> list[str]:
+    """Split at separators outside brackets: ``各县（市、区）人民政府、市应急局`` is two names."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        if char in separators and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
+
+
+def is_own_body(core: str, full: str, known: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``core``, written without a level prefix after ``省X、``, is one of the
+    issuer's own bodies, so that ``full`` (prefix + core) is its name: a curated standard
+    form says so, or the document or registry has met ``full`` written out. A name the
+    writer gave no prefix for a reason (团市委, 泉州海事局, 武警江西省总队) has neither."""
+    return core in _STANDARD_OF or (known is not None and known(full))
+
+
+def _restore_prefixes(items: list[str], prefix: str = "",
+                      known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     out: list[str] = []
     # prefix: the last explicit level prefix, e.g. 省, or 省委 before a party 部
     for item in items:
@@ -199,30 +243,47 @@ def _restore_prefixes(items: list[str], prefix: str = "") -> tuple[list[str], st
             out.append(item)
         elif prefix and not is_entity(item) and is_department_like(item):
             # 省委宣传部、组织部 → 省委组织部; 省委宣传部、文化和旅游厅 → 省文化和旅游厅
-            use = prefix if (prefix.endswith("委") and item.endswith("部")) else prefix[0]
-            out.append(use + item)
+            party = prefix.endswith("委") and item.endswith("部")
+            use = prefix if party else prefix[0]
+            out.append(use + item if party or is_own_body(item, use + item, known) else item)
         else:
             out.append(item)
     return out, prefix
 
 
-def split_departments(text: str) -> list[str]:
+def explicit_names(texts: list[str]) -> set[str]:
+    """Canonical forms of the names written with their level prefix in ``texts`` (the
+    document's own full forms, evidence for restoring a prefix elsewhere in it)."""
+    names: set[str] = set()
+    for text in texts:
+        for part in re.split(r"[、,，;；/\n()（）]", text):
+            name = normalise_name(part)
+            if split_prefix(name)[0] and is_department_like(name):
+                names.add(canonical_form(name))
+    return names
+
+
+def split_departments(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Split a list of departments and restore the shared level prefix.
 
-    Separators are ``、`` ``,`` ``，`` ``;`` and line breaks; a trailing 等 is dropped;
-    a bare level such as ``省`` in ``省、中直负有…的部门`` stays joined to what follows.
-    Names are not canonicalised here (``省应急厅`` stays as written).
+    Separators are ``、`` ``,`` ``，`` ``;`` and line breaks outside brackets (``各县（市、区）
+    人民政府`` is one name); a trailing 等 is dropped; a bare level such as ``省`` in
+    ``省、中直负有…的部门`` stays joined to what follows. A name without a prefix takes the
+    list's prefix only when it is the issuer's own body (``is_own_body``; ``known`` tells
+    which full names the document or registry has met). Names are not canonicalised here
+    (``省应急厅`` stays as written).
 
     >>> split_departments("省发展改革委、工业和信息化厅")
     ['省发展改革委', '省工业和信息化厅']
     """
-    return split_departments_carrying(text)[0]
+    return split_departments_carrying(text, known=known)[0]
 
 
-def split_departments_carrying(text: str, prefix: str = "") -> tuple[list[str], str]:
+def split_departments_carrying(text: str, prefix: str = "",
+                               known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     """``split_departments`` that starts from, and also returns, the running level prefix
     (so a prefix carries over from one clause of a parenthesis to the next)."""
-    raw = [normalise_name(p) for p in _SPLIT_RE.split(text)]
+    raw = [normalise_name(p) for p in split_top_level(text)]
     raw = [p for p in raw if p]
     items: list[str] = []
     i = 0
@@ -234,7 +295,7 @@ def split_departments_carrying(text: str, prefix: str = "") -> tuple[list[str], 
             item = item + "、" + raw[i]
         items.append(item)
         i += 1
-    return _restore_prefixes(items, prefix)
+    return _restore_prefixes(items, prefix, known)
 
 
 @dataclass

@@ -69,6 +69,10 @@ def _drop_table_of_contents(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _open_bracket(text: str) -> bool:
+    return sum(text.count(c) for c in "(（") > sum(text.count(c) for c in ")）")
+
+
 def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
     """Join a line that stops mid-sentence with the next non-empty line, across blanks."""
     out: list[Line] = []
@@ -78,7 +82,11 @@ def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
             pending_blank = True
             continue
         previous = out[-1] if out else None
-        if (
+        if previous is not None and not pending_blank and _open_bracket(previous.text) and not is_heading_line(line.text):
+            # a line that stops inside a parenthesis (a pdf wrapping "…建设。（市应急局、市消防救援"):
+            # its rest follows, even when the line itself looks like a numbered heading
+            previous.text += line.text
+        elif (
             previous is not None
             and len(previous.text) >= (_MIN_BROKEN_ACROSS_BLANK if pending_blank else _MIN_BROKEN_LINE)
             and not _SENTENCE_END.search(previous.text)

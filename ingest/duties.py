@@ -34,7 +34,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from regkb.corpus.departments import DepartmentRegistry, split_departments_carrying
+from typing import Callable
+
+from regkb.corpus.departments import (DepartmentRegistry, canonical_form, explicit_names, split_departments_carrying,
+                                      split_top_level)
 from regkb.corpus.models import Block, Duty
 
 OPEN = "(（"
@@ -54,7 +57,8 @@ _CLAUSE_RE = re.compile(
 )
 _ROLE_OF_VERB = dict(_ROLE_VERBS)
 _DEADLINE_RE = re.compile(r"\d{4}年|\d{1,2}月(底|前|份)?|年底|年内|前完成|长期坚持|持续推进|每年|季度|完成时限")
-_CLAUSE_SPLIT_RE = re.compile(r"[,，;；]")
+_CLAUSE_SEPARATORS = ",，;；"
+_ROLE_VERB_RE = re.compile("|".join(re.escape(v) for v, _ in _ROLE_VERBS))
 
 # Enumerators of plan-style headings, by depth.
 _ENUM_RES: list[tuple[int, re.Pattern]] = [
@@ -122,13 +126,15 @@ class Assignment:
         return not (self.lead or self.responsible or self.cooperating)
 
 
-def parse_assignment(inner: str) -> Assignment | None:
+def parse_assignment(inner: str, known: Callable[[str], bool] | None = None) -> Assignment | None:
     """Read ``省应急厅牵头,省司法厅,省、中直…部门按职责分工负责`` into roles.
 
     Clauses are separated by commas; a clause without a role verb takes the role of the next
     clause that has one (``省司法厅,省、中直…按职责分工负责`` are both responsible), or
-    ``responsible`` when none follows. Returns None when the text is not an assignment
-    (e.g. ``(以下简称《规划》)``).
+    ``responsible`` when none follows; commas inside brackets (``各县（市，区）``) separate
+    nothing. ``known`` tells which full names the document has written out (see
+    ``regkb.corpus.departments.is_own_body``). Returns None when the text is not an
+    assignment (e.g. ``(以下简称《规划》)``).
     """
     inner = re.sub(r"\s+", "", inner)
     if inner[:1] in OPEN and inner[-1:] in CLOSE:
@@ -139,14 +145,14 @@ def parse_assignment(inner: str) -> Assignment | None:
     prefix = ""  # a level prefix carries across clauses: 省工信厅牵头,应急厅配合 → 省应急厅
     pending: list[str] = []  # clauses still waiting for a verb
     found_verb = False
-    for clause in filter(None, _CLAUSE_SPLIT_RE.split(inner)):
+    for clause in split_top_level(inner, _CLAUSE_SEPARATORS):
         m = _CLAUSE_RE.match(clause)
         if m and m.group("names").strip("等"):
             found_verb = True
             role = _ROLE_OF_VERB[m.group("verb")]
             names_text = "、".join(pending + [m.group("names")])
             pending = []
-            names, prefix = split_departments_carrying(names_text, prefix)
+            names, prefix = split_departments_carrying(names_text, prefix, known)
             getattr(result, role).extend(names)
         elif _DEADLINE_RE.search(clause) and not clause.endswith(("厅", "委", "局", "办")):
             result.deadline = clause
@@ -155,8 +161,19 @@ def parse_assignment(inner: str) -> Assignment | None:
     if not found_verb:
         return None
     if pending:
-        result.responsible.extend(split_departments_carrying("、".join(pending), prefix)[0])
+        result.responsible.extend(split_departments_carrying("、".join(pending), prefix, known)[0])
     return result
+
+
+def known_names(texts: list[str], registry: DepartmentRegistry | None = None) -> Callable[[str], bool]:
+    """Whether a full name (``市水利局``) is written out in the document's ``texts`` or is
+    already in the registry: the evidence for restoring a list's prefix to a bare name."""
+    written = explicit_names([_ROLE_VERB_RE.sub("、", text) for text in texts])
+
+    def known(full: str) -> bool:
+        return canonical_form(full) in written or (registry is not None and registry.canonical(full) is not None)
+
+    return known
 
 
 def canonical_roles(assignment: Assignment, registry: DepartmentRegistry,
@@ -213,8 +230,11 @@ class DivisionOfLabourParser(DutyExtractor):
         base_path: list[str] = []  # the section path the blocks came with
         local: list[tuple[int, str]] = []  # headings met as body blocks under base_path
 
+        known = known_names([block.text for block in blocks] + [h for block in blocks for h in block.section_path],
+                            registry)
+
         def make(task: str, path: list[str], paren: str) -> Duty | None:
-            assignment = parse_assignment(paren)
+            assignment = parse_assignment(paren, known)
             if assignment is None or assignment.empty():
                 return None
             roles = canonical_roles(assignment, registry, self.level, self.region)
@@ -264,7 +284,10 @@ class DivisionOfLabourParser(DutyExtractor):
                 if not task.strip(" \u3000"):
                     # the parenthesis stands alone: it belongs to the paragraph(s) before it
                     task = _join_pending(pending, whole=True)
-                elif pending and not pending[-1].text.rstrip().endswith(tuple(_SENTENCE_END)):
+                elif (pending and not pending[-1].text.rstrip().endswith(tuple(_SENTENCE_END))
+                      and pending[-1].section_path == block.section_path and enum_level(text) is None):
+                    # the task began in the paragraph before (broken mid-sentence); a numbered
+                    # task, or one under other headings, begins here (a signature above is no task)
                     task = _join_pending(pending, whole=False) + task.strip()
                 duty = make(task, block.section_path, paren) if task.strip() else None
             if duty:

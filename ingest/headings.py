@@ -36,7 +36,9 @@ _CLAUSE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,4})(?!\d)\s+(\S.{0,40})$")
 # A numbered line is a heading when its title is at most this long; longer ones are
 # numbered paragraphs (a task with its text, a 项 of an article).
 MAX_HEADING_TITLE = 32
-_TASK_PARENTHESIS = re.compile(r"[(（][^()（）]*(牵头|负责|配合)[^()（）]*[)）]")
+# a role parenthesis, which may hold one level of brackets: (…，各县（市、区）人民政府负责)
+_INNER = r"(?:[^()（）]|[(（][^()（）]*[)）])*"
+_TASK_PARENTHESIS = re.compile(rf"[(（]{_INNER}(牵头|负责|配合){_INNER}[)）]")
 
 
 @dataclass
