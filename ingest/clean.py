@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from regkb.corpus.models import Table
-from regkb.ingest.headings import is_heading_line
+from regkb.ingest.headings import is_heading_line, match_standard_heading
 from regkb.ingest.readers import Line
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -95,6 +95,8 @@ def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
             and not line.text.startswith(("#", "<!--"))
             and not _WHOLE_TITLE.match(previous.text)
             and not _NUMBER_OR_DATE.match(line.text)
+            and re.search(f"[{_CJK}]", previous.text)  # an English title line is whole
+            and match_standard_heading(line.text) is None  # a standard's 3 术语和定义, 4.1.2, 附录A
         ):
             previous.text += line.text
         else:

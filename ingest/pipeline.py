@@ -93,7 +93,9 @@ class StructureParser:
 
     @component.output_types(document=ParsedDocument)
     def run(self, raw: RawDocument, items: list, meta: DocumentMeta) -> dict:
-        sections, blocks, tables = parse_structure(items)
+        standard = meta.doc_type == "standard"
+        sections, blocks, tables = parse_structure(items, standard=standard,
+                                                   citation=meta.doc_number if standard else None)
         blocks = _without_title_lines(blocks, meta.title)
         document = ParsedDocument(source=raw.source, content_hash=raw.content_hash, meta=meta,
                                   sections=sections, blocks=blocks, tables=tables)
