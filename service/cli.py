@@ -181,8 +181,13 @@ def cmd_department(args) -> int:
     from regkb.service.duty_desk import ROLE_NAMES
 
     kb = _open_kb(args)
-    response = kb.department(args.name)
+    response = kb.department(args.name, region=args.region)
     if _printed_json(args, response):
+        return 0
+    if response.candidates:
+        print(f"“{response.department}”对应 {len(response.candidates)} 个不同地区的部门,请用 --region 指定其一:")
+        for candidate in response.candidates:
+            print(f"  {candidate.full_name}(地区:{candidate.region or '全国'},{candidate.tasks} 项任务)")
         return 0
     aliases = f"(又称:{'、'.join(response.aliases)})" if response.aliases else ""
     counts = {role: sum(1 for t in response.tasks if t.role == role) for role in ROLE_NAMES}
@@ -206,10 +211,12 @@ def cmd_departments(args) -> int:
         print("知识库中还没有分工信息(请先导入分工方案或规划文件)。")
         return 0
     width = min(40, max(_width(d.name) for d in response.departments) + 2)
-    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  别名")
+    region_width = min(16, max(_width(d.region or "") for d in response.departments) + 2)
+    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  " + _pad("地区", region_width) + "别名")
     for d in response.departments:
         total = d.lead + d.responsible + d.cooperating
-        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  {'、'.join(d.aliases)}")
+        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  "
+              + _pad(d.region or "", region_width) + "、".join(d.aliases))
     print(f"共 {len(response.departments)} 个部门")
     return 0
 
@@ -303,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("department", parents=[common], help="列出一个部门牵头、负责、配合的全部任务")
     p.add_argument("name", metavar="NAME", help="部门名称,简称、全称均可,如 应急厅")
+    p.add_argument("--region", help="地区,同名部门分属多个地区时指定其一,如 辽宁")
     p.set_defaults(func=cmd_department)
 
     p = sub.add_parser("departments", parents=[common], help="列出全部部门及其任务数")

@@ -326,9 +326,10 @@ class KnowledgeBase:
         """Duties whose task matches the question, best first (``DutiesResponse``)."""
         return self._duty_desk.search(query, k)
 
-    def department(self, name: str):
-        """A department's tasks with its role in each, under any spelling (``DepartmentResponse``)."""
-        return self._duty_desk.department(name)
+    def department(self, name: str, region: str | None = None):
+        """A department's tasks with its role in each, under any spelling; ``region`` picks
+        one body when the name fits several regions' (``DepartmentResponse``)."""
+        return self._duty_desk.department(name, region)
 
     def departments(self):
         """Every department with its task counts per role (``DepartmentsResponse``)."""
