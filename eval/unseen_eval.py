@@ -107,7 +107,7 @@ def metadata_scores(documents: dict[str, object], gold: list[dict], with_errors:
                 per_field[field][0] += 1
             else:
                 errors.append({"source": doc["source"], "field": field, "got": got, "gold": want})
-    report = {"documents": checked // len(META_FIELDS), "fields": checked,
+    report = {"documents": checked // len(META_FIELDS), "fields": checked, "correct_fields": correct,
               "correct": round(correct / checked, 4) if checked else 0.0,
               "by_field": {f: round(c / n, 4) if n else 0.0 for f, (c, n) in per_field.items()}}
     if with_errors:
@@ -120,13 +120,13 @@ def unseen_report(kb=None, with_errors: bool = False) -> dict:
     one as the knowledge base holds it, when given)."""
     parsed = parse_unseen()
     gold = unseen_gold()
-    metadata = {}
-    for split in ("dev", "test"):
-        metas = {source: document.meta for source, document in parsed.items()}
-        metadata[f"unseen_{split}"] = metadata_scores(metas, [d for d in gold if d["split"] == split], with_errors)
+    metas = {source: document.meta for source, document in parsed.items()}
+    metadata = {f"unseen_{split}": metadata_scores(metas, [d for d in gold if d["split"] == split], with_errors)
+                for split in ("dev", "test")}
     if kb is not None:
         stored = {d.source: d for d in kb.store.documents()}
         metadata["shared"] = metadata_scores(stored, shared_metadata_gold(), with_errors)
+        metadata["all"] = metadata_scores({**stored, **metas}, shared_metadata_gold() + gold)
     return {"duties": unseen_duty_scores(parsed, with_errors), "metadata": metadata}
 
 
