@@ -9,8 +9,11 @@ Tables arrive as ``Table.rows`` (first row, or first few rows, the header). Merg
 up as repeated or empty cells: an empty 序号 or category cell takes the value above, a row
 without a task adds its departments to the task above, and a row whose cells all say the
 same thing (``一、危险化学品``) is a section heading for the rows below. A department list
-may be broken over lines inside a cell, even in the middle of a name (pdf).
-``省应急管理厅(牵头)`` inside a 责任单位 cell marks a lead.
+may be broken over lines inside a cell, even in the middle of a name (pdf) or inside its
+brackets (``各县（市、`` / ``区）人民政府``). ``省应急管理厅(牵头)`` inside a 责任单位 cell marks a
+lead. An indicator table (指标 / 2025年目标值 / 责任单位) gives one duty per indicator, its
+target value completing the task (``道路交通万车死亡率下降10%``). A list's level prefix goes to
+a bare name only when the name is the issuer's own body (``regkb.corpus.departments.is_own_body``).
 
 Example::
 
@@ -34,7 +37,7 @@ from typing import Callable
 from regkb.corpus.departments import (DEPARTMENT_SUFFIXES, DepartmentRegistry, LEVEL_PREFIXES,
                                       normalise_name, split_departments)
 from regkb.corpus.models import Duty, Table
-from regkb.ingest.duties import DutyExtractor, known_names
+from regkb.ingest.duties import DutyExtractor, known_names, paren_balance
 
 # Column kinds, tested in this order on the (joined) header text of a column.
 _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
@@ -94,7 +97,7 @@ def split_cell_departments(cell: str | None, known: Callable[[str], bool] | None
     for ln in lines:
         if not text:
             text = ln
-        elif text.endswith(_SEP_END) or ln.startswith(_SEP_END) or _unclosed(text):
+        elif text.endswith(_SEP_END) or ln.startswith(_SEP_END) or paren_balance(text) > 0:
             text += ln
         elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")):
             text += ln
@@ -105,9 +108,6 @@ def split_cell_departments(cell: str | None, known: Callable[[str], bool] | None
             text += ln  # a name broken in the middle
     return split_departments(text, known)
 
-
-def _unclosed(text: str) -> bool:
-    return sum(text.count(c) for c in "(（") > sum(text.count(c) for c in ")）")
 
 
 def _split_with_lead_marks(cell: str, known: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
