@@ -126,6 +126,36 @@ class Assignment:
         return not (self.lead or self.responsible or self.cooperating)
 
 
+# Labelled roles, the other common way to state them: "牵头单位：市应急局；配合单位：市公安局".
+_LABEL_RE = re.compile(r"(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|协办单位|参与单位"
+                       r"|完成时限|完成时间|时间节点)[:：]")
+_ROLE_OF_LABEL = {"牵头": "lead", "责任": "responsible", "主责": "responsible", "配合": "cooperating",
+                  "协办": "cooperating", "参与": "cooperating"}
+_LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
+
+
+def parse_labelled(text: str, known: Callable[[str], bool] | None = None) -> Assignment | None:
+    """Read ``牵头单位：省应急厅；责任单位：公安厅、交通厅（牵头）；完成时限：2023年底`` into
+    roles; a ``（牵头）`` mark in a 责任单位 list makes that name a lead. None without labels."""
+    labels = list(_LABEL_RE.finditer(text))
+    if not labels:
+        return None
+    result = Assignment()
+    prefix = ""
+    for label, following in zip(labels, labels[1:] + [None]):
+        value = text[label.end(): following.start() if following else len(text)].strip(" ；;。.，,")
+        kind = label.group(1)
+        if kind.startswith(("完成", "时间")):
+            result.deadline = value or None
+            continue
+        role = next(r for word, r in _ROLE_OF_LABEL.items() if kind.startswith(word))
+        for part in split_top_level(value, "、,，;；"):
+            marked = bool(_LEAD_MARK_RE.search(part))
+            names, prefix = split_departments_carrying(_LEAD_MARK_RE.sub("", part), prefix, known)
+            getattr(result, "lead" if marked else role).extend(names)
+    return result
+
+
 def parse_assignment(inner: str, known: Callable[[str], bool] | None = None) -> Assignment | None:
     """Read ``省应急厅牵头,省司法厅,省、中直…部门按职责分工负责`` into roles.
 
@@ -141,6 +171,8 @@ def parse_assignment(inner: str, known: Callable[[str], bool] | None = None) -> 
         inner = inner[1:-1]
     if not inner or "《" in inner or "简称" in inner:
         return None
+    if _LABEL_RE.search(inner):
+        return parse_labelled(inner, known)
     result = Assignment()
     prefix = ""  # a level prefix carries across clauses: 省工信厅牵头,应急厅配合 → 省应急厅
     pending: list[str] = []  # clauses still waiting for a verb
@@ -233,6 +265,8 @@ class DivisionOfLabourParser(DutyExtractor):
         known = known_names([block.text for block in blocks] + [h for block in blocks for h in block.section_path],
                             registry)
 
+        labelled: tuple[Duty, list[str]] | None = None  # the duty "牵头单位：…" lines fill, and their path
+
         def make(task: str, path: list[str], paren: str) -> Duty | None:
             assignment = parse_assignment(paren, known)
             if assignment is None or assignment.empty():
@@ -276,8 +310,21 @@ class DivisionOfLabourParser(DutyExtractor):
             own_level = enum_level(text)
             if own_level is not None:
                 local = [(lv, h) for lv, h in local if lv < own_level]
+                path = block.section_path
+                while path and (enum_level(path[-1]) or 0) >= own_level:
+                    path = path[:-1]  # "2.…（…牵头）" is a sibling of the heading "1.…", not under it
+                if path != block.section_path:
+                    block = block.model_copy(update={"section_path": path})
             if local:
                 block = block.model_copy(update={"section_path": base_path + [h for _, h in local]})
+            # a table row's "牵头单位:…" cells are the table parser's
+            label = _LABEL_RE.search(text) if block.kind != "table_row" and (
+                split is None or not _LABEL_RE.search(split[1])) else None
+            if label:
+                labelled = self._labelled(text, label.start(), block, pending, labelled, make, duties)
+                pending = []
+                continue
+            labelled = None
             duty = None
             if split:
                 task, paren = split
@@ -304,6 +351,38 @@ class DivisionOfLabourParser(DutyExtractor):
                 if duty:
                     duties.append(duty)
         return {"duties": duties}
+
+
+    @staticmethod
+    def _labelled(text: str, start: int, block: Block, pending: list[Block],
+                  labelled: tuple[Duty, list[str]] | None, make: Callable,
+                  duties: list[Duty]) -> tuple[Duty, list[str]] | None:
+        """A block with "牵头单位：…" labels: a task before the labels, or the labels of the
+        task above (the paragraph before, or the numbered heading the block sits under);
+        further label lines add to the same duty. Returns the duty being filled and the
+        section path of its label lines."""
+        task, labels = text[:start], text[start:]
+        path = block.section_path
+        if not strip_enumerator(task).strip(" 。；;，,："):
+            if labelled is not None and labelled[1] == path:
+                duty, more = labelled[0], make(labelled[0].task, path, labels)
+                for role in ("lead", "responsible", "cooperating"):
+                    getattr(duty, role).extend(n for n in getattr(more, role, []) if n not in getattr(duty, role))
+                duty.deadline = duty.deadline or parse_labelled(labels).deadline
+                duty.evidence += labels
+                return labelled
+            own = [b for b in pending if b.section_path == path]
+            if own:
+                task = _join_pending(own, whole=True)
+            elif path and enum_level(path[-1]) is not None:
+                task, path = path[-1], path[:-1]
+            else:
+                return None
+        duty = make(task, path, labels)
+        if duty is None:
+            return None
+        duties.append(duty)
+        return duty, block.section_path
 
 
 def _join_pending(pending: list[Block], whole: bool) -> str:
@@ -372,6 +451,10 @@ def _paragraphs(text: str) -> list[str]:
             continue
         if cur and paren_balance(cur) > 0:
             cur += ln  # inside an open parenthesis
+        elif _LABEL_RE.match(ln) or (cur and _LABEL_RE.match(cur)):
+            if cur:  # a "牵头单位：…" line stands alone, and so does the line after it
+                paras.append(cur)
+            cur = ln
         elif _short_heading(ln) and not (width and len(prev) >= width - 1 and not _short_heading(prev)):
             if cur:
                 paras.append(cur)

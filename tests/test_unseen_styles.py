@@ -214,3 +214,21 @@ def test_gold_files_of_the_corpus_are_complete():
     sources = {doc["source"] for doc in unseen_gold()}
     assert sources == {path.name for path in unseen_dir().iterdir()}
     assert {doc["split"] for doc in unseen_gold()} == {"dev", "test"}
+
+
+LABELLED = ("吴兴区燃气安全整治任务分工方案\n一、重点任务\n1.开展隐患排查。\n牵头单位：区应急管理局\n"
+            "配合单位：区公安分局、住建局\n完成时限：2023年底\n"
+            "2.加强燃气管理。牵头单位：区住建局；责任单位：区市场监管局、各街道（牵头）。\n"
+            "3.开展宣传。（牵头单位：区委宣传部；配合单位：区教育局、团区委）\n")
+
+
+def test_labelled_roles(tmp_path):
+    document = parse_file(_write(tmp_path, "labelled.txt", LABELLED))
+    duties = {d.task: d for d in document_duties(document, "l")}
+    assert set(duties) == {"开展隐患排查", "加强燃气管理", "开展宣传"}
+    first = duties["开展隐患排查"]
+    assert (first.lead, first.cooperating, first.deadline) == (["区应急管理局"], ["区公安分局", "区住房城乡建设局"], "2023年底")
+    second = duties["加强燃气管理"]
+    assert second.lead == ["区住房城乡建设局", "各街道"] and second.responsible == ["区市场监管局"]
+    assert second.section_path == ["一、重点任务"]  # a sibling of task 1, not under it
+    assert duties["开展宣传"].cooperating == ["区教育局", "团区委"]
