@@ -125,7 +125,8 @@ def infer_doc_type(title: str | None) -> DocType | None:
     if not title:
         return None
     checks = [
-        ("分工", DocType.division_of_labour), ("标准", DocType.standard), ("规范", DocType.standard),
+        ("分工", DocType.division_of_labour), ("任务清单", DocType.division_of_labour),
+        ("责任清单", DocType.division_of_labour), ("标准", DocType.standard), ("规范", DocType.standard),
         ("规划", DocType.plan), ("计划", DocType.plan), ("指标", DocType.plan), ("要点", DocType.plan),
         ("意见", DocType.opinion),
         ("条例", DocType.regulation), ("办法", DocType.regulation), ("规定", DocType.regulation),
