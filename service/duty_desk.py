@@ -8,6 +8,10 @@ paragraph covers several topics and a question is about one of them, so both BM2
 thesaurus's plain-word expansion) and the embedder score a task by its best-matching
 sentence; the two scores, each scaled to the best duty, are added with weights.
 
+A department is a body of one region (the region of the documents that name it): the
+省应急管理厅 of a Liaoning plan and of a Jiangxi one are listed apart, and a name that fits
+several bodies returns them as candidates until a region picks one.
+
 >>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
 >>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]
 '3.非煤矿山安全'
