@@ -21,9 +21,9 @@ from pathlib import Path
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
-from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
 from regkb.index.search_index import IndexRow, SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
@@ -357,6 +357,14 @@ class KnowledgeBase:
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
         return self._duty_desk.export(path)
+
+    def refresh(self) -> bool:
+        """For a long-running replica on the Milvus backend: take up what a writer published
+        since (one keyed read when nothing changed). True when something was reloaded."""
+        if getattr(self.store, "refresh", None) and self.store.refresh():  # only MilvusStore has one
+            self._invalidate()
+            return True
+        return False
 
     def migrate(self, to: str = "milvus"):
         """Copy this local knowledge base to the Milvus of the settings, embedding nothing again

@@ -17,10 +17,11 @@ from regkb.index.search_index import SearchFilters
 from regkb.service.cli import main
 from regkb.service.knowledge_base import KnowledgeBase, KnowledgeBaseError
 
-from .conftest import LAWS, SAFETY_LAW
+from conftest import LAWS, SAFETY_LAW
 
 BACKENDS = ("faiss", "milvus")
 SMALL_LAW = LAWS / "安全生产许可证条例(2014-07-29).md"
+DUTIES_OF_THE_HEAD = "生产经营单位的主要负责人对本单位安全生产工作负有哪些职责"  # 安全生产法 第二十一条
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,7 @@ def _articles(response) -> list[str]:
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_each_mode_finds_the_article(kb, mode):
-    response = kb.search("生产经营单位的主要负责人对本单位安全生产工作负有哪些职责", k=5, mode=mode)
+    response = kb.search(DUTIES_OF_THE_HEAD, k=5, mode=mode)
     assert "第二十一条" in _articles(response)
     assert all(hit.source == SAFETY_LAW.name for hit in response.hits if hit.article == "第二十一条")
 
@@ -118,7 +119,7 @@ def test_replica_needs_no_local_state(law_kb, migration, milvus_uri, tmp_path):
     home = tmp_path / "nothing-here"
     replica = KnowledgeBase.open(_milvus_settings(replace(law_kb.settings, home=home), milvus_uri, "law"), create=False)
     assert [d.doc_id for d in replica.documents().documents] == [d.doc_id for d in law_kb.documents().documents]
-    assert "第二十一条" in _articles(replica.search("主要负责人的职责", k=5, mode="bm25"))
+    assert "第二十一条" in _articles(replica.search(DUTIES_OF_THE_HEAD, k=5, mode="bm25"))
     assert not home.exists()
 
 
@@ -138,3 +139,30 @@ def test_ingest_remove_reingest(fresh_kb):
     assert len(fresh_kb.index.rows) == 0
     assert fresh_kb.ingest([SMALL_LAW]).added == 1
     assert fresh_kb.search("安全生产许可证的有效期", k=5, mode="bm25").hits
+
+
+def _run(capsys, *argv) -> tuple[int, dict]:
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_cli_works_unchanged_on_milvus(law_kb, migration, milvus_uri, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REGKB_HOME", str(tmp_path / "replica"))
+    monkeypatch.setenv("REGKB_BACKEND", "milvus")
+    monkeypatch.setenv("REGKB_MILVUS_URI", milvus_uri)
+    monkeypatch.setenv("REGKB_MILVUS_COLLECTION", "law")
+    code, found = _run(capsys, "search", DUTIES_OF_THE_HEAD, "-k", "5", "--region", "辽宁", "--json")
+    assert code == 0 and found["hits"] and all("辽宁" in hit["region"] for hit in found["hits"])
+    assert _run(capsys, "documents", "--json")[1]["documents"]
+    assert _run(capsys, "duties", "尾矿库治理谁负责", "-k", "1", "--json")[1]["matches"][0]["section_path"][-1] == "3.非煤矿山安全"
+    assert _run(capsys, "department", "应急厅", "--json")[1]["department"] == "省应急管理厅"
+    assert _run(capsys, "departments", "--json")[1]["departments"]
+
+
+def test_cli_migrate_and_a_bad_backend(law_kb, migration, milvus_uri, monkeypatch, capsys):
+    monkeypatch.setenv("REGKB_HOME", str(law_kb.settings.home))
+    code, report = _run(capsys, "migrate", "--to", "milvus", "--uri", milvus_uri, "--collection", "cli", "--json")
+    assert code == 0 and report["embedded"] == 0 and report["chunks"] == migration.chunks
+    monkeypatch.setenv("REGKB_BACKEND", "elastic")
+    assert main(["documents"]) == 2
+    assert "未知的检索后端" in capsys.readouterr().err
