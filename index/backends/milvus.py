@@ -8,7 +8,7 @@ One knowledge base is a collection-name prefix (``REGKB_MILVUS_COLLECTION``, def
   rebuild only writes what changed), the filterable scalars (``doc_type``, ``region``,
   ``level``, ``source``, ``authority``) and ``chunk_id``/``doc_id``, ``tokens`` (our jieba
   tokens as codes, kept to re-weight and to count), ``sparse`` (the chunk's BM25 term
-  weights, ``SPARSE_INVERTED_INDEX``, inner product) and ``dense`` (the embedding, HNSW,
+  weights, ``SPARSE_INVERTED_INDEX``, inner product) and ``dense`` (the embedding, IVF_FLAT,
   inner product).
 - ``<prefix>_state``: small rows by key: ``index`` (the generation and manifest of the
   chunks collection), ``df:<code>`` (the vocabulary: document frequency and sparse
@@ -44,11 +44,15 @@ from regkb.index.backends.base import Embed, Hits, Tokenize
 from regkb.index.search_index import IndexRow, SearchFilters
 
 ROW_FIELDS = ("chunk_id", "doc_id", "source", "doc_type", "region", "level", "authority")
-# HNSW with the parameters of the FAISS default (index/ann.py); chosen over IVF_FLAT by the
-# Milvus Lite rows of the scale run (eval/RESULTS.md): at 100k HNSW reached the recall
-# target at a lower p95 and, unlike IVF, needs no training data when rows trickle in.
-DENSE_INDEX = {"index_type": "HNSW", "metric_type": "IP", "params": {"M": 32, "efConstruction": 80}}
-DENSE_EF = 64
+# IVF_FLAT, chosen by the 100k rows of the scale run (eval/RESULTS.md, "Milvus backend"):
+# in Milvus Lite an HNSW index searched as an exact scan (recall 1.000 at ef=16, p50 895 ms),
+# IVF_FLAT reached recall@10 0.976 at nprobe 16 with p50 127 ms; on the same data FAISS's IVF
+# also beat its HNSW (recall 0.996 vs 0.968, build 26 s vs 98 s). Milvus trains IVF per
+# segment; nlist is fixed when the collection is made, so below ~39 rows per list (where IVF
+# cannot be trained well, as in index/ann.py) every list is probed: an exact search.
+DENSE_INDEX = {"index_type": "IVF_FLAT", "metric_type": "IP", "params": {"nlist": 1024}}
+DENSE_NPROBE = 16
+IVF_ROWS_PER_LIST = 39
 WRITE_BATCH = 500  # entities per insert/upsert/get call (well under gRPC's message limit)
 MAX_TOKENS = 4000  # a VARCHAR holds 65,535 bytes; a code and its space take 17
 BM25_K1, BM25_B = 1.2, 0.75  # bm25s's defaults (index/bm25.py)
@@ -308,6 +312,8 @@ class MilvusSearchIndex:
         open_collection(client, collection)
         self.rows = MilvusRows(client, collection, manifest["rows"])
         self.bm25 = MilvusKeywordIndex(client, collection, self.rows, Vocabulary(state))
+        nlist = DENSE_INDEX["params"]["nlist"]
+        self._nprobe = nlist if manifest["rows"] < IVF_ROWS_PER_LIST * nlist else DENSE_NPROBE
 
     def allowed(self, filters: SearchFilters | None) -> str | None:
         return filter_expression(filters)
@@ -318,7 +324,7 @@ class MilvusSearchIndex:
         vector = np.asarray(query_vector, dtype=np.float32).reshape(-1).tolist()
         results = self.client.search(self.collection, data=[vector], anns_field="dense", limit=k, filter=allowed or "",
                                      output_fields=list(ROW_FIELDS),
-                                     search_params={"metric_type": "IP", "params": {"ef": max(DENSE_EF, k)}})
+                                     search_params={"metric_type": "IP", "params": {"nprobe": self._nprobe}})
         return self.rows.hits(results[0], sign=1.0)
 
 
