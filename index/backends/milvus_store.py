@@ -114,17 +114,18 @@ class MilvusStore(Store):
 
     def refresh(self) -> bool:
         """Load the newest published image if it is not the one held; True when it loaded one."""
-        pointer = self.state.get(_POINTER)
-        if pointer is None or int(pointer["gen"]) == self.publication:
-            return False
-        publication = int(pointer["gen"])
-        pieces = self.state.query(f'key like "image:{publication}:%"', ["seq", "data"])
-        if len(pieces) != int(pointer["seq"]):
-            raise StoreError(f"Milvus 中的知识库 {self.prefix} 不完整(第 {publication} 版缺少数据块),请重新运行 regkb migrate")
-        data = "".join(p["data"] for p in sorted(pieces, key=lambda p: p["seq"]))
-        self.restore(zlib.decompress(base64.b64decode(data)))
-        self.publication = publication
-        return True
+        for _ in range(3):  # a writer may publish a newer image, and drop this one, while we read
+            pointer = self.state.get(_POINTER)
+            if pointer is None or int(pointer["gen"]) == self.publication:
+                return False
+            publication = int(pointer["gen"])
+            pieces = self.state.query(f'key like "image:{publication}:%"', ["seq", "data"])
+            if len(pieces) == int(pointer["seq"]):
+                data = "".join(p["data"] for p in sorted(pieces, key=lambda p: p["seq"]))
+                self.restore(zlib.decompress(base64.b64decode(data)))
+                self.publication = publication
+                return True
+        raise StoreError(f"Milvus 中的知识库 {self.prefix} 不完整(第 {publication} 版缺少数据块),请重新运行 regkb migrate")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
