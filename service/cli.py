@@ -257,6 +257,21 @@ def cmd_model_build(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    # the source is always the local store in REGKB_HOME, whatever REGKB_BACKEND says
+    settings = Settings.from_env(backend="faiss", milvus_uri=args.uri, milvus_collection=args.collection,
+                                 show_progress=sys.stderr.isatty())
+    report = KnowledgeBase.open(settings, create=False).migrate(to=args.to)
+    if _printed_json(args, report):
+        return 0
+    print(f"已迁移到 Milvus {report.uri}(知识库 {report.collection}):{report.documents} 篇文档、{report.chunks} 个文本块、"
+          f"{report.duties} 条分工、{report.vectors} 条缓存向量;重新向量化 {report.embedded} 块(用时 {report.seconds} 秒)")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("cpu", "cuda", "auto"))
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("migrate", parents=[common], help="把本地知识库迁移到 Milvus(不重新向量化)")
+    p.add_argument("--to", required=True, choices=("milvus",), help="目标后端")
+    p.add_argument("--uri", help="Milvus 地址:Milvus Lite 文件或 http://host:19530(默认 REGKB_MILVUS_URI)")
+    p.add_argument("--collection", help="目标知识库的集合名前缀(默认 REGKB_MILVUS_COLLECTION 或 regkb)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

@@ -17,14 +17,13 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
-
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
-from regkb.index.search_index import IndexRow, SearchFilters, SearchIndex
+from regkb.index.search_index import IndexRow, SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
@@ -59,6 +58,13 @@ class KnowledgeBase:
     def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
         """Open the store in ``settings.home``; with ``create=False`` a missing store is an error."""
         settings = settings or Settings.from_env()
+        if BackendKind.parse(settings.backend) is BackendKind.milvus:  # no state on local disk
+            from regkb.index.backends.milvus_store import open_milvus_store
+
+            try:
+                return cls(settings, open_milvus_store(settings.milvus_address, settings.milvus_collection, create))
+            except StoreError as exc:
+                raise KnowledgeBaseError(str(exc)) from exc
         if not settings.store_path.exists():
             if not create:
                 raise KnowledgeBaseError(f"知识库不存在:{settings.home}(请先运行 regkb ingest 导入文件,或设置 REGKB_HOME)")
@@ -85,11 +91,15 @@ class KnowledgeBase:
         return build_ingest_pipeline()
 
     @cached_property
-    def index(self) -> SearchIndex:
-        folder = self.settings.index_folder
-        if SearchIndex.current_generation(folder) != self.store.generation:
+    def _index_storage(self) -> IndexStorage:
+        return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
+                                  milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
+
+    @cached_property
+    def index(self) -> SearchBackend:
+        if self._index_storage.current_generation() != self.store.generation:
             return self._rebuild_index()
-        return SearchIndex.load(folder)
+        return self._index_storage.load()
 
     @cached_property
     def _retriever(self):
@@ -223,21 +233,20 @@ class KnowledgeBase:
         for name in ("index", "_retriever", "_duty_desk"):
             self.__dict__.pop(name, None)
 
-    def _rebuild_index(self) -> SearchIndex:
+    def _rebuild_index(self) -> SearchBackend:
         documents = {d.doc_id: d for d in self.store.documents()}
         chunks = self.store.chunks()
         texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
         if texts:
             self._check_model()
-        # embeds only after a crash mid-way; otherwise all come from the cache
-        vectors = cached_embeddings(self.store, self.embedder, texts)[0] if texts else np.zeros((0, 0), np.float32)
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
                          level=documents[c.doc_id].level, authority=documents[c.doc_id].authority) for c in chunks]
-        index = SearchIndex.build(rows, [self.tokenizer.tokenize(t) for t in texts], vectors,
-                                  model_id=self.embedder.model_id if texts else "", generation=self.store.generation)
-        index.save(self.settings.index_folder)
-        return index
+        # embeds only after a crash mid-way; otherwise all come from the cache
+        return self._index_storage.build(rows, texts, self.tokenizer.tokenize,
+                                         lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
+                                         model_id=self.embedder.model_id if texts else "",
+                                         generation=self.store.generation)
 
     # --- queries ----------------------------------------------------------------------
 
@@ -338,6 +347,23 @@ class KnowledgeBase:
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
         return self._duty_desk.export(path)
+
+    def refresh(self) -> bool:
+        """For a long-running replica on the Milvus backend: take up what a writer published
+        since (one keyed read when nothing changed). True when something was reloaded."""
+        if getattr(self.store, "refresh", None) and self.store.refresh():  # only MilvusStore has one
+            self._invalidate()
+            return True
+        return False
+
+    def migrate(self, to: str = "milvus"):
+        """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
+        (``MigrationReport``); see ``service/migration.py``."""
+        from regkb.service.migration import MIGRATION_TARGETS, migrate_to_milvus
+
+        if to not in MIGRATION_TARGETS:
+            raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
+        return migrate_to_milvus(self)
 
     # --- answers, targets and exams (each a module of its own in service/) ------------------
 
