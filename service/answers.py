@@ -68,6 +68,8 @@ _ASKING = frozenset({
     "什么", "哪些", "哪个", "多少", "怎么", "怎样", "如何", "是否", "吗", "呢", "应当", "应该", "需要", "要", "可以",
     "能", "能否", "有", "有没有", "规定", "的", "了", "是", "谁", "负责", "牵头", "部门", "单位", "目标", "指标",
     "下降", "达到", "到", "年", "规划", "十四五", "哪", "几", "还是", "必须", "不", "该", "么", "那么", "时候", "情况",
+    "多长", "多长时间", "长时间", "多久", "时间", "不能", "能不能", "可不可以", "行不行", "没有", "属于", "哪里", "哪儿",
+    "啥", "怎么办", "违法", "算不算", "算", "要求", "做", "给", "发", "内", "后", "时", "处理", "哪几级", "几级",
 })
 _YEAR = re.compile(r"20\d\d")
 
@@ -79,6 +81,7 @@ _CN_DIGITS = "一二三四五六七八九十"
 # An answer may quote a list: the lead-in sentence ending in a colon and its items.
 MAX_LIST_ITEMS = 12
 MAX_CITATIONS = 3
+MAX_PARAGRAPH_QUOTE = 160
 # A second quote is given when it covers nearly as much of the question as the best one.
 SECOND_QUOTE_SHARE = 0.85
 HITS_READ = 6
@@ -90,9 +93,43 @@ RELATED_COUNT = 3
 DUTY_QUOTES = 2
 DEPARTMENT_QUOTES = 5
 TARGETS_SHOWN = 5
+# Weights: a word the corpus never has weighs as a rare word; a single character little.
+UNSEEN_WEIGHT = 6.0
+SINGLE_CHAR_WEIGHT = 1.5
+PART_CREDIT = 0.8
+CHAR_CREDIT = 0.5
 # Below this support the answer abstains. Calibrated on the dev split's unanswerable
 # questions (eval/ask_eval.py prints the figures for dev and test).
 ABSTAIN_THRESHOLD = 0.5
+
+
+def _contains(text: str, word: str) -> bool:
+    """``word`` in ``text``; a number only as a whole number ("10" is not in "100")."""
+    if word.isdigit():
+        return re.search(rf"(?<!\d){word}(?!\d)", text) is not None
+    return word in text
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question. When the word itself is absent, its sub-words
+    (安全生产 → 安全, 生产) earn part of its weight; a word the corpus never has (often a
+    segmentation slip such as 证能) earns part by its characters."""
+
+    word: str
+    weight: float
+    parts: tuple[tuple[str, float], ...] = ()
+    unseen: bool = False
+
+    def credit(self, text: str) -> float:
+        if _contains(text, self.word):
+            return 1.0
+        if self.parts:
+            total = sum(w for _, w in self.parts)
+            return PART_CREDIT * sum(w for t, w in self.parts if _contains(text, t)) / total
+        if self.unseen and len(self.word) > 1:
+            return CHAR_CREDIT * sum(1 for ch in self.word if ch in text) / len(self.word)
+        return 0.0
 
 
 @dataclass
@@ -199,24 +236,30 @@ class AnswerDesk:
         total = len(chunks) or 1
         return {token: math.log(1 + total / (1 + n)) for token, n in counts.items()}
 
-    def _weight(self, token: str) -> float:
-        return self._idf.get(token, math.log(1 + len(self._idf) or 2))
+    def _weight(self, word: str) -> float:
+        weight = self._idf.get(word, UNSEEN_WEIGHT)
+        return min(weight, SINGLE_CHAR_WEIGHT) if len(word) == 1 else weight
 
-    def _question_terms(self, text: str) -> tuple[dict[str, float], dict[str, float]]:
-        """The question's content tokens with weights, and its thesaurus expansion's."""
-        tokens = [t for t in self.kb.tokenizer.tokenize(text) if t not in _ASKING and not _YEAR.fullmatch(t)]
-        own = {t: self._weight(t) for t in dict.fromkeys(tokens)}
-        expansion = {t: EXPANSION_WEIGHT * self._weight(t) for t in self.kb.tokenizer.expansion(text) if t not in own}
-        return own, expansion
+    def _question_terms(self, text: str) -> tuple[list[Term], dict[str, float]]:
+        """The question's content words (with their sub-words) and its thesaurus expansion."""
+        tokenizer = self.kb.tokenizer
+        terms = []
+        for word in dict.fromkeys(w for w in tokenizer.words(text) if w not in _ASKING and not _YEAR.fullmatch(w)):
+            parts = tuple(t for t in dict.fromkeys(tokenizer.tokenize(word)) if t != word and len(t) >= 2)
+            terms.append(Term(word, self._weight(word), tuple((t, self._weight(t)) for t in parts),
+                              unseen=word not in self._idf))
+        own = {t.word for t in terms}
+        expansion = {t: EXPANSION_WEIGHT * self._weight(t) for t in tokenizer.expansion(text) if t not in own}
+        return terms, expansion
 
     @staticmethod
-    def coverage(terms: tuple[dict[str, float], dict[str, float]], text: str) -> float:
+    def coverage(question: tuple[list[Term], dict[str, float]], text: str) -> float:
         """Share of the question's weight found in ``text`` (expansion terms add, capped at 1)."""
-        own, expansion = terms
-        total = sum(own.values())
+        terms, expansion = question
+        total = sum(t.weight for t in terms)
         if not total:
             return 0.0
-        found = sum(w for t, w in own.items() if t in text) + sum(w for t, w in expansion.items() if t in text)
+        found = sum(t.weight * t.credit(text) for t in terms) + sum(w for t, w in expansion.items() if _contains(text, t))
         return min(1.0, found / total)
 
     # --- the entry point ---------------------------------------------------------------
@@ -285,7 +328,7 @@ class AnswerDesk:
         citations = []
         for unit in kept:
             hit = by_id[unit.chunk.chunk_id]
-            start, end = self._extend_list(unit)
+            start, end = self._quote_span(unit)
             paragraph, item = paragraph_and_item(unit.chunk, start)
             citations.append(Citation(
                 source=hit.source, title=hit.title, authority=hit.authority,
@@ -297,9 +340,16 @@ class AnswerDesk:
                            evidence=round(top, 4))
 
     @staticmethod
-    def _extend_list(unit: Unit) -> tuple[int, int]:
-        """A sentence that introduces a list (ends with a colon) is quoted with its items."""
+    def _quote_span(unit: Unit) -> tuple[int, int]:
+        """A sentence that introduces a list (ends with a colon) is quoted with its items; a
+        sentence of a short paragraph (a law's 款) with its whole paragraph."""
         if not unit.text.rstrip().endswith(("：", ":")):
+            text = unit.chunk.text
+            line_start = text.rfind("\n", 0, unit.start) + 1
+            line_end = text.find("\n", unit.end)
+            line_end = len(text) if line_end < 0 else line_end
+            if line_end - line_start <= MAX_PARAGRAPH_QUOTE:
+                return line_start, len(text[:line_end].rstrip())
             return unit.start, unit.end
         end = unit.end
         for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start > unit.start):
