@@ -103,6 +103,28 @@ def evaluate_ask(kb, questions: list[AskQuestion] | None = None, with_misses: bo
     return report
 
 
+def calibrate(kb, questions: list[AskQuestion], max_wrong_abstention: float = 0.05) -> dict:
+    """The abstention threshold from one split: abstain on as many unanswerable questions as
+    possible while at most ``max_wrong_abstention`` of the answerable ones that are answered
+    correctly would abstain; placed midway between the best-supported unanswerable question
+    so abstained and the least-supported correct answer above it."""
+    desk = kb._answer_desk
+    saved, desk.threshold = desk.threshold, 0.0
+    try:
+        rows = [(q, kb.ask(q.question)) for q in questions]
+    finally:
+        desk.threshold = saved
+    unanswerable = sorted(r.evidence for q, r in rows if q.kind == "none")
+    correct = sorted(r.evidence for q, r in rows if q.kind != "none" and is_correct(q, r))
+    allowed = int(max_wrong_abstention * sum(1 for q, _ in rows if q.kind != "none"))
+    limit = correct[allowed] if len(correct) > allowed else 1.0
+    below = [e for e in unanswerable if e < limit]
+    floor = below[-1] if below else 0.0
+    ceiling = min((e for e in correct if e > floor), default=1.0)
+    return {"threshold": round((floor + ceiling) / 2, 4), "unanswerable_below": floor, "correct_above": ceiling,
+            "abstained_unanswerable": round(len(below) / len(unanswerable), 4) if unanswerable else 0.0}
+
+
 def indicator_same(gold: str, predicted: str) -> bool:
     gold, predicted = normalise(gold), normalise(predicted)
     return bool(gold) and (gold == predicted or gold in predicted or predicted in gold)
