@@ -404,19 +404,28 @@ class AnswerDesk:
 
     # --- locating quotes in chunks -------------------------------------------------------
 
-    def _citation_for(self, source: str, quote: str, score: float = 0.0) -> Citation | None:
-        """A citation of ``quote`` in the chunk of ``source`` that holds it verbatim."""
+    def _citation_for(self, source: str, text: str, score: float = 0.0, near: str | None = None) -> Citation | None:
+        """A citation of the whole sentences that hold ``text`` in a chunk of ``source``; with
+        ``near``, the occurrence after it in a chunk that holds it (a parenthesis of departments
+        recurs all over a 分工方案: the one that counts follows its task)."""
         document = self.kb.store.document_by_source(source)
-        if document is None or not quote:
+        if document is None or not text:
             return None
-        for chunk in self._doc_chunks(document.doc_id):
-            position = chunk.text.find(quote)
-            if position >= 0:
-                paragraph, item = paragraph_and_item(chunk, position)
-                return Citation(source=source, title=document.title, authority=document.authority,
-                                authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
-                                section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
-                                item=item, quote=quote, chunk_id=chunk.chunk_id, score=round(score, 4))
+        chunks = self._doc_chunks(document.doc_id)
+        if near:
+            chunks = [c for c in chunks if near in c.text] + [c for c in chunks if near not in c.text]
+        for chunk in chunks:
+            after = chunk.text.find(near) if near and near in chunk.text else 0
+            position = chunk.text.find(text, after)
+            if position < 0:
+                continue
+            covering = [u for u in units_of(chunk, 0) if u.end > position and u.start < position + len(text)]
+            start, end = covering[0].start, covering[-1].end
+            paragraph, item = paragraph_and_item(chunk, start)
+            return Citation(source=source, title=document.title, authority=document.authority,
+                            authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
+                            section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
+                            item=item, quote=chunk.text[start:end], chunk_id=chunk.chunk_id, score=round(score, 4))
         return None
 
     def _doc_chunks(self, doc_id: str) -> list[Chunk]:
@@ -447,8 +456,8 @@ class AnswerDesk:
             support = score * (1 - CHUNK_SHARE) + CHUNK_SHARE * self.coverage(terms, " ".join(match.section_path) + match.task)
             parenthesis = match.evidence.strip()
             found = [c for c in (self._citation_for(match.source, sentence, support),
-                                 self._citation_for(match.source, parenthesis, support)
-                                 if parenthesis and parenthesis not in sentence else None) if c]
+                                 self._citation_for(match.source, parenthesis, support, near=sentence)) if c]
+            found = list({(c.chunk_id, c.quote): c for c in found}.values())
             if not found:
                 continue
             shown.append(match)
