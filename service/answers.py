@@ -204,6 +204,16 @@ def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None
     return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
 
 
+def span_label(chunk: Chunk, start: int, end: int) -> tuple[str | None, str | None]:
+    """款 and 项 of a quote ``chunk.text[start:end]``: a quote over several 款 names none, one
+    over several 项 (a list with its lead-in) names only its 款."""
+    first = paragraph_and_item(chunk, start)
+    last = paragraph_and_item(chunk, max(start, end - 1))
+    if first[0] != last[0]:
+        return None, None
+    return first if first[1] == last[1] else (first[0], None)
+
+
 def _cn_number(n: int) -> str:
     if n <= 10:
         return _CN_DIGITS[n - 1]
@@ -352,7 +362,7 @@ class AnswerDesk:
         for unit in kept:
             hit = by_id[unit.chunk.chunk_id]
             start, end = self._quote_span(unit)
-            paragraph, item = paragraph_and_item(unit.chunk, start)
+            paragraph, item = span_label(unit.chunk, start, end)
             citations.append(Citation(
                 source=hit.source, title=hit.title, authority=hit.authority,
                 authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
@@ -421,7 +431,7 @@ class AnswerDesk:
                 continue
             covering = [u for u in units_of(chunk, 0) if u.end > position and u.start < position + len(text)]
             start, end = covering[0].start, covering[-1].end
-            paragraph, item = paragraph_and_item(chunk, start)
+            paragraph, item = span_label(chunk, start, end)
             return Citation(source=source, title=document.title, authority=document.authority,
                             authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
                             section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
