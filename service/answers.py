@@ -76,7 +76,8 @@ _ASKING = frozenset({
 _YEAR = re.compile(r"20\d\d")
 
 # --- quoting ---------------------------------------------------------------------------------
-_UNIT_END = re.compile(r"(?<=[。；;！!？?])|\n")
+# A sentence or list item: up to a sentence end or the end of its line.
+_UNIT = re.compile(r"[^\n。；;！!？?]*(?:[。；;！!？?]+[”’」]*|\n|$)")
 _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
 _CN_DIGITS = "一二三四五六七八九十"
@@ -173,14 +174,15 @@ def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
 
 def units_of(chunk: Chunk, rank: int) -> list[Unit]:
     """Sentences and list items of a chunk, as spans of its text (so quotes stay verbatim)."""
-    units, start = [], 0
-    for piece in _UNIT_END.split(chunk.text):
-        end = start + len(piece)
-        stripped_start = start + len(piece) - len(piece.lstrip())
-        stripped_end = start + len(piece.rstrip())
-        if stripped_end > stripped_start:
-            units.append(Unit(chunk, stripped_start, stripped_end, rank))
-        start = end + (1 if start + len(piece) < len(chunk.text) and chunk.text[end:end + 1] == "\n" else 0)
+    units = []
+    for match in _UNIT.finditer(chunk.text):
+        start, end = match.start(), match.end()
+        while start < end and chunk.text[start].isspace():
+            start += 1
+        while end > start and chunk.text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            units.append(Unit(chunk, start, end, rank))
     return units
 
 
@@ -444,7 +446,7 @@ class AnswerDesk:
             cache[doc_id] = self.kb.store.chunks(doc_id)
         return cache[doc_id]
 
-    def _best_sentence(self, terms, source: str, text: str) -> tuple[str, float]:
+    def _best_sentence(self, terms, text: str) -> tuple[str, float]:
         """The sentence of ``text`` (a duty's task, a department's task) that best covers the question."""
         chunk = Chunk(chunk_id="", doc_id="", seq=0, text=text)
         units = units_of(chunk, 0)
@@ -462,7 +464,7 @@ class AnswerDesk:
         for match in matches:
             if shown and match.score < SECOND_QUOTE_SHARE * matches[0].score:
                 break
-            sentence, score = self._best_sentence(terms, match.source, match.task)
+            sentence, score = self._best_sentence(terms, match.task)
             support = score * (1 - CHUNK_SHARE) + CHUNK_SHARE * self.coverage(terms, " ".join(match.section_path) + match.task)
             parenthesis = match.evidence.strip()
             found = [c for c in (self._citation_for(match.source, sentence, support),

@@ -241,9 +241,7 @@ def cmd_targets(args) -> int:
     kb = _open_kb(args)
     if args.export:
         result = kb.export_targets(Path(args.export))
-        if args.json:
-            _print_json(result)
-        else:
+        if not _printed_json(args, result):
             print(f"已导出 {result.targets} 条规划目标到 {result.path}")
         return 0
     response = kb.targets(region=args.region, indicator=args.indicator, compare=args.compare)

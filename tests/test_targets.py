@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
