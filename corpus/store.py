@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.corpus.models import Chunk, Document, Duty, Section
+from regkb.corpus.models import Chunk, Document, Duty, Section, Target
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -43,6 +43,10 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE TABLE IF NOT EXISTS duties (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
     duty TEXT NOT NULL, PRIMARY KEY (doc_id, seq)
+);
+CREATE TABLE IF NOT EXISTS targets (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    target TEXT NOT NULL, PRIMARY KEY (doc_id, seq)
 );
 CREATE TABLE IF NOT EXISTS embedding_cache (
     model_id TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
@@ -146,7 +150,8 @@ class Store:
         row = self._db.execute(f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents WHERE source = ?", (source,)).fetchone()
         return self._document(row) if row else None
 
-    def put_document(self, document: Document, sections: list[Section], chunks: list[Chunk], duties: list[Duty]) -> None:
+    def put_document(self, document: Document, sections: list[Section], chunks: list[Chunk], duties: list[Duty],
+                     targets: list[Target] | None = None) -> None:
         """Insert a document with all its rows, replacing any earlier version of it."""
         with self.transaction():
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (document.doc_id,))
@@ -163,6 +168,8 @@ class Store:
                  for c in chunks])
             self._db.executemany("INSERT INTO duties VALUES (?, ?, ?)",
                                  [(document.doc_id, i, d.model_dump_json()) for i, d in enumerate(duties)])
+            self._db.executemany("INSERT INTO targets VALUES (?, ?, ?)",
+                                 [(document.doc_id, i, t.model_dump_json()) for i, t in enumerate(targets or [])])
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction():
@@ -197,6 +204,10 @@ class Store:
         rows = self._db.execute("SELECT duty FROM duties ORDER BY doc_id, seq").fetchall()
         return [Duty.model_validate_json(r[0]) for r in rows]
 
+    def targets(self) -> list[Target]:
+        rows = self._db.execute("SELECT target FROM targets ORDER BY doc_id, seq").fetchall()
+        return [Target.model_validate_json(r[0]) for r in rows]
+
     # --- embedding cache --------------------------------------------------------------
 
     def cached_vectors(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
@@ -215,6 +226,12 @@ class Store:
             self._db.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?, ?, ?)",
                                  [(model_id, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items])
 
+    def all_vectors(self, batch: int = 1000) -> Iterator[list[tuple[str, str, np.ndarray]]]:
+        """Every cached vector as (model_id, text_hash, vector), in batches (for a migration)."""
+        cursor = self._db.execute("SELECT model_id, text_hash, vector FROM embedding_cache ORDER BY model_id, text_hash")
+        while rows := cursor.fetchmany(batch):
+            yield [(m, h, np.frombuffer(v, dtype=np.float32)) for m, h, v in rows]
+
     def prune_vectors(self, keep: set[str]) -> int:
         """Forget cached vectors of texts no chunk has any more (after a removal)."""
         rows = self._db.execute("SELECT DISTINCT text_hash FROM embedding_cache").fetchall()
@@ -222,3 +239,17 @@ class Store:
         with self.transaction():
             self._db.executemany("DELETE FROM embedding_cache WHERE text_hash = ?", stale)
         return len(stale)
+
+    # --- the whole database as bytes (to publish it to, or load it from, elsewhere) ----
+
+    def snapshot(self) -> bytes:
+        return self._db.serialize()
+
+    def restore(self, image: bytes) -> None:
+        """Replace the database by a ``snapshot()`` image, brought up to this schema."""
+        image = bytearray(image)
+        image[18:20] = b"\x01\x01"  # the header's WAL flag: an in-memory database cannot open in WAL mode
+        self._db.deserialize(bytes(image))
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(_SCHEMA)
+        self._migrate()

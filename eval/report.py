@@ -60,7 +60,35 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["duty_search"] = _duty_search_scores(kb, questions)
     report["plain_set"] = evaluate_plain_set(kb, load_plain_questions())
     report["article_refs"] = evaluate_references(kb)
+    report["unseen"] = _unseen_scores(kb)
+    report.update(_ask_scores(kb, with_misses))
     return report
+
+
+def _unseen_scores(kb) -> dict:
+    """Duty F1 on the unseen-styles corpus (dev and test halves) and metadata quality of
+    both corpora (see ``regkb.eval.unseen_eval``)."""
+    from regkb.eval.unseen_eval import unseen_report
+
+    return unseen_report(kb)
+
+
+def _format_unseen(unseen: dict) -> list[str]:
+    lines = []
+    for half, s in unseen["duties"].items():
+        lines.append(f"未见过样式的文档 {half}({s['documents']} 篇)分工抽取:P {s['precision']:.3f} "
+                     f"R {s['recall']:.3f} F1 {s['f1']:.3f}")
+    names = {"unseen_dev": "未见样式 dev", "unseen_test": "未见样式 test", "shared": "共享语料", "all": "合计"}
+    parts = [f"{names[k]} {m['correct']:.3f}({m['documents']} 篇)" for k, m in unseen["metadata"].items()]
+    lines.append("元数据(标题、类型、地区、层级、文号)正确率:" + ";".join(parts))
+    return lines
+
+
+def _ask_scores(kb, with_misses: bool) -> dict:
+    """``ask`` on its own question set (dev and test) and target extraction F1."""
+    from regkb.eval.ask_eval import evaluate_ask, target_scores
+
+    return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
 
 
 def _corpus_files(kb, corpus: list[Path] | None) -> list[Path]:
@@ -84,6 +112,8 @@ def format_report(report: dict) -> str:
         lines.append(f"{mode:<16}" + ";".join(parts))
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
+    lines += _format_ask(report)
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     return "\n".join(lines)
@@ -108,4 +138,16 @@ def _format_plain_set(plain: dict | None, refs: dict | None) -> list[str]:
                              f"MRR {m['mrr@10']:.3f}")
     if refs and refs.get("refs"):
         lines.append(f"条文引用 {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}")
+    return lines
+
+
+def _format_ask(report: dict) -> list[str]:
+    lines = []
+    for split, m in ((k, report.get("ask", {}).get(k)) for k in ("dev", "test")):
+        if m and m["questions"]:
+            lines.append(f"\n问答({split},{m['answerable']} 个可答 + {m['unanswerable']} 个无依据):答案准确率 "
+                         f"{m['answer_accuracy']:.3f}  路由准确率 {m['routing_accuracy']:.3f}  拒答率 {m['abstention_rate']:.3f}"
+                         f"  误拒率 {m['wrong_abstention_rate']:.3f}")
+    for source, scores in report.get("targets", {}).items():
+        lines.append(f"规划目标抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     return lines

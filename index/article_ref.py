@@ -117,7 +117,8 @@ class ArticleReferenceLookup:
         self.rows = rows
         self.chunk_texts = chunk_texts
         self._by_article: dict[tuple[str, str], list[int]] = {}
-        for number, row in enumerate(rows):
+        # the rows in memory (FAISS + bm25s); a remote backend's rows are not walked
+        for number, row in enumerate(rows if isinstance(rows, list) else []):
             if row.title and row.article:
                 self._by_article.setdefault((row.title, row.article), []).append(number)
         self.titles = sorted({title for title, _ in self._by_article})

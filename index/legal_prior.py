@@ -11,7 +11,7 @@
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
   asks about fines, punishment or consequences.
 
->>> ranker = LegalPriorRanker(index.rows)
+>>> ranker = LegalPriorRanker(index.rows, [d.region for d in store.documents()])
 >>> ranker.run("生产经营单位主要负责人有哪些安全生产职责", hits)["hits"][0]
 (812, 0.91...)
 """
@@ -50,11 +50,10 @@ def is_national(row: IndexRow) -> bool:
 class LegalPriorRanker:
     """Re-weighs hits by authority, region and the kind of article (see the module docstring)."""
 
-    def __init__(self, rows: list[IndexRow], weights: PriorWeights | None = None):
-        self.rows = rows
+    def __init__(self, rows, document_regions: list[str | None], weights: PriorWeights | None = None):
+        self.rows = rows  # row id → IndexRow; only the hits' rows are read
         self.weights = weights or PriorWeights()
-        self.places = Gazetteer([row.region for row in rows])
-        self._penalty = [any(PENALTY_CHAPTER in part for part in row.section_path) for row in rows]
+        self.places = Gazetteer(document_regions)
 
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
@@ -68,7 +67,7 @@ class LegalPriorRanker:
         for row_number, score in hits:
             row = self.rows[row_number]
             factor = 1.0
-            if self._penalty[row_number] and not about_consequences:
+            if not about_consequences and any(PENALTY_CHAPTER in part for part in row.section_path):
                 factor *= self.weights.penalty_weight
             if not is_national(row):
                 if asked is None:

@@ -114,7 +114,7 @@ class DenseRetriever:
     def run(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = None) -> dict:
         with single_threaded():
             chunks = dict(self.index.dense_search(vector, top_k, allowed))
-            if not self.evidence_weight or self.index.sentences is None:
+            if not self.evidence_weight or getattr(self.index, "sentences", None) is None:  # a backend without them
                 return {"hits": HitList.ranked(chunks.items())}
             best = self.index.sentence_search(vector, 2 * top_k, allowed)
             chunks.update(self.index.chunk_scores(vector, [row for row in best if row not in chunks]))
@@ -161,7 +161,8 @@ class ListQuestionBooster:
 
 
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
-                         embedder: Embedder | None, weights: FusionWeights) -> Pipeline:
+                         embedder: Embedder | None, weights: FusionWeights,
+                         document_regions: list[str | None] | None = None) -> Pipeline:
     """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
     fusion → list booster → legal prior (authority, region, penalty articles) → cited
     articles first."""
@@ -176,7 +177,9 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.add_component("dense", DenseRetriever(index))
         pipeline.connect("query_tokenizer.terms", "query_embedder.terms")
         pipeline.connect("query_embedder.vector", "dense.vector")
-    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows))
+    if document_regions is None:
+        document_regions = sorted({row.region for row in index.rows if row.region})
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions))
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
@@ -196,8 +199,10 @@ class Retriever:
     """Runs the query pipeline of a mode over one index; pipelines are built once."""
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
-                 embedder: Embedder | None, weights: FusionWeights | None = None):
+                 embedder: Embedder | None, weights: FusionWeights | None = None,
+                 document_regions: list[str | None] | None = None):
         self.index = index
+        self.document_regions = document_regions  # the places the documents are of (None: read from the rows)
         self.chunk_texts = chunk_texts
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -213,7 +218,7 @@ class Retriever:
         pipeline = self._pipelines.get(mode)
         if pipeline is None:
             pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.chunk_texts, self.tokenizer,
-                                                                    self.embedder, self.weights)
+                                                                    self.embedder, self.weights, self.document_regions)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
         inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},

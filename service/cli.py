@@ -69,7 +69,7 @@ def cmd_ingest(args) -> int:
         _print_json(report)
     else:
         print(f"导入完成:新增 {report.added} 篇,更新 {report.updated} 篇,未变 {report.unchanged} 篇;"
-              f"写入 {report.chunks} 个文本块、{report.duties} 条分工;知识库共 {report.documents} 篇文档"
+              f"写入 {report.chunks} 个文本块、{report.duties} 条分工、{report.targets} 条规划目标;知识库共 {report.documents} 篇文档"
               f"(用时 {report.seconds} 秒,新向量化 {report.embedded} 块)")
         for error in report.errors:
             print(f"错误:{error.error}", file=sys.stderr)
@@ -182,8 +182,13 @@ def cmd_department(args) -> int:
     from regkb.service.duty_desk import ROLE_NAMES
 
     kb = _open_kb(args)
-    response = kb.department(args.name)
+    response = kb.department(args.name, region=args.region)
     if _printed_json(args, response):
+        return 0
+    if response.candidates:
+        print(f"“{response.department}”对应 {len(response.candidates)} 个不同地区的部门,请用 --region 指定其一:")
+        for candidate in response.candidates:
+            print(f"  {candidate.full_name}(地区:{candidate.region or '全国'},{candidate.tasks} 项任务)")
         return 0
     aliases = f"(又称:{'、'.join(response.aliases)})" if response.aliases else ""
     counts = {role: sum(1 for t in response.tasks if t.role == role) for role in ROLE_NAMES}
@@ -207,11 +212,66 @@ def cmd_departments(args) -> int:
         print("知识库中还没有分工信息(请先导入分工方案或规划文件)。")
         return 0
     width = min(40, max(_width(d.name) for d in response.departments) + 2)
-    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  别名")
+    region_width = min(16, max(_width(d.region or "") for d in response.departments) + 2)
+    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  " + _pad("地区", region_width) + "别名")
     for d in response.departments:
         total = d.lead + d.responsible + d.cooperating
-        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  {'、'.join(d.aliases)}")
+        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  "
+              + _pad(d.region or "", region_width) + "、".join(d.aliases))
     print(f"共 {len(response.departments)} 个部门")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    kb = _open_kb(args)
+    response = kb.ask(args.question, region=args.region)
+    if _printed_json(args, response):
+        return 0
+    print(response.answer)
+    if response.writer is not None and not response.writer.used:
+        print(f"(说明:{response.writer.fallback_reason})")
+    for number, c in enumerate(response.citations, start=1):
+        where = " › ".join(c.section_path + [x for x in (c.article, c.paragraph, c.item) if x])
+        standing = "、".join(x for x in (c.authority_name, c.region) if x)
+        print(f"[{number}] 《{c.title or c.source}》 {where}  ({standing + ', ' if standing else ''}{c.source})")
+    if response.abstained and response.related:
+        print("相关条文(仅供参考):")
+        for hit in response.related:
+            where = " › ".join(hit.section_path + ([hit.article] if hit.article and hit.article not in hit.section_path else []))
+            text = hit.text if len(hit.text) <= 80 else hit.text[:80] + "…"
+            print(f"- 《{hit.title or hit.source}》 {where}:{text}")
+    return 0
+
+
+def cmd_targets(args) -> int:
+    from regkb.corpus.models import DIRECTION_NAMES
+
+    kb = _open_kb(args)
+    if args.export:
+        result = kb.export_targets(Path(args.export))
+        if not _printed_json(args, result):
+            print(f"已导出 {result.targets} 条规划目标到 {result.path}")
+        return 0
+    response = kb.targets(region=args.region, indicator=args.indicator, compare=args.compare)
+    if _printed_json(args, response):
+        return 0
+    if args.compare:
+        if not response.comparison:
+            print(f"没有找到与“{args.compare}”相符的指标。")
+            return 0
+        print(_pad("地区", 16) + _pad("指标", 44) + _pad("目标", 14) + "时限")
+        for row in response.comparison:
+            goal = f"{DIRECTION_NAMES.get(row.direction or '', '')}{row.value or ''}{row.unit or ''}"
+            print(_pad(row.region or "—", 16) + _pad(row.indicator, 44) + _pad(goal, 14) + (row.deadline or "—"))
+        return 0
+    if not response.targets:
+        print("没有找到符合条件的规划目标。")
+        return 0
+    for t in response.targets:
+        goal = f"{DIRECTION_NAMES.get(t.direction or '', '')}{t.value or ''}{t.unit or ''}"
+        extra = "、".join(x for x in (f"{t.deadline}年" if t.deadline else "", t.nature or "") if x)
+        print(f"{t.region or '—'}  {t.indicator}  {goal}  {extra}  ({t.source})")
+    print(f"共 {len(response.targets)} 条规划目标")
     return 0
 
 
@@ -248,6 +308,21 @@ def cmd_model_build(args) -> int:
         _print_json({"model": str(folder)})
     else:
         print(f"向量模型已就绪:{folder}")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    # the source is always the local store in REGKB_HOME, whatever REGKB_BACKEND says
+    settings = Settings.from_env(backend="faiss", milvus_uri=args.uri, milvus_collection=args.collection,
+                                 show_progress=sys.stderr.isatty())
+    report = KnowledgeBase.open(settings, create=False).migrate(to=args.to)
+    if _printed_json(args, report):
+        return 0
+    print(f"已迁移到 Milvus {report.uri}(知识库 {report.collection}):{report.documents} 篇文档、{report.chunks} 个文本块、"
+          f"{report.duties} 条分工、{report.vectors} 条缓存向量;重新向量化 {report.embedded} 块(用时 {report.seconds} 秒)")
     return 0
 
 
@@ -305,10 +380,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("department", parents=[common], help="列出一个部门牵头、负责、配合的全部任务")
     p.add_argument("name", metavar="NAME", help="部门名称,简称、全称均可,如 应急厅")
+    p.add_argument("--region", help="地区,同名部门分属多个地区时指定其一,如 辽宁")
     p.set_defaults(func=cmd_department)
 
     p = sub.add_parser("departments", parents=[common], help="列出全部部门及其任务数")
     p.set_defaults(func=cmd_departments)
+
+    p = sub.add_parser("ask", parents=[common], help="提问:回答引用原文并注明出处,无依据时不作答")
+    p.add_argument("question", metavar="QUESTION", help="问题,如 生产经营单位的主要负责人有哪些职责")
+    p.add_argument("--region", help="所在地区,如 辽宁(全国性法规始终适用)")
+    p.add_argument("--embedder")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("targets", parents=[common], help="列出规划目标;按地区、指标筛选,或跨地区对比一个指标")
+    p.add_argument("--region", help="只看某地区的目标,如 辽宁")
+    p.add_argument("--indicator", metavar="WORD", help="只看指标名含此词的目标,如 死亡人数")
+    p.add_argument("--compare", metavar="WORD", help="把一个指标在各地区的目标排成一张表")
+    p.add_argument("--export", metavar="FILE", help="把全部规划目标导出为 .xlsx 或 .csv 文件")
+    p.set_defaults(func=cmd_targets)
 
     p = sub.add_parser("eval", parents=[common], help="用标注问题集评测检索质量与延迟")
     p.add_argument("--set", help="问题集 JSONL 文件(默认为内置问题集)")
@@ -322,6 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("cpu", "cuda", "auto"))
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("migrate", parents=[common], help="把本地知识库迁移到 Milvus(不重新向量化)")
+    p.add_argument("--to", required=True, choices=("milvus",), help="目标后端")
+    p.add_argument("--uri", help="Milvus 地址:Milvus Lite 文件或 http://host:19530(默认 REGKB_MILVUS_URI)")
+    p.add_argument("--collection", help="目标知识库的集合名前缀(默认 REGKB_MILVUS_COLLECTION 或 regkb)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")
