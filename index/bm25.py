@@ -40,7 +40,8 @@ class Bm25Index:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
     def search(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None,
-               expansion: dict[str, float] | None = None, expansion_weight: float = 0.5) -> list[tuple[int, float]]:
+               expansion: dict[str, float] | list[str] | None = None,
+               expansion_weight: float = 0.5) -> list[tuple[int, float]]:
         """Top ``k`` rows with a positive score; ``allowed`` is a boolean row mask.
 
         ``expansion`` tokens (thesaurus terms, each with its own weight) add their score at
@@ -49,7 +50,8 @@ class Bm25Index:
         """
         scores = self.scores(list(dict.fromkeys(query_tokens)))
         by_weight: dict[float, list[str]] = {}
-        for token, weight in (expansion or {}).items():
+        weights = expansion if isinstance(expansion, dict) else dict.fromkeys(expansion or [], 1.0)
+        for token, weight in weights.items():
             by_weight.setdefault(weight, []).append(token)
         for weight, tokens in by_weight.items():
             scores = scores + expansion_weight * weight * self.scores(tokens)

@@ -42,8 +42,8 @@ class BackendKind(str, Enum):
 
 
 class KeywordIndex(Protocol):
-    def search(self, query_tokens: list[str], k: int, allowed: Any = None, expansion: list[str] | None = None,
-               expansion_weight: float = 0.5) -> Hits: ...
+    def search(self, query_tokens: list[str], k: int, allowed: Any = None,
+               expansion: dict[str, float] | None = None, expansion_weight: float = 0.5) -> Hits: ...
 
     def idf(self, token: str) -> float: ...
 

@@ -237,16 +237,20 @@ class MilvusKeywordIndex:
             entry = found.get(token_code(token))
             self._terms[token] = (entry[1], float(np.log(1 + (n - entry[0] + 0.5) / (entry[0] + 0.5)))) if entry else None
 
-    def search(self, query_tokens: list[str], k: int, allowed: str | None = None, expansion: list[str] | None = None,
-               expansion_weight: float = 0.5) -> Hits:
+    def search(self, query_tokens: list[str], k: int, allowed: str | None = None,
+               expansion: list[str] | dict[str, float] | None = None, expansion_weight: float = 0.5) -> Hits:
         """As ``Bm25Index.search``."""
         if not len(self.rows):
             return []
         self._fetch(list(query_tokens) + list(expansion or []))
         vector: dict[int, float] = {}
-        for tokens, weight in ((dict.fromkeys(query_tokens), 1.0), (expansion or [], expansion_weight)):
-            for term in filter(None, (self._terms[t] for t in tokens)):
-                vector[term[0]] = vector.get(term[0], 0.0) + weight * term[1]
+        # expansion: tokens, or tokens with a weight each (a thesaurus term's pieces share one)
+        weights = expansion if isinstance(expansion, dict) else dict.fromkeys(expansion or [], 1.0)
+        for tokens, weight in ((dict.fromkeys(query_tokens, 1.0), 1.0), (weights, expansion_weight)):
+            for token, own in tokens.items():
+                term = self._terms[token]
+                if term:
+                    vector[term[0]] = vector.get(term[0], 0.0) + weight * own * term[1]
         if not vector:
             return []
         results = self.client.search(self.collection, data=[vector], anns_field="sparse", limit=k, filter=allowed or "",
