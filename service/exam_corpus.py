@@ -155,6 +155,7 @@ class ExamCorpus:
         """In how many article sentences each jieba word occurs (rarity for 填空)."""
         import jieba
 
+        jieba.setLogLevel(60)  # jieba prints its cache messages to stderr otherwise
         counts: Counter = Counter()
         for sentence in self.sentences:
             counts.update(set(jieba.lcut(sentence.text)))
