@@ -17,8 +17,9 @@ from typing import Callable, Iterator
 from regkb.service import exam_generators as gen
 from regkb.service.exam_checks import failures
 from regkb.service.exam_corpus import ExamCorpus
-from regkb.service.exam_schemas import ExamQuestion, ExamResponse
-from regkb.service.validation import KnowledgeBaseError
+from regkb.service.exam_schemas import (ExamCheckResponse, ExamCheckResult, ExamQuestion, ExamResponse,
+                                       ExamSolveResponse)
+from regkb.service.validation import KnowledgeBaseError, validate_query
 
 TYPES = ("judge", "single", "multi", "blank")
 MAX_COUNT = 500
@@ -147,3 +148,60 @@ class ExamDesk:
 
         write_paper(paper.questions, Path(path))
         return ExamResponse(questions=paper.questions, path=str(path))
+
+    # --- the audit: a bank checked, a question solved -------------------------------------
+
+    @cached_property
+    def judge(self):
+        from regkb.service.exam_audit import StatementJudge
+
+        return StatementJudge(self.search, self.store)
+
+    def solve(self, stem: str, options: list[str]) -> ExamSolveResponse:
+        """The answer the articles imply for one question, with the sentence that decides it."""
+        stem = validate_query(stem)
+        solution = self.judge.solve(stem, options)
+        evidence = solution.evidence
+        return ExamSolveResponse(stem=stem, options=options, answer=solution.answer, decided=solution.answer is not None,
+                                 source=evidence.source if evidence else None, title=evidence.title if evidence else None,
+                                 article=evidence.article if evidence else None,
+                                 quote=evidence.sentence if evidence else None)
+
+    def check_bank(self, path: Path, report: bool = True) -> ExamCheckResponse:
+        """Every question of a bank file against the articles; with ``report`` an xlsx report
+        is written beside the file (``题库.体检.xlsx``)."""
+        from regkb.service.exam_export import read_bank
+
+        results = [self._check_one(row, record) for row, record in enumerate(read_bank(path), start=1)]
+        response = ExamCheckResponse(checked=len(results), results=results,
+                                     **{v: sum(r.verdict == v for r in results) for v in ("agrees", "disagrees", "undecided")})
+        if report:
+            response.report = str(self._write_report(path, response))
+        return response
+
+    def _check_one(self, row: int, record: dict) -> ExamCheckResult:
+        kind = record["type"]
+        given = record["answer"]
+        solution = self.judge.solve(record["stem"], record["options"], kind) if kind != "blank" else None
+        evidence = solution.evidence if solution else None
+        if solution is None or solution.answer is None:
+            verdict = "undecided"
+        else:
+            verdict = "agrees" if solution.answer == given else "disagrees"
+        return ExamCheckResult(row=row, stem=record["stem"], type=kind, given=given, verdict=verdict,
+                               corpus_answer=solution.answer if solution else None,
+                               source=evidence.source if evidence else None, title=evidence.title if evidence else None,
+                               article=evidence.article if evidence else None,
+                               quote=evidence.sentence if evidence else None)
+
+    def _write_report(self, path: Path, response: ExamCheckResponse) -> Path:
+        from regkb.service.exam_export import JUDGE_WORDS, atomic_write, write_rows
+
+        names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
+        header = ("序号", "题干", "题库答案", "结论", "条文答案", "出处", "条文原文")
+        rows = [[r.row, r.stem, JUDGE_WORDS.get(r.given, r.given), names[r.verdict],
+                 JUDGE_WORDS.get(r.corpus_answer or "", r.corpus_answer or ""),
+                 f"《{r.title or r.source}》{r.article or ''}" if r.source else "", r.quote or ""] for r in response.results]
+        target = path.with_name(f"{path.stem}.体检.xlsx")
+        atomic_write(target, lambda temp: write_rows(temp, header, rows))
+        return target
