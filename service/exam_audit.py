@@ -27,11 +27,13 @@ SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
 PREFIX_RE = re.compile(r"^(?:根据|依据|按照)《([^》]+)》(?:的)?(?:规定|要求)?[，,：:]?")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
-_NUMERAL_RE = re.compile(r"(?<![第每统唯])(百分之)?([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至)")
+_NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
+                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 TRUE_COVERAGE = 0.8
 FALSE_COVERAGE = 0.7
+DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 MIN_BLOCK = 2
 SEARCH_K = 5
@@ -39,6 +41,7 @@ _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
+_FUNCTION_CHARS = set("的了和及等或与并对在其之")
 _SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
@@ -49,7 +52,7 @@ def canonical(text: str) -> str:
     """Text for comparison: no punctuation or spaces, figures as Arabic values (三十日 → 30日,
     百分之四十 → 40%, 十万元 → 100000元)."""
     def figure(match: re.Match) -> str:
-        value = number_value(match.group(2))
+        value = number_value(match.group(2) or match.group(3))
         if value is None:
             return match.group(0)
         shown = str(int(value)) if value == int(value) else str(value)
@@ -80,29 +83,66 @@ class Solution:
     evidence: Evidence | None = None
 
 
-def _conflicts(statement: str, sentence: str) -> tuple[float, int, int]:
-    """Align two canonical texts; returns the share of the statement matched, the number of
-    factual conflicts (a different figure, a negation or modal, a swapped short word) and the
-    number of unmatched insertions in the statement."""
+def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
+    """Align two canonical texts in order; returns the share of the statement matched, the
+    hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
+    or added: 出租/承租, 每半年/每年) and the rewordings the statement adds."""
     matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
-        return 0.0, 0, 0
+        return 0.0, 0, 0, 0
     matched = sum(b.size for b in blocks)
-    conflicts = inserts = 0
+    edges = (statement[:blocks[0].a], statement[blocks[-1].a + blocks[-1].size:])
+    hard, soft, inserts = 0, sum(1 for edge in edges if edge and _qualifier(edge)), 0
     for left, right in zip(blocks, blocks[1:]):
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if ours and theirs:
-            if _factual(ours, theirs):
-                conflicts += 1
+            if re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs):
+                hard += 1
+            elif len(ours) <= 8 and len(theirs) <= 12:
+                soft += 1
             else:
                 inserts += 1
         elif ours in _NEGATIONS or theirs in _NEGATIONS or _modals(ours):
-            conflicts += 1
+            hard += 1
+        elif _qualifier(ours):
+            soft += 1
         elif ours:
             inserts += 1
-    return matched / max(1, len(statement)), conflicts, inserts
+    return matched / max(1, len(statement)), hard, soft, inserts
+
+
+class Composite(str):
+    """A 项 joined to its lead-in: a sentence the article implies but never writes in one
+    order (a bank writes "发生较大事故，对…单位处…罚款" for the rule and its 项)."""
+
+
+def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
+    """Order-free comparison: the share of the statement covered by common pieces of two or
+    more characters, taken longest first, and the pieces of the statement left over."""
+    ours, theirs, matched = statement, sentence, 0
+    while True:
+        match = difflib.SequenceMatcher(None, ours, theirs, autojunk=False).find_longest_match(0, len(ours), 0, len(theirs))
+        if match.size < MIN_BLOCK:
+            break
+        matched += match.size
+        ours = ours[:match.a] + "\x00" * match.size + ours[match.a + match.size:]
+        theirs = theirs[:match.b] + "\x01" * match.size + theirs[match.b + match.size:]
+    return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
+
+
+def _compare(statement: str, sentence: str) -> tuple[float, int, int]:
+    """(coverage, conflicts, rewordings) of a statement against a candidate sentence. Against a
+    composite whose only conflicts come from word order, the order is not held against it."""
+    other = canonical(sentence)
+    coverage, hard, soft, inserts = _conflicts(statement, other)
+    clashes = _clashes(statement, other)
+    if isinstance(sentence, Composite) and soft and not hard and not clashes:
+        loose, leftover = _loose(statement, other)
+        if loose >= TRUE_COVERAGE and not any(_qualifier(piece) for piece in leftover):
+            return loose, 0, 0
+    return coverage, hard + soft + clashes, inserts
 
 
 def _clashes(statement: str, sentence: str) -> int:
@@ -115,18 +155,14 @@ def _clashes(statement: str, sentence: str) -> int:
     return count
 
 
+def _qualifier(inserted: str) -> bool:
+    """One or two characters the statement adds inside a matched phrase change what it says
+    (每半年 for 每年, 特别重大 for 重大); a longer insertion is a rewording (特种设备单位)."""
+    return len(inserted) <= 2 and not set(inserted) <= _FUNCTION_CHARS
+
+
 def _modals(text: str) -> set[str]:
     return set(_MODAL_RE.findall(text))
-
-
-def _factual(ours: str, theirs: str) -> bool:
-    """Two different texts in the same place: a different figure, a modal turned round, or a
-    short word swapped (出租/承租, 省级/设区的市级, 每日/每周)."""
-    if re.search(r"\d", ours + theirs):
-        return True
-    if _modals(ours) != _modals(theirs):
-        return True
-    return len(ours) <= 8 and len(theirs) <= 12
 
 
 class StatementJudge:
@@ -168,9 +204,9 @@ class StatementJudge:
             for line in lines:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
-                    sentences += [item, leadin + item] if leadin else [item]
+                    sentences += [item, Composite(leadin + item)] if leadin else [item]
                     if leadin and _ONE_OF_RE.search(leadin):
-                        sentences.append(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1))
+                        sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
@@ -198,11 +234,10 @@ class StatementJudge:
         candidates = candidates if candidates is not None else self._candidates(statement, law)
         best_true: Finding | None = None
         best_false: Finding | None = None
+        doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         for evidence, sentences in candidates:
             for sentence in sentences:
-                other = canonical(sentence)
-                coverage, conflicts, inserts = _conflicts(target, other)
-                conflicts += _clashes(target, other)
+                coverage, conflicts, inserts = _compare(target, sentence)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
@@ -210,7 +245,15 @@ class StatementJudge:
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found)
-        return best_true or best_false or Finding(None, 0.0)
+                elif not conflicts:
+                    doubt = max(doubt, coverage)
+        if best_true:
+            return best_true
+        # a sentence that matches about as well without any conflict may be the statement
+        # reworded (a 项 written into its rule): then the article does not settle it
+        if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
+            return best_false
+        return Finding(None, 0.0)
 
     # --- questions --------------------------------------------------------------------
 
@@ -226,9 +269,13 @@ class StatementJudge:
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
         findings = self._options(body, options, law)
+        negative = bool(NEGATIVE_STEM_RE.search(body))
+        proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
+        if kind == "single" and len(proven) == 1:
+            # one option the article proves is the key of a single choice, whatever the others
+            return Solution(LETTERS[proven[0]], findings[proven[0]].evidence)
         if any(f.verdict is None for f in findings):
             return Solution(None)
-        negative = bool(NEGATIVE_STEM_RE.search(body))
         chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
         if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
             return Solution(None)
