@@ -118,7 +118,8 @@ def _write_docx(questions: list[ExamQuestion], path: Path) -> None:
     document = Document()
     style = document.styles["Normal"]
     style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # Chinese text needs an East Asian font
+    style.font.name = "宋体"  # creates the run fonts element; Chinese text also needs the East Asian font set
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run("安全生产培训考试试卷")
