@@ -300,13 +300,14 @@ class StatementJudge:
         best: list[Finding] = []
         for evidence, sentences in self._candidates(lead, law):
             text = canonical("".join(sentences))
+            # the lead-in that introduces the list is the evidence for every option
+            quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             findings = []
             for option in options:
                 target = canonical(option)
                 coverage = 1.0 if target and target in text else max(
                     (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
                 verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
-                quote = next((s for s in sentences if target and target in canonical(s)), sentences[0] if sentences else "")
                 findings.append(Finding(verdict, coverage, Evidence(quote, evidence.source, evidence.title,
                                                                     evidence.article)))
             if sum(f.verdict is True for f in findings) > sum(f.verdict is True for f in best):

@@ -3,7 +3,7 @@ enumerations of articles (款 with their 项), division-of-labour duties, and po
 each kind from which substitutes and distractors are drawn.
 
 >>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
->>> corpus.sentences[0].title
+>>> corpus.sentences[0].place.short_title
 '危险化学品安全管理条例'
 """
 

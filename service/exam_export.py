@@ -91,8 +91,7 @@ def write_rows(path: Path, header: tuple[str, ...] | list[str], rows: list[list]
     book = Workbook()
     sheet = book.active
     sheet.title = "题库"
-    sheet.append(list(header))
-    for row in rows:
+    for row in [list(header), *rows]:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -84,9 +84,8 @@ class ExamDesk:
         # Fill each type's quota; a type that runs dry passes its share to the others.
         pending = list(kinds)
         while pending and sum(len(q) for q in made.values()) < count:
-            for kind in list(pending):
-                if len(made[kind]) >= quotas[kind] and any(k != kind for k in pending):
-                    continue
+            short = [k for k in pending if len(made[k]) < quotas[k]]
+            for kind in list(short or pending):
                 question = self._next(streams[kind], used)
                 if question is None:
                     pending.remove(kind)
