@@ -39,7 +39,7 @@ def parse_types(types: list[str] | str | None) -> list[str]:
     names = [t.strip() for t in (types.split(",") if isinstance(types, str) else types) if t.strip()]
     unknown = [t for t in names if t not in TYPES]
     if unknown or not names:
-        raise KnowledgeBaseError(f"未知题型:{'、'.join(unknown) or '(空)'}(可选 {','.join(TYPES)})")
+        raise KnowledgeBaseError(f"未知题型:{'、'.join(unknown) or '(空)'}(可选 single,multi,judge,blank)")
     return list(dict.fromkeys(names))
 
 
