@@ -32,7 +32,9 @@ def paper(law_kb):
 
 @pytest.fixture(scope="module")
 def corpus(law_kb):
-    return law_kb._exam_desk().corpus
+    from regkb.service.exam_corpus import ExamCorpus
+
+    return ExamCorpus.from_store(law_kb.store, law_kb.departments_registry())
 
 
 def source_text(law_kb, source: str) -> str:
@@ -145,7 +147,7 @@ def test_docx_export_reads_back_as_a_paper(law_kb, paper, tmp_path):
     from docx import Document
 
     path = tmp_path / "试卷.docx"
-    law_kb._exam_desk().export(paper, path)
+    assert law_kb.exam(count=40, seed=7, out=path).path == str(path)
     text = [p.text for p in Document(str(path)).paragraphs]
     sections = [t for t in text if t[:2] in ("一、", "二、", "三、", "四、")]
     assert [s[2:5] for s in sections] == ["判断题", "单选题", "多选题", "填空题"]
@@ -162,7 +164,7 @@ def test_xlsx_export_has_the_platform_columns(law_kb, paper, tmp_path):
     from openpyxl import load_workbook
 
     path = tmp_path / "题库.xlsx"
-    law_kb._exam_desk().export(paper, path)
+    law_kb.exam(count=40, seed=7, out=path)
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[0] == COLUMNS
     assert len(rows) == len(paper.questions) + 1
