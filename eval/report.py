@@ -62,6 +62,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["article_refs"] = evaluate_references(kb)
     report["unseen"] = _unseen_scores(kb)
     report.update(_ask_scores(kb, with_misses))
+    report["exam"] = _exam_scores(kb)
     return report
 
 
@@ -91,6 +92,17 @@ def _ask_scores(kb, with_misses: bool) -> dict:
     return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
 
 
+def _exam_scores(kb) -> dict:
+    """Generated papers and the bank audit; skipped on a store without statutes or plans."""
+    from regkb.eval.exam_eval import exam_scores
+    from regkb.service.validation import KnowledgeBaseError
+
+    try:
+        return exam_scores(kb)
+    except KnowledgeBaseError as exc:
+        return {"skipped": str(exc)}
+
+
 def _corpus_files(kb, corpus: list[Path] | None) -> list[Path]:
     """The raw files for the peer baseline: those given, else those the store was built from."""
     if corpus:
@@ -114,6 +126,10 @@ def format_report(report: dict) -> str:
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
     lines += _format_ask(report)
+    if report.get("exam", {}).get("paper"):
+        from regkb.eval.exam_eval import format_exam
+
+        lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     return "\n".join(lines)

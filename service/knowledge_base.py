@@ -418,14 +418,27 @@ class KnowledgeBase:
         return self._target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
-             topic: str | None = None, seed: int = 0):
-        """A paper of grounded questions (``ExamResponse``)."""
-        raise NotBuiltError("组卷功能(exam)尚未实现")
+             topic: str | None = None, seed: int = 0, out: Path | None = None):
+        """A paper of grounded questions (``ExamResponse``); with ``out`` also written to a
+        .docx paper, an .xlsx bank or a .json file."""
+        desk = self._exam_desk()
+        paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
+        return desk.export(paper, Path(out)) if out else paper
 
-    def check_exam(self, path: Path):
-        """Each question of an existing bank checked against the articles (``ExamCheckResponse``)."""
-        raise NotBuiltError("题库体检功能(exam check)尚未实现")
+    def check_exam(self, path: Path, report: bool = True):
+        """Each question of an existing bank checked against the articles (``ExamCheckResponse``);
+        ``report`` writes an xlsx report beside the bank."""
+        return self._exam_desk().check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None):
         """One question answered from the articles (``ExamSolveResponse``)."""
-        raise NotBuiltError("解题功能(exam solve)尚未实现")
+        return self._exam_desk().solve(stem, options or [])
+
+    def _exam_desk(self):
+        """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""
+        from regkb.service.exams import ExamDesk
+
+        desk = self.__dict__.get("_exams")
+        if desk is None or desk.generation != self.store.generation:
+            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self)
+        return desk
