@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-import os
 import re
-import tempfile
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +36,7 @@ from regkb.corpus.models import Duty
 from regkb.corpus.store import Store
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
+from regkb.service.export_files import EXPORT_FORMATS, atomic_write
 from regkb.service.duty_schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
                                         DepartmentTask, DutiesResponse, DutyExport, DutyMatch)
 from regkb.service.validation import KnowledgeBaseError, validate_query
@@ -45,7 +44,6 @@ from regkb.service.validation import KnowledgeBaseError, validate_query
 ROLES = ("lead", "responsible", "cooperating")
 ROLE_NAMES = {"lead": "牵头", "responsible": "负责", "cooperating": "配合"}
 EXPORT_HEADER = ("任务", "所在章节", "牵头单位", "责任单位", "配合单位", "完成时限", "依据", "来源", "是否推断")
-EXPORT_FORMATS = (".xlsx", ".csv")
 SECTION_SEPARATOR = " › "
 NAME_SEPARATOR = "、"
 
@@ -334,29 +332,9 @@ class DutyDesk:
         suffix = path.suffix.lower()
         if suffix not in EXPORT_FORMATS:
             raise KnowledgeBaseError(f"不支持导出为“{path.suffix or path.name}”格式,请使用 {' 或 '.join(EXPORT_FORMATS)} 文件名")
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise KnowledgeBaseError(f"目录不存在:{folder}")
         rows = self.rows()
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=folder)
-        os.close(handle)
-        try:
-            if suffix == ".xlsx":
-                _write_xlsx(Path(temp_name), rows)
-            else:
-                _write_csv(Path(temp_name), rows)
-            os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes the file private; an export is not
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        atomic_write(path, lambda temp: (_write_xlsx if suffix == ".xlsx" else _write_csv)(temp, rows))
         return DutyExport(path=str(path), format=suffix[1:], duties=len(rows))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # Column widths in Excel's units (about one Latin character; a Chinese one takes two).

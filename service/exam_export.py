@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from regkb.service.exam_generators import LETTERS, SLOT
 from regkb.service.exam_schemas import TYPE_NAMES, ExamQuestion
+from regkb.service.export_files import atomic_write
 from regkb.service.validation import KnowledgeBaseError
 
 OPTION_COLUMNS = 6
@@ -58,24 +57,6 @@ def write_paper(questions: list[ExamQuestion], path: Path) -> None:
         raise KnowledgeBaseError(f"不支持导出为“{path.suffix or path.name}”格式,请使用 {'、'.join(PAPER_FORMATS)} 文件名")
     writer = {".docx": _write_docx, ".xlsx": _write_xlsx, ".json": _write_json}[suffix]
     atomic_write(path, lambda temp: writer(questions, temp))
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(temp_path)`` for a temp file beside ``path``, then rename it over ``path``."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise KnowledgeBaseError(f"目录不存在:{folder}")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=folder)
-    os.close(handle)
-    try:
-        write(Path(temp_name))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temp_name, 0o666 & ~mask)  # mkstemp makes the file private; an export is not
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def _write_json(questions: list[ExamQuestion], path: Path) -> None:

@@ -22,17 +22,28 @@ def export_rows(path: Path, header: list[str] | tuple[str, ...], rows: list[list
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise KnowledgeBaseError(f"不支持导出为“{path.suffix or path.name}”格式,请使用 {' 或 '.join(EXPORT_FORMATS)} 文件名")
-    if not path.parent.is_dir():  # Path("x.csv").parent is Path(".")
-        raise KnowledgeBaseError(f"目录不存在:{path.parent}")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    table = [list(header), *rows]
+
+    def write(temp: Path) -> None:
+        if suffix == ".xlsx":
+            _xlsx(temp, table, sheet)
+        else:
+            with open(temp, "w", encoding="utf-8-sig", newline="") as out:  # the BOM: Excel then reads UTF-8
+                csv.writer(out).writerows(table)
+
+    atomic_write(path, write)
+    return suffix[1:]
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(temp_path)`` for a temp file beside ``path``, then rename it over ``path``."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise KnowledgeBaseError(f"目录不存在:{folder}")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=folder)
     os.close(handle)
     try:
-        table = [list(header), *rows]
-        if suffix == ".xlsx":
-            _xlsx(Path(temp_name), table, sheet)
-        else:
-            with open(temp_name, "w", encoding="utf-8-sig", newline="") as out:  # the BOM: Excel then reads UTF-8
-                csv.writer(out).writerows(table)
+        write(Path(temp_name))
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(temp_name, 0o666 & ~mask)  # mkstemp makes the file private; an export is not
@@ -40,7 +51,6 @@ def export_rows(path: Path, header: list[str] | tuple[str, ...], rows: list[list
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return suffix[1:]
 
 
 def _xlsx(path: Path, table: list[list[str]], sheet: str) -> None:
