@@ -26,10 +26,13 @@ MAX_COUNT = 500
 # How each type is made, and how often each way is tried: (writer, pool name, weight).
 WRITERS = {
     "judge": [(lambda s, c, r: gen.judge(s, c, r, false=False), "sentences", 1),
-              (lambda s, c, r: gen.judge(s, c, r, false=True), "sentences", 1)],
-    "single": [(gen.slot_single, "sentences", 6), (gen.enumeration_not, "enumerations", 2), (gen.duty_lead, "duties", 2)],
+              (lambda s, c, r: gen.judge(s, c, r, false=True), "sentences", 1),
+              (lambda s, c, r: gen.target_judge(s, c, r, false=False), "targets", 0.1),
+              (lambda s, c, r: gen.target_judge(s, c, r, false=True), "targets", 0.1)],
+    "single": [(gen.slot_single, "sentences", 6), (gen.enumeration_not, "enumerations", 2), (gen.duty_lead, "duties", 2),
+               (gen.target_single, "targets", 1)],
     "multi": [(gen.enumeration_multi, "enumerations", 3), (gen.duty_share, "duties", 2)],
-    "blank": [(gen.blank, "sentences", 1)],
+    "blank": [(gen.blank, "sentences", 1), (gen.target_blank, "targets", 0.15)],
 }
 
 
@@ -138,6 +141,7 @@ class ExamDesk:
             "enumerations": [e for e in corpus.enumerations if placed(e, e.quote)],
             "duties": [d for d in corpus.duties
                        if wanted(d.source, corpus.duty_titles.get(d.source, ""), None, d.task + " ".join(d.section_path))],
+            "targets": [t for t in corpus.targets if placed(t, t.target.quote)],
         }
 
     # --- exports ----------------------------------------------------------------------
