@@ -103,9 +103,13 @@ class ExamDesk:
 
     def _next(self, stream: Iterator, used: set[str]) -> ExamQuestion | None:
         for key, question in stream:
-            if key in used or question is None or failures(question, self.corpus):
+            if key in used or question is None:
                 continue
-            used.add(key)
+            # a target's sentence may also be a 分工 duty's task: one question on the quote, whatever made it
+            keys = {key, f"{question.source}|{question.quote}"}
+            if keys & used or failures(question, self.corpus):
+                continue
+            used.update(keys)
             return question
         return None
 
