@@ -306,17 +306,18 @@ _YEAR_RE = re.compile(r"20\d\d年")
 def _target_stem(statement: TargetStatement, gap: str) -> str:
     """The statement with its value left out; a table row (序号:1;指标内容:…;规划目标:＞15%) is
     said as "…的规划目标为大于（  ）"."""
+    text, prefix = statement.text, stem_prefix(statement.place)
     if not statement.table:
-        return f"{stem_prefix(statement.place)}{statement.text[:statement.value_start]}{gap}{statement.text[statement.value_end:]}。"
-    cell_start = statement.text.rfind(";", 0, statement.value_start) + 1
-    column, _, bound = statement.text[cell_start:statement.value_start].partition(":")
-    return f"{stem_prefix(statement.place)}{statement.target.indicator}的{column}为{_BOUND_WORDS.get(bound, bound)}{gap}。"
+        return f"{prefix}{text[:statement.value_start]}{gap}{text[statement.value_end:]}。"
+    column, _, bound = text[text.rfind(";", 0, statement.value_start) + 1:statement.value_start].partition(":")
+    return f"{prefix}{statement.target.indicator}的{column}为{_BOUND_WORDS.get(bound, bound)}{gap}。"
 
 
 def _target_question(kind: str, statement: TargetStatement, stem: str, answer: str, difficulty: str,
                      options: list[str] | None = None, note: str = "") -> ExamQuestion:
     target = statement.target
-    basis = f"规划目标：{target.indicator}，目标值{statement.value_text}" + (f"，完成时限{target.deadline}年" if target.deadline else "")
+    deadline = f"，完成时限{target.deadline}年" if target.deadline else ""
+    basis = f"规划目标：{target.indicator}，目标值{statement.value_text}{deadline}"
     return _question(kind, statement.place, stem, answer, statement.text, difficulty, options=options,
                      note=note + f"（{basis}）", basis="target")
 
@@ -326,10 +327,11 @@ def target_single(statement: TargetStatement, corpus: ExamCorpus, rng: random.Ra
     distractors = [d for d in corpus.target_values(statement) if normalise(d) not in normalise(statement.text)][:6]
     if len(distractors) < 3:
         return None
-    options = [statement.value_text, *rng.sample(distractors, 3)]
+    key = statement.value_text
+    options = [key, *rng.sample(distractors, 3)]
     rng.shuffle(options)
-    return _target_question("single", statement, _target_stem(statement, SLOT), LETTERS[options.index(statement.value_text)],
-                            "中", options=options)
+    return _target_question("single", statement, _target_stem(statement, SLOT), LETTERS[options.index(key)], "中",
+                            options=options)
 
 
 def target_blank(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
@@ -337,7 +339,8 @@ def target_blank(statement: TargetStatement, corpus: ExamCorpus, rng: random.Ran
     return _target_question("blank", statement, _target_stem(statement, BLANK), statement.value_text, "中")
 
 
-def target_judge(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random, false: bool) -> ExamQuestion | None:
+def target_judge(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random,
+                 false: bool) -> ExamQuestion | None:
     """The target's statement as the plan says it (true), or with its value or its deadline
     changed (false). A table row is no sentence to judge."""
     if statement.table:
@@ -348,9 +351,11 @@ def target_judge(statement: TargetStatement, corpus: ExamCorpus, rng: random.Ran
     year = _YEAR_RE.search(text, 0, statement.value_start)
     changes = [(statement.value_start, statement.value_end, d) for d in corpus.target_values(statement)[:4]]
     if year:
-        changes += [(year.start(), year.end(), f"{y}年") for y in corpus.target_deadlines(statement) if f"{y}年" != year.group(0)]
+        changes += [(year.start(), year.end(), f"{y}年") for y in corpus.target_deadlines(statement)
+                    if f"{y}年" != year.group(0)]
     if not changes:
         return None
     start, end, new = rng.choice(changes)
     note = f"题干将“{text[start:end]}”改为“{new}”，故错误。"
-    return _target_question("judge", statement, f"{prefix}{text[:start]}{new}{text[end:]}。", "false", "中", note=note)
+    stem = f"{prefix}{text[:start]}{new}{text[end:]}。"
+    return _target_question("judge", statement, stem, "false", "中", note=note)
