@@ -129,7 +129,8 @@ class ExamDesk:
         """The pieces a paper may use: from the wanted document (file name or title), and on
         the topic (said in the piece, or the piece's article is among the topic's search hits)."""
         corpus = self.corpus
-        found = {f"{h.source}|{h.article or ''}" for h in self.search(topic, k=30).hits} if topic else set()
+        hits = self.search(topic, k=30).hits if topic else []
+        found = {f"{h.source}|{h.article or ''}" for h in hits}
 
         def wanted(place_source: str, title: str, article: str | None, text: str) -> bool:
             if source and source not in place_source and source not in title:
@@ -145,7 +146,9 @@ class ExamDesk:
             "enumerations": [e for e in corpus.enumerations if placed(e, e.quote)],
             "duties": [d for d in corpus.duties
                        if wanted(d.source, corpus.duty_titles.get(d.source, ""), None, d.task + " ".join(d.section_path))],
-            "targets": [t for t in corpus.targets if placed(t, t.target.quote)],
+            # a plan is one "article" to the search: a target is on the topic when said in a hit, not anywhere in it
+            "targets": [t for t in corpus.targets if placed(t, t.target.quote) and (
+                not topic or topic in t.target.quote + " ".join(t.place.section_path) or any(t.text in h.text for h in hits))],
         }
 
     # --- exports ----------------------------------------------------------------------

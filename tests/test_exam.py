@@ -271,3 +271,15 @@ def test_target_distractors_skip_the_true_value_and_same_indicator_targets():
     question = target_single(own, ExamCorpus([], [], [], {}, {}, [], targets=pool), random.Random(0))
     key = question.options[LETTERS.index(question.answer)]
     assert key == "15%" and set(question.options) - {key} <= {"20%", "25%", "8%", "40%"}
+
+
+def test_target_questions_follow_the_topic(law_kb):
+    """A plan is one 'article' to the search, so a target is on the topic only when it says the
+    topic or a hit holds it, not whenever its plan is among the hits."""
+    questions = law_kb.exam(count=9, topic="消防", types="judge,single,blank", seed=0).questions
+    hits = law_kb.search("消防", k=30).hits
+    targets = [q for q in questions if q.basis == "target"]
+    assert targets
+    for question in targets:
+        said = any("消防" in t.quote + "".join(t.section_path) for t in target_of(law_kb, question))
+        assert said or any(question.quote in h.text for h in hits), question.quote
