@@ -262,8 +262,9 @@ def same_indicator(a: Target, b: Target) -> bool:
 
 def _target_statement(target: Target, document) -> TargetStatement | None:
     """The span of the target's quote that states it, or None when its value cannot be placed
-    in the quote once (a value written twice, a target without a number)."""
-    if not target.value or not target.quote:
+    in the quote once (a value written twice, a target without a number), or its plan has no
+    title for a stem to name ("根据《000_854d….txt》" tells a trainee nothing)."""
+    if not target.value or not target.quote or not document.title:
         return None
     quote = target.quote
     unit = "[%％]" if target.unit == "%" else re.escape(target.unit or "")
@@ -275,7 +276,7 @@ def _target_statement(target: Target, document) -> TargetStatement | None:
     if len(values) != 1:
         return None
     value = values[0]
-    place = Place(document.doc_id, document.source, document.title or document.source, tuple(target.section_path), None)
+    place = Place(document.doc_id, document.source, document.title, tuple(target.section_path), None)
     if target.kind == "table":
         return TargetStatement(target, quote, value.start(), value.end(), place)
     start = _ITEM_MARKER_RE.match(quote).end()

@@ -27,12 +27,12 @@ MAX_COUNT = 500
 WRITERS = {
     "judge": [(lambda s, c, r: gen.judge(s, c, r, false=False), "sentences", 1),
               (lambda s, c, r: gen.judge(s, c, r, false=True), "sentences", 1),
-              (lambda s, c, r: gen.target_judge(s, c, r, false=False), "targets", 0.1),
-              (lambda s, c, r: gen.target_judge(s, c, r, false=True), "targets", 0.1)],
+              (lambda s, c, r: gen.target_judge(s, c, r, false=False), "targets", 0.2),
+              (lambda s, c, r: gen.target_judge(s, c, r, false=True), "targets", 0.2)],
     "single": [(gen.slot_single, "sentences", 6), (gen.enumeration_not, "enumerations", 2), (gen.duty_lead, "duties", 2),
                (gen.target_single, "targets", 1)],
     "multi": [(gen.enumeration_multi, "enumerations", 3), (gen.duty_share, "duties", 2)],
-    "blank": [(gen.blank, "sentences", 1), (gen.target_blank, "targets", 0.15)],
+    "blank": [(gen.blank, "sentences", 1), (gen.target_blank, "targets", 0.2)],
 }
 
 
