@@ -33,7 +33,7 @@ def failures(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     problems += _answer_problems(question)
     if problems:
         return problems
-    if question.basis == "target" and question.type != "judge":
+    if question.basis == "target":
         problems += _target_problems(question, corpus)
         if problems or any(t.table for t in corpus.target_statement(question.source, question.quote)):
             return problems  # a table row's stem is written from its cells, not cut from the quote
@@ -108,6 +108,8 @@ def _target_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     statements = corpus.target_statement(question.source, question.quote)
     if not statements:
         return ["引文不是规划目标原文"]
+    if question.type == "judge":
+        return _target_judge_problems(question, statements, corpus)
     key = question.options[LETTERS.index(question.answer)] if question.type == "single" else question.answer
     statement = next((t for t in statements if t.value_text == key), None)
     if statement is None:
@@ -118,6 +120,17 @@ def _target_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     if any(o not in pool for o in question.options if o != key):
         return ["干扰项不是同单位、同方向的其他目标值"]
     return []
+
+
+def _target_judge_problems(question: ExamQuestion, statements: list, corpus: ExamCorpus) -> list[str]:
+    """A false target 判断 swaps its value for another target's (same unit and direction, not a
+    same-indicator one) or its deadline for another target's."""
+    change = one_fact_changed(question.quote.rstrip("。"), statement_of(question.stem).rstrip("。"))
+    if question.answer != "false" or change is None:
+        return []  # a true one, or one the one-fact check below turns down
+    allowed = {v for t in statements if t.value_text == change.original for v in corpus.target_values(t)}
+    allowed |= {f"{y}年" for t in statements for y in corpus.target_deadlines(t)}
+    return [] if change.changed in allowed else ["改动后的值不是其他规划目标的值或时限"]
 
 
 def _named(department: str, evidence: str) -> bool:

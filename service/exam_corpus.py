@@ -288,8 +288,9 @@ def _target_statement(target: Target, document) -> TargetStatement | None:
     if end - start > MAX_TARGET_STATEMENT:
         clause = [m.end() for m in _CLAUSE_END_RE.finditer(quote, start, value.start())]
         start = clause[-1] if clause else start
-    text = quote[start:end].strip()
-    offset = quote.index(text)
+    raw = quote[start:end]
+    text = raw.strip()
+    offset = start + len(raw) - len(raw.lstrip())
     if end - start > MAX_TARGET_STATEMENT or normalise(target.indicator)[:4] not in normalise(text):
         return None
     return TargetStatement(target, text, value.start() - offset, value.end() - offset, place)

@@ -1,7 +1,6 @@
-"""Question writers. Each takes one piece of the corpus (a sentence, an enumeration, a duty, a
-plan target)
-and a seeded ``random.Random`` and returns an ``ExamQuestion`` or None when the piece does
-not make a good question of that kind. They never check their own output: ``exam_checks``
+"""Question writers. Each takes one piece of the corpus (a sentence, an enumeration, a duty,
+a plan target) and a seeded ``random.Random`` and returns an ``ExamQuestion`` or None when the
+piece does not make a good question of that kind. They never check their own output: ``exam_checks``
 does, for every question, before a paper is returned.
 
 >>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
