@@ -283,3 +283,18 @@ def test_target_questions_follow_the_topic(law_kb):
     for question in targets:
         said = any("消防" in t.quote + "".join(t.section_path) for t in target_of(law_kb, question))
         assert said or any(question.quote in h.text for h in hits), question.quote
+
+
+def test_checks_refuse_target_questions_off_the_rules(corpus):
+    from regkb.service.exam_generators import target_judge, target_single
+
+    statement = next(t for t in corpus.targets if t.value_text == "15%")
+    single = target_single(statement, corpus, random.Random(0))
+    judge = target_judge(statement, corpus, random.Random(0), false=True)
+    assert failures(single, corpus) == [] and failures(judge, corpus) == []
+    wrong = next(i for i, o in enumerate(single.options) if LETTERS[i] != single.answer)
+    for bad in ("15.0%", "15个", "99%"):  # the true value again, another unit, no target's value
+        options = [bad if i == wrong else o for i, o in enumerate(single.options)]
+        assert failures(single.model_copy(update={"options": options}), corpus), bad
+    stem = judge.stem.replace(one_fact_changed(judge.quote, statement_of(judge.stem).rstrip("。")).changed, "99%")
+    assert "改动后的值不是其他规划目标的值或时限" in failures(judge.model_copy(update={"stem": stem}), corpus)
