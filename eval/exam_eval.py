@@ -55,7 +55,8 @@ def paper_scores(kb) -> dict:
     grounded = sum(_grounded(q, kb.search(q.stem, k=TOP_K).hits) for q in paper.questions)
     n = len(paper.questions) or 1
     return {"questions": len(paper.questions), "seconds": round(seconds, 2),
-            "types": dict(Counter(q.type for q in paper.questions)), "check_failures": failed,
+            "types": dict(Counter(q.type for q in paper.questions)),
+            "bases": dict(Counter(q.basis for q in paper.questions)), "check_failures": failed,
             "groundedness": round(grounded / n, 4)}
 
 
@@ -106,7 +107,8 @@ def exam_scores(kb) -> dict:
 def format_exam(scores: dict) -> list[str]:
     paper, audit = scores["paper"], scores["audit"]
     types = "、".join(f"{k} {v}" for k, v in paper["types"].items())
-    lines = [f"\n组卷 {paper['questions']} 题({types}):用时 {paper['seconds']:.2f} 秒,自动检查未通过 "
+    targets = paper.get("bases", {}).get("target", 0)
+    lines = [f"\n组卷 {paper['questions']} 题({types};其中规划目标题 {targets}):用时 {paper['seconds']:.2f} 秒,自动检查未通过 "
              f"{paper['check_failures']} 题,溯源率(题干检索 top-5 命中引文块){paper['groundedness']:.3f}"]
     for split in ("dev", "test", "all"):
         a = audit[split]

@@ -33,13 +33,18 @@ def failures(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     problems += _answer_problems(question)
     if problems:
         return problems
+    if question.basis == "target":
+        problems += _target_problems(question, corpus)
+        if problems or any(t.table for t in corpus.target_statement(question.source, question.quote)):
+            return problems  # a table row's stem is written from its cells, not cut from the quote
     if question.type in ("single", "multi"):
         problems += _choice_problems(question, corpus)
     elif question.type == "blank":
         if normalise(question.answer) in normalise(question.stem):
             problems.append("题干泄露答案")
     elif question.answer == "false":
-        if one_fact_changed(question.quote, statement_of(question.stem)) is None:
+        # a target's statement is a clause of its sentence: the stem closes it with 。, the quote does not
+        if one_fact_changed(question.quote.rstrip("。"), statement_of(question.stem).rstrip("。")) is None:
             problems.append("错误判断题与原句不是恰好一处事实不同")
         if corpus.states(statement_of(question.stem)):
             problems.append("错误判断题的题干在语料中成立")
@@ -95,6 +100,37 @@ def _choice_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
         if not all(normalise(c) in quote for c in correct):
             problems.append("正确选项不在引文中")
     return problems
+
+
+def _target_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
+    """A target's key is its value as its plan writes it; a distractor has the key's unit and is
+    not the value of this or any same-indicator target (``target_values`` is that pool)."""
+    statements = corpus.target_statement(question.source, question.quote)
+    if not statements:
+        return ["引文不是规划目标原文"]
+    if question.type == "judge":
+        return _target_judge_problems(question, statements, corpus)
+    key = question.options[LETTERS.index(question.answer)] if question.type == "single" else question.answer
+    statement = next((t for t in statements if t.value_text == key), None)
+    if statement is None:
+        return ["答案不是规划目标的值"]
+    if normalise(key) in normalise(question.stem.replace(SLOT, "").replace(BLANK, "")):
+        return ["题干泄露答案"]
+    pool = corpus.target_values(statement)
+    if any(o not in pool for o in question.options if o != key):
+        return ["干扰项不是同单位、同方向的其他目标值"]
+    return []
+
+
+def _target_judge_problems(question: ExamQuestion, statements: list, corpus: ExamCorpus) -> list[str]:
+    """A false target 判断 swaps its value for another target's (same unit and direction, not a
+    same-indicator one) or its deadline for another target's."""
+    change = one_fact_changed(question.quote.rstrip("。"), statement_of(question.stem).rstrip("。"))
+    if question.answer != "false" or change is None:
+        return []  # a true one, or one the one-fact check below turns down
+    allowed = {v for t in statements if t.value_text == change.original for v in corpus.target_values(t)}
+    allowed |= {f"{y}年" for t in statements for y in corpus.target_deadlines(t)}
+    return [] if change.changed in allowed else ["改动后的值不是其他规划目标的值或时限"]
 
 
 def _named(department: str, evidence: str) -> bool:

@@ -1,6 +1,7 @@
 """The corpus as an exam writer sees it: statute sentences that stand on their own, the
-enumerations of articles (款 with their 项), division-of-labour duties, and pools of facts of
-each kind from which substitutes and distractors are drawn.
+enumerations of articles (款 with their 项), division-of-labour duties, plan targets with the
+span of their quote that states them, and pools of facts of each kind from which substitutes
+and distractors are drawn.
 
 >>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
 >>> corpus.sentences[0].place.short_title
@@ -15,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from regkb.corpus.models import Duty
+from regkb.corpus.models import Duty, Target
 from regkb.service.exam_facts import Fact, find_facts, number_value
 
 ARTICLE_LABEL_RE = re.compile(r"^第[一二三四五六七八九十百零〇]+条(?:之[一二三四五六七八九十])?\s*")
@@ -30,6 +31,13 @@ _DEPENDENT_START_RE = re.compile(r"^(?:其|该|但|并|同时|前|上|此|这|�
 _BOILERPLATE_RE = re.compile(r"^违反本(?:法|条例)规定，构成犯罪的|^构成犯罪的")
 _REFERENCE_RE = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 _SPECIFIC_DEPARTMENT_RE = re.compile(r"有关|负有|各|中直|等|其他|相关")
+# A target's statement runs from its deadline ("到2025年") or its sentence's start to the end of
+# its value's clause; an item marker ("2.") is no part of it, and a 分工 parenthesis ends it.
+_ITEM_MARKER_RE = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]+[)）.、．]\s*)?")
+_TARGET_DEADLINE_RE = re.compile(r"(?:到|至)?20\d\d年(?:底|末)?(?:前)?")
+_CLAUSE_END_RE = re.compile(r"[，,；;。（(]")
+MAX_TARGET_STATEMENT = 100
+MIN_PAIR_JACCARD = 0.6  # 营运车辆万车死亡率 and 运营车辆万车死亡率 are one indicator
 MIN_SENTENCE, MAX_SENTENCE = 16, 100
 MAX_ITEM = 40
 UMBRELLA_MENTIONS = 8
@@ -82,6 +90,35 @@ class Enumeration:
         return f"{self.place.source}|{self.place.article}|{self.leadin}"
 
 
+@dataclass(frozen=True)
+class TargetStatement:
+    """A plan target as a question sees it: ``text``, the verbatim span of the target's quote
+    that states it, and where its value (``15%``, ``3个月``) stands in that span. A table row's
+    span is the whole row, and its question is written from the row's cells."""
+
+    target: Target
+    text: str
+    value_start: int
+    value_end: int
+    place: Place
+
+    @property
+    def key(self) -> str:
+        return f"{self.place.source}|{self.target.quote}"  # one question per sentence or row
+
+    @property
+    def value_text(self) -> str:
+        return self.text[self.value_start:self.value_end]
+
+    @property
+    def table(self) -> bool:
+        return self.target.kind == "table"
+
+    def with_value(self, value: str) -> str:
+        """The value as this statement writes it (its unit, ％ or %) for another number."""
+        return value + self.value_text[len(self.target.value or ""):]
+
+
 @dataclass
 class ExamCorpus:
     sentences: list[Sentence]
@@ -90,6 +127,7 @@ class ExamCorpus:
     duty_titles: dict[str, str]  # source → title, for duty questions
     texts: dict[str, str]  # source → the document's text (chunks joined), for the quote check
     departments: list[str]  # specific department names (no 有关部门, no umbrella names)
+    targets: list[TargetStatement] = field(default_factory=list)
     facts_by_kind: dict[str, list[tuple[Fact, str]]] = field(default_factory=dict)  # kind → (fact, source)
 
     @classmethod
@@ -123,7 +161,9 @@ class ExamCorpus:
         names = set(registry.names()) if registry is not None else set()
         names |= {n for d in duties for n in d.lead + d.responsible + d.cooperating}
         departments = sorted(n for n in names if not _SPECIFIC_DEPARTMENT_RE.search(n))
-        return cls(sentences, enumerations, duties, duty_titles, texts, departments, dict(facts_by_kind))
+        targets = [statement for target in store.targets() if target.doc_id in documents
+                   for statement in [_target_statement(target, documents[target.doc_id])] if statement]
+        return cls(sentences, enumerations, duties, duty_titles, texts, departments, targets, dict(facts_by_kind))
 
     # --- pools ------------------------------------------------------------------------
 
@@ -147,6 +187,30 @@ class ExamCorpus:
         for text in sorted(candidates, key=lambda t: distance[t]):
             unique.setdefault(number_value(text), text)
         return list(unique.values())[:limit]
+
+    def target_values(self, statement: TargetStatement) -> list[str]:
+        """Values of other targets with the same unit and direction, written as ``statement``
+        writes its value, nearest in size first; never the true value, nor the value of a
+        target of the same indicator in any plan (another region's 死亡人数 target, the same
+        plan's 降幅 row)."""
+        target = statement.target
+        true = float(target.value)
+        taken = {true} | {float(t.target.value) for t in self.targets if same_indicator(t.target, target)}
+        values = {float(t.target.value): t.target.value for t in self.targets
+                  if t.target.unit == target.unit and t.target.direction == target.direction}
+        ranked = sorted((v for v in values if v not in taken and v > 0),
+                        key=lambda v: abs(math.log(v / true)) if true > 0 else v)
+        return [statement.with_value(values[v]) for v in ranked]
+
+    def target_deadlines(self, statement: TargetStatement) -> list[str]:
+        """Deadlines of other targets, never one the plan sets for the same indicator."""
+        target = statement.target
+        taken = {t.target.deadline for t in self.targets
+                 if t.target.doc_id == target.doc_id and same_indicator(t.target, target)}
+        return sorted({t.target.deadline for t in self.targets if t.target.deadline} - taken - {None})
+
+    def target_statement(self, source: str, text: str) -> list[TargetStatement]:
+        return [t for t in self.targets if t.place.source == source and t.text == text]
 
     @cached_property
     def _actor_counts(self) -> Counter:
@@ -184,6 +248,52 @@ def normalise(text: str) -> str:
 
 def specific(names: list[str]) -> list[str]:
     return [n for n in names if not _SPECIFIC_DEPARTMENT_RE.search(n)]
+
+
+def same_indicator(a: Target, b: Target) -> bool:
+    """One indicator named twice: one name holds the other (死亡人数, 生产安全事故死亡人数降幅), or
+    the two share most of their character pairs."""
+    x, y = re.sub(r"\s+", "", a.indicator), re.sub(r"\s+", "", b.indicator)
+    if x in y or y in x:
+        return True
+    px, py = {x[i:i + 2] for i in range(len(x) - 1)}, {y[i:i + 2] for i in range(len(y) - 1)}
+    return bool(px | py) and len(px & py) / len(px | py) >= MIN_PAIR_JACCARD
+
+
+def _target_statement(target: Target, document) -> TargetStatement | None:
+    """The span of the target's quote that states it, or None when its value cannot be placed
+    in the quote once (a value written twice, a target without a number), or its plan has no
+    title for a stem to name ("根据《000_854d….txt》" tells a trainee nothing)."""
+    if not target.value or not target.quote or not document.title:
+        return None
+    quote = target.quote
+    unit = "[%％]" if target.unit == "%" else re.escape(target.unit or "")
+    values = list(re.finditer(rf"(?<![\d.]){re.escape(target.value)}\s*{unit}(?![\d.])", quote))
+    named = quote.find(target.indicator)
+    after = [m for m in values if named >= 0 and m.start() >= named + len(target.indicator)]
+    if after:
+        values = after[:1]
+    if len(values) != 1:
+        return None
+    value = values[0]
+    place = Place(document.doc_id, document.source, document.title, tuple(target.section_path), None)
+    if target.kind == "table":
+        return TargetStatement(target, quote, value.start(), value.end(), place)
+    start = _ITEM_MARKER_RE.match(quote).end()
+    deadlines = [m for m in _TARGET_DEADLINE_RE.finditer(quote, start) if m.end() <= value.start()]
+    if deadlines:
+        start = deadlines[-1].start()
+    clause_end = _CLAUSE_END_RE.search(quote, value.end())
+    end = clause_end.start() if clause_end else len(quote)
+    if end - start > MAX_TARGET_STATEMENT:
+        clause = [m.end() for m in _CLAUSE_END_RE.finditer(quote, start, value.start())]
+        start = clause[-1] if clause else start
+    raw = quote[start:end]
+    text = raw.strip()
+    offset = start + len(raw) - len(raw.lstrip())
+    if end - start > MAX_TARGET_STATEMENT or normalise(target.indicator)[:4] not in normalise(text):
+        return None
+    return TargetStatement(target, text, value.start() - offset, value.end() - offset, place)
 
 
 def _by_article(chunks) -> list[tuple[str, list]]:

@@ -1,6 +1,6 @@
-"""Question writers. Each takes one piece of the corpus (a sentence, an enumeration, a duty)
-and a seeded ``random.Random`` and returns an ``ExamQuestion`` or None when the piece does
-not make a good question of that kind. They never check their own output: ``exam_checks``
+"""Question writers. Each takes one piece of the corpus (a sentence, an enumeration, a duty,
+a plan target) and a seeded ``random.Random`` and returns an ``ExamQuestion`` or None when the
+piece does not make a good question of that kind. They never check their own output: ``exam_checks``
 does, for every question, before a paper is returned.
 
 >>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
@@ -16,7 +16,8 @@ import re
 import string
 
 from regkb.corpus.models import Duty
-from regkb.service.exam_corpus import Enumeration, ExamCorpus, Place, Sentence, normalise, specific
+from regkb.service.exam_corpus import (Enumeration, ExamCorpus, Place, Sentence, TargetStatement, normalise,
+                                       specific)
 from regkb.service.exam_facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_tiers, same_fact
 from regkb.service.exam_schemas import ExamQuestion
 
@@ -45,11 +46,11 @@ def explanation(place: Place, quote: str, note: str = "") -> str:
 
 
 def _question(kind: str, place: Place, stem: str, answer: str, quote: str, difficulty: str,
-              options: list[str] | None = None, note: str = "") -> ExamQuestion:
+              options: list[str] | None = None, note: str = "", basis: str = "article") -> ExamQuestion:
     return ExamQuestion(type=kind, stem=stem, options=options or [], answer=answer,
                         explanation=explanation(place, quote, note), source=place.source, title=place.title,
                         section_path=list(place.section_path), article=place.article, quote=quote,
-                        difficulty=difficulty)
+                        difficulty=difficulty, basis=basis)
 
 
 def _replace(text: str, fact: Fact, new: str) -> str:
@@ -292,3 +293,68 @@ def duty_share(duty: Duty, corpus: ExamCorpus, rng: random.Random) -> ExamQuesti
     rng.shuffle(options)
     return _duty_question(duty, corpus, "multi", _duty_stem(duty, corpus, "由哪些部门承担（含牵头、负责、配合）？"),
                           options, sharing)
+
+
+# --- plan targets: the value, the deadline ------------------------------------------------
+
+# A table row's bound is a symbol; a stem says it in words.
+_BOUND_WORDS = {"＞": "大于", ">": "大于", "≥": "不低于", "＜": "小于", "<": "小于", "≤": "不超过"}
+_YEAR_RE = re.compile(r"20\d\d年")
+
+
+def _target_stem(statement: TargetStatement, gap: str) -> str:
+    """The statement with its value left out; a table row (序号:1;指标内容:…;规划目标:＞15%) is
+    said as "…的规划目标为大于（  ）"."""
+    text, prefix = statement.text, stem_prefix(statement.place)
+    if not statement.table:
+        return f"{prefix}{text[:statement.value_start]}{gap}{text[statement.value_end:]}。"
+    column, _, bound = text[text.rfind(";", 0, statement.value_start) + 1:statement.value_start].partition(":")
+    return f"{prefix}{statement.target.indicator}的{column}为{_BOUND_WORDS.get(bound, bound)}{gap}。"
+
+
+def _target_question(kind: str, statement: TargetStatement, stem: str, answer: str, difficulty: str,
+                     options: list[str] | None = None, note: str = "") -> ExamQuestion:
+    target = statement.target
+    deadline = f"，完成时限{target.deadline}年" if target.deadline else ""
+    basis = f"规划目标：{target.indicator}，目标值{statement.value_text}{deadline}"
+    return _question(kind, statement.place, stem, answer, statement.text, difficulty, options=options,
+                     note=note + f"（{basis}）", basis="target")
+
+
+def target_single(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """A target's value left out; three values of other targets with its unit and direction."""
+    distractors = [d for d in corpus.target_values(statement) if normalise(d) not in normalise(statement.text)][:6]
+    if len(distractors) < 3:
+        return None
+    key = statement.value_text
+    options = [key, *rng.sample(distractors, 3)]
+    rng.shuffle(options)
+    return _target_question("single", statement, _target_stem(statement, SLOT), LETTERS[options.index(key)], "中",
+                            options=options)
+
+
+def target_blank(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """A target's value left blank."""
+    return _target_question("blank", statement, _target_stem(statement, BLANK), statement.value_text, "中")
+
+
+def target_judge(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random,
+                 false: bool) -> ExamQuestion | None:
+    """The target's statement as the plan says it (true), or with its value or its deadline
+    changed (false). A table row is no sentence to judge."""
+    if statement.table:
+        return None
+    text, prefix = statement.text, stem_prefix(statement.place)
+    if not false:
+        return _target_question("judge", statement, f"{prefix}{text}。", "true", "易")
+    year = _YEAR_RE.search(text, 0, statement.value_start)
+    changes = [(statement.value_start, statement.value_end, d) for d in corpus.target_values(statement)[:4]]
+    if year:
+        changes += [(year.start(), year.end(), f"{y}年") for y in corpus.target_deadlines(statement)
+                    if f"{y}年" != year.group(0)]
+    if not changes:
+        return None
+    start, end, new = rng.choice(changes)
+    note = f"题干将“{text[start:end]}”改为“{new}”，故错误。"
+    stem = f"{prefix}{text[:start]}{new}{text[end:]}。"
+    return _target_question("judge", statement, stem, "false", "中", note=note)

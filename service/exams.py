@@ -26,10 +26,13 @@ MAX_COUNT = 500
 # How each type is made, and how often each way is tried: (writer, pool name, weight).
 WRITERS = {
     "judge": [(lambda s, c, r: gen.judge(s, c, r, false=False), "sentences", 1),
-              (lambda s, c, r: gen.judge(s, c, r, false=True), "sentences", 1)],
-    "single": [(gen.slot_single, "sentences", 6), (gen.enumeration_not, "enumerations", 2), (gen.duty_lead, "duties", 2)],
+              (lambda s, c, r: gen.judge(s, c, r, false=True), "sentences", 1),
+              (lambda s, c, r: gen.target_judge(s, c, r, false=False), "targets", 0.2),
+              (lambda s, c, r: gen.target_judge(s, c, r, false=True), "targets", 0.2)],
+    "single": [(gen.slot_single, "sentences", 6), (gen.enumeration_not, "enumerations", 2), (gen.duty_lead, "duties", 2),
+               (gen.target_single, "targets", 1)],
     "multi": [(gen.enumeration_multi, "enumerations", 3), (gen.duty_share, "duties", 2)],
-    "blank": [(gen.blank, "sentences", 1)],
+    "blank": [(gen.blank, "sentences", 1), (gen.target_blank, "targets", 0.2)],
 }
 
 
@@ -100,9 +103,13 @@ class ExamDesk:
 
     def _next(self, stream: Iterator, used: set[str]) -> ExamQuestion | None:
         for key, question in stream:
-            if key in used or question is None or failures(question, self.corpus):
+            if key in used or question is None:
                 continue
-            used.add(key)
+            # a target's sentence may also be a 分工 duty's task: one question on the quote, whatever made it
+            keys = {key, f"{question.source}|{question.quote}"}
+            if keys & used or failures(question, self.corpus):
+                continue
+            used.update(keys)
             return question
         return None
 
@@ -122,7 +129,8 @@ class ExamDesk:
         """The pieces a paper may use: from the wanted document (file name or title), and on
         the topic (said in the piece, or the piece's article is among the topic's search hits)."""
         corpus = self.corpus
-        found = {f"{h.source}|{h.article or ''}" for h in self.search(topic, k=30).hits} if topic else set()
+        hits = self.search(topic, k=30).hits if topic else []
+        found = {f"{h.source}|{h.article or ''}" for h in hits}
 
         def wanted(place_source: str, title: str, article: str | None, text: str) -> bool:
             if source and source not in place_source and source not in title:
@@ -138,6 +146,9 @@ class ExamDesk:
             "enumerations": [e for e in corpus.enumerations if placed(e, e.quote)],
             "duties": [d for d in corpus.duties
                        if wanted(d.source, corpus.duty_titles.get(d.source, ""), None, d.task + " ".join(d.section_path))],
+            # a plan is one "article" to the search: a target is on the topic when said in a hit, not anywhere in it
+            "targets": [t for t in corpus.targets if placed(t, t.target.quote) and (
+                not topic or topic in t.target.quote + " ".join(t.place.section_path) or any(t.text in h.text for h in hits))],
         }
 
     # --- exports ----------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,7 +100,8 @@ def test_distractors_are_never_true(law_kb, paper):
     for question in (q for q in paper.questions if q.type in ("single", "multi")):
         wrong = [o for i, o in enumerate(question.options) if LETTERS[i] not in question.answer]
         right = [question.options[LETTERS.index(ch)] for ch in question.answer]
-        if question.quote in duties:  # who leads or shares a task: no department of the task is wrong
+        # who leads or shares a task (a target's sentence may be a task too): no department of the task is wrong
+        if question.quote in duties and question.basis != "target":
             duty = duties[question.quote]
             assert not set(wrong) & set(duty.lead + duty.responsible + duty.cooperating)
             assert set(right) <= set(duty.lead + duty.responsible + duty.cooperating)
@@ -126,7 +129,8 @@ def test_selection_by_type_source_and_topic(law_kb):
     law_only = law_kb.exam(count=12, source="安全生产法", seed=1).questions
     assert law_only and {q.source for q in law_only} == {"安全生产法(2021-06-10).md"}
     plan_only = law_kb.exam(count=6, source="分工方案", seed=1).questions
-    assert {q.source for q in plan_only} == {"004_36275ac223ca7fcd.txt"} and {q.type for q in plan_only} <= {"single", "multi"}
+    assert {q.source for q in plan_only} == {"004_36275ac223ca7fcd.txt"}
+    assert all(q.type in ("single", "multi") or q.basis == "target" for q in plan_only)  # no articles in a plan
     topical = law_kb.exam(count=8, topic="应急救援预案", seed=1).questions
     hits = {(h.source, h.article) for h in law_kb.search("应急救援预案", k=30).hits}
     assert all("应急救援预案" in q.quote or (q.source, q.article) in hits for q in topical)
@@ -189,3 +193,108 @@ def test_cli_exam_json_text_and_file(law_kb, tmp_path):
     assert result.returncode == 0 and out.exists() and "已生成 4 道题" in result.stdout
     result = regkb(home, "exam", "--format", "docx", "--out", str(tmp_path / "卷.xlsx"))
     assert result.returncode == 2 and "扩展名不一致" in result.stderr
+
+
+# --- plan targets ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plan_paper(law_kb):
+    return law_kb.exam(count=12, source="分工方案", types="judge,single,blank", seed=5)
+
+
+def target_of(law_kb, question):
+    """The stored target a question is built on: its quote holds the question's quote."""
+    found = [t for t in law_kb.store.targets() if t.source == question.source and question.quote in t.quote]
+    assert found, question.quote
+    return found
+
+
+def test_target_questions_key_the_targets_value_with_same_unit_distractors(law_kb, plan_paper, corpus):
+    targets = [q for q in plan_paper.questions if q.basis == "target"]
+    assert {q.type for q in targets} == {"judge", "single", "blank"}
+    values = {float(t.value) for t in law_kb.store.targets()}
+    for question in targets:
+        assert failures(question, corpus) == [], question
+        stored = target_of(law_kb, question)
+        keyed = [f"{t.value}{t.unit or ''}" for t in stored]
+        assert question.quote in source_text(law_kb, question.source)
+        assert question.title in question.explanation and " › ".join(question.section_path) in question.explanation
+        if question.type == "single":
+            key = question.options[LETTERS.index(question.answer)]
+            target = stored[keyed.index(key)]
+            unit = key.removeprefix(target.value)
+            for option in question.options:
+                if option != key:
+                    assert number_value(option) != float(target.value) and number_value(option) in values
+                    assert re.sub(r"^[\d.]+", "", option) == unit, option
+        elif question.type == "blank":
+            assert question.answer in keyed and question.answer not in question.stem
+        elif question.answer == "false":  # one fact off: the value or the deadline
+            change = one_fact_changed(question.quote, statement_of(question.stem).rstrip("。"))
+            assert change is not None and change.kind == "number"
+        else:
+            assert normalise(statement_of(question.stem)) == normalise(question.quote)
+
+
+def test_target_questions_are_in_a_default_paper_and_deterministic(law_kb):
+    first = law_kb.exam(count=60, seed=11)
+    again = law_kb.exam(count=60, seed=11)
+    assert any(q.basis == "target" for q in first.questions)
+    assert [q.model_dump() for q in again.questions] == [q.model_dump() for q in first.questions]
+    balanced = {kind: sum(q.type == kind for q in first.questions) for kind in ("judge", "single", "multi", "blank")}
+    assert set(balanced.values()) == {15}
+
+
+def test_target_distractors_skip_the_true_value_and_same_indicator_targets():
+    """Another region's 死亡人数 target and the same plan's 降幅 row are no distractors: a trainee
+    who knows either would be marked wrong for the right indicator."""
+    from regkb.corpus.models import Target
+    from regkb.service.exam_corpus import ExamCorpus, Place, TargetStatement
+    from regkb.service.exam_generators import target_single
+
+    def statement(doc: str, indicator: str, value: str, direction: str = "down", unit: str = "%") -> TargetStatement:
+        text = f"{indicator}下降{value}{unit}"
+        target = Target(indicator=indicator, value=value, unit=unit, direction=direction, quote=text + "。",
+                        source=f"{doc}.txt", doc_id=doc, deadline="2025")
+        start = text.index(value + unit)
+        return TargetStatement(target, text, start, start + len(value + unit),
+                               Place(doc, f"{doc}.txt", f"{doc}规划", ("一、规划目标",), None))
+
+    own = statement("甲", "生产安全事故死亡人数", "15")
+    pool = [own, statement("甲", "生产安全事故死亡人数降幅", "12"), statement("乙", "死亡人数", "10"),
+            statement("乙", "较大事故起数", "15"), statement("乙", "煤矿百万吨死亡率", "20"),
+            statement("丙", "道路交通万车死亡率", "25"), statement("丙", "火灾亡人数", "30", direction="at_most"),
+            statement("丙", "工矿商贸事故起数", "8"), statement("丙", "安全培训覆盖率", "5", unit="个")]
+    corpus = ExamCorpus([], [], [], {}, {}, [], targets=pool)
+    assert corpus.target_values(own) == ["20%", "25%", "8%"]  # nearest first; 12, 10, 15, 30 and 5个 never
+    pool.append(statement("丙", "尾矿库数量", "40"))
+    question = target_single(own, ExamCorpus([], [], [], {}, {}, [], targets=pool), random.Random(0))
+    key = question.options[LETTERS.index(question.answer)]
+    assert key == "15%" and set(question.options) - {key} <= {"20%", "25%", "8%", "40%"}
+
+
+def test_target_questions_follow_the_topic(law_kb):
+    """A plan is one 'article' to the search, so a target is on the topic only when it says the
+    topic or a hit holds it, not whenever its plan is among the hits."""
+    questions = law_kb.exam(count=9, topic="消防", types="judge,single,blank", seed=0).questions
+    hits = law_kb.search("消防", k=30).hits
+    targets = [q for q in questions if q.basis == "target"]
+    assert targets
+    for question in targets:
+        said = any("消防" in t.quote + "".join(t.section_path) for t in target_of(law_kb, question))
+        assert said or any(question.quote in h.text for h in hits), question.quote
+
+
+def test_checks_refuse_target_questions_off_the_rules(corpus):
+    from regkb.service.exam_generators import target_judge, target_single
+
+    statement = next(t for t in corpus.targets if t.value_text == "15%")
+    single = target_single(statement, corpus, random.Random(0))
+    judge = target_judge(statement, corpus, random.Random(0), false=True)
+    assert failures(single, corpus) == [] and failures(judge, corpus) == []
+    wrong = next(i for i, o in enumerate(single.options) if LETTERS[i] != single.answer)
+    for bad in ("15.0%", "15个", "99%"):  # the true value again, another unit, no target's value
+        options = [bad if i == wrong else o for i, o in enumerate(single.options)]
+        assert failures(single.model_copy(update={"options": options}), corpus), bad
+    stem = judge.stem.replace(one_fact_changed(judge.quote, statement_of(judge.stem).rstrip("。")).changed, "99%")
+    assert "改动后的值不是其他规划目标的值或时限" in failures(judge.model_copy(update={"stem": stem}), corpus)
