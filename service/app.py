@@ -64,7 +64,7 @@ class ServiceSettings:
 
 
 class ErrorResponse(BaseModel):
-    detail: str = Field(description="错误说明(中文)")
+    detail: str = Field(description="错误说明（中文）")
 
 
 class Health(BaseModel):
@@ -75,12 +75,26 @@ class Health(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="问题")
-    region: str | None = Field(None, max_length=MAX_NAME_CHARS, description="地区,如 辽宁")
+    region: str | None = Field(None, max_length=MAX_NAME_CHARS, description="地区，如 辽宁")
 
 
 class SolveRequest(BaseModel):
     stem: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="题干")
     options: list[Annotated[str, Field(max_length=500)]] | None = Field(None, max_length=10, description="选项")
+
+
+class ChunkContext(BaseModel):
+    """A chunk with the text around it in its document, for a citation opened on the page."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str | None
+    section_path: list[str]
+    article: str | None
+    text: str
+    before: list[str]
+    after: list[str]
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 422, 501)}
@@ -89,11 +103,11 @@ WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 409)}
 # Starlette's own messages, said in Chinese
 HTTP_MESSAGES = {404: "没有这个地址", 405: "不支持这种请求方法", 413: "请求内容太大", 401: "需要 API 密钥"}
 VALIDATION_MESSAGES = {
-    "missing": "缺少必填项", "string_too_short": "不能为空", "string_too_long": "太长(最多 {max_length} 字)",
+    "missing": "缺少必填项", "string_too_short": "不能为空", "string_too_long": "太长（最多 {max_length} 字）",
     "int_parsing": "应为整数", "int_type": "应为整数", "bool_parsing": "应为 true 或 false",
     "greater_than_equal": "应不小于 {ge}", "less_than_equal": "应不大于 {le}", "enum": "取值应为 {expected} 之一",
     "literal_error": "取值应为 {expected} 之一", "json_invalid": "不是合法的 JSON", "model_attributes_type": "应为 JSON 对象",
-    "too_long": "项数太多(最多 {max_length} 项)", "string_type": "应为字符串", "list_type": "应为列表",
+    "too_long": "项数太多（最多 {max_length} 项）", "string_type": "应为字符串", "list_type": "应为列表",
     "float_parsing": "应为数字", "dict_type": "应为 JSON 对象", "model_type": "应为 JSON 对象",
 }
 
@@ -107,7 +121,7 @@ def validation_message(exc: RequestValidationError) -> str:
             said = template.format(**(error.get("ctx") or {}))
         except (KeyError, IndexError):
             said = template
-        return f"请求参数不正确:{where or '请求体'} {said}"
+        return f"请求参数不正确：{where or '请求体'} {said}"
     return "请求参数不正确"
 
 
@@ -131,7 +145,7 @@ class BodyLimit:
         cap = self.cap_for(scope["method"], scope["path"])
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > cap):
-            response = JSONResponse({"detail": f"请求内容太大(上限 {cap // 1024} KB)"}, status_code=413)
+            response = JSONResponse({"detail": f"请求内容太大（上限 {cap // 1024} KB）"}, status_code=413)
             return await response(scope, receive, send)
         seen = 0
 
@@ -140,7 +154,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > cap:
-                raise HTTPException(413, f"请求内容太大(上限 {cap // 1024} KB)")
+                raise HTTPException(413, f"请求内容太大（上限 {cap // 1024} KB）")
             return message
 
         return await self.app(scope, limited_receive, send)
@@ -195,7 +209,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         serving.close()
 
     app = FastAPI(title="regkb 安全生产法规知识库", version="0.1.0", lifespan=lifespan, responses=ERRORS,
-                  description="检索、问答、部门分工、规划目标、组卷与文档管理;另有 OpenAI 兼容的 /v1/chat/completions。")
+                  description="检索、问答、部门分工、规划目标、组卷与文档管理；另有 OpenAI 兼容的 /v1/chat/completions。")
     _install_error_handlers(app)
     _chinese_error_schema(app)
     app.add_middleware(BodyLimit, caps=service)
@@ -222,7 +236,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             return
         given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
         if not hmac.compare_digest(given.strip().encode(), service.api_key.encode()):
-            raise HTTPException(401, "需要有效的 API 密钥(请求头 X-API-Key 或 Authorization: Bearer)")
+            raise HTTPException(401, "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）")
 
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]
@@ -249,6 +263,20 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         with kb.reading() as current:
             return current.ask(body.question, region=body.region)
 
+    @app.get("/api/chunks/{chunk_id}", response_model=ChunkContext, tags=["检索"])
+    def chunk(kb: Serving, chunk_id: str, around: Annotated[int, Query(ge=0, le=5)] = 1):
+        with kb.reading() as current:
+            found = current.store.chunks_by_id([chunk_id]).get(chunk_id)
+            if found is None:
+                raise HTTPException(404, f"没有这个文本块：{chunk_id[:MAX_NAME_CHARS]}")
+            document = current.store.document(found.doc_id)
+            siblings = current.store.chunks(found.doc_id)
+        at = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
+        return ChunkContext(chunk_id=chunk_id, doc_id=found.doc_id, source=document.source, title=document.title,
+                            section_path=found.section_path, article=found.article, text=found.text,
+                            before=[c.text for c in siblings[max(0, at - around):at]],
+                            after=[c.text for c in siblings[at + 1:at + 1 + around]])
+
     @app.get("/api/duties", response_model=DutiesResponse, tags=["部门分工"])
     def duties(kb: Serving, q: Text, k: Annotated[int, Query(ge=1, le=200)] = 5):
         with kb.reading() as current:
@@ -262,7 +290,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.get("/api/departments/{name}", response_model=DepartmentResponse, tags=["部门分工"])
     def department(kb: Serving, name: str):
         if not name.strip() or len(name) > MAX_NAME_CHARS:
-            raise HTTPException(404, f"没有这个部门:{name[:MAX_NAME_CHARS]}")
+            raise HTTPException(404, f"没有这个部门：{name[:MAX_NAME_CHARS]}")
         with kb.reading() as current:
             try:
                 return current.department(name)
@@ -278,15 +306,15 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
 
     @app.get("/api/exam", tags=["组卷"],
              responses={200: {"content": {"application/json": {}, DOCX: {}, XLSX: {}},
-                              "description": "试卷(JSON),或 Word / Excel 文件"}})
+                              "description": "试卷（JSON），或 Word / Excel 文件"}})
     def exam(kb: Serving, count: Annotated[int, Query(ge=1, le=100)] = 20,
-             types: Annotated[str, Query(max_length=40, description="题型,逗号分隔:single,multi,judge,blank")] =
+             types: Annotated[str, Query(max_length=40, description="题型，逗号分隔：single,multi,judge,blank")] =
              "single,multi,judge,blank",
              source: Name = None, topic: Name = None, seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
              format: Literal["json", "docx", "xlsx"] = "json"):
         wanted = [t.strip() for t in types.split(",") if t.strip()]
         if not wanted or any(t not in EXAM_TYPES for t in wanted):
-            raise HTTPException(422, f"题型应为 {'、'.join(EXAM_TYPES)} 中的一个或几个,用逗号分隔")
+            raise HTTPException(422, f"题型应为 {'、'.join(EXAM_TYPES)} 中的一个或几个，用逗号分隔")
         with kb.reading() as current:
             paper = current.exam(count=count, types=wanted, source=source, topic=topic, seed=seed)
         if format == "json":
@@ -317,7 +345,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def job(request: Request, job_id: str):
         found = request.app.state.jobs.get(job_id)
         if found is None:
-            raise HTTPException(404, f"没有这个任务:{job_id[:40]}")
+            raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
         return found
 
     @app.delete("/api/documents/{doc_id}", response_model=RemoveResponse, tags=["文档"],
@@ -325,7 +353,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def remove(kb: Serving, doc_id: str):
         with kb.writing(wait=False) as side:
             if side.store.document(doc_id) is None and side.store.document_by_source(doc_id) is None:
-                raise HTTPException(404, f"没有这个文档:{doc_id[:MAX_NAME_CHARS]}")
+                raise HTTPException(404, f"没有这个文档：{doc_id[:MAX_NAME_CHARS]}")
             return side.remove(doc_id)
 
     from regkb.service.chat import chat_router

@@ -3,7 +3,7 @@
 ``POST /v1/chat/completions`` answers the last user message with ``KnowledgeBase.ask``:
 the answer, its citations written out under it, and the same citations as a structured
 ``citations`` field; ``"stream": true`` sends the reply as server-sent events. A follow-up
-that leans on earlier turns (那罚多少? / 辽宁呢? / 第二款呢?) is completed from the
+that leans on earlier turns (那罚多少？/ 辽宁呢？/ 第二款呢？) is completed from the
 conversation first, and the reply says how the question was read.
 
 >>> from openai import OpenAI
@@ -228,16 +228,16 @@ def read_conversation(messages: list[ChatMessage], vocabulary: Vocabulary) -> Re
 def citation_line(number: int, citation) -> str:
     where = " ".join(x for x in (*citation.section_path[-1:], citation.article, getattr(citation, "paragraph", None))
                      if x and x not in (citation.title or ""))
-    return f"[{number}] 《{citation.title or citation.source}》{where}:“{citation.quote}”"
+    return f"[{number}] 《{citation.title or citation.source}》{where}：“{citation.quote}”"
 
 
 def reply_text(reading: ReadAs, answer) -> str:
     parts = []
     if reading.completed:
-        parts.append(f"(结合上文,按“{reading.read_as}”理解。)")
+        parts.append(f"（结合上文，按“{reading.read_as}”理解。）")
     parts.append(answer.answer)
     if answer.citations:
-        parts.append("依据:\n" + "\n".join(citation_line(i, c) for i, c in enumerate(answer.citations, start=1)))
+        parts.append("依据：\n" + "\n".join(citation_line(i, c) for i, c in enumerate(answer.citations, start=1)))
     return "\n\n".join(parts)
 
 
@@ -290,7 +290,7 @@ def chat_router(serving_dependency: Callable) -> APIRouter:
 
     @router.post("/chat/completions", response_model=ChatCompletion,
                  responses={200: {"content": {"text/event-stream": {}},
-                                  "description": "回答;stream 为 true 时以 server-sent events 逐段发送"}})
+                                  "description": "回答；stream 为 true 时以 server-sent events 逐段发送"}})
     async def chat_completions(body: ChatRequest, kb: Serving):
         def answer():
             with kb.reading() as current:

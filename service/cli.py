@@ -250,6 +250,22 @@ def cmd_model_build(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    host = "127.0.0.1" if args.host == "localhost" else args.host
+    shown = f"[{host}]" if ":" in host else host
+    print(f"regkb 服务：http://{shown}:{args.port}/  （网页；API 文档 /docs；OpenAI 兼容接口 /v1）", flush=True)
+    if args.workers > 1:  # each worker process loads its own copy of the index
+        uvicorn.run("regkb.service.app:app_from_env", factory=True, host=host, port=args.port, workers=args.workers,
+                    log_level="warning")
+    else:
+        from regkb.service.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=args.port, log_level="warning")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("cpu", "cuda", "auto"))
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("serve", parents=[common], help="启动 HTTP 服务（API、网页和 OpenAI 兼容接口）")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机）")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程各载入一份索引）")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

@@ -90,7 +90,7 @@ class IngestJobs:
                 self._update(job, stage=STAGE_NAMES["index"])
                 kb.index  # noqa: B018  (build it here, not on the first request after the swap)
         except Exception as exc:  # the job must end with a state, whatever failed
-            self._update(job, status="failed", stage=STAGE_NAMES["failed"], error=f"导入失败:{exc}",
+            self._update(job, status="failed", stage=STAGE_NAMES["failed"], error=f"导入失败：{exc}",
                          finished=time.time())
             return
         report.seconds = round(time.perf_counter() - started, 2)

@@ -68,7 +68,7 @@ class ServingKnowledgeBase:
         ``wait=False`` a busy writer raises ``WriterBusy`` instead.
         """
         if not self._write_lock.acquire(blocking=wait):
-            raise WriterBusy("正在导入或删除文档,请稍后再试")
+            raise WriterBusy("正在导入或删除文档，请稍后再试")
         try:
             with open(self.settings.home / ".write.lock", "w") as lock_file:
                 fcntl.flock(lock_file, fcntl.LOCK_EX)

@@ -43,9 +43,9 @@ def safe_file_name(name: str) -> str:
     stem, suffix = os.path.splitext(name)
     name = stem[: MAX_NAME_CHARS - len(suffix)] + suffix.lower()
     if not stem.strip("_ "):
-        raise UploadError(f"文件名不可用:{name or '(空)'};请用有意义的文件名,如 安全生产法.md")
+        raise UploadError(f"文件名不可用：{name or '（空）'}；请用有意义的文件名，如 安全生产法.md")
     if suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"{name}:不支持的文件格式,支持 {'、'.join(SUPPORTED_SUFFIXES)}")
+        raise UploadError(f"{name}：不支持的文件格式，支持 {'、'.join(SUPPORTED_SUFFIXES)}")
     return name
 
 
@@ -89,15 +89,15 @@ def save_upload(stream: BinaryIO, name: str, folder: Path, max_bytes: int) -> Pa
             while block := stream.read(COPY_BLOCK):
                 size += len(block)
                 if size > max_bytes:
-                    raise UploadError(f"{name}:文件太大(上限 {max_bytes // (1 << 20)} MB)", status=413)
+                    raise UploadError(f"{name}：文件太大（上限 {max_bytes // (1 << 20)} MB）", status=413)
                 out.write(block)
         if size == 0:
-            raise UploadError(f"{name}:文件是空的")
+            raise UploadError(f"{name}：文件是空的")
         with open(temp, "rb") as saved:
             head = saved.read(SNIFF_BYTES)
         suffix = Path(name).suffix
         if not sniff_matches(suffix, head, temp):
-            raise UploadError(f"{name}:文件内容与扩展名 {suffix} 不符(按内容检查,不只看扩展名)")
+            raise UploadError(f"{name}：文件内容与扩展名 {suffix} 不符（按内容检查，不只看扩展名）")
         target = folder / name
         os.replace(temp, target)
         return target
