@@ -116,16 +116,21 @@ class ServingKnowledgeBase:
         if now - self._checked_at < GENERATION_CHECK_SECONDS:
             return
         self._checked_at = now
-        newest = SearchIndex.current_generation(self.settings.index_folder)
-        if newest is None or newest <= self._current.index.manifest["generation"]:
+        # this process's own write swaps its result in itself
+        if self._write_lock.locked() or not self._behind():
             return
         if self._reload_lock.acquire(blocking=False):  # one reload at a time; readers keep the old copy
             threading.Thread(target=self._reload, daemon=True, name="regkb-reload").start()
 
+    def _behind(self) -> bool:
+        newest = SearchIndex.current_generation(self.settings.index_folder)
+        return newest is not None and newest > self._current.index.manifest["generation"]
+
     def _reload(self) -> None:
         try:
             with self._write_lock:
-                self._swap(self._warmed(self._side_copy()))
+                if self._behind():
+                    self._swap(self._warmed(self._side_copy()))
         finally:
             self._reload_lock.release()
 
