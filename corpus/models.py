@@ -164,18 +164,33 @@ class Duty(BaseModel):
     doc_id: str = ""
 
 
+TargetDirection = Literal["down", "up", "at_most", "at_least", "reach"]
+TargetKind = Literal["table", "column", "prose"]
+DIRECTION_NAMES = {"down": "下降", "up": "提高", "at_most": "不超过", "at_least": "不低于", "reach": "达到"}
+
+
 class Target(BaseModel):
-    """A quantified goal of a plan (e.g. 生产安全事故死亡人数下降15%)."""
+    """A quantified goal of a plan (e.g. 生产安全事故死亡人数下降15%).
+
+    ``value`` is the number as written (``"15"``), ``unit`` what follows it (``%``, ``个``);
+    ``deadline`` a year; ``kind`` where it was read: an indicator table, a 专栏 box or prose.
+    ``quote`` is verbatim from the document (the sentence, or the table row as chunked).
+    """
+
+    model_config = ConfigDict(use_enum_values=True)
 
     indicator: str
     value: str | None = None
     unit: str | None = None
-    direction: str | None = None
+    direction: TargetDirection | None = None
     baseline: str | None = None
+    baseline_year: str | None = None
     deadline: str | None = None
     nature: str | None = None  # 约束性 / 预期性
     region: str | None = None
+    level: Level | None = None
     source: str = ""
     quote: str = ""
     section_path: list[str] = Field(default_factory=list)
     doc_id: str = ""
+    kind: TargetKind = "prose"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.corpus.models import Chunk, Document, Duty, Section
+from regkb.corpus.models import Chunk, Document, Duty, Section, Target
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -43,6 +43,10 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE TABLE IF NOT EXISTS duties (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
     duty TEXT NOT NULL, PRIMARY KEY (doc_id, seq)
+);
+CREATE TABLE IF NOT EXISTS targets (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    target TEXT NOT NULL, PRIMARY KEY (doc_id, seq)
 );
 CREATE TABLE IF NOT EXISTS embedding_cache (
     model_id TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
@@ -156,7 +160,8 @@ class Store:
         row = self._db.execute(f"SELECT {', '.join(_DOC_COLUMNS)} FROM documents WHERE source = ?", (source,)).fetchone()
         return self._document(row) if row else None
 
-    def put_document(self, document: Document, sections: list[Section], chunks: list[Chunk], duties: list[Duty]) -> None:
+    def put_document(self, document: Document, sections: list[Section], chunks: list[Chunk], duties: list[Duty],
+                     targets: list[Target] | None = None) -> None:
         """Insert a document with all its rows, replacing any earlier version of it."""
         with self.transaction():
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (document.doc_id,))
@@ -173,6 +178,8 @@ class Store:
                  for c in chunks])
             self._db.executemany("INSERT INTO duties VALUES (?, ?, ?)",
                                  [(document.doc_id, i, d.model_dump_json()) for i, d in enumerate(duties)])
+            self._db.executemany("INSERT INTO targets VALUES (?, ?, ?)",
+                                 [(document.doc_id, i, t.model_dump_json()) for i, t in enumerate(targets or [])])
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction():
@@ -206,6 +213,10 @@ class Store:
     def duties(self) -> list[Duty]:
         rows = self._db.execute("SELECT duty FROM duties ORDER BY doc_id, seq").fetchall()
         return [Duty.model_validate_json(r[0]) for r in rows]
+
+    def targets(self) -> list[Target]:
+        rows = self._db.execute("SELECT target FROM targets ORDER BY doc_id, seq").fetchall()
+        return [Target.model_validate_json(r[0]) for r in rows]
 
     # --- embedding cache --------------------------------------------------------------
 

@@ -57,7 +57,15 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
         report.pop("misses")
     report["duties"] = _duty_scores(kb)
     report["duty_search"] = _duty_search_scores(kb, questions)
+    report.update(_ask_scores(kb, with_misses))
     return report
+
+
+def _ask_scores(kb, with_misses: bool) -> dict:
+    """``ask`` on its own question set (dev and test) and target extraction F1."""
+    from regkb.eval.ask_eval import evaluate_ask, target_scores
+
+    return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
 
 
 def _corpus_files(kb, corpus: list[Path] | None) -> list[Path]:
@@ -81,5 +89,18 @@ def format_report(report: dict) -> str:
         lines.append(f"{mode:<16}" + ";".join(parts))
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    lines += _format_ask(report)
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     return "\n".join(lines)
+
+
+def _format_ask(report: dict) -> list[str]:
+    lines = []
+    for split, m in ((k, report.get("ask", {}).get(k)) for k in ("dev", "test")):
+        if m and m["questions"]:
+            lines.append(f"\n问答({split},{m['answerable']} 个可答 + {m['unanswerable']} 个无依据):答案准确率 "
+                         f"{m['answer_accuracy']:.3f}  路由准确率 {m['routing_accuracy']:.3f}  拒答率 {m['abstention_rate']:.3f}"
+                         f"  误拒率 {m['wrong_abstention_rate']:.3f}")
+    for source, scores in report.get("targets", {}).items():
+        lines.append(f"规划目标抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    return lines

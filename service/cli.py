@@ -69,7 +69,7 @@ def cmd_ingest(args) -> int:
         _print_json(report)
     else:
         print(f"导入完成:新增 {report.added} 篇,更新 {report.updated} 篇,未变 {report.unchanged} 篇;"
-              f"写入 {report.chunks} 个文本块、{report.duties} 条分工;知识库共 {report.documents} 篇文档"
+              f"写入 {report.chunks} 个文本块、{report.duties} 条分工、{report.targets} 条规划目标;知识库共 {report.documents} 篇文档"
               f"(用时 {report.seconds} 秒,新向量化 {report.embedded} 块)")
         for error in report.errors:
             print(f"错误:{error.error}", file=sys.stderr)
@@ -214,6 +214,61 @@ def cmd_departments(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    kb = _open_kb(args)
+    response = kb.ask(args.question, region=args.region)
+    if _printed_json(args, response):
+        return 0
+    print(response.answer)
+    if response.writer is not None and not response.writer.used:
+        print(f"(说明:{response.writer.fallback_reason})")
+    for number, c in enumerate(response.citations, start=1):
+        where = " › ".join(c.section_path + [x for x in (c.article, c.paragraph, c.item) if x])
+        standing = "、".join(x for x in (c.authority_name, c.region) if x)
+        print(f"[{number}] 《{c.title or c.source}》 {where}  ({standing + ', ' if standing else ''}{c.source})")
+    if response.abstained and response.related:
+        print("相关条文(仅供参考):")
+        for hit in response.related:
+            where = " › ".join(hit.section_path + ([hit.article] if hit.article and hit.article not in hit.section_path else []))
+            text = hit.text if len(hit.text) <= 80 else hit.text[:80] + "…"
+            print(f"- 《{hit.title or hit.source}》 {where}:{text}")
+    return 0
+
+
+def cmd_targets(args) -> int:
+    from regkb.corpus.models import DIRECTION_NAMES
+
+    kb = _open_kb(args)
+    if args.export:
+        result = kb.export_targets(Path(args.export))
+        if args.json:
+            _print_json(result)
+        else:
+            print(f"已导出 {result.targets} 条规划目标到 {result.path}")
+        return 0
+    response = kb.targets(region=args.region, indicator=args.indicator, compare=args.compare)
+    if _printed_json(args, response):
+        return 0
+    if args.compare:
+        if not response.comparison:
+            print(f"没有找到与“{args.compare}”相符的指标。")
+            return 0
+        print(_pad("地区", 16) + _pad("指标", 44) + _pad("目标", 14) + "时限")
+        for row in response.comparison:
+            goal = f"{DIRECTION_NAMES.get(row.direction or '', '')}{row.value or ''}{row.unit or ''}"
+            print(_pad(row.region or "—", 16) + _pad(row.indicator, 44) + _pad(goal, 14) + (row.deadline or "—"))
+        return 0
+    if not response.targets:
+        print("没有找到符合条件的规划目标。")
+        return 0
+    for t in response.targets:
+        goal = f"{DIRECTION_NAMES.get(t.direction or '', '')}{t.value or ''}{t.unit or ''}"
+        extra = "、".join(x for x in (f"{t.deadline}年" if t.deadline else "", t.nature or "") if x)
+        print(f"{t.region or '—'}  {t.indicator}  {goal}  {extra}  ({t.source})")
+    print(f"共 {len(response.targets)} 条规划目标")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from regkb.eval.report import run_eval
 
@@ -323,6 +378,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("departments", parents=[common], help="列出全部部门及其任务数")
     p.set_defaults(func=cmd_departments)
+
+    p = sub.add_parser("ask", parents=[common], help="提问:回答引用原文并注明出处,无依据时不作答")
+    p.add_argument("question", metavar="QUESTION", help="问题,如 生产经营单位的主要负责人有哪些职责")
+    p.add_argument("--region", help="所在地区,如 辽宁(全国性法规始终适用)")
+    p.add_argument("--embedder")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("targets", parents=[common], help="列出规划目标;按地区、指标筛选,或跨地区对比一个指标")
+    p.add_argument("--region", help="只看某地区的目标,如 辽宁")
+    p.add_argument("--indicator", metavar="WORD", help="只看指标名含此词的目标,如 死亡人数")
+    p.add_argument("--compare", metavar="WORD", help="把一个指标在各地区的目标排成一张表")
+    p.add_argument("--export", metavar="FILE", help="把全部规划目标导出为 .xlsx 或 .csv 文件")
+    p.set_defaults(func=cmd_targets)
 
     p = sub.add_parser("eval", parents=[common], help="用标注问题集评测检索质量与延迟")
     p.add_argument("--set", help="问题集 JSONL 文件(默认为内置问题集)")

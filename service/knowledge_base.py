@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from regkb.corpus.departments import DepartmentRegistry
-from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, doc_id_for, text_hash
+from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, Target, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
@@ -164,19 +164,21 @@ class KnowledgeBase:
             doc_id = doc_id_for(document.source)
             chunks = chunker.split(doc_id, document.blocks)
             duties = self._duties(document, doc_id, registry)
+            targets = self._targets(document, doc_id)
             record = Document(doc_id=doc_id, source=document.source, content_hash=document.content_hash,
                               chunks=len(chunks), path=str(path.resolve()), **document.meta.model_dump())
-            prepared.append((record, document, chunks, duties))
+            prepared.append((record, document, chunks, duties, targets))
             report.chunks += len(chunks)
             report.duties += len(duties)
+            report.targets += len(targets)
             if replaces:
                 report.updated += 1
             else:
                 report.added += 1
         # Embed first (the cache commits as it goes), then write every document in one
         # transaction: a crash before the commit leaves the previous store untouched.
-        texts = [indexed_text(record.title, chunk) for record, _, chunks, _ in prepared for chunk in chunks]
-        texts += sentence_texts([duty for *_, duties in prepared for duty in duties])[0]
+        texts = [indexed_text(record.title, chunk) for record, _, chunks, *_ in prepared for chunk in chunks]
+        texts += sentence_texts([duty for *_, duties, _ in prepared for duty in duties])[0]
         if not self.store.documents():
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
@@ -184,8 +186,8 @@ class KnowledgeBase:
         report.embedded = self._embed_missing(texts)
         report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
         with self.store.transaction():
-            for record, document, chunks, duties in prepared:
-                self.store.put_document(record, document.sections, chunks, duties)
+            for record, document, chunks, duties, targets in prepared:
+                self.store.put_document(record, document.sections, chunks, duties, targets)
             self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
             self.store.bump_generation()
         self._invalidate()
@@ -205,6 +207,17 @@ class KnowledgeBase:
         elif meta.doc_type in ("plan", "opinion") and not duties:
             duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
         return [d for d in duties if d.lead or d.responsible or d.cooperating]
+
+    @staticmethod
+    def _targets(document: ParsedDocument, doc_id: str) -> list[Target]:
+        """Quantified goals of a plan or opinion: indicator tables, 专栏 boxes and prose."""
+        from regkb.ingest.targets import TargetExtractor
+
+        meta = document.meta
+        if meta.doc_type not in ("plan", "opinion", "division_of_labour", "notice", None):
+            return []  # a law's numbers are rules and limits, not goals
+        extractor = TargetExtractor(region=meta.region, level=meta.level, title=meta.title)
+        return extractor.run(document.blocks, source=document.source, doc_id=doc_id)["targets"]
 
     def _embed_missing(self, texts: list[str]) -> int:
         """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
@@ -230,7 +243,7 @@ class KnowledgeBase:
     # --- index ------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        for name in ("index", "_retriever", "_duty_desk"):
+        for name in ("index", "_retriever", "_duty_desk", "_answer_desk", "_target_desk"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchIndex:
@@ -350,13 +363,29 @@ class KnowledgeBase:
 
     # --- answers, targets and exams (each a module of its own in service/) ------------------
 
+    @cached_property
+    def _answer_desk(self):
+        from regkb.service.answers import AnswerDesk
+
+        return AnswerDesk.for_knowledge_base(self)
+
+    @cached_property
+    def _target_desk(self):
+        from regkb.service.target_desk import TargetDesk
+
+        return TargetDesk(self.store)
+
     def ask(self, question: str, region: str | None = None):
         """An extractive, cited answer, or an abstention (``AskResponse``)."""
-        raise NotBuiltError("问答功能(ask)尚未实现")
+        return self._answer_desk.ask(question, region)
 
     def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
         """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
-        raise NotBuiltError("规划目标查询(targets)尚未实现")
+        return self._target_desk.targets(region, indicator, compare)
+
+    def export_targets(self, path: Path):
+        """Write every target to an .xlsx or .csv file (``TargetExport``)."""
+        return self._target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
              topic: str | None = None, seed: int = 0):

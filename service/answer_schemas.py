@@ -1,0 +1,96 @@
+"""The contract's shapes for ``regkb ask`` and ``regkb targets``: printed by ``--json`` and
+served by the HTTP API (``/api/ask``, ``/api/targets``), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from regkb.corpus.models import Target
+from regkb.service.duty_schemas import DutyMatch
+
+AnswerKind = Literal["passage", "duty", "target", "department", "none"]
+
+
+class Citation(BaseModel):
+    """Where a quote comes from. ``quote`` is verbatim inside the chunk ``chunk_id``."""
+
+    source: str
+    title: str | None = None
+    authority: str | None = None  # 效力层级 (law, administrative_regulation, …)
+    authority_name: str | None = None  # the same in Chinese (法律, 行政法规, …)
+    region: str | None = None
+    section_path: list[str] = Field(default_factory=list)
+    article: str | None = None  # 第二十一条
+    paragraph: str | None = None  # 款: 第一款
+    item: str | None = None  # 项: 第（三）项
+    quote: str
+    chunk_id: str | None = None
+    score: float = 0.0
+
+
+class RelatedPassage(BaseModel):
+    """A passage near the question that is not offered as its answer."""
+
+    source: str
+    title: str | None = None
+    authority: str | None = None
+    region: str | None = None
+    section_path: list[str] = Field(default_factory=list)
+    article: str | None = None
+    text: str
+    chunk_id: str | None = None
+    score: float = 0.0
+
+
+class WriterReport(BaseModel):
+    """What the optional generator did: ``used`` when its rephrasing was kept."""
+
+    model: str
+    used: bool
+    fallback_reason: str | None = None
+    unsupported: list[str] = Field(default_factory=list)  # sentences no quote supports
+
+
+class AskResponse(BaseModel):
+    question: str
+    kind: AnswerKind
+    answer: str
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[RelatedPassage] = Field(default_factory=list)
+    duties: list[DutyMatch] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    route: AnswerKind = "passage"  # where the question was sent (``kind`` is "none" when it abstained)
+    evidence: float = 0.0  # the best quote's support score, compared with the abstention threshold
+    region: str | None = None
+    extractive_answer: str | None = None  # the quotes-only answer, when a writer rephrased it
+    writer: WriterReport | None = None
+
+
+class TargetRow(BaseModel):
+    """One region's value of an indicator in a comparison."""
+
+    region: str | None
+    level: str | None
+    indicator: str
+    value: str | None
+    unit: str | None
+    direction: str | None
+    deadline: str | None
+    source: str
+    quote: str
+
+
+class TargetsResponse(BaseModel):
+    targets: list[Target] = Field(default_factory=list)
+    compare: str | None = None  # the indicator word lined up across regions
+    comparison: list[TargetRow] = Field(default_factory=list)
+
+
+class TargetExport(BaseModel):
+    path: str
+    format: Literal["xlsx", "csv"]
+    targets: int

@@ -1,0 +1,541 @@
+"""``regkb ask``: an answer built from the corpus's own sentences, each one cited, or an
+abstention when the corpus holds no basis for one.
+
+1. **Route.** A question about who owns a task goes to the duties, one about what a
+   department does to the department view, one about a plan's numbers to the targets,
+   the rest to passages.
+2. **Select.** Within the evidence (search hits, duties, targets) every sentence or list item
+   is scored by how much of the question it covers (words weighted by their rarity in the
+   corpus; the thesaurus's document terms for plain words count half). The best ones are
+   quoted whole, never cut inside a clause.
+3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
+   款/项; national documents come before local ones, which are labelled with their region.
+4. **Abstain.** When even the best quote covers less of the question than a threshold
+   (calibrated on unanswerable questions), the answer says the knowledge base holds no basis
+   and lists the nearest passages as ``related``.
+
+The answer text is made only of quotes, citation labels, the duty's or target's own fields,
+and the fixed phrases in ``PHRASES``; ``tests/test_ask.py`` checks that on the whole eval set.
+
+>>> desk = AnswerDesk.for_knowledge_base(kb)
+>>> desk.ask("生产经营单位的主要负责人有哪些职责").citations[0].article
+'第二十一条'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
+from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, RelatedPassage
+from regkb.service.duty_desk import strip_who_words
+from regkb.service.duty_schemas import DutyMatch
+from regkb.service.target_desk import LEVEL_ORDER, region_match
+from regkb.service.validation import validate_query
+
+# --- fixed phrases: the only words of an answer that are not quotes or field values ----------
+PHRASES = {
+    "first": "根据", "next": "另据", "open": "“", "close": "”", "colon": ":", "stop": "。", "sep": ";",
+    "lead": "牵头单位:", "responsible": "负责单位:", "cooperating": "配合单位:",
+    "deadline": "完成时限:", "year": "年", "source_text": "原文",
+    "department": "承担的任务:", "role_lead": "牵头", "role_responsible": "负责", "role_cooperating": "配合",
+    "count": "项", "and_more": "等",
+    "abstain": "知识库中没有找到回答这个问题的依据。下面列出最接近的条文,仅供参考,不作为答案。",
+}
+ROLE_PHRASES = {"lead": PHRASES["role_lead"], "responsible": PHRASES["role_responsible"],
+                "cooperating": PHRASES["role_cooperating"]}
+
+# --- routing ---------------------------------------------------------------------------------
+# Asking who does something. Questions that ask to whom one reports or applies are about a
+# rule in a law ("事故发生后向哪个部门报告"), as are those whose subject is an enterprise.
+_WHO = re.compile(r"谁|哪个部门|哪些部门|哪几个部门|哪个单位|哪些单位|哪家|什么部门|由哪|归哪|牵头部门|责任部门|责任单位|"
+                  r"主管部门是|牵头单位|哪个厅|哪个局")
+_TO_WHOM = re.compile(r"向(?:谁|哪)|报告|报送|备案|申请|举报|投诉|审批|许可|批准|申报|上报")
+_ENTERPRISE = re.compile(r"生产经营单位|企业|用人单位|施工单位|建设单位|从业人员|员工|职工|劳动者|老板|主要负责人|矿山|经营者")
+# Asking for a plan's numbers.
+_TARGET = re.compile(r"到20\d\d年|十[一二三四五]五|规划目标|目标(?:值|是|为|要求)|指标|降幅|"
+                     r"(?:下降|降低|减少|提高|提升|增加|增长|控制在|达到)了?(?:多少|几|什么|百分之)|"
+                     r"率(?:要|应|需|必须)?(?:达到)?(?:多少|几成)")
+# Asking what a department does: "<name>负责哪些工作".
+_DEPARTMENT = re.compile(r"^(?P<name>[^,，。?？]{2,24}?)(?:都|主要|具体|一共|总共)?(?:要|需要)?"
+                         r"(?:负责|牵头|承担|配合|参与|管|有|分管)(?:了)?(?:哪些|什么|啥|几项|多少项|哪几项)")
+# Words that say what kind of answer is wanted, not what it is about.
+_ASKING = frozenset({
+    "什么", "哪些", "哪个", "多少", "怎么", "怎样", "如何", "是否", "吗", "呢", "应当", "应该", "需要", "要", "可以",
+    "能", "能否", "有", "有没有", "规定", "的", "了", "是", "谁", "负责", "牵头", "部门", "单位", "目标", "指标",
+    "下降", "达到", "到", "年", "规划", "十四五", "哪", "几", "还是", "必须", "不", "该", "么", "那么", "时候", "情况",
+    "多长", "多长时间", "长时间", "多久", "时间", "不能", "能不能", "可不可以", "行不行", "没有", "属于", "哪里", "哪儿",
+    "啥", "怎么办", "违法", "算不算", "算", "要求", "做", "给", "发", "内", "后", "时", "处理", "哪几级", "几级",
+})
+_YEAR = re.compile(r"20\d\d")
+
+# --- quoting ---------------------------------------------------------------------------------
+_UNIT_END = re.compile(r"(?<=[。；;！!？?])|\n")
+_ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
+_ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
+_CN_DIGITS = "一二三四五六七八九十"
+# An answer may quote a list: the lead-in sentence ending in a colon and its items.
+MAX_LIST_ITEMS = 12
+MAX_CITATIONS = 3
+MAX_PARAGRAPH_QUOTE = 160
+MAX_ARTICLE_QUOTE = 220
+# A second quote is given when it covers nearly as much of the question as the best one.
+SECOND_QUOTE_SHARE = 0.85
+HITS_READ = 6
+EXPANSION_WEIGHT = 0.5
+# A quote's support: its sentence's coverage, plus this share of its whole chunk's coverage
+# (a sentence whose article is about the question is better evidence than a lone word match).
+CHUNK_SHARE = 0.3
+RELATED_COUNT = 3
+DUTY_QUOTES = 2  # duties read: the best, and the next when nearly as good
+DEPARTMENT_QUOTES = 5
+TARGETS_SHOWN = 5
+# Weights: a word the corpus never has weighs as a rare word; a single character little.
+UNSEEN_WEIGHT = 6.0
+SINGLE_CHAR_WEIGHT = 1.5
+PART_CREDIT = 0.8
+CHAR_CREDIT = 0.5
+# The embedder's cosine similarity of question and quote, scaled from [floor, ceiling] to
+# [0, 1], makes this share of the support (figures for the default e5-small embedder, whose
+# similarities of unrelated Chinese texts sit near 0.80).
+DENSE_SHARE = 0.5
+COSINE_FLOOR = 0.80
+COSINE_CEILING = 0.95
+# Below this support the answer abstains. Calibrated on the dev split (``calibrate`` in
+# eval/ask_eval.py): midway between the best-supported unanswerable question (0.660) and
+# the least-supported correct answer above it (0.716).
+ABSTAIN_THRESHOLD = 0.69
+
+
+def _contains(text: str, word: str) -> bool:
+    """``word`` in ``text``; a number only as a whole number ("10" is not in "100")."""
+    if word.isdigit():
+        return re.search(rf"(?<!\d){word}(?!\d)", text) is not None
+    return word in text
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question. When the word itself is absent, its sub-words
+    (安全生产 → 安全, 生产) earn part of its weight; a word the corpus never has (often a
+    segmentation slip such as 证能) earns part by its characters."""
+
+    word: str
+    weight: float
+    parts: tuple[tuple[str, float], ...] = ()
+    unseen: bool = False
+
+    def credit(self, text: str) -> float:
+        if _contains(text, self.word):
+            return 1.0
+        if self.parts:
+            total = sum(w for _, w in self.parts)
+            return PART_CREDIT * sum(w for t, w in self.parts if _contains(text, t)) / total
+        if self.unseen and len(self.word) > 1:
+            return CHAR_CREDIT * sum(1 for ch in self.word if ch in text) / len(self.word)
+        return 0.0
+
+
+@dataclass
+class Unit:
+    """A sentence or list item of a chunk: ``chunk.text[start:end]``."""
+
+    chunk: Chunk
+    start: int
+    end: int
+    rank: int
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
+    """("duty" | "target" | "department" | "passage", the department's name for "department")."""
+    match = _DEPARTMENT.match(question.strip())
+    if match:
+        name = is_department(match.group("name"))
+        if name:
+            return "department", name
+    if _TARGET.search(question):
+        return "target", None
+    if _WHO.search(question) and not _TO_WHOM.search(question) and not _ENTERPRISE.search(question):
+        return "duty", None
+    return "passage", None
+
+
+def units_of(chunk: Chunk, rank: int) -> list[Unit]:
+    """Sentences and list items of a chunk, as spans of its text (so quotes stay verbatim)."""
+    units, start = [], 0
+    for piece in _UNIT_END.split(chunk.text):
+        end = start + len(piece)
+        stripped_start = start + len(piece) - len(piece.lstrip())
+        stripped_end = start + len(piece.rstrip())
+        if stripped_end > stripped_start:
+            units.append(Unit(chunk, stripped_start, stripped_end, rank))
+        start = end + (1 if start + len(piece) < len(chunk.text) and chunk.text[end:end + 1] == "\n" else 0)
+    return units
+
+
+def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None]:
+    """款 and 项 of the text at ``start`` in an article's chunk (None when the chunk does not
+    begin at its article's head, as the second part of a long article)."""
+    if not chunk.article or not _ARTICLE_HEAD.match(chunk.text):
+        return None, None
+    paragraph, item = 0, None
+    offset = 0
+    for line in chunk.text.split("\n"):
+        if offset > start:
+            break
+        match = _ITEM.match(line)
+        if match:
+            item = match.group(1)
+        elif line.strip():
+            paragraph += 1
+            item = None
+        offset += len(line) + 1
+    return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
+
+
+def _cn_number(n: int) -> str:
+    if n <= 10:
+        return _CN_DIGITS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (_CN_DIGITS[tens - 1] if tens > 1 else "") + "十" + (_CN_DIGITS[ones - 1] if ones else "")
+
+
+def authority_rank(authority: str | None, region: str | None) -> tuple[int, int]:
+    """National before local; within each, the stronger 效力层级 first."""
+    order = [a.value for a in Authority]
+    local = 0 if region in (None, "", "全国") else 1
+    return local, order.index(authority) if authority in order else len(order)
+
+
+class AnswerDesk:
+    """Answers of one knowledge base. Uses only its public operations (search, duties,
+    department) and its store, so improvements of retrieval flow into the answers.
+    """
+
+    def __init__(self, kb, threshold: float = ABSTAIN_THRESHOLD, writer=None):
+        self.kb = kb
+        self.threshold = threshold
+        self.writer = writer
+
+    @classmethod
+    def for_knowledge_base(cls, kb) -> "AnswerDesk":
+        from regkb.service.answer_writer import AnswerWriter
+
+        return cls(kb, writer=AnswerWriter.from_env())
+
+    # --- corpus statistics -------------------------------------------------------------
+
+    @cached_property
+    def _idf(self) -> dict[str, float]:
+        """Inverse document frequency of each token over the chunks (rare words weigh more)."""
+        counts: Counter = Counter()
+        chunks = self.kb.store.chunks()
+        for chunk in chunks:
+            counts.update(set(self.kb.tokenizer.tokenize(chunk.text)))
+        total = len(chunks) or 1
+        return {token: math.log(1 + total / (1 + n)) for token, n in counts.items()}
+
+    def _weight(self, word: str) -> float:
+        weight = self._idf.get(word, UNSEEN_WEIGHT)
+        return min(weight, SINGLE_CHAR_WEIGHT) if len(word) == 1 else weight
+
+    def _question_terms(self, text: str) -> tuple[list[Term], dict[str, float]]:
+        """The question's content words (with their sub-words) and its thesaurus expansion."""
+        tokenizer = self.kb.tokenizer
+        terms = []
+        for word in dict.fromkeys(w for w in tokenizer.words(text) if w not in _ASKING and not _YEAR.fullmatch(w)):
+            parts = tuple(t for t in dict.fromkeys(tokenizer.tokenize(word)) if t != word and len(t) >= 2)
+            terms.append(Term(word, self._weight(word), tuple((t, self._weight(t)) for t in parts),
+                              unseen=word not in self._idf))
+        own = {t.word for t in terms}
+        expansion = {t: EXPANSION_WEIGHT * self._weight(t) for t in tokenizer.expansion(text) if t not in own}
+        return terms, expansion
+
+    @staticmethod
+    def coverage(question: tuple[list[Term], dict[str, float]], text: str) -> float:
+        """Share of the question's weight found in ``text`` (expansion terms add, capped at 1)."""
+        terms, expansion = question
+        total = sum(t.weight for t in terms)
+        if not total:
+            return 0.0
+        found = sum(t.weight * t.credit(text) for t in terms) + sum(w for t, w in expansion.items() if _contains(text, t))
+        return min(1.0, found / total)
+
+    # --- the entry point ---------------------------------------------------------------
+
+    def ask(self, question: str, region: str | None = None) -> AskResponse:
+        question = validate_query(question)
+        region = (region or "").strip() or None
+        kind, department = route(question, self._department_name)
+        answer: AskResponse | None = None
+        if kind == "department":
+            answer = self._department(question, department)
+        elif kind == "duty":
+            answer = self._duty(question)
+        elif kind == "target":
+            answer = self._target(question, region)
+        if answer is not None and kind != "department":
+            self._weigh(question, answer)
+        hits = self._hits(question, region)
+        if answer is None or answer.evidence < self.threshold:
+            # a duty or target question the plans do not answer may still have a rule that does
+            passage = self._weigh(question, self._passage(question, hits))
+            if answer is None or passage.evidence > answer.evidence:
+                answer = passage
+        answer.route = kind
+        answer.region = region
+        answer.related = [self._related(hit) for hit in hits[:RELATED_COUNT]]
+        if answer.evidence < self.threshold:
+            return self._abstain(question, kind, region, answer)
+        if self.writer is not None:
+            self.writer.rewrite(answer)
+        return answer
+
+    def _weigh(self, question: str, answer: AskResponse) -> AskResponse:
+        """Support of an answer: how much of the question its best quote covers, mixed with the
+        embedder's similarity of question and quote (which sees paraphrases the words miss and
+        keeps a lone shared word from passing as an answer)."""
+        if not answer.citations:
+            return answer
+        embedder = self.kb.embedder
+        query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
+        quote = np.asarray(embedder.embed_passages([answer.citations[0].quote])[0], dtype=np.float32)
+        similarity = float(np.clip((float(query @ quote) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR), 0.0, 1.0))
+        answer.evidence = round((1 - DENSE_SHARE) * answer.evidence + DENSE_SHARE * similarity, 4)
+        return answer
+
+    def _abstain(self, question: str, kind: AnswerKind, region: str | None, best: AskResponse) -> AskResponse:
+        return AskResponse(question=question, kind="none", answer=PHRASES["abstain"], abstained=True, route=kind,
+                           evidence=best.evidence, region=region, related=best.related)
+
+    # --- passages ----------------------------------------------------------------------
+
+    def _hits(self, question: str, region: str | None):
+        hits = self.kb.search(question, k=20).hits
+        if region:  # national rules apply everywhere; local ones only in their region
+            hits = [h for h in hits if h.region in (None, "全国") or region_match(region, h.region)]
+        return hits
+
+    def _passage(self, question: str, hits) -> AskResponse:
+        terms = self._question_terms(question)
+        chosen: list[Unit] = []
+        for rank, hit in enumerate(hits[:HITS_READ]):
+            chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
+                          section_path=hit.section_path, article=hit.article)
+            heading = " ".join([hit.title or "", *hit.section_path, hit.article or ""])
+            whole = self.coverage(terms, heading + hit.text)
+            best = None
+            for unit in units_of(chunk, rank):
+                unit.score = self.coverage(terms, heading + unit.text) * (1 - CHUNK_SHARE) + CHUNK_SHARE * whole
+                if best is None or unit.score > best.score:
+                    best = unit
+            if best is not None:
+                chosen.append(best)
+        if not chosen:
+            return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
+        chosen.sort(key=lambda u: (-round(u.score, 6), u.rank))
+        top = chosen[0].score
+        kept = [u for u in chosen if u.score >= SECOND_QUOTE_SHARE * top][:MAX_CITATIONS]
+        by_id = {h.chunk_id: h for h in hits}
+        citations = []
+        for unit in kept:
+            hit = by_id[unit.chunk.chunk_id]
+            start, end = self._quote_span(unit)
+            paragraph, item = paragraph_and_item(unit.chunk, start)
+            citations.append(Citation(
+                source=hit.source, title=hit.title, authority=hit.authority,
+                authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
+                section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
+                quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4)))
+        citations.sort(key=lambda c: authority_rank(c.authority, c.region))
+        return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
+                           evidence=round(top, 4))
+
+    @staticmethod
+    def _quote_span(unit: Unit) -> tuple[int, int]:
+        """A sentence that introduces a list (ends with a colon) is quoted with its items; a
+        sentence of a short paragraph (a law's 款) with its whole paragraph."""
+        if not unit.text.rstrip().endswith(("：", ":")):
+            text = unit.chunk.text
+            if unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
+                return 0, len(text.rstrip())  # a short article is the rule itself: quote all of it
+            line_start = text.rfind("\n", 0, unit.start) + 1
+            line_end = text.find("\n", unit.end)
+            line_end = len(text) if line_end < 0 else line_end
+            if line_end - line_start <= MAX_PARAGRAPH_QUOTE:
+                return line_start, len(text[:line_end].rstrip())
+            return unit.start, unit.end
+        end = unit.end
+        for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start > unit.start):
+            if count >= MAX_LIST_ITEMS or not _ITEM.match(later.text):
+                break
+            end = later.end
+        return unit.start, end
+
+    def _quoted(self, citations: list[Citation], first: bool = True) -> str:
+        lines = []
+        for number, c in enumerate(citations):
+            lines.append(f"{PHRASES['first'] if number == 0 and first else PHRASES['next']}{self.label(c)}{PHRASES['colon']}"
+                         f"{PHRASES['open']}{c.quote}{PHRASES['close']}")
+        return "\n".join(lines)
+
+    @staticmethod
+    def label(c: Citation) -> str:
+        """《安全生产法》第二十一条第一款第（三）项 (浙江省) — where a quote stands."""
+        where = "".join(x for x in (c.article, c.paragraph, c.item) if x) or " › ".join(c.section_path)
+        local = f"({c.region})" if c.region not in (None, "", "全国") else ""
+        return f"《{c.title or c.source}》{local}{where}"
+
+    def _related(self, hit) -> RelatedPassage:
+        return RelatedPassage(source=hit.source, title=hit.title, authority=hit.authority, region=hit.region,
+                              section_path=hit.section_path, article=hit.article, text=hit.text,
+                              chunk_id=hit.chunk_id, score=hit.score)
+
+    # --- locating quotes in chunks -------------------------------------------------------
+
+    def _citation_for(self, source: str, quote: str, score: float = 0.0) -> Citation | None:
+        """A citation of ``quote`` in the chunk of ``source`` that holds it verbatim."""
+        document = self.kb.store.document_by_source(source)
+        if document is None or not quote:
+            return None
+        for chunk in self._doc_chunks(document.doc_id):
+            position = chunk.text.find(quote)
+            if position >= 0:
+                paragraph, item = paragraph_and_item(chunk, position)
+                return Citation(source=source, title=document.title, authority=document.authority,
+                                authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
+                                section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
+                                item=item, quote=quote, chunk_id=chunk.chunk_id, score=round(score, 4))
+        return None
+
+    def _doc_chunks(self, doc_id: str) -> list[Chunk]:
+        cache = self.__dict__.setdefault("_chunk_cache", {})
+        if doc_id not in cache:
+            cache[doc_id] = self.kb.store.chunks(doc_id)
+        return cache[doc_id]
+
+    def _best_sentence(self, terms, source: str, text: str) -> tuple[str, float]:
+        """The sentence of ``text`` (a duty's task, a department's task) that best covers the question."""
+        chunk = Chunk(chunk_id="", doc_id="", seq=0, text=text)
+        units = units_of(chunk, 0)
+        best = max(units, key=lambda u: self.coverage(terms, u.text), default=None)
+        return (best.text, self.coverage(terms, best.text)) if best else ("", 0.0)
+
+    # --- duties ----------------------------------------------------------------------
+
+    def _duty(self, question: str) -> AskResponse:
+        """The best-matching duty, and a second one when the desk scores it nearly as high
+        (a 分工方案 often names one task in two places, in its tasks and in its projects)."""
+        matches = self.kb.duties(question, k=DUTY_QUOTES).matches
+        terms = self._question_terms(strip_who_words(question))
+        shown, citations, evidence, texts = [], [], 0.0, []
+        for match in matches:
+            if shown and match.score < SECOND_QUOTE_SHARE * matches[0].score:
+                break
+            sentence, score = self._best_sentence(terms, match.source, match.task)
+            support = score * (1 - CHUNK_SHARE) + CHUNK_SHARE * self.coverage(terms, " ".join(match.section_path) + match.task)
+            parenthesis = match.evidence.strip()
+            found = [c for c in (self._citation_for(match.source, sentence, support),
+                                 self._citation_for(match.source, parenthesis, support)
+                                 if parenthesis and parenthesis not in sentence else None) if c]
+            if not found:
+                continue
+            shown.append(match)
+            citations += found
+            evidence = max(evidence, support)
+            texts.append(self._duty_text(match, found, first=not texts))
+        if not shown:
+            return AskResponse(question=question, kind="duty", answer="", evidence=0.0)
+        return AskResponse(question=question, kind="duty", answer="\n".join(texts), citations=citations, duties=shown,
+                           evidence=round(evidence, 4))
+
+    def _duty_text(self, match: DutyMatch, citations: list[Citation], first: bool) -> str:
+        parts = [f"{PHRASES[role]}{'、'.join(names)}" for role, names in
+                 (("lead", match.lead), ("responsible", match.responsible), ("cooperating", match.cooperating)) if names]
+        head = PHRASES["sep"].join(parts) + PHRASES["stop"]
+        if match.deadline:
+            head += f"{PHRASES['deadline']}{match.deadline}{PHRASES['stop']}"
+        return head + "\n" + self._quoted(citations, first)
+
+    # --- departments -------------------------------------------------------------------
+
+    def _department_name(self, text: str) -> str | None:
+        registry = self.kb.departments_registry()
+        return registry.canonical(text.strip()) if len(registry) else None
+
+    def _department(self, question: str, name: str) -> AskResponse:
+        response = self.kb.department(name)
+        if not response.tasks:
+            return AskResponse(question=question, kind="department", answer="", evidence=0.0)
+        counts = Counter(task.role for task in response.tasks)
+        head = (f"{response.department}{PHRASES['department']}"
+                + "、".join(f"{ROLE_PHRASES[role]}{counts[role]}{PHRASES['count']}" for role in ROLE_PHRASES if counts[role])
+                + PHRASES["stop"])
+        citations = []
+        for task in sorted(response.tasks, key=lambda t: list(ROLE_PHRASES).index(t.role)):
+            if len(citations) >= DEPARTMENT_QUOTES:
+                break
+            first = units_of(Chunk(chunk_id="", doc_id="", seq=0, text=task.task), 0)
+            citation = self._citation_for(task.source, first[0].text if first else "", 1.0)
+            if citation:
+                citations.append(citation)
+        more = PHRASES["and_more"] if len(response.tasks) > len(citations) else ""
+        return AskResponse(question=question, kind="department", answer=head + "\n" + self._quoted(citations) + more,
+                           citations=citations, evidence=1.0 if citations else 0.0)
+
+    # --- targets -----------------------------------------------------------------------
+
+    def _target(self, question: str, region: str | None) -> AskResponse:
+        targets = self.kb.targets(region=region).targets
+        if not region:  # a region named in the question narrows the targets to it
+            named = {t.region for t in targets if t.region and t.region.rstrip("省市区县") in question}
+            if named:
+                targets = [t for t in targets if t.region in named]
+        if not targets:
+            return AskResponse(question=question, kind="target", answer="", evidence=0.0)
+        terms = self._question_terms(question)
+        titles = {d.source: d.title or "" for d in self.kb.store.documents()}
+        years = set(_YEAR.findall(question))
+        scored = []
+        for target in targets:
+            # the region and the plan's title are part of what a target is about ("九原区…死亡人数")
+            score = self.coverage(terms, " ".join([target.region or "", titles.get(target.source, ""), target.indicator,
+                                                   *target.section_path[-1:]]))
+            score = score * (1 - CHUNK_SHARE) + CHUNK_SHARE * self.coverage(terms, target.quote)
+            if years and target.deadline not in years:
+                score *= 0.8  # a target for another year answers a different question
+            scored.append((score, target))
+        scored.sort(key=lambda item: -item[0])
+        top = scored[0][0]
+        chosen: dict[str | None, tuple[float, Target]] = {}
+        for score, target in scored:
+            if score >= SECOND_QUOTE_SHARE * top and target.region not in chosen and len(chosen) < TARGETS_SHOWN:
+                chosen[target.region] = (score, target)
+        picked = sorted(chosen.values(), key=lambda item: (LEVEL_ORDER.get(item[1].level or "", 9), -item[0]))
+        citations, lines, shown = [], [], []
+        for score, target in picked:
+            citation = self._citation_for(target.source, target.quote, score)
+            if citation is None:
+                continue
+            citations.append(citation)
+            shown.append(target)
+            deadline = f"{PHRASES['sep']}{PHRASES['deadline']}{target.deadline}{PHRASES['year']}" if target.deadline else ""
+            lines.append(f"{self.label(citation)}{PHRASES['colon']}{target.indicator}"
+                         f"{DIRECTION_NAMES.get(target.direction or '', '')}{target.value or ''}{target.unit or ''}"
+                         f"{deadline}{PHRASES['stop']}{PHRASES['source_text']}{PHRASES['colon']}"
+                         f"{PHRASES['open']}{target.quote}{PHRASES['close']}")
+        if not citations:
+            return AskResponse(question=question, kind="target", answer="", evidence=0.0)
+        return AskResponse(question=question, kind="target", answer="\n".join(lines), citations=citations,
+                           targets=shown, evidence=round(top, 4))
