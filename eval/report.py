@@ -58,6 +58,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["duties"] = _duty_scores(kb)
     report["duty_search"] = _duty_search_scores(kb, questions)
     report.update(_ask_scores(kb, with_misses))
+    report["exam"] = _exam_scores(kb)
     return report
 
 
@@ -66,6 +67,17 @@ def _ask_scores(kb, with_misses: bool) -> dict:
     from regkb.eval.ask_eval import evaluate_ask, target_scores
 
     return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
+
+
+def _exam_scores(kb) -> dict:
+    """Generated papers and the bank audit; skipped on a store without statutes or plans."""
+    from regkb.eval.exam_eval import exam_scores
+    from regkb.service.validation import KnowledgeBaseError
+
+    try:
+        return exam_scores(kb)
+    except KnowledgeBaseError as exc:
+        return {"skipped": str(exc)}
 
 
 def _corpus_files(kb, corpus: list[Path] | None) -> list[Path]:
@@ -90,6 +102,10 @@ def format_report(report: dict) -> str:
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     lines += _format_ask(report)
+    if report.get("exam", {}).get("paper"):
+        from regkb.eval.exam_eval import format_exam
+
+        lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     return "\n".join(lines)
 

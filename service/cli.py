@@ -321,6 +321,93 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _exam_paper_text(paper) -> str:
+    """A paper as text for the terminal: the questions, then the key with sources."""
+    from regkb.service.exam_export import answer_text, citation
+    from regkb.service.exam_schemas import TYPE_NAMES
+
+    lines, keys = [], []
+    for number, question in enumerate(paper.questions, start=1):
+        lines.append(f"{number}.【{TYPE_NAMES[question.type]}】{question.stem}")
+        lines += [f"   {chr(65 + i)}. {option}" for i, option in enumerate(question.options)]
+        keys.append(f"{number}. {answer_text(question)}  {citation(question)}")
+    return "\n".join(lines + ["", "参考答案:"] + keys)
+
+
+def cmd_exam(args) -> int:
+    out = args.out
+    if args.format in ("docx", "xlsx") and not out:
+        out = f"regkb_exam.{args.format}"
+    if out and args.format and Path(out).suffix.lower() != f".{args.format}":
+        raise CommandError(f"--format {args.format} 与输出文件 {out} 的扩展名不一致")
+    kb = _open_kb(args)
+    paper = kb.exam(count=args.count, types=args.types, source=args.source, topic=args.topic, seed=args.seed)
+    if out:
+        paper = kb._exam_desk().export(paper, Path(out))
+        if args.json:
+            _print_json(paper)
+        else:
+            print(f"已生成 {len(paper.questions)} 道题,写入 {paper.path}")
+        return 0
+    if args.json or args.format == "json":
+        _print_json(paper)
+    else:
+        print(_exam_paper_text(paper))
+    return 0
+
+
+def cmd_exam_check(args) -> int:
+    kb = _open_kb(args)
+    response = kb.check_exam(Path(args.file))
+    if _printed_json(args, response):
+        return 0
+    names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
+    for result in response.results:
+        if result.verdict == "disagrees":
+            print(f"第 {result.row} 题【不一致】题库答案 {result.given},条文答案 {result.corpus_answer}:{result.stem[:50]}")
+            print(f"    依据《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
+        elif args.all:
+            print(f"第 {result.row} 题【{names[result.verdict]}】{result.stem[:50]}")
+    print(f"共检查 {response.checked} 题:一致 {response.agrees},不一致 {response.disagrees},无法判定 {response.undecided}"
+          + (f";报告已写入 {response.report}" if response.report else ""))
+    return 0
+
+
+def cmd_exam_solve(args) -> int:
+    kb = _open_kb(args)
+    response = kb.solve(args.stem, args.options or [])
+    if _printed_json(args, response):
+        return 0
+    if not response.decided:
+        print("无法从已导入的条文确定答案。")
+        return 0
+    answer = {"true": "正确", "false": "错误"}.get(response.answer or "", response.answer)
+    print(f"答案:{answer}")
+    print(f"依据《{response.title or response.source}》{response.article or ''}:“{response.quote}”")
+    return 0
+
+
+def _add_exam_parser(sub, common) -> None:
+    p = sub.add_parser("exam", parents=[common], help="组卷(判断、单选、多选、填空),题库体检,解题")
+    p.add_argument("--count", type=int, default=20, help="题目数量(默认 20)")
+    p.add_argument("--types", help="题型,逗号分隔:single,multi,judge,blank(默认四种均衡搭配)")
+    p.add_argument("--source", help="只从某部法规出题,文件名或标题中的词,如 安全生产法")
+    p.add_argument("--topic", help="只出某个主题的题,如 应急预案")
+    p.add_argument("--seed", type=int, default=0, help="随机种子:相同种子得到相同试卷")
+    p.add_argument("--format", choices=("json", "docx", "xlsx"), help="输出格式(docx 试卷、xlsx 题库)")
+    p.add_argument("--out", metavar="FILE", help="写入文件(.docx、.xlsx 或 .json)")
+    p.set_defaults(func=cmd_exam)
+    actions = p.add_subparsers(dest="exam_command", required=False, metavar="操作")
+    c = actions.add_parser("check", parents=[common], help="题库体检:逐题对照条文核对答案(xlsx、csv 或 JSON)")
+    c.add_argument("file", metavar="FILE")
+    c.add_argument("--all", action="store_true", help="列出每一题的结论,而不只是不一致的题")
+    c.set_defaults(func=cmd_exam_check)
+    s = actions.add_parser("solve", parents=[common], help="依据条文解答一道题")
+    s.add_argument("stem", metavar="STEM", help="题干")
+    s.add_argument("--options", nargs="+", metavar="OPTION", help="选项文本,依次为 A B C …(判断题不需要)")
+    s.set_defaults(func=cmd_exam_solve)
+
+
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -410,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程各载入一份索引）")
     p.set_defaults(func=cmd_serve)
+
+    _add_exam_parser(sub, common)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

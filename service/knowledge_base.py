@@ -390,12 +390,21 @@ class KnowledgeBase:
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
              topic: str | None = None, seed: int = 0):
         """A paper of grounded questions (``ExamResponse``)."""
-        raise NotBuiltError("组卷功能(exam)尚未实现")
+        return self._exam_desk().paper(count=count, types=types, source=source, topic=topic, seed=seed)
 
     def check_exam(self, path: Path):
         """Each question of an existing bank checked against the articles (``ExamCheckResponse``)."""
-        raise NotBuiltError("题库体检功能(exam check)尚未实现")
+        return self._exam_desk().check_bank(Path(path))
 
     def solve(self, stem: str, options: list[str] | None = None):
         """One question answered from the articles (``ExamSolveResponse``)."""
-        raise NotBuiltError("解题功能(exam solve)尚未实现")
+        return self._exam_desk().solve(stem, options or [])
+
+    def _exam_desk(self):
+        """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""
+        from regkb.service.exams import ExamDesk
+
+        desk = self.__dict__.get("_exams")
+        if desk is None or desk.generation != self.store.generation:
+            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self)
+        return desk

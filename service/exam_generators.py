@@ -1,0 +1,265 @@
+"""Question writers. Each takes one piece of the corpus (a sentence, an enumeration, a duty)
+and a seeded ``random.Random`` and returns an ``ExamQuestion`` or None when the piece does
+not make a good question of that kind. They never check their own output: ``exam_checks``
+does, for every question, before a paper is returned.
+
+>>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
+>>> question = judge(corpus.sentences[10], corpus, random.Random(0), false=True)
+>>> question.answer
+'false'
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+
+from regkb.corpus.models import Duty
+from regkb.service.exam_corpus import Enumeration, ExamCorpus, Place, Sentence, normalise, specific
+from regkb.service.exam_facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_level, same_fact
+from regkb.service.exam_schemas import ExamQuestion
+
+LETTERS = string.ascii_uppercase
+SLOT = "（  ）"
+BLANK = "________"
+# Facts a choice question may ask for; modals make poor options (应当/可以/必须/禁止 read as a
+# grammar test), so they are only ever swapped in a false 判断.
+CHOICE_KINDS = ("number", "government", "actor")
+SWAP_WEIGHTS = {"number": 4, "government": 3, "actor": 3, "modal": 2, "frequency": 2}
+BLANK_TAGS = ("n", "nz", "vn", "nt", "l")
+
+
+def stem_prefix(place: Place) -> str:
+    return f"根据《{place.short_title}》，"
+
+
+def explanation(place: Place, quote: str, note: str = "") -> str:
+    return f"依据{place.citation}：“{quote}”{note}"
+
+
+def _question(kind: str, place: Place, stem: str, answer: str, quote: str, difficulty: str,
+              options: list[str] | None = None, note: str = "") -> ExamQuestion:
+    return ExamQuestion(type=kind, stem=stem, options=options or [], answer=answer,
+                        explanation=explanation(place, quote, note), source=place.source, title=place.title,
+                        section_path=list(place.section_path), article=place.article, quote=quote,
+                        difficulty=difficulty)
+
+
+def _replace(text: str, fact: Fact, new: str) -> str:
+    return text[:fact.start] + new + text[fact.end:]
+
+
+def _substitutes(fact: Fact, sentence: Sentence, corpus: ExamCorpus) -> list[str]:
+    """Other facts of the same kind that would make the sentence false (the corpus does not
+    say the changed sentence anywhere, and an actor must not be named in the same article)."""
+    if fact.kind == "modal":
+        pool = [MODAL_SWAPS[fact.text]]
+    elif fact.kind == "frequency":
+        pool = [FREQUENCY_SWAPS[fact.text]]
+    elif fact.kind == "number":
+        pool = corpus.close_numbers(fact, sentence.place.source)
+    elif fact.kind == "government":
+        levels = {}
+        for text in corpus.same_kind(fact, sentence.place.source):
+            levels.setdefault(government_level(text), text)
+        pool = [t for level, t in levels.items() if level != government_level(fact.text)]
+    else:
+        article = _article_text(sentence, normalise(corpus.texts.get(sentence.place.source, "")))
+        pool = [t for t in corpus.same_kind(fact, sentence.place.source)
+                if t not in fact.text and fact.text not in t and t[-2:] == fact.text[-2:] and normalise(t) not in article]
+    return [t for t in pool if not same_fact(t, fact.text) and not corpus.states(_replace(sentence.text, fact, t))]
+
+
+def _article_text(sentence: Sentence, document: str) -> str:
+    """The normalised text of the sentence's article (an actor named there is no distractor)."""
+    label = sentence.place.article or ""
+    start = document.find(normalise(label))
+    if start < 0:
+        return document
+    following = re.search(r"第[一二三四五六七八九十百零〇]+条", document[start + len(label):])
+    return document[start:start + len(label) + (following.start() if following else len(document))]
+
+
+# --- 判断 ---------------------------------------------------------------------------------
+
+def judge(sentence: Sentence, corpus: ExamCorpus, rng: random.Random, false: bool) -> ExamQuestion | None:
+    """The sentence itself (true), or the sentence with exactly one fact swapped (false)."""
+    prefix = stem_prefix(sentence.place)
+    if not false:
+        return _question("judge", sentence.place, prefix + sentence.text, "true", sentence.text, "易")
+    facts = [f for f in sentence.facts if f.kind in SWAP_WEIGHTS]
+    rng.shuffle(facts)
+    facts.sort(key=lambda f: -SWAP_WEIGHTS[f.kind] * rng.random())
+    for fact in facts:
+        substitutes = _substitutes(fact, sentence, corpus)
+        if not substitutes:
+            continue
+        new = rng.choice(substitutes[:4])
+        note = f"题干将“{fact.text}”改为“{new}”，故错误。"
+        return _question("judge", sentence.place, prefix + _replace(sentence.text, fact, new), "false",
+                         sentence.text, "中", note=note)
+    return None
+
+
+# --- 单选: the missing fact -------------------------------------------------------------
+
+def _qualifies_noun(text: str, fact: Fact) -> bool:
+    """国务院 in "国务院负有…职责的部门…应当": the government only qualifies the real actor, and
+    asking for it reads as a riddle."""
+    clause = re.match(r"[^，。；]*?(?=应当|应|负责|可以|不得|必须|有权|$)", text[fact.end:])
+    return fact.kind == "government" and bool(clause and re.search(r"部门|机构|机关", clause.group(0)))
+
+
+def slot_single(sentence: Sentence, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """The sentence with one number, level of government or actor left out; three other
+    facts of the same kind as distractors."""
+    facts = [f for f in sentence.facts if f.kind in CHOICE_KINDS and not _qualifies_noun(sentence.text, f)]
+    rng.shuffle(facts)
+    for fact in facts:
+        distractors = _substitutes(fact, sentence, corpus)
+        distractors = [d for d in dict.fromkeys(distractors) if d not in sentence.text][:6]
+        if len(distractors) < 3:
+            continue
+        options = [fact.text, *rng.sample(distractors, 3)]
+        rng.shuffle(options)
+        stem = stem_prefix(sentence.place) + _replace(sentence.text, fact, SLOT)
+        return _question("single", sentence.place, stem, LETTERS[options.index(fact.text)], sentence.text, "中",
+                         options=options)
+    return None
+
+
+# --- 填空: a rare key term --------------------------------------------------------------
+
+def blank(sentence: Sentence, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """The sentence with its rarest content word (by jieba's part of speech and the corpus's
+    document frequency) left blank; a word seen only once in the corpus is not a term."""
+    import jieba.posseg
+
+    frequency = corpus.document_frequency
+    title = sentence.place.title
+    words = [w for w, tag in jieba.posseg.lcut(sentence.text)
+             if tag in BLANK_TAGS and len(w) >= 2 and sentence.text.count(w) == 1 and w not in title
+             and 2 <= frequency.get(w, 0) <= 40]
+    if not words:
+        return None
+    word = min(words, key=lambda w: (len(w) < 3, frequency[w], -len(w)))
+    stem = stem_prefix(sentence.place) + sentence.text.replace(word, BLANK, 1)
+    return _question("blank", sentence.place, stem, word, sentence.text, "难")
+
+
+# --- 多选 and 单选 from an enumeration -----------------------------------------------------
+
+def _outsiders(enumeration: Enumeration, corpus: ExamCorpus) -> list[str]:
+    """Items of other enumerations that this one does not contain, nor anything like them."""
+    import difflib
+
+    own = [normalise(i) for i in enumeration.items]
+    quote = normalise(enumeration.quote)
+    noun = enumeration.leadin[-2:]
+    ranked = []
+    for other in corpus.enumerations:
+        if other.key == enumeration.key or other.leadin == enumeration.leadin:
+            continue
+        # lists of the same kind of thing (职责 with 职责) in the same document read as real distractors
+        closeness = (other.leadin[-2:] != noun) * 2 + (other.place.source != enumeration.place.source)
+        for item in _plain_items(other):
+            text = normalise(item)
+            if text not in quote and all(difflib.SequenceMatcher(None, text, o).ratio() < 0.5 for o in own):
+                ranked.append((closeness, item))
+    ranked.sort(key=lambda pair: pair[0])
+    return list(dict.fromkeys(item for _, item in ranked))[:12]
+
+
+def _plain_items(enumeration: Enumeration) -> list[str]:
+    """Items short enough for an option, without the catch-all "其他…" item."""
+    return [i for i in enumeration.items if len(i) <= 30 and not re.match(r"^(?:其他|法律、|国务院规定的|省级以上)", i)
+            and "其他" not in i[-8:]]
+
+
+def _enumeration_stem(enumeration: Enumeration, ending: str) -> str:
+    return f"{stem_prefix(enumeration.place)}{enumeration.leadin}，{ending}"
+
+
+def enumeration_multi(enumeration: Enumeration, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """"…负有下列职责，其中包括（ ）": two to four items of the enumeration, the rest from others."""
+    short = _plain_items(enumeration)
+    outsiders = _outsiders(enumeration, corpus)
+    if len(short) < 2 or len(outsiders) < 2:
+        return None
+    correct = rng.sample(short, min(len(short), rng.choice((2, 3, 3, 4))))
+    wrong = rng.sample(outsiders, max(1, min(len(outsiders), 5 - len(correct))))
+    options = correct + wrong
+    rng.shuffle(options)
+    answer = "".join(LETTERS[options.index(c)] for c in sorted(correct, key=options.index))
+    return _question("multi", enumeration.place, _enumeration_stem(enumeration, f"其中包括{SLOT}。"), answer,
+                     enumeration.quote, "难", options=options)
+
+
+def enumeration_not(enumeration: Enumeration, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """"…负有下列职责，其中不包括（ ）": three items of the enumeration and one from another."""
+    short = _plain_items(enumeration)
+    outsiders = _outsiders(enumeration, corpus)
+    if len(short) < 3 or not outsiders:
+        return None
+    outsider = rng.choice(outsiders)
+    options = [*rng.sample(short, 3), outsider]
+    rng.shuffle(options)
+    return _question("single", enumeration.place, _enumeration_stem(enumeration, f"其中不包括{SLOT}。"),
+                     LETTERS[options.index(outsider)], enumeration.quote, "中", options=options)
+
+
+# --- duties: who leads, who shares -------------------------------------------------------
+
+def _duty_place(duty: Duty, corpus: ExamCorpus) -> Place:
+    return Place(duty.doc_id, duty.source, corpus.duty_titles.get(duty.source, duty.source), tuple(duty.section_path),
+                 None)
+
+
+def _task_summary(duty: Duty) -> str:
+    """The task's first sentence, or its first clause when the sentence is long."""
+    first = re.split(r"[。；]", duty.task)[0]
+    return first if len(first) <= 50 else re.split(r"[，,]", first)[0]
+
+
+def _duty_question(duty: Duty, corpus: ExamCorpus, kind: str, stem: str, options: list[str], correct: list[str]):
+    place = _duty_place(duty, corpus)
+    answer = "".join(LETTERS[options.index(c)] for c in sorted(correct, key=options.index))
+    note = f"分工：{duty.evidence}" if duty.evidence else ""
+    return _question(kind, place, stem, answer, duty.task, "中" if kind == "single" else "难", options=options,
+                     note=note)
+
+
+def _duty_stem(duty: Duty, corpus: ExamCorpus, ask: str) -> str:
+    title = corpus.duty_titles.get(duty.source, duty.source)
+    return f"根据《{title}》，“{_task_summary(duty)}”这项任务{ask}{SLOT}"
+
+
+def _uninvolved(duty: Duty, corpus: ExamCorpus) -> list[str]:
+    """Departments of the same plan that have no part in this task (never one that shares it)."""
+    involved = set(duty.lead + duty.responsible + duty.cooperating)
+    same_plan = {n for d in corpus.duties if d.source == duty.source for n in d.lead + d.responsible + d.cooperating}
+    return [d for d in corpus.departments if d in same_plan and d not in involved]
+
+
+def duty_lead(duty: Duty, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """Which department leads a task: the one 牵头 department and three that have no part in it."""
+    leads = specific(duty.lead)
+    others = _uninvolved(duty, corpus)
+    if len(duty.lead) != 1 or len(leads) != 1 or len(others) < 3:
+        return None
+    options = [leads[0], *rng.sample(others, 3)]
+    rng.shuffle(options)
+    return _duty_question(duty, corpus, "single", _duty_stem(duty, corpus, "由哪个部门牵头？"), options, leads)
+
+
+def duty_share(duty: Duty, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
+    """All the departments that take part in a task (牵头, 负责 or 配合), among others that do not."""
+    sharing = list(dict.fromkeys(specific(duty.lead + duty.responsible + duty.cooperating)))
+    others = _uninvolved(duty, corpus)
+    if not 2 <= len(sharing) <= 4 or len(others) < 2:
+        return None
+    options = sharing + rng.sample(others, max(2, 5 - len(sharing)))
+    rng.shuffle(options)
+    return _duty_question(duty, corpus, "multi", _duty_stem(duty, corpus, "由哪些部门承担（含牵头、负责、配合）？"),
+                          options, sharing)
