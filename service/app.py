@@ -13,11 +13,14 @@ unless ``REGKB_CORS_ORIGINS`` names origins.
 
 
 import hmac
+import logging
 import os
+import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -28,7 +31,9 @@ from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
+from regkb.service.answer_schemas import AskResponse, TargetsResponse
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
+from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.jobs import IngestJobs, Job, new_job_id
 from regkb.service.schemas import DocumentsResponse, RemoveResponse, SearchResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
@@ -41,6 +46,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_NAME_CHARS = 100  # region, department, source and other short names
 MAX_UPLOAD_FILES = 20
 EXAM_TYPES = ("single", "multi", "judge", "blank")
+BANK_SUFFIXES = (".xlsx", ".csv", ".json")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -135,6 +141,8 @@ class BodyLimit:
     def cap_for(self, method: str, path: str) -> int:
         if method == "POST" and path == "/api/documents":
             return MAX_UPLOAD_FILES * self.caps.max_upload_bytes
+        if method == "POST" and path == "/api/exam/check":
+            return self.caps.max_upload_bytes + self.caps.max_body_bytes  # one file and its multipart wrapping
         if path.startswith("/v1/"):
             return self.caps.max_chat_bytes
         return self.caps.max_body_bytes
@@ -174,6 +182,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
+    async def unexpected_error(request: Request, exc: Exception):
+        logging.getLogger("regkb.service").exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "服务内部错误，请稍后再试或联系管理员"}, status_code=500)
+
+    app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(KnowledgeBaseError, knowledge_base_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -258,7 +271,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         with kb.reading() as current:
             return current.search(q, k=k, mode=mode, filters=filters)
 
-    @app.post("/api/ask", tags=["问答"])
+    @app.post("/api/ask", response_model=AskResponse, tags=["问答"])
     def ask(kb: Serving, body: AskRequest):
         with kb.reading() as current:
             return current.ask(body.question, region=body.region)
@@ -299,13 +312,13 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             except KnowledgeBaseError as exc:
                 raise HTTPException(404, str(exc)) from exc
 
-    @app.get("/api/targets", tags=["规划目标"])
+    @app.get("/api/targets", response_model=TargetsResponse, tags=["规划目标"])
     def targets(kb: Serving, region: Name = None, indicator: Name = None, compare: Name = None):
         with kb.reading() as current:
             return current.targets(region=region, indicator=indicator, compare=compare)
 
-    @app.get("/api/exam", tags=["组卷"],
-             responses={200: {"content": {"application/json": {}, DOCX: {}, XLSX: {}},
+    @app.get("/api/exam", response_model=ExamResponse, tags=["组卷"],
+             responses={200: {"content": {DOCX: {}, XLSX: {}},
                               "description": "试卷（JSON），或 Word / Excel 文件"}})
     def exam(kb: Serving, count: Annotated[int, Query(ge=1, le=100)] = 20,
              types: Annotated[str, Query(max_length=40, description="题型，逗号分隔：single,multi,judge,blank")] =
@@ -321,10 +334,19 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             return paper
         return exam_file(paper, format)
 
-    @app.post("/api/exam/solve", tags=["组卷"])
+    @app.post("/api/exam/solve", response_model=ExamSolveResponse, tags=["组卷"])
     def solve(kb: Serving, body: SolveRequest):
         with kb.reading() as current:
             return current.solve(body.stem, body.options)
+
+    @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"])
+    def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")]):
+        with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
+            path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
+            with kb.reading() as current:
+                checked = current.check_exam(path)
+        checked.report = None  # written beside the temporary copy, gone with it
+        return checked
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
     def documents(kb: Serving):
@@ -369,9 +391,17 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     return app
 
 
-def exam_file(paper, format: str) -> Response:
-    """A paper as a Word or Excel download (the exam module writes the file)."""
-    raise NotBuiltError(f"试卷导出为 {format} 尚未实现")
+def exam_file(paper: ExamResponse, format: str) -> Response:
+    """A paper as a Word or Excel download (written by the exam module, read back, sent)."""
+    from regkb.service.exam_export import write_paper
+
+    with tempfile.TemporaryDirectory(prefix="regkb-exam-") as folder:
+        path = Path(folder) / f"exam.{format}"
+        write_paper(paper.questions, path)
+        content = path.read_bytes()
+    name = quote(f"安全生产试卷.{format}")
+    return Response(content, media_type=DOCX if format == "docx" else XLSX,
+                    headers={"Content-Disposition": f"attachment; filename=exam.{format}; filename*=UTF-8''{name}"})
 
 
 def app_from_env() -> FastAPI:

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 
 MODEL_ID = "regkb"
@@ -41,6 +42,10 @@ _TRAILING = re.compile(r"[呢吗啊呀吧]*[?？!！。.,，\s]*$")
 _ASKING = re.compile(r"(是怎么规定的|怎么规定|如何规定|规定了什么|有什么规定|有哪些规定|有什么要求|有哪些要求|怎么处理|如何处理|"
                      r"怎么办|怎么罚|罚多少|是什么|有哪些|是多少|多少|什么|哪些|怎样|如何|吗)$")
 _LAW_PREFIX = "中华人民共和国"
+# province-level names, so that a region the store does not hold is still read as a region
+PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建",
+             "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西",
+             "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门")
 
 
 class ContentPart(BaseModel):
@@ -93,6 +98,13 @@ class ReadAs(BaseModel):
     carried: list[str] = Field(default_factory=list)  # which parts came from earlier turns: law, article, region, topic
 
 
+class ChatDetails(ReadAs):
+    """regkb's own part of a reply: the answer's kind, whether it abstained, how the question was read."""
+
+    kind: AnswerKind
+    abstained: bool
+
+
 class ChatCompletion(BaseModel):
     id: str
     object: Literal["chat.completion"] = "chat.completion"
@@ -100,8 +112,8 @@ class ChatCompletion(BaseModel):
     model: str
     choices: list[ChatChoice]
     usage: Usage
-    citations: list[dict[str, Any]] = Field(default_factory=list)  # the ask answer's citations, as /api/ask gives them
-    regkb: dict[str, Any] = Field(default_factory=dict)  # kind, abstained and how the question was read
+    citations: list[Citation] = Field(default_factory=list)  # the ask answer's citations, as /api/ask gives them
+    regkb: "ChatDetails"
 
 
 class ModelCard(BaseModel):
@@ -142,7 +154,7 @@ class Vocabulary:
 
     @classmethod
     def of(cls, documents) -> "Vocabulary":
-        laws, regions = set(), set()
+        laws, regions = set(), set(PROVINCES)
         for document in documents:
             if document.title and document.doc_type in ("law", "regulation"):
                 laws.update({document.title, document.title.removeprefix(_LAW_PREFIX)})
@@ -225,19 +237,22 @@ def read_conversation(messages: list[ChatMessage], vocabulary: Vocabulary) -> Re
 
 # --- writing the reply -------------------------------------------------------------------
 
-def citation_line(number: int, citation) -> str:
-    where = " ".join(x for x in (*citation.section_path[-1:], citation.article, getattr(citation, "paragraph", None))
-                     if x and x not in (citation.title or ""))
-    return f"[{number}] 《{citation.title or citation.source}》{where}：“{citation.quote}”"
+def citation_line(number: int, citation: Citation, answer_text: str) -> str:
+    """Where a quote comes from; the quote itself too when the answer does not already hold it."""
+    where = " ".join(x for x in (*citation.section_path[-1:], citation.article, citation.paragraph) if x)
+    standing = "，".join(x for x in (citation.authority_name, citation.region) if x)
+    line = f"[{number}] 《{citation.title or citation.source}》{where}" + (f"（{standing}）" if standing else "")
+    return line if citation.quote in answer_text else f"{line}：“{citation.quote}”"
 
 
-def reply_text(reading: ReadAs, answer) -> str:
+def reply_text(reading: ReadAs, answer: AskResponse) -> str:
     parts = []
     if reading.completed:
         parts.append(f"（结合上文，按“{reading.read_as}”理解。）")
     parts.append(answer.answer)
     if answer.citations:
-        parts.append("依据：\n" + "\n".join(citation_line(i, c) for i, c in enumerate(answer.citations, start=1)))
+        lines = [citation_line(i, c, answer.answer) for i, c in enumerate(answer.citations, start=1)]
+        parts.append("依据：\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
@@ -246,15 +261,15 @@ def _tokens(text: str) -> int:
     return len(text)
 
 
-def completion(request: ChatRequest, reading: ReadAs, answer) -> ChatCompletion:
+def completion(request: ChatRequest, reading: ReadAs, answer: AskResponse) -> ChatCompletion:
     content = reply_text(reading, answer)
     prompt = sum(_tokens(m.text()) for m in request.messages)
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex[:24]}", created=int(time.time()), model=request.model or MODEL_ID,
         choices=[ChatChoice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=prompt, completion_tokens=_tokens(content), total_tokens=prompt + _tokens(content)),
-        citations=[c.model_dump() for c in answer.citations],
-        regkb={"kind": answer.kind, "abstained": answer.abstained, **reading.model_dump()})
+        citations=answer.citations,
+        regkb=ChatDetails(kind=answer.kind, abstained=answer.abstained, **reading.model_dump()))
 
 
 def sse_events(reply: ChatCompletion) -> Iterator[str]:
@@ -267,7 +282,7 @@ def sse_events(reply: ChatCompletion) -> Iterator[str]:
     yield event({"role": "assistant", "content": ""})
     for piece in re.split(r"(?<=\n)", reply.choices[0].message.content):
         yield event({"content": piece})
-    yield event({}, "stop", citations=reply.citations, regkb=reply.regkb)
+    yield event({}, "stop", citations=[c.model_dump() for c in reply.citations], regkb=reply.regkb.model_dump())
     yield "data: [DONE]\n\n"
 
 

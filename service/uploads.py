@@ -36,7 +36,7 @@ class UploadError(KnowledgeBaseError):
         self.status = status
 
 
-def safe_file_name(name: str) -> str:
+def safe_file_name(name: str, allowed: tuple[str, ...] = SUPPORTED_SUFFIXES) -> str:
     """The last path part, without control or shell characters, not hidden, not too long."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip().lstrip(".")
@@ -44,8 +44,8 @@ def safe_file_name(name: str) -> str:
     name = stem[: MAX_NAME_CHARS - len(suffix)] + suffix.lower()
     if not stem.strip("_ "):
         raise UploadError(f"文件名不可用：{name or '（空）'}；请用有意义的文件名，如 安全生产法.md")
-    if suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"{name}：不支持的文件格式，支持 {'、'.join(SUPPORTED_SUFFIXES)}")
+    if suffix.lower() not in allowed:
+        raise UploadError(f"{name}：不支持的文件格式，支持 {'、'.join(allowed)}")
     return name
 
 
@@ -77,9 +77,10 @@ def sniff_matches(suffix: str, head: bytes, path: Path | None = None) -> bool:
     return True
 
 
-def save_upload(stream: BinaryIO, name: str, folder: Path, max_bytes: int) -> Path:
+def save_upload(stream: BinaryIO, name: str, folder: Path, max_bytes: int,
+                allowed: tuple[str, ...] = SUPPORTED_SUFFIXES) -> Path:
     """Copy an upload into ``folder`` block by block (never all in memory), check it, rename it in."""
-    name = safe_file_name(name)
+    name = safe_file_name(name, allowed)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-")
     temp = Path(temp_name)
