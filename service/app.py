@@ -45,6 +45,7 @@ from regkb.index.search_index import SearchFilters
 STATIC = Path(__file__).parent / "static"
 MAX_NAME_CHARS = 100  # region, department, source and other short names
 MAX_UPLOAD_FILES = 20
+MAX_STEM_CHARS = 500  # an exam question; solving costs one search per option, so longer is refused
 EXAM_TYPES = ("single", "multi", "judge", "blank")
 BANK_SUFFIXES = (".xlsx", ".csv", ".json")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -85,7 +86,7 @@ class AskRequest(BaseModel):
 
 
 class SolveRequest(BaseModel):
-    stem: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="题干")
+    stem: str = Field(min_length=1, max_length=MAX_STEM_CHARS, description="题干")
     options: list[Annotated[str, Field(max_length=500)]] | None = Field(None, max_length=10, description="选项")
 
 
@@ -168,6 +169,14 @@ class BodyLimit:
         return await self.app(scope, limited_receive, send)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if getattr(route, "methods", None) and route.path_regex.fullmatch(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     async def knowledge_base_error(request: Request, exc: KnowledgeBaseError):
         status = 501 if isinstance(exc, NotBuiltError) else 409 if isinstance(exc, WriterBusy) else \
@@ -177,7 +186,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException):
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else \
             HTTP_MESSAGES.get(exc.status_code, "请求无法处理")
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods; a path may have several
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     async def validation_error(request: Request, exc: RequestValidationError):
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)

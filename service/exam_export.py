@@ -118,7 +118,7 @@ def _write_docx(questions: list[ExamQuestion], path: Path) -> None:
     document = Document()
     style = document.styles["Normal"]
     style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # Chinese text needs an East Asian font
+    style.element.rPr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")  # Chinese text needs an East Asian font
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run("安全生产培训考试试卷")
