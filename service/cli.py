@@ -76,11 +76,21 @@ def cmd_ingest(args) -> int:
     return 1 if report.errors else 0
 
 
+def _load_query_model_aside(kb) -> None:
+    """A cold search spends ~0.6 s creating the query model's ONNX session, which runs outside the
+    GIL: start it on a second thread while this one imports Haystack and loads jieba and the index."""
+    import threading
+
+    threading.Thread(target=lambda: kb.embedder.embed_queries(["安全生产"]), daemon=True).start()
+
+
 def cmd_search(args) -> int:
     from regkb.corpus.models import AUTHORITY_NAMES
     from regkb.index.search_index import SearchFilters
 
     kb = _open_kb(args)
+    if args.mode != "bm25":
+        _load_query_model_aside(kb)
     filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source,
                             authority=args.authority)
     response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
@@ -312,8 +322,9 @@ def cmd_serve(args) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"regkb 服务：http://{shown}:{args.port}/  （网页；API 文档 /docs；OpenAI 兼容接口 /v1）", flush=True)
     if args.workers > 1:  # each worker process loads its own copy of the index
+        # loading the index holds the GIL for seconds: a worker answers the supervisor's ping late
         uvicorn.run("regkb.service.app:app_from_env", factory=True, host=host, port=args.port, workers=args.workers,
-                    log_level="warning")
+                    log_level="warning", timeout_worker_healthcheck=120)
     else:
         from regkb.service.app import create_app
 
