@@ -74,6 +74,12 @@ function highlighted(text, phrases) {
   return out;
 }
 
+// A long task shows its opening and opens to the whole text.
+function clipped(text, length) {
+  if (!text || text.length <= length) return el("span", {}, text || "");
+  return el("details", { class: "clip" }, el("summary", {}, text.slice(0, length) + "…"), el("div", {}, text));
+}
+
 function where(item) {
   const parts = [...(item.section_path || [])];
   if (item.article && !parts.includes(item.article)) parts.push(item.article);
@@ -146,11 +152,12 @@ function answerCard(answer) {
     answer.abstained ? el("p", { class: "notice" }, "知识库中没有找到足以回答的条文：") : null,
     el("div", { class: "answer" }, highlighted(answer.answer, quotes)));
   if (answer.citations.length) {
-    card.append(el("h2", {}, `依据（${answer.citations.length} 条）`), answer.citations.map((c) => citation(c, c.quote)));
+    card.append(el("h2", {}, `依据（${answer.citations.length} 条）`), ...answer.citations.map((c) => citation(c, c.quote)));
   }
-  const related = answer.related || [];
+  const cited = new Set(answer.citations.map((c) => c.chunk_id));
+  const related = (answer.related || []).filter((r) => !cited.has(r.chunk_id));  // not the cited passages again
   if (related.length) {
-    card.append(el("h2", {}, "相关条文"), related.map((r) => citation(r, "")));
+    card.append(el("h2", {}, answer.abstained ? "最接近的条文（仅供参考）" : "相关条文"), ...related.map((r) => citation(r, "")));
   }
   return card;
 }
@@ -181,7 +188,7 @@ async function searchDuties(event) {
     show(target, result.matches.length ? result.matches.map((m) => el("div", { class: "card" },
       el("div", { class: "path" }, (m.section_path || []).join(" › ") || "（无章节）",
         el("span", { class: "badge" }, m.inferred ? "推断自规划正文" : "分工方案原文")),
-      el("p", { class: "task" }, m.task),
+      el("div", { class: "task" }, clipped(m.task, 120)),
       el("div", {}, `牵头：${names(m.lead)}`), el("div", {}, `负责：${names(m.responsible)}`),
       el("div", {}, `配合：${names(m.cooperating)}`), m.deadline ? el("div", {}, `时限：${m.deadline}`) : null,
     )) : el("p", {}, "没有找到相关的分工任务。"));
@@ -216,8 +223,8 @@ async function openDepartment(name) {
     const result = await api(`/api/departments/${encodeURIComponent(name)}`);
     const groups = Object.entries(NAMES.role).map(([role, label]) => {
       const tasks = result.tasks.filter((t) => t.role === role);
-      return tasks.length ? [el("div", { class: "role" }, `${label}(${tasks.length} 项）`),
-        tasks.map((t) => el("div", { class: "task" }, t.task, t.inferred ? el("span", { class: "badge" }, "推断") : null,
+      return tasks.length ? [el("div", { class: "role" }, `${label}（${tasks.length} 项）`),
+        tasks.map((t) => el("div", { class: "task" }, clipped(t.task, 60), t.inferred ? el("span", { class: "badge" }, "推断") : null,
           el("div", { class: "path" }, (t.section_path || []).join(" › "))))] : null;
     });
     show(target, el("h2", {}, result.department),
@@ -315,7 +322,7 @@ async function removeDocument(doc) {
   const status = $("upload-status");
   try {
     const result = await api(`/api/documents/${encodeURIComponent(doc.doc_id)}`, { method: "DELETE", headers: keyHeaders() });
-    show(status, el("p", {}, `已删除 ${result.removed.source}(${result.removed.chunks} 块）`));
+    show(status, el("p", {}, `已删除 ${result.removed.source}（${result.removed.chunks} 块）`));
     loadDocuments();
   } catch (error) {
     show(status, errorBox(error.message));
@@ -397,6 +404,10 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => downloadExam(button.dataset.format));
   }
   $("upload-form").addEventListener("submit", upload);
+  $("upload-files").addEventListener("change", () => {
+    const names = [...$("upload-files").files].map((f) => f.name);
+    $("upload-chosen").textContent = names.length ? names.join("、") : "未选择文件";
+  });
   const start = location.hash.slice(1);
   openTab(document.getElementById(`tab-${start}`) ? start : "ask");
 });
