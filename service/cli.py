@@ -76,21 +76,11 @@ def cmd_ingest(args) -> int:
     return 1 if report.errors else 0
 
 
-def _load_query_model_aside(kb) -> None:
-    """A cold search spends ~0.6 s creating the query model's ONNX session, which runs outside the
-    GIL: start it on a second thread while this one imports Haystack and loads jieba and the index."""
-    import threading
-
-    threading.Thread(target=lambda: kb.embedder.embed_queries(["安全生产"]), daemon=True).start()
-
-
 def cmd_search(args) -> int:
     from regkb.corpus.models import AUTHORITY_NAMES
     from regkb.index.search_index import SearchFilters
 
     kb = _open_kb(args)
-    if args.mode != "bm25":
-        _load_query_model_aside(kb)
     filters = SearchFilters(doc_type=args.type, region=args.region, level=args.level, source=args.source,
                             authority=args.authority)
     response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
