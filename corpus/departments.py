@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 # Level prefixes, in the order used to prefer a match when a user omits the prefix.
 LEVEL_PREFIXES = ("省", "市", "县", "区")
@@ -109,6 +110,21 @@ STANDARD_FORMS: dict[str, tuple[str, ...]] = {
     "审计厅": (),
     "退役军人事务厅": (),
     "外办": ("外事办公室",),
+    "城市管理局": ("城管局",),
+    "医疗保障局": ("医保局",),
+    "国防动员办": ("国动办",),
+    "总工会": (),
+    "妇联": ("妇女联合会",),
+    "科协": ("科学技术协会",),
+    "残联": ("残疾人联合会",),
+    "地震局": (),
+    "体育局": (),
+    "信访局": (),
+    "大数据局": (),
+    "检察院": ("人民检察院",),
+    "税务局": (),
+    "电力公司": (),  # the province's or city's grid company, as 分工 lists name it
+    "净空办": ("净空保护办公室",),
 }
 _STANDARD_OF: dict[str, str] = {}
 for _std, _forms in STANDARD_FORMS.items():
@@ -140,7 +156,7 @@ _PLACES = (
     "长兴", "安吉", "南浔", "吴兴", "东北", "华北", "华东", "华南", "华中", "西南", "西北",
 )
 
-_SPLIT_RE = re.compile(r"[、,，;；/\n]+")
+_SEPARATORS = "、,，;；/\n"
 _SPACE_RE = re.compile(r"\s+")
 _GENERIC_TAIL_RE = re.compile(r"(?<=[厅委局办会院部队司心团室处站署])等(?:有关|相关|其他)?(?:部门|单位)$")
 
@@ -189,7 +205,35 @@ def canonical_form(name: str) -> str:
     return prefix + standard_core(core)
 
 
-def _restore_prefixes(items: list[str], prefix: str = "") -> tuple[list[str], str]:
+def split_top_level(text: str, separators: str = _SEPARATORS) -> list[str]:
+    """Split at separators outside brackets: ``各县（市、区）人民政府、市应急局`` is two names."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        if char in separators and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part for part in parts if part.strip()]
+
+
+def is_own_body(core: str, full: str, known: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``core``, written without a level prefix after ``省X、``, is one of the
+    issuer's own bodies, so that ``full`` (prefix + core) is its name: a curated standard
+    form says so, or the document or registry has met ``full`` written out. A name the
+    writer gave no prefix for a reason (团市委, 泉州海事局, 武警江西省总队) has neither."""
+    return core in _STANDARD_OF or (known is not None and known(full))
+
+
+def _restore_prefixes(items: list[str], prefix: str = "",
+                      known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     out: list[str] = []
     # prefix: the last explicit level prefix, e.g. 省, or 省委 before a party 部
     for item in items:
@@ -199,30 +243,47 @@ def _restore_prefixes(items: list[str], prefix: str = "") -> tuple[list[str], st
             out.append(item)
         elif prefix and not is_entity(item) and is_department_like(item):
             # 省委宣传部、组织部 → 省委组织部; 省委宣传部、文化和旅游厅 → 省文化和旅游厅
-            use = prefix if (prefix.endswith("委") and item.endswith("部")) else prefix[0]
-            out.append(use + item)
+            party = prefix.endswith("委") and item.endswith("部")
+            use = prefix if party else prefix[0]
+            out.append(use + item if party or is_own_body(item, use + item, known) else item)
         else:
             out.append(item)
     return out, prefix
 
 
-def split_departments(text: str) -> list[str]:
+def explicit_names(texts: list[str]) -> set[str]:
+    """Canonical forms of the names written with their level prefix in ``texts`` (the
+    document's own full forms, evidence for restoring a prefix elsewhere in it)."""
+    names: set[str] = set()
+    for text in texts:
+        for part in re.split(r"[、,，;；/\n()（）]", text):
+            name = normalise_name(part)
+            if split_prefix(name)[0] and is_department_like(name):
+                names.add(canonical_form(name))
+    return names
+
+
+def split_departments(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """Split a list of departments and restore the shared level prefix.
 
-    Separators are ``、`` ``,`` ``，`` ``;`` and line breaks; a trailing 等 is dropped;
-    a bare level such as ``省`` in ``省、中直负有…的部门`` stays joined to what follows.
-    Names are not canonicalised here (``省应急厅`` stays as written).
+    Separators are ``、`` ``,`` ``，`` ``;`` and line breaks outside brackets (``各县（市、区）
+    人民政府`` is one name); a trailing 等 is dropped; a bare level such as ``省`` in
+    ``省、中直负有…的部门`` stays joined to what follows. A name without a prefix takes the
+    list's prefix only when it is the issuer's own body (``is_own_body``; ``known`` tells
+    which full names the document or registry has met). Names are not canonicalised here
+    (``省应急厅`` stays as written).
 
     >>> split_departments("省发展改革委、工业和信息化厅")
     ['省发展改革委', '省工业和信息化厅']
     """
-    return split_departments_carrying(text)[0]
+    return split_departments_carrying(text, known=known)[0]
 
 
-def split_departments_carrying(text: str, prefix: str = "") -> tuple[list[str], str]:
+def split_departments_carrying(text: str, prefix: str = "",
+                               known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     """``split_departments`` that starts from, and also returns, the running level prefix
     (so a prefix carries over from one clause of a parenthesis to the next)."""
-    raw = [normalise_name(p) for p in _SPLIT_RE.split(text)]
+    raw = [normalise_name(p) for p in split_top_level(text)]
     raw = [p for p in raw if p]
     items: list[str] = []
     i = 0
@@ -234,38 +295,77 @@ def split_departments_carrying(text: str, prefix: str = "") -> tuple[list[str], 
             item = item + "、" + raw[i]
         items.append(item)
         i += 1
-    return _restore_prefixes(items, prefix)
+    return _restore_prefixes(items, prefix, known)
+
+
+# Names of national bodies: one body wherever it is named, so no region in its identity.
+_NATIONAL_STARTS = ("国家", "国务院", "中央", "中共中央", "全国", "应急管理部", "中国")
+_LEVEL_ENDINGS = {"省": ("省", "自治区"), "市": ("市", "州", "盟"), "县": ("县", "旗"), "区": ("区",)}
+
+
+def _place_of_level(prefix: str, region: str) -> str | None:
+    """The part of ``region`` at a prefix's level: 市 of 包头市九原区 is 包头市."""
+    ends = [region.rfind(ending) + len(ending) for ending in _LEVEL_ENDINGS[prefix] if ending in region]
+    return region[:max(ends)] if ends else None
+
+
+def region_key(name: str, region: str | None) -> str | None:
+    """The region part of a department's identity: where the body sits. A prefixed name
+    takes the document's region at its own level (``市应急管理局`` in a 包头市九原区 plan is
+    包头市's); a national body (国家矿山安全监察局, 应急管理部) is the same everywhere."""
+    if not region or name.startswith(_NATIONAL_STARTS):
+        return None
+    prefix, _ = split_prefix(name)
+    if prefix and not is_entity(name):
+        return _place_of_level(prefix, region) or region
+    return region
+
+
+def full_name(canonical: str, region: str | None) -> str:
+    """``省应急管理厅`` of 辽宁省 → ``辽宁省应急管理厅``, ``市应急管理局`` of 包头市 →
+    ``包头市应急管理局``; a name whose prefix has no place in the region stays as it is."""
+    prefix, core = split_prefix(canonical)
+    if not region or not prefix or is_entity(canonical):
+        return canonical
+    place = _place_of_level(prefix, region)
+    return place + core if place else canonical
 
 
 @dataclass
 class _Entry:
     level: str | None = None
-    regions: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
 
 
-class DepartmentRegistry:
-    """Canonical department names with the aliases seen for each.
+Key = tuple[str, str | None]  # (canonical name, region)
 
-    ``add`` records a name as met in a document (after prefix restoration) and returns its
-    canonical form; ``canonical`` resolves what a user types, with or without the level
-    prefix, in any curated or seen form. Level comes from the prefix (``省`` → provincial,
-    ``市`` → city, ``县``/``区`` → county) or from the caller; region is the document's
-    region and is recorded only for prefixed names (``省`` in a Liaoning doc → 辽宁).
+
+class DepartmentRegistry:
+    """Canonical department names with the aliases seen for each, per region.
+
+    A department's identity is its canonical name *and* its region: the 省应急管理厅 of a
+    Liaoning document and that of a Jiangxi one are two bodies, each with its own aliases
+    (``region_key``: national bodies have no region). ``add`` records a name as met in a
+    document (after prefix restoration) and returns its canonical form; ``canonical``
+    resolves what a user types, with or without the level prefix, in any curated or seen
+    form; ``matches`` lists every (name, region) body it may mean. Level comes from the
+    prefix (``省`` → provincial, ``市`` → city, ``县``/``区`` → county) or from the caller.
 
     >>> reg = DepartmentRegistry()
     >>> reg.add("交通厅", region="辽宁")   # prefix-less: no level known from the name
     '交通运输厅'
-    >>> reg.add("省交通厅", region="辽宁")
-    '省交通运输厅'
+    >>> reg.add("省交通厅", region="辽宁省"), reg.add("省交通运输厅", region="江西省")
+    ('省交通运输厅', '省交通运输厅')
     >>> reg.canonical("交通运输厅")
     '交通运输厅'
-    >>> reg.canonical("省交通运输厅")
-    '省交通运输厅'
+    >>> reg.matches("省交通厅")
+    [('省交通运输厅', '辽宁省'), ('省交通运输厅', '江西省')]
+    >>> reg.matches("江西省交通运输厅")
+    [('省交通运输厅', '江西省')]
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[Key, _Entry] = {}
         self._alias_of: dict[str, str] = {}
 
     # -- building --------------------------------------------------------------------
@@ -274,17 +374,16 @@ class DepartmentRegistry:
         if not name:
             raise ValueError("部门名称不能为空")
         canon = canonical_form(name)
-        entry = self._entries.get(canon)
+        key = (canon, region_key(canon, region))
+        entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[canon] = _Entry()
+            entry = self._entries[key] = _Entry()
         prefix, _ = split_prefix(canon)
         if entry.level is None:
             if prefix and not is_entity(canon):
                 entry.level = LEVEL_OF_PREFIX[prefix]
             elif level is not None and not is_entity(canon):
                 entry.level = getattr(level, "value", level)
-        if region and prefix and not is_entity(canon) and region not in entry.regions:
-            entry.regions.append(region)
         if name != canon and name not in entry.aliases:
             entry.aliases.append(name)
         self._alias_of.setdefault(name, canon)
@@ -302,6 +401,9 @@ class DepartmentRegistry:
         return out
 
     # -- lookup ----------------------------------------------------------------------
+    def _known(self, canonical: str) -> bool:
+        return any(name == canonical for name, _ in self._entries)
+
     def canonical(self, name: str) -> str | None:
         """The canonical name a user's spelling refers to, or None when unknown."""
         name = normalise_name(name)
@@ -310,7 +412,7 @@ class DepartmentRegistry:
         if name in self._alias_of:
             return self._alias_of[name]
         canon = canonical_form(name)
-        if canon in self._entries:
+        if self._known(canon):
             return canon
         prefix, core = split_prefix(name)
         if prefix:
@@ -318,29 +420,57 @@ class DepartmentRegistry:
         # No prefix typed: any registered level, provincial first.
         std = standard_core(core)
         for p in LEVEL_PREFIXES:
-            if p + std in self._entries:
+            if self._known(p + std):
                 return p + std
         return None
 
-    def aliases(self, canonical: str) -> list[str]:
-        """Every other spelling seen for ``canonical``, in the order first seen."""
-        entry = self._entries.get(canonical)
-        return list(entry.aliases) if entry else []
+    def matches(self, name: str) -> list[Key]:
+        """Every (canonical name, region) body a user's spelling may mean: all regions of
+        the name, all levels when no prefix was typed, or the one body a full name with its
+        region (``江西省交通运输厅``) names."""
+        typed = normalise_name(name)
+        if not typed:
+            return []
+        by_full = [key for key in self._entries if full_name(*key) == typed and key[0] != typed]
+        if by_full:
+            return by_full
+        names = {self._alias_of.get(typed), canonical_form(typed)} - {None}
+        prefix, core = split_prefix(typed)
+        if not prefix and not any(self._known(n) for n in names):
+            names |= {p + standard_core(core) for p in LEVEL_PREFIXES}
+        order = {p: i for i, p in enumerate(LEVEL_PREFIXES)}
+        found = [key for key in self._entries if key[0] in names]
+        return sorted(found, key=lambda key: order.get(split_prefix(key[0])[0], len(order)))
 
-    def info(self, canonical: str) -> dict | None:
-        entry = self._entries.get(canonical)
-        if entry is None:
+    def aliases(self, canonical: str, region: str | None = None) -> list[str]:
+        """Every other spelling seen for ``canonical`` (in ``region``, or in any), in the
+        order first seen."""
+        out: list[str] = []
+        for (name, where), entry in self._entries.items():
+            if name == canonical and (region is None or where == region):
+                out += [alias for alias in entry.aliases if alias not in out]
+        return out
+
+    def info(self, canonical: str, region: str | None = None) -> dict | None:
+        keys = [key for key in self._entries if key[0] == canonical and (region is None or key[1] == region)]
+        if not keys:
             return None
-        return {"name": canonical, "level": entry.level, "regions": list(entry.regions),
-                "aliases": list(entry.aliases)}
+        entry = self._entries[keys[0]]
+        return {"name": canonical, "level": entry.level, "regions": [key[1] for key in keys if key[1]],
+                "aliases": self.aliases(canonical, region)}
+
+    def keys(self) -> list[Key]:
+        """Every (canonical name, region) body, in the order first met."""
+        return list(self._entries)
 
     def names(self) -> list[str]:
-        return list(self._entries)
+        """Canonical names (a name met in several regions once)."""
+        return list(dict.fromkeys(name for name, _ in self._entries))
 
     def all_spellings(self) -> list[str]:
         """Canonical names, seen aliases and their curated variants (for a jieba dictionary)."""
         out: dict[str, None] = {}
-        for canon, entry in self._entries.items():
+        for (canon, _), entry in self._entries.items():
             out[canon] = None
             for a in entry.aliases:
                 out[a] = None
@@ -358,17 +488,22 @@ class DepartmentRegistry:
 
     # -- storage ---------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"departments": {c: {"level": e.level, "regions": list(e.regions),
-                                    "aliases": list(e.aliases)}
-                                for c, e in self._entries.items()}}
+        return {"entries": [{"name": name, "region": region, "level": e.level, "aliases": list(e.aliases)}
+                            for (name, region), e in self._entries.items()]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "DepartmentRegistry":
+        """Read ``to_dict``'s shape, or the older one keyed by name with a list of regions."""
+        data = data or {}
+        rows = list(data.get("entries", []))
+        for name, d in data.get("departments", {}).items():
+            rows += [{"name": name, "region": region, "level": d.get("level"), "aliases": d.get("aliases", [])}
+                     for region in (d.get("regions") or [None])]
         reg = cls()
-        for canon, d in (data or {}).get("departments", {}).items():
-            reg._entries[canon] = _Entry(level=d.get("level"), regions=list(d.get("regions", [])),
-                                         aliases=list(d.get("aliases", [])))
-            reg._alias_of.setdefault(canon, canon)
-            for a in d.get("aliases", []):
-                reg._alias_of.setdefault(a, canon)
+        for row in rows:
+            reg._entries[(row["name"], row.get("region"))] = _Entry(level=row.get("level"),
+                                                                   aliases=list(row.get("aliases", [])))
+            reg._alias_of.setdefault(row["name"], row["name"])
+            for a in row.get("aliases", []):
+                reg._alias_of.setdefault(a, row["name"])
         return reg

@@ -236,6 +236,12 @@ class Store:
             self._db.executemany("INSERT OR REPLACE INTO embedding_cache VALUES (?, ?, ?)",
                                  [(model_id, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items])
 
+    def all_vectors(self, batch: int = 1000) -> Iterator[list[tuple[str, str, np.ndarray]]]:
+        """Every cached vector as (model_id, text_hash, vector), in batches (for a migration)."""
+        cursor = self._db.execute("SELECT model_id, text_hash, vector FROM embedding_cache ORDER BY model_id, text_hash")
+        while rows := cursor.fetchmany(batch):
+            yield [(m, h, np.frombuffer(v, dtype=np.float32)) for m, h, v in rows]
+
     def prune_vectors(self, keep: set[str]) -> int:
         """Forget cached vectors of texts no chunk has any more (after a removal)."""
         rows = self._db.execute("SELECT DISTINCT text_hash FROM embedding_cache").fetchall()
@@ -243,3 +249,17 @@ class Store:
         with self.transaction():
             self._db.executemany("DELETE FROM embedding_cache WHERE text_hash = ?", stale)
         return len(stale)
+
+    # --- the whole database as bytes (to publish it to, or load it from, elsewhere) ----
+
+    def snapshot(self) -> bytes:
+        return self._db.serialize()
+
+    def restore(self, image: bytes) -> None:
+        """Replace the database by a ``snapshot()`` image, brought up to this schema."""
+        image = bytearray(image)
+        image[18:20] = b"\x01\x01"  # the header's WAL flag: an in-memory database cannot open in WAL mode
+        self._db.deserialize(bytes(image))
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(_SCHEMA)
+        self._migrate()

@@ -50,13 +50,10 @@ def split_of(question: str) -> str:
 
 
 def load_ask_questions(path: Path | None = None) -> list[AskQuestion]:
-    if path is None:
-        text = resources.files("regkb.eval").joinpath("data", "ask_questions.jsonl").read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
+    source = Path(path) if path else resources.files("regkb.eval").joinpath("data", "ask_questions.jsonl")
     fields = AskQuestion.__dataclass_fields__
-    return [AskQuestion(**{k: v for k, v in json.loads(line).items() if k in fields})
-            for line in text.splitlines() if line.strip()]
+    rows = (json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip())
+    return [AskQuestion(**{k: v for k, v in row.items() if k in fields}) for row in rows]
 
 
 def is_correct(question: AskQuestion, response) -> bool:

@@ -57,9 +57,29 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
         report.pop("misses")
     report["duties"] = _duty_scores(kb)
     report["duty_search"] = _duty_search_scores(kb, questions)
+    report["unseen"] = _unseen_scores(kb)
     report.update(_ask_scores(kb, with_misses))
     report["exam"] = _exam_scores(kb)
     return report
+
+
+def _unseen_scores(kb) -> dict:
+    """Duty F1 on the unseen-styles corpus (dev and test halves) and metadata quality of
+    both corpora (see ``regkb.eval.unseen_eval``)."""
+    from regkb.eval.unseen_eval import unseen_report
+
+    return unseen_report(kb)
+
+
+def _format_unseen(unseen: dict) -> list[str]:
+    lines = []
+    for half, s in unseen["duties"].items():
+        lines.append(f"未见过样式的文档 {half}({s['documents']} 篇)分工抽取:P {s['precision']:.3f} "
+                     f"R {s['recall']:.3f} F1 {s['f1']:.3f}")
+    names = {"unseen_dev": "未见样式 dev", "unseen_test": "未见样式 test", "shared": "共享语料", "all": "合计"}
+    parts = [f"{names[k]} {m['correct']:.3f}({m['documents']} 篇)" for k, m in unseen["metadata"].items()]
+    lines.append("元数据(标题、类型、地区、层级、文号)正确率:" + ";".join(parts))
+    return lines
 
 
 def _ask_scores(kb, with_misses: bool) -> dict:
@@ -101,6 +121,7 @@ def format_report(report: dict) -> str:
         lines.append(f"{mode:<16}" + ";".join(parts))
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
+    lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
     lines += _format_ask(report)
     if report.get("exam", {}).get("paper"):
         from regkb.eval.exam_eval import format_exam

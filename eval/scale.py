@@ -280,7 +280,8 @@ def bench_dense_kind(
 
 
 def bench_dense(
-    n: int, kinds: tuple[str, ...], log, seed: int = 0, hnsw_max_n: int = 10**12
+    n: int, kinds: tuple[str, ...], log, seed: int = 0, hnsw_max_n: int = 10**12,
+    milvus_kinds: tuple[str, ...] = (), milvus_folder: Path | None = None,
 ) -> dict:
     import faiss
 
@@ -315,9 +316,79 @@ def bench_dense(
             log(f"  hnsw   skipped (n > {hnsw_max_n})")
             continue
         rows.append(bench_dense_kind(kind, vectors, ids, tune_q, tune_truth, eval_q, eval_truth, log))
+    for kind in milvus_kinds:
+        rows.append(bench_milvus_kind(kind, vectors, ids, tune_q, tune_truth, eval_q, eval_truth, milvus_folder, log))
     del vectors
     gc.collect()
     return {"generate_s": round(gen_s, 2), "similarity": profile, "indexes": rows}
+
+
+# -- Milvus Lite (the Milvus backend, index/backends/milvus.py) ---------------------------
+
+MILVUS_KINDS = {"hnsw": ("HNSW", {"M": 32, "efConstruction": 80}, "ef", EF_GRID),
+                "ivf": ("IVF_FLAT", None, "nprobe", NPROBE_GRID)}
+MILVUS_BATCH = 5_000
+
+
+def bench_milvus_kind(kind: str, vectors: np.ndarray, ids: np.ndarray, tune_q: np.ndarray, tune_truth: np.ndarray,
+                      eval_q: np.ndarray, eval_truth: np.ndarray, folder: Path, log) -> dict:
+    """Insert into a fresh Milvus Lite file, wait for the index, tune the search parameter as
+    for FAISS, then measure recall@10 and single-query latency (a gRPC call to the Lite server)."""
+    from pymilvus import DataType, MilvusClient
+
+    index_type, params, knob, grid = MILVUS_KINDS[kind]
+    if params is None:
+        from regkb.index import ann
+
+        params = {"nlist": ann.ivf_nlist(len(vectors))}
+        grid = tuple(p for p in grid if p <= params["nlist"])
+    path = folder / f"milvus-{kind}-{len(vectors)}.db"
+    client = MilvusClient(str(path))
+    if client.has_collection("bench"):  # a file left by an earlier run
+        client.drop_collection("bench")
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("pk", DataType.INT64, is_primary=True)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=vectors.shape[1])
+    index = client.prepare_index_params()
+    index.add_index("dense", index_type=index_type, metric_type="IP", params=params)
+    start = time.perf_counter()
+    client.create_collection("bench", schema=schema, index_params=index, consistency_level="Strong")
+    for lo in range(0, len(vectors), MILVUS_BATCH):
+        client.insert("bench", [{"pk": int(i), "dense": v} for i, v in
+                                zip(ids[lo : lo + MILVUS_BATCH].tolist(), vectors[lo : lo + MILVUS_BATCH].tolist())])
+    client.flush("bench")
+    while (state := client.describe_index("bench", "dense"))["state"] not in ("Finished", "Failed") \
+            or state["indexed_rows"] < len(vectors) or state.get("pending_index_rows"):
+        time.sleep(0.5)
+    log(f"  milvus {kind} index: {state}")
+    client.load_collection("bench")
+    ingest_s = time.perf_counter() - start
+
+    def found(queries: np.ndarray, value) -> np.ndarray:
+        results = client.search("bench", data=queries.tolist(), anns_field="dense", limit=K,
+                                search_params={"metric_type": "IP", "params": {knob: value}})
+        return np.array([[hit["pk"] for hit in hits] + [-1] * (K - len(hits)) for hits in results])
+
+    value, tune_recall = grid[-1], 0.0
+    for candidate in grid:
+        tune_recall = recall_at_k(found(tune_q, candidate), tune_truth)
+        if tune_recall >= TUNE_TARGET:
+            value = candidate
+            break
+    latencies = []
+    for i in range(len(eval_q)):
+        begin = time.perf_counter()
+        found(eval_q[i : i + 1], value)
+        latencies.append(time.perf_counter() - begin)
+    row = {"kind": f"milvus-{kind}", "build_s": round(ingest_s, 2), "memory_mb": None,
+           "disk_mb": round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+           if path.is_dir() else round(path.stat().st_size / 2**20, 1),
+           "params": {**params, knob: value}, "tune_recall": round(tune_recall, 4),
+           "recall_at_10": round(recall_at_k(found(eval_q, value), eval_truth), 4)}
+    row["p50_ms"], row["p95_ms"] = percentiles_ms(latencies)
+    client.close()
+    log(f"  {row['kind']} {json.dumps(row, ensure_ascii=False)}")
+    return row
 
 
 # -- synthetic texts and BM25 ----------------------------------------------------------
@@ -506,6 +577,8 @@ def run_scale(
     log=lambda message: None,
     seed: int = 0,
     hnsw_max_n: int = 10**12,
+    milvus_kinds: tuple[str, ...] = (),
+    milvus_folder: Path | None = None,
 ) -> dict:
     """Run the scale benchmark; returns {"machine", "data", "sizes": {n: {...}}, "total_s"}."""
     import faiss
@@ -523,7 +596,8 @@ def run_scale(
     for n in sizes:
         log(f"n = {n}")
         size_start = time.perf_counter()
-        entry = bench_dense(n, kinds, log, seed=seed, hnsw_max_n=hnsw_max_n)
+        entry = bench_dense(n, kinds, log, seed=seed, hnsw_max_n=hnsw_max_n, milvus_kinds=milvus_kinds,
+                            milvus_folder=milvus_folder)
         if texts is not None:
             entry["bm25"] = bench_bm25(n, texts, log, seed=seed)
         entry["chosen"] = ann.choose_index_kind(n)
@@ -563,8 +637,11 @@ def format_table(result: dict) -> str:
                 lines.append(f"{int(n):>9} {row['kind']:7} skipped: {row['skipped']}")
                 continue
             params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            if row["memory_mb"] is None:  # a Milvus server's memory is not ours to measure: its file size
+                params += f", on disk {row['disk_mb']} MB"
+            memory = f"{row['memory_mb']:>8.1f}" if row["memory_mb"] is not None else f"{'-':>8}"
             lines.append(
-                f"{int(n):>9} {row['kind']:7} {row['build_s']:>8.1f} {row['memory_mb']:>8.1f} "
+                f"{int(n):>9} {row['kind']:7} {row['build_s']:>8.1f} {memory} "
                 f"{row['p50_ms']:>7.2f} {row['p95_ms']:>7.2f} {row['recall_at_10']:>9.3f}  {params}"
             )
         if "bm25" in entry:
@@ -587,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hnsw-max-n", type=int, default=10**12,
                         help="skip the HNSW build above this size (slow on few cores)")
     parser.add_argument("--no-bm25", action="store_true", help="skip the BM25 rows")
+    parser.add_argument("--milvus", default="", help="comma-separated Milvus Lite index kinds to add (hnsw, ivf)")
+    parser.add_argument("--milvus-folder", default="/tmp", help="where the Milvus Lite files of the run go")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     from regkb.index import ann
@@ -596,14 +675,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         parser.error(f"--sizes must be integers separated by commas, got {args.sizes!r}")
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    bad = [k for k in kinds if k not in ann.KINDS]
+    milvus_kinds = tuple(k.strip() for k in args.milvus.split(",") if k.strip())
+    bad = [k for k in kinds if k not in ann.KINDS] + [k for k in milvus_kinds if k not in MILVUS_KINDS]
     if bad or not sizes or min(sizes) < 2 * K:
-        parser.error(f"kinds must be among {', '.join(ann.KINDS)} and sizes at least {2 * K}")
+        parser.error(f"kinds must be among {', '.join(ann.KINDS)} (--milvus: {', '.join(MILVUS_KINDS)}) and sizes at least {2 * K}")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    result = run_scale(sizes, kinds, bm25=not args.no_bm25, log=log, hnsw_max_n=args.hnsw_max_n)
+    result = run_scale(sizes, kinds, bm25=not args.no_bm25, log=log, hnsw_max_n=args.hnsw_max_n,
+                       milvus_kinds=milvus_kinds, milvus_folder=Path(args.milvus_folder))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 
 from regkb.corpus.models import Table
-from regkb.ingest.headings import is_heading_line
+from regkb.ingest.headings import is_heading_line, match_standard_heading
 from regkb.ingest.readers import Line
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _CHROME_LINE = re.compile(
-    r"^(首页\s*(->|>|»|＞|/).*|当前位置[:：].*|【[^】]{1,8}】(\s*【[^】]{1,8}】)*|"
-    r"(发布时间|信息来源|来源|作者|浏览次数|点击数|字号)[:：].{0,40}|分享到[:：]?.*|打印本页|关闭窗口|"
-    r"上一篇[:：].*|下一篇[:：].*|扫一扫.*|.*版权所有.*|.*ICP备.*)$"
+    r"^(.{0,12}首页\s*(->|>|»|＞|/).*|.{0,4}当前(?:的)?位置[:：].*|【[^】]{1,12}】(\s*【[^】]{1,12}】)*|"
+    r"(发布时间|发布日期|信息来源|来源|作者|浏览次数|点击数|访问量|阅读次数|阅读|字号|字体|时间)[:：].{0,80}|分享到[:：]?.*|打印本页|关闭窗口|"
+    r"上一篇[:：].*|下一篇[:：].*|扫一扫.*|.*版权所有.*|.*ICP备.*|.*(?:无障碍|长者模式|适老化)(?:浏览|阅读|服务)?\s*[|｜].*)$"
 )
 _TOC_MARKER = re.compile(r"^目\s*录$")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -32,6 +32,11 @@ _SENTENCE_END = re.compile(r"[。！？；;：:!?）)”」》…]$|^\s*$")
 # across a blank line must be longer still (a wrapped paragraph, not a title).
 _MIN_BROKEN_LINE = 28
 _MIN_BROKEN_ACROSS_BLANK = 60
+# A line that must stay whole: a notice's title (关于印发…的通知) or what follows a title
+# (a document number, a date line, a plan's period), which a rejoin would otherwise glue to it.
+_WHOLE_TITLE = re.compile(r"^关于.{2,80}(?:通知|通报|决定|意见|批复|函)$")
+_NUMBER_OR_DATE = re.compile(r"^(?:[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号|\d{4}年\d{1,2}月\d{1,2}日"
+                             r"|[(（]\d{4}\s*[—\-–－~至]\s*\d{4}年?[)）])$")
 _LABEL = re.compile(r"^#*\s*第[一二三四五六七八九十百千零〇]+[条章节编](?:之[一二三四五六七八九十]+)? ")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
@@ -64,6 +69,10 @@ def _drop_table_of_contents(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _open_bracket(text: str) -> bool:
+    return sum(text.count(c) for c in "(（") > sum(text.count(c) for c in ")）")
+
+
 def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
     """Join a line that stops mid-sentence with the next non-empty line, across blanks."""
     out: list[Line] = []
@@ -73,13 +82,21 @@ def _rejoin_broken_lines(lines: list[Line]) -> list[Line]:
             pending_blank = True
             continue
         previous = out[-1] if out else None
-        if (
+        if previous is not None and not pending_blank and _open_bracket(previous.text) and not is_heading_line(line.text):
+            # a line that stops inside a parenthesis (a pdf wrapping "…建设。（市应急局、市消防救援"):
+            # its rest follows, even when the line itself looks like a numbered heading
+            previous.text += line.text
+        elif (
             previous is not None
             and len(previous.text) >= (_MIN_BROKEN_ACROSS_BLANK if pending_blank else _MIN_BROKEN_LINE)
             and not _SENTENCE_END.search(previous.text)
             and not is_heading_line(previous.text)
             and not is_heading_line(line.text)
             and not line.text.startswith(("#", "<!--"))
+            and not _WHOLE_TITLE.match(previous.text)
+            and not _NUMBER_OR_DATE.match(line.text)
+            and re.search(f"[{_CJK}]", previous.text)  # an English title line is whole
+            and match_standard_heading(line.text) is None  # a standard's 3 术语和定义, 4.1.2, 附录A
         ):
             previous.text += line.text
         else:

@@ -34,7 +34,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from regkb.corpus.departments import DepartmentRegistry, split_departments_carrying
+from typing import Callable
+
+from regkb.corpus.departments import (DepartmentRegistry, canonical_form, explicit_names, split_departments_carrying,
+                                      split_top_level)
 from regkb.corpus.models import Block, Duty
 
 OPEN = "(（"
@@ -54,7 +57,8 @@ _CLAUSE_RE = re.compile(
 )
 _ROLE_OF_VERB = dict(_ROLE_VERBS)
 _DEADLINE_RE = re.compile(r"\d{4}年|\d{1,2}月(底|前|份)?|年底|年内|前完成|长期坚持|持续推进|每年|季度|完成时限")
-_CLAUSE_SPLIT_RE = re.compile(r"[,，;；]")
+_CLAUSE_SEPARATORS = ",，;；"
+_ROLE_VERB_RE = re.compile("|".join(re.escape(v) for v, _ in _ROLE_VERBS))
 
 # Enumerators of plan-style headings, by depth.
 _ENUM_RES: list[tuple[int, re.Pattern]] = [
@@ -122,31 +126,65 @@ class Assignment:
         return not (self.lead or self.responsible or self.cooperating)
 
 
-def parse_assignment(inner: str) -> Assignment | None:
+# Labelled roles, the other common way to state them: "牵头单位：市应急局；配合单位：市公安局".
+_LABEL_RE = re.compile(r"(牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|协办单位|参与单位"
+                       r"|完成时限|完成时间|时间节点)[:：]")
+_ROLE_OF_LABEL = {"牵头": "lead", "责任": "responsible", "主责": "responsible", "配合": "cooperating",
+                  "协办": "cooperating", "参与": "cooperating"}
+_LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
+
+
+def parse_labelled(text: str, known: Callable[[str], bool] | None = None) -> Assignment | None:
+    """Read ``牵头单位：省应急厅；责任单位：公安厅、交通厅（牵头）；完成时限：2023年底`` into
+    roles; a ``（牵头）`` mark in a 责任单位 list makes that name a lead. None without labels."""
+    labels = list(_LABEL_RE.finditer(text))
+    if not labels:
+        return None
+    result = Assignment()
+    prefix = ""
+    for label, following in zip(labels, labels[1:] + [None]):
+        value = text[label.end(): following.start() if following else len(text)].strip(" ；;。.，,")
+        kind = label.group(1)
+        if kind.startswith(("完成", "时间")):
+            result.deadline = value or None
+            continue
+        role = next(r for word, r in _ROLE_OF_LABEL.items() if kind.startswith(word))
+        for part in split_top_level(value, "、,，;；"):
+            marked = bool(_LEAD_MARK_RE.search(part))
+            names, prefix = split_departments_carrying(_LEAD_MARK_RE.sub("", part), prefix, known)
+            getattr(result, "lead" if marked else role).extend(names)
+    return result
+
+
+def parse_assignment(inner: str, known: Callable[[str], bool] | None = None) -> Assignment | None:
     """Read ``省应急厅牵头,省司法厅,省、中直…部门按职责分工负责`` into roles.
 
     Clauses are separated by commas; a clause without a role verb takes the role of the next
     clause that has one (``省司法厅,省、中直…按职责分工负责`` are both responsible), or
-    ``responsible`` when none follows. Returns None when the text is not an assignment
-    (e.g. ``(以下简称《规划》)``).
+    ``responsible`` when none follows; commas inside brackets (``各县（市，区）``) separate
+    nothing. ``known`` tells which full names the document has written out (see
+    ``regkb.corpus.departments.is_own_body``). Returns None when the text is not an
+    assignment (e.g. ``(以下简称《规划》)``).
     """
     inner = re.sub(r"\s+", "", inner)
     if inner[:1] in OPEN and inner[-1:] in CLOSE:
         inner = inner[1:-1]
     if not inner or "《" in inner or "简称" in inner:
         return None
+    if _LABEL_RE.search(inner):
+        return parse_labelled(inner, known)
     result = Assignment()
     prefix = ""  # a level prefix carries across clauses: 省工信厅牵头,应急厅配合 → 省应急厅
     pending: list[str] = []  # clauses still waiting for a verb
     found_verb = False
-    for clause in filter(None, _CLAUSE_SPLIT_RE.split(inner)):
+    for clause in split_top_level(inner, _CLAUSE_SEPARATORS):
         m = _CLAUSE_RE.match(clause)
         if m and m.group("names").strip("等"):
             found_verb = True
             role = _ROLE_OF_VERB[m.group("verb")]
             names_text = "、".join(pending + [m.group("names")])
             pending = []
-            names, prefix = split_departments_carrying(names_text, prefix)
+            names, prefix = split_departments_carrying(names_text, prefix, known)
             getattr(result, role).extend(names)
         elif _DEADLINE_RE.search(clause) and not clause.endswith(("厅", "委", "局", "办")):
             result.deadline = clause
@@ -155,8 +193,19 @@ def parse_assignment(inner: str) -> Assignment | None:
     if not found_verb:
         return None
     if pending:
-        result.responsible.extend(split_departments_carrying("、".join(pending), prefix)[0])
+        result.responsible.extend(split_departments_carrying("、".join(pending), prefix, known)[0])
     return result
+
+
+def known_names(texts: list[str], registry: DepartmentRegistry | None = None) -> Callable[[str], bool]:
+    """Whether a full name (``市水利局``) is written out in the document's ``texts`` or is
+    already in the registry: the evidence for restoring a list's prefix to a bare name."""
+    written = explicit_names([_ROLE_VERB_RE.sub("、", text) for text in texts])
+
+    def known(full: str) -> bool:
+        return canonical_form(full) in written or (registry is not None and registry.canonical(full) is not None)
+
+    return known
 
 
 def canonical_roles(assignment: Assignment, registry: DepartmentRegistry,
@@ -213,8 +262,13 @@ class DivisionOfLabourParser(DutyExtractor):
         base_path: list[str] = []  # the section path the blocks came with
         local: list[tuple[int, str]] = []  # headings met as body blocks under base_path
 
+        known = known_names([block.text for block in blocks] + [h for block in blocks for h in block.section_path],
+                            registry)
+
+        labelled: tuple[Duty, list[str]] | None = None  # the duty "牵头单位：…" lines fill, and their path
+
         def make(task: str, path: list[str], paren: str) -> Duty | None:
-            assignment = parse_assignment(paren)
+            assignment = parse_assignment(paren, known)
             if assignment is None or assignment.empty():
                 return None
             roles = canonical_roles(assignment, registry, self.level, self.region)
@@ -256,15 +310,31 @@ class DivisionOfLabourParser(DutyExtractor):
             own_level = enum_level(text)
             if own_level is not None:
                 local = [(lv, h) for lv, h in local if lv < own_level]
+                path = block.section_path
+                while path and (enum_level(path[-1]) or 0) >= own_level:
+                    path = path[:-1]  # "2.…（…牵头）" is a sibling of the heading "1.…", not under it
+                if path != block.section_path:
+                    block = block.model_copy(update={"section_path": path})
             if local:
                 block = block.model_copy(update={"section_path": base_path + [h for _, h in local]})
+            # a table row's "牵头单位:…" cells are the table parser's
+            label = _LABEL_RE.search(text) if block.kind != "table_row" and (
+                split is None or not _LABEL_RE.search(split[1])) else None
+            if label:
+                labelled = self._labelled(text, label.start(), block, pending, labelled, make, duties)
+                pending = []
+                continue
+            labelled = None
             duty = None
             if split:
                 task, paren = split
                 if not task.strip(" \u3000"):
                     # the parenthesis stands alone: it belongs to the paragraph(s) before it
                     task = _join_pending(pending, whole=True)
-                elif pending and not pending[-1].text.rstrip().endswith(tuple(_SENTENCE_END)):
+                elif (pending and not pending[-1].text.rstrip().endswith(tuple(_SENTENCE_END))
+                      and pending[-1].section_path == block.section_path and enum_level(text) is None):
+                    # the task began in the paragraph before (broken mid-sentence); a numbered
+                    # task, or one under other headings, begins here (a signature above is no task)
                     task = _join_pending(pending, whole=False) + task.strip()
                 duty = make(task, block.section_path, paren) if task.strip() else None
             if duty:
@@ -281,6 +351,38 @@ class DivisionOfLabourParser(DutyExtractor):
                 if duty:
                     duties.append(duty)
         return {"duties": duties}
+
+
+    @staticmethod
+    def _labelled(text: str, start: int, block: Block, pending: list[Block],
+                  labelled: tuple[Duty, list[str]] | None, make: Callable,
+                  duties: list[Duty]) -> tuple[Duty, list[str]] | None:
+        """A block with "牵头单位：…" labels: a task before the labels, or the labels of the
+        task above (the paragraph before, or the numbered heading the block sits under);
+        further label lines add to the same duty. Returns the duty being filled and the
+        section path of its label lines."""
+        task, labels = text[:start], text[start:]
+        path = block.section_path
+        if not strip_enumerator(task).strip(" 。；;，,："):
+            if labelled is not None and labelled[1] == path:
+                duty, more = labelled[0], make(labelled[0].task, path, labels)
+                for role in ("lead", "responsible", "cooperating"):
+                    getattr(duty, role).extend(n for n in getattr(more, role, []) if n not in getattr(duty, role))
+                duty.deadline = duty.deadline or parse_labelled(labels).deadline
+                duty.evidence += labels
+                return labelled
+            own = [b for b in pending if b.section_path == path]
+            if own:
+                task = _join_pending(own, whole=True)
+            elif path and enum_level(path[-1]) is not None:
+                task, path = path[-1], path[:-1]
+            else:
+                return None
+        duty = make(task, path, labels)
+        if duty is None:
+            return None
+        duties.append(duty)
+        return duty, block.section_path
 
 
 def _join_pending(pending: list[Block], whole: bool) -> str:
@@ -349,6 +451,10 @@ def _paragraphs(text: str) -> list[str]:
             continue
         if cur and paren_balance(cur) > 0:
             cur += ln  # inside an open parenthesis
+        elif _LABEL_RE.match(ln) or (cur and _LABEL_RE.match(cur)):
+            if cur:  # a "牵头单位：…" line stands alone, and so does the line after it
+                paras.append(cur)
+            cur = ln
         elif _short_heading(ln) and not (width and len(prev) >= width - 1 and not _short_heading(prev)):
             if cur:
                 paras.append(cur)

@@ -9,8 +9,11 @@ Tables arrive as ``Table.rows`` (first row, or first few rows, the header). Merg
 up as repeated or empty cells: an empty 序号 or category cell takes the value above, a row
 without a task adds its departments to the task above, and a row whose cells all say the
 same thing (``一、危险化学品``) is a section heading for the rows below. A department list
-may be broken over lines inside a cell, even in the middle of a name (pdf).
-``省应急管理厅(牵头)`` inside a 责任单位 cell marks a lead.
+may be broken over lines inside a cell, even in the middle of a name (pdf) or inside its
+brackets (``各县（市、`` / ``区）人民政府``). ``省应急管理厅(牵头)`` inside a 责任单位 cell marks a
+lead. An indicator table (指标 / 2025年目标值 / 责任单位) gives one duty per indicator, its
+target value completing the task (``道路交通万车死亡率下降10%``). A list's level prefix goes to
+a bare name only when the name is the issuer's own body (``regkb.corpus.departments.is_own_body``).
 
 Example::
 
@@ -29,11 +32,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 from regkb.corpus.departments import (DEPARTMENT_SUFFIXES, DepartmentRegistry, LEVEL_PREFIXES,
                                       normalise_name, split_departments)
 from regkb.corpus.models import Duty, Table
-from regkb.ingest.duties import DutyExtractor
+from regkb.ingest.duties import DutyExtractor, known_names, paren_balance
 
 # Column kinds, tested in this order on the (joined) header text of a column.
 _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
@@ -43,7 +47,9 @@ _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("deadline", ("时限", "时间", "期限", "节点", "进度安排")),
     ("responsible", ("责任单位", "责任部门", "负责单位", "负责部门", "主责", "承办", "责任处室",
                      "落实单位", "责任主体", "责任分工", "实施单位", "责任领导")),
-    ("task", ("任务", "事项", "内容", "措施", "工作要点", "举措", "项目", "目标", "指标")),
+    ("value", ("目标值", "预期值", "指标值", "现状值", "基期值", "基数")),
+    ("task", ("任务", "事项", "内容", "措施", "工作要点", "重点工作", "主要工作", "具体工作", "举措", "项目", "目标",
+              "指标")),
     ("category", ("类别", "领域", "方面", "类型", "分类")),
     ("note", ("备注", "说明")),
 ]
@@ -51,6 +57,9 @@ _ROLE_COLUMNS = ("lead", "responsible", "cooperating")
 _LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
 _MARKED_RE = re.compile(r"([^、,，;；\n]+?)\s*[(（]\s*牵头\s*[)）]")
 _SEP_END = ("、", ",", "，", ";", "；", "/")
+# A cell line that ends a name, or starts a new one (市直有关部门 / 各县（市、区）人民政府).
+_NAME_ENDS = DEPARTMENT_SUFFIXES + ("部门", "单位", "政府", ")", "）")
+_NAME_STARTS = ("各", "有关", "相关", "驻")
 
 
 def classify_header(text: str) -> str | None:
@@ -75,7 +84,7 @@ def _clean_text(cell: str | None) -> str:
     return "".join(p for p in parts if p)
 
 
-def split_cell_departments(cell: str | None) -> list[str]:
+def split_cell_departments(cell: str | None, known: Callable[[str], bool] | None = None) -> list[str]:
     """Department names of one cell, where a line break may separate names or split one.
 
     A line ending in a separator, or a complete name followed by a line that starts a new
@@ -89,23 +98,24 @@ def split_cell_departments(cell: str | None) -> list[str]:
     for ln in lines:
         if not text:
             text = ln
-        elif text.endswith(_SEP_END) or ln.startswith(_SEP_END):
+        elif text.endswith(_SEP_END) or ln.startswith(_SEP_END) or paren_balance(text) > 0:
             text += ln
         elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")):
             text += ln
-        elif text.endswith(DEPARTMENT_SUFFIXES) or _LEAD_MARK_RE.search(text[-5:]) or \
-                ln.startswith(LEVEL_PREFIXES):
+        elif text.endswith(_NAME_ENDS) or _LEAD_MARK_RE.search(text[-5:]) or \
+                ln.startswith(LEVEL_PREFIXES + _NAME_STARTS):
             text += "、" + ln
         else:
             text += ln  # a name broken in the middle
-    return split_departments(text)
+    return split_departments(text, known)
 
 
-def _split_with_lead_marks(cell: str) -> tuple[list[str], list[str]]:
+
+def _split_with_lead_marks(cell: str, known: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
     """(names, names marked ``(牵头)``) of a responsible cell."""
     if not _LEAD_MARK_RE.search(cell):
-        return split_cell_departments(cell), []
-    names = split_cell_departments(_LEAD_MARK_RE.sub("", cell))
+        return split_cell_departments(cell, known), []
+    names = split_cell_departments(_LEAD_MARK_RE.sub("", cell), known)
     raw_marked = [normalise_name(m) for m in _MARKED_RE.findall(cell)]
     marked = [n for n in names if any(m and (n.endswith(m) or m.endswith(n)) for m in raw_marked)]
     return [n for n in names if n not in marked], marked
@@ -176,6 +186,9 @@ class DutyTableParser(DutyExtractor):
         task_col = task_cols[-1]
         category_cols = [j for j, k in enumerate(kinds) if k == "category"] + task_cols[:-1]
         fill_down = set(category_cols) | {j for j, k in enumerate(kinds) if k == "seq"}
+        value_cols = [j for j, k in enumerate(kinds) if k == "value"]
+        known = known_names([row[j] for row in rows[end:] for j, k in enumerate(kinds) if k in _ROLE_COLUMNS],
+                            registry)
 
         duties: list[Duty] = []
         section: list[str] = []
@@ -200,14 +213,15 @@ class DutyTableParser(DutyExtractor):
             deadline = None
             for j, kind in enumerate(kinds):
                 if kind in _ROLE_COLUMNS and row[j].strip():
-                    names, marked = _split_with_lead_marks(row[j])
+                    names, marked = _split_with_lead_marks(row[j], known)
                     roles[kind].extend(names)
                     roles["lead"].extend(marked)
                 elif kind == "deadline" and cells[j]:
                     deadline = cells[j]
             canon = {r: registry.add_all(n, level=self.level, region=self.region) for r, n in roles.items()}
             evidence = "；".join(f"{headers[j] or '列' + str(j + 1)}:{cells[j]}" for j in range(width) if cells[j])
-            task = cells[task_col]
+            # an indicator table: the target value completes the task (死亡人数 + 下降15%)
+            task = cells[task_col] + "".join(cells[j] for j in value_cols if cells[task_col])
             path = list(table.section_path) + section
             for j in category_cols:
                 if cells[j] and cells[j] not in path:

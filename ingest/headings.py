@@ -2,7 +2,9 @@
 
 Laws: ``第X编`` ⊃ ``第X章`` ⊃ ``第X节`` ⊃ ``第X条`` (an article; its 款 are paragraphs and
 its 项 are ``（一）`` items). Plans and opinions: ``一、`` ⊃ ``（一）`` ⊃ ``1.`` ⊃ ``（1）``,
-with ``专栏N`` boxes. Standards: ``4.1.2`` clauses.
+with ``专栏N`` boxes. Standards (``match_standard_heading``): ``1 范围`` ⊃ ``4.1`` ⊃ ``4.1.2``
+clauses, a clause's text often on its own line (``4.1.2 作业前，应…``), and ``附录A`` annexes
+with their ``A.1`` clauses.
 
 >>> match_heading("（二）强化安全风险防控", law_style=False).rank
 11
@@ -33,10 +35,17 @@ _PLAN_LEVELS = [
 COLUMN = re.compile(r"^(专栏\s*\d+)\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,4})(?!\d)\s+(\S.{0,40})$")
 
+_STANDARD_CLAUSE = re.compile(r"^((?:\d{1,2}|[A-Z])(?:\.\d{1,2}){1,4}|\d{1,2})(?![.．\d])(?:\s+(\S.*))?$")
+_ANNEX = re.compile(r"^附\s*录\s*([A-Z])(?:\s*[(（](?:规范性|资料性)(?:附录)?[)）])?\s*(.*)$")
+ANNEX_KIND = re.compile(r"^[(（](?:规范性|资料性)(?:附录)?[)）]$")
+_STANDARD_FRONT = ("前言", "引言")
+
 # A numbered line is a heading when its title is at most this long; longer ones are
 # numbered paragraphs (a task with its text, a 项 of an article).
 MAX_HEADING_TITLE = 32
-_TASK_PARENTHESIS = re.compile(r"[(（][^()（）]*(牵头|负责|配合)[^()（）]*[)）]")
+# a role parenthesis, which may hold one level of brackets: (…，各县（市、区）人民政府负责)
+_INNER = r"(?:[^()（）]|[(（][^()（）]*[)）])*"
+_TASK_PARENTHESIS = re.compile(rf"[(（]{_INNER}(牵头|负责|配合){_INNER}[)）]")
 
 
 @dataclass
@@ -90,6 +99,28 @@ def match_heading(text: str, law_style: bool) -> HeadingMatch | None:
     if m:
         return HeadingMatch("clause", 20 + m.group(1).count("."), m.group(1), m.group(2).strip())
     return None
+
+
+def match_standard_heading(text: str) -> HeadingMatch | None:
+    """A standard's clause (``4.1.2``, rank 20 + its dots), annex (``附录A``, rank 19, above
+    every clause) or 前言; a clause's own text after its number becomes the body."""
+    text = text.lstrip("#").strip()
+    compact = text.replace(" ", "")
+    if compact in _STANDARD_FRONT:
+        return HeadingMatch("clause", 20, compact, "")
+    m = _ANNEX.match(text)
+    if m:
+        return HeadingMatch("annex", 19, f"附录{m.group(1)}", m.group(2).strip())
+    m = _STANDARD_CLAUSE.match(text)
+    if not m:
+        return None
+    number, rest = m.group(1), (m.group(2) or "").strip()
+    top = "." not in number
+    if top and (not rest or len(rest) > MAX_HEADING_TITLE or rest.endswith("。")):
+        return None  # "3 …" with a sentence, or a lone number (a page number), is body text
+    if len(rest) > MAX_HEADING_TITLE or rest.endswith(("。", "：", ":", "；")) or "，" in rest:
+        return HeadingMatch("clause", 20 + number.count("."), number, "", rest)
+    return HeadingMatch("clause", 20 + number.count("."), number, rest)
 
 
 def is_heading_line(text: str) -> bool:

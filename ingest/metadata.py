@@ -1,7 +1,12 @@
 """Metadata: title, type, issuer, document number, date, region and level of a document.
 
-Read from the document's opening lines (and a law file's front matter); what cannot be
-found stays None, and whatever the user gives at ingest wins.
+Read from the document's cleaned opening lines (web-page chrome such as a breadcrumb is
+already gone; a law file's front matter included), with the chrome lines kept aside for a
+publication date. What cannot be found stays None, and whatever the user gives at ingest wins.
+
+Title, in order of preference: the 《…》 (or the bare name) of a ``关于印发…的通知``; a
+standard's name under its number (``GB 30871—2022``); a heading line ending in a title word
+(规划, 方案, 分工表, 主要指标 …); a plan that names itself (``编制《…规划》``); the file name.
 
 >>> meta = extract_metadata("x.txt", ["关于印发《辽宁省安全生产规划》的通知", "辽安委办〔2021〕101号"])
 >>> meta.title, meta.doc_number, meta.region, meta.level
@@ -19,7 +24,19 @@ _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)�
 _DATE = re.compile(r"(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})\s*日?")
 _DATE_IN_NAME = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]")
 _WRAPPED_TITLE = re.compile(r"(?:印发|转发|征求|发布)[^《]*《([^》]+)》")
-_TITLE_WORDS = ("规划", "方案", "意见", "条例", "办法", "规定", "通知", "决定", "细则", "标准", "规范", "法", "计划")
+_BARE_WRAPPED_TITLE = re.compile(r"关于(?:印发|转发)([^《》]{4,60}?)的通知$")
+_TITLE_WORDS = ("规划", "方案", "意见", "条例", "办法", "规定", "通知", "决定", "细则", "标准", "规范", "法", "计划",
+                "分工表", "分工", "指标", "要点", "清单")
+# Words of a file name that make it a title (附件2.xlsx, t20200706_2384751.txt are not).
+_NAME_TITLE_WORDS = ("规划", "方案", "意见", "分工", "计划", "指标", "要点", "清单", "细则", "办法", "规范")
+# A heading line that is no title: a standard's cover header, a numbered heading, a caption.
+_NOT_A_TITLE = re.compile(r"^(?:中华人民共和国[\u4e00-\u9fa5]{0,6}标准|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
+                          r"|\d+[.．、\s]|表\s*\d|附件|附表|注[:：])")
+_BODY_START = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[章条])")
+# GB 30871—2022, GB/T 29639—2020, AQ/T 9011—2025, DB21/T 3344—2021
+_STANDARD_NUMBER = re.compile(r"^((?:GB|AQ|DB\d{2}|[A-Z]{2})(?:/[TZ])?)\s*(\d+(?:\.\d+)?)\s*[—–\-－]+\s*(\d{4})$")
+# "2019年2月17日 中华人民共和国国务院令第708号公布": the 令 number of a regulation's version
+_DECREE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)\s*(?:中华人民共和国)?([\u4e00-\u9fa5]{2,16}令第\d+号)公布")
 _ISSUER = re.compile(r"^[\u4e00-\u9fa5（）()]{2,30}(委员会|人民政府|办公室|办公厅|管理局|应急管理局|监督管理局|厅|局|委|部)$")
 _ENACTMENT = re.compile(
     r"^\d{4}年\d{1,2}月\d{1,2}日\s*(?:(?P<congress>(?:[\u4e00-\u9fa5]{2,3}省)?(?:第[^届]{1,4}届)?(?:全国)?人民代表大会常务委员会)"
@@ -41,16 +58,66 @@ def _iso_date(match: re.Match) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def _find_title(lines: list[str]) -> str | None:
-    for line in lines[:_HEAD_LINES]:
-        text = line.lstrip("#").strip()
-        if not text or len(text) > 80:
+def standard_number(lines: list[str]) -> tuple[int, str] | None:
+    """(line index, ``GB 30871—2022``) of a standard's number among the opening lines."""
+    for index, line in enumerate(lines[:_HEAD_LINES]):
+        m = _STANDARD_NUMBER.match(line)
+        if m:
+            return index, f"{m.group(1)} {m.group(2)}—{m.group(3)}"
+    return None
+
+
+def _notice_title(text: str) -> str | None:
+    """The document a 印发/转发 notice carries: ``关于印发《X》的通知`` or ``关于印发X的通知``."""
+    if not text.endswith(("通知", "函")):
+        return None
+    wrapped = _WRAPPED_TITLE.search(text)
+    if wrapped:
+        return wrapped.group(1)
+    bare = _BARE_WRAPPED_TITLE.search(text)
+    return bare.group(1) if bare else None
+
+
+def _standard_title(lines: list[str]) -> str | None:
+    """A standard's name: the first Chinese line under its number, past ``代替 …``."""
+    found = standard_number(lines)
+    if found is None:
+        return None
+    for line in lines[found[0] + 1 : found[0] + 6]:
+        if line.startswith("代替") or not re.search(r"[\u4e00-\u9fa5]{4}", line):
             continue
-        wrapped = _WRAPPED_TITLE.search(text)
-        if wrapped and text.endswith(("通知", "函")):
-            return wrapped.group(1)
-        if line.startswith("# ") or (text.endswith(_TITLE_WORDS) and not text.endswith("。")):
+        return line
+    return None
+
+
+def _find_title(lines: list[str]) -> str | None:
+    head = [line.lstrip("#").strip() for line in lines[:_HEAD_LINES]]
+    for text in head:
+        if text and len(text) <= 80:
+            carried = _notice_title(text)
+            if carried:
+                return carried
+    standard = _standard_title(head)
+    if standard:
+        return standard
+    for line, text in zip(lines, head):
+        if len(text) > 80 or text.endswith("。") or _BODY_START.match(text):
+            break  # the body has begun: a title stands above it
+        if not text or _NOT_A_TITLE.match(text):
+            continue
+        if line.startswith("# ") or text.endswith(_TITLE_WORDS):
             return text
+    return None
+
+
+def title_from_file_name(source: str) -> str | None:
+    """``正定县…任务分工方案.txt`` → its stem; a dated law file ``X(2021-06-10).md`` → X."""
+    stem = source.rsplit(".", 1)[0].strip()
+    named = _FILE_STEM_TITLE.match(stem)
+    if named:
+        return named.group(1)
+    if re.search(r"[\u4e00-\u9fa5]{4}", stem) and any(word in stem for word in _NAME_TITLE_WORDS):
+        return stem
     return None
 
 
@@ -58,8 +125,10 @@ def infer_doc_type(title: str | None) -> DocType | None:
     if not title:
         return None
     checks = [
-        ("分工", DocType.division_of_labour), ("标准", DocType.standard), ("规范", DocType.standard),
-        ("规划", DocType.plan), ("计划", DocType.plan), ("意见", DocType.opinion),
+        ("分工", DocType.division_of_labour), ("任务清单", DocType.division_of_labour),
+        ("责任清单", DocType.division_of_labour), ("标准", DocType.standard), ("规范", DocType.standard),
+        ("规划", DocType.plan), ("计划", DocType.plan), ("指标", DocType.plan), ("要点", DocType.plan),
+        ("意见", DocType.opinion),
         ("条例", DocType.regulation), ("办法", DocType.regulation), ("规定", DocType.regulation),
         ("细则", DocType.regulation), ("通知", DocType.notice),
     ]
@@ -145,18 +214,31 @@ def infer_authority(doc_type: str | None, level: str | None, issuer: str | None,
     return None
 
 
-def extract_metadata(source: str, lines: list[str]) -> DocumentMeta:
-    """Metadata from the opening lines of a document (front matter included)."""
+def _doc_number(head: list[str], date: str | None) -> str | None:
+    """A 文号, a standard's number, or the 令 number of the version a regulation file holds."""
+    number = next((line for line in head if _DOC_NUMBER.match(line)), None)
+    if number:
+        return number
+    standard = standard_number(head)
+    if standard:
+        return standard[1]
+    for line in head:
+        decree = _DECREE.match(line)
+        if decree and date and _iso_date(_DATE.search(decree.group(1))) == date:
+            return decree.group(2)
+    return None
+
+
+def extract_metadata(source: str, lines: list[str], chrome: list[str] | None = None) -> DocumentMeta:
+    """Metadata from the cleaned opening lines of a document (front matter included);
+    ``chrome``: web-page lines removed by cleaning (``发布时间:…``), read for a date only."""
     lines = [line.strip() for line in lines if line.strip()]
     title = _find_title(lines)
     if title is None:  # a plan that names itself: "编制《连云区…规划》"
         title = next((m.group(1) for m in map(_SELF_NAMED.search, lines[:_HEAD_LINES]) if m), None)
     if title is None:
-        stem = source.rsplit(".", 1)[0]
-        named = _FILE_STEM_TITLE.match(stem)
-        title = named.group(1) if named else None
+        title = title_from_file_name(source)
     head = lines[:_HEAD_LINES]
-    doc_number = next((l for l in head if _DOC_NUMBER.match(l)), None)
     issuer = _find_issuer(lines, title)
     date = None
     in_name = _DATE_IN_NAME.search(source)
@@ -164,15 +246,21 @@ def extract_metadata(source: str, lines: list[str]) -> DocumentMeta:
         date = in_name.group(1)
     else:
         # the signature date (a line that is only a date) beats a date inside the text
-        dated = [l for l in head if _DATE.fullmatch(l)] or [l for l in head if _PUBLISHED.match(l)]
+        published = [line for line in (chrome or []) + head if _PUBLISHED.match(line)]
+        dated = [l for l in head if _DATE.fullmatch(l)] or published
         if dated:
             date = _iso_date(_DATE.search(dated[0]))
+    doc_number = _doc_number(head, date)
     region, level = infer_region_and_level(title)
     if region is None:
         region, level = infer_region_and_level(issuer)
     if issuer and ("全国人民代表大会" in issuer or issuer.startswith(("国务院", "国家"))):
         region, level = "全国", Level.national
     doc_type = infer_doc_type(title)
+    if standard_number(head) is not None:
+        doc_type = DocType.standard
+        if (doc_number or "").startswith(("GB", "AQ")) or region is None:
+            region, level = "全国", Level.national
     if doc_type in (DocType.regulation,) and issuer and "人民代表大会" in issuer and title and title.endswith("法"):
         doc_type = DocType.law
     return DocumentMeta(title=title, doc_type=doc_type, issuer=issuer, doc_number=doc_number, date=date,

@@ -17,8 +17,8 @@ from regkb.haystack_import import import_haystack
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 
-from regkb.corpus.models import DocumentMeta, ParsedDocument
-from regkb.ingest.clean import clean_items, normalise_spaces
+from regkb.corpus.models import DocumentMeta, ParsedDocument, Table
+from regkb.ingest.clean import clean_items, is_chrome, normalise_spaces
 from regkb.ingest.metadata import extract_metadata, infer_authority
 from regkb.ingest.readers import Line, RawDocument, read_file
 from regkb.ingest.structure import parse_structure
@@ -60,17 +60,31 @@ class TextCleaner:
 
 @component
 class MetadataExtractor:
-    """Finds title, type, issuer, number, date, region and level; user values win."""
+    """Finds title, type, issuer, number, date, region and level in the cleaned head of the
+    document (a web page's breadcrumb is no title); user values win."""
 
     @component.output_types(meta=DocumentMeta)
-    def run(self, raw: RawDocument, front: list[str], overrides: DocumentMeta | None = None) -> dict:
-        head = front + [i.text for i in raw.items[:80] if isinstance(i, Line)]
-        meta = extract_metadata(raw.source, [normalise_spaces(line) for line in head])
+    def run(self, raw: RawDocument, front: list[str], items: list, overrides: DocumentMeta | None = None) -> dict:
+        chrome = [text for text in (normalise_spaces(i.text) for i in raw.items[:80] if isinstance(i, Line))
+                  if is_chrome(text)]
+        meta = extract_metadata(raw.source, front + head_lines(items), chrome=chrome)
         if overrides is not None:
             meta = meta.model_copy(update=overrides.model_dump(exclude_none=True))
             if overrides.authority is None:  # a given type or level decides the authority anew
                 meta.authority = infer_authority(meta.doc_type, meta.level, meta.issuer, meta.title)
         return {"meta": meta}
+
+
+def head_lines(items: list, limit: int = 80) -> list[str]:
+    """The text lines of a document's head; a table row spanning the whole table (an xlsx
+    title row merged across the columns) counts as a line."""
+    lines: list[str] = []
+    for item in items[:limit]:
+        if isinstance(item, Line):
+            lines.append(item.text)
+        elif isinstance(item, Table):
+            lines.extend(row[0] for row in item.rows[:2] if len(row) > 1 and len(set(row)) == 1)
+    return lines
 
 
 @component
@@ -79,7 +93,9 @@ class StructureParser:
 
     @component.output_types(document=ParsedDocument)
     def run(self, raw: RawDocument, items: list, meta: DocumentMeta) -> dict:
-        sections, blocks, tables = parse_structure(items)
+        standard = meta.doc_type == "standard"
+        sections, blocks, tables = parse_structure(items, standard=standard,
+                                                   citation=meta.doc_number if standard else None)
         blocks = _without_title_lines(blocks, meta.title)
         document = ParsedDocument(source=raw.source, content_hash=raw.content_hash, meta=meta,
                                   sections=sections, blocks=blocks, tables=tables)
@@ -106,6 +122,7 @@ def build_ingest_pipeline() -> Pipeline:
     pipeline.connect("front_matter.front", "metadata.front")
     pipeline.connect("front_matter.body", "cleaner.body")
     pipeline.connect("cleaner.items", "structure.items")
+    pipeline.connect("cleaner.items", "metadata.items")
     pipeline.connect("metadata.meta", "structure.meta")
     return pipeline
 
@@ -116,3 +133,22 @@ def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipe
     result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
     return result["structure"]["document"]
 
+
+
+def document_duties(document: ParsedDocument, doc_id: str, registry=None) -> list:
+    """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
+    the prose of plans and opinions. The two kinds are never mixed in one document."""
+    from regkb.corpus.departments import DepartmentRegistry
+    from regkb.ingest.duties import DivisionOfLabourParser
+    from regkb.ingest.duty_tables import DutyTableParser
+    from regkb.ingest.prose_duties import ProseDutyExtractor
+
+    registry = registry if registry is not None else DepartmentRegistry()
+    meta = document.meta
+    args = {"source": document.source, "doc_id": doc_id, "registry": registry}
+    duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
+    if meta.doc_type == "division_of_labour":
+        duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+    elif meta.doc_type in ("plan", "opinion") and not duties:
+        duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+    return [d for d in duties if d.lead or d.responsible or d.cooperating]

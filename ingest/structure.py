@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from regkb.corpus.models import Block, Section, Table
-from regkb.ingest.headings import ARTICLE, HeadingMatch, looks_like_law, match_heading
+from regkb.ingest.headings import (ANNEX_KIND, ARTICLE, HeadingMatch, looks_like_law, match_heading,
+                                   match_standard_heading)
 from regkb.ingest.readers import Line
 
 _LAW_ITEM = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
@@ -102,12 +103,40 @@ def _add_table(builder: _Builder, table: Table, caption: str | None) -> None:
         builder.blocks[-1].section_path = path
 
 
-def parse_structure(items: list[Line | Table]) -> tuple[list[Section], list[Block], list[Table]]:
-    """Sections, body blocks and tables (with their section path) in reading order."""
-    law_style = looks_like_law([item.text for item in items if isinstance(item, Line)])
+def _standard_title(items: list, index: int, heading: HeadingMatch, skip: set[int]) -> None:
+    """A bare ``3.1`` or ``附录A`` takes its title from the short line(s) below it (a term,
+    the annex's name), past an annex's ``（规范性）`` line."""
+    if heading.title or heading.body or heading.label in ("前言", "引言"):
+        return
+    for ahead in range(index + 1, min(index + 4, len(items))):
+        item = items[ahead]
+        if not isinstance(item, Line) or not item.text.strip():
+            continue
+        text = item.text.strip()
+        if ANNEX_KIND.match(text):
+            skip.add(ahead)
+            continue
+        if len(text) <= _CAPTION_MAX and not text.endswith("。") and match_standard_heading(text) is None:
+            heading.title = text
+            skip.add(ahead)
+        return
+
+
+def parse_structure(items: list[Line | Table], standard: bool = False,
+                    citation: str | None = None) -> tuple[list[Section], list[Block], list[Table]]:
+    """Sections, body blocks and tables (with their section path) in reading order.
+
+    ``standard``: read clauses (``4.1.2``) and annexes as the section tree, and give every
+    block the clause it belongs to as its ``article``, prefixed with ``citation`` (the
+    standard's number), so that it is cited as ``GB 30871—2022 4.1.2``.
+    """
+    law_style = not standard and looks_like_law([item.text for item in items if isinstance(item, Line)])
     builder = _Builder()
     tables: list[Table] = []
+    skip: set[int] = set()
     for index, item in enumerate(items):
+        if index in skip:
+            continue
         if isinstance(item, Table):
             previous = builder.blocks[-1] if builder.blocks else None
             caption = None
@@ -120,9 +149,18 @@ def parse_structure(items: list[Line | Table]) -> tuple[list[Section], list[Bloc
         text = item.text.strip()
         if not text:
             continue
-        heading = match_heading(text, law_style)
+        heading = match_standard_heading(text) if standard else match_heading(text, law_style)
         if heading:
-            builder.open_heading(heading, item.page)
+            if standard:
+                _standard_title(items, index, heading, skip)
+                body, heading.body = heading.body, ""
+                builder.open_heading(heading, item.page)
+                if heading.label not in ("前言", "引言"):
+                    builder.article = f"{citation} {heading.label}" if citation else heading.label
+                if body:
+                    builder.add(body, "paragraph", item.page)
+            else:
+                builder.open_heading(heading, item.page)
             continue
         text = text.lstrip("#").strip()
         if law_style:

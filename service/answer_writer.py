@@ -22,12 +22,16 @@ from dataclasses import dataclass
 
 from regkb.service.answer_schemas import AskResponse, WriterReport
 
-# A sentence is supported when this share of its character pairs lies in one quote.
-MIN_PAIR_SUPPORT = 0.6
+# A sentence is supported when this share of its character pairs lies in one quote (strict:
+# a false fallback costs fluency, a false pass costs trust).
+MIN_PAIR_SUPPORT = 0.8
 TIMEOUT_SECONDS = 30
 _SENTENCES = re.compile(r"(?<=[。！!？?；;])|\n")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
-_DEPARTMENT = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:厅|局|委员会|委|办公室|办|部|总队|支队|中心|公司)")
+_DEPARTMENT = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:厅|局|委员会|办公室|总队|支队|部门)")
+# A name found in a sentence is known when its last characters (at least this many) are in a quote:
+# the pattern cannot tell where a name begins ("由省应急厅" holds "省应急厅").
+MIN_NAME_CHARS = 3
 _NOISE = re.compile(r"[\s\"“”'‘’《》()（）,，。:：;；、!！?？\-—*#]")
 SYSTEM_PROMPT = (
     "你是安全生产法规助手。只能改写用户给出的引文内容,使回答通顺;不得添加引文中没有的事实、数字、日期或部门。"
@@ -66,7 +70,8 @@ def unsupported_sentences(text: str, quotes: list[str]) -> list[str]:
             continue
         share = max((len(pairs & qp) / len(pairs) for qp in quote_pairs), default=0.0)
         foreign_numbers = set(_NUMBERS.findall(sentence)) - numbers
-        foreign_names = [name for name in _DEPARTMENT.findall(sentence) if name not in joined]
+        foreign_names = [name for name in _DEPARTMENT.findall(sentence)
+                         if not any(name[-n:] in joined for n in range(MIN_NAME_CHARS, len(name) + 1))]
         if share < MIN_PAIR_SUPPORT or foreign_numbers or foreign_names:
             bad.append(sentence)
     return bad

@@ -76,7 +76,8 @@ _ASKING = frozenset({
 _YEAR = re.compile(r"20\d\d")
 
 # --- quoting ---------------------------------------------------------------------------------
-_UNIT_END = re.compile(r"(?<=[。；;！!？?])|\n")
+# A sentence or list item: up to a sentence end or the end of its line.
+_UNIT = re.compile(r"[^\n。；;！!？?]*(?:[。；;！!？?]+[”’」]*|\n|$)")
 _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
 _CN_DIGITS = "一二三四五六七八九十"
@@ -173,14 +174,15 @@ def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
 
 def units_of(chunk: Chunk, rank: int) -> list[Unit]:
     """Sentences and list items of a chunk, as spans of its text (so quotes stay verbatim)."""
-    units, start = [], 0
-    for piece in _UNIT_END.split(chunk.text):
-        end = start + len(piece)
-        stripped_start = start + len(piece) - len(piece.lstrip())
-        stripped_end = start + len(piece.rstrip())
-        if stripped_end > stripped_start:
-            units.append(Unit(chunk, stripped_start, stripped_end, rank))
-        start = end + (1 if start + len(piece) < len(chunk.text) and chunk.text[end:end + 1] == "\n" else 0)
+    units = []
+    for match in _UNIT.finditer(chunk.text):
+        start, end = match.start(), match.end()
+        while start < end and chunk.text[start].isspace():
+            start += 1
+        while end > start and chunk.text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            units.append(Unit(chunk, start, end, rank))
     return units
 
 
@@ -202,6 +204,16 @@ def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None
             item = None
         offset += len(line) + 1
     return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
+
+
+def span_label(chunk: Chunk, start: int, end: int) -> tuple[str | None, str | None]:
+    """款 and 项 of a quote ``chunk.text[start:end]``: a quote over several 款 names none, one
+    over several 项 (a list with its lead-in) names only its 款."""
+    first = paragraph_and_item(chunk, start)
+    last = paragraph_and_item(chunk, max(start, end - 1))
+    if first[0] != last[0]:
+        return None, None
+    return first if first[1] == last[1] else (first[0], None)
 
 
 def _cn_number(n: int) -> str:
@@ -352,7 +364,7 @@ class AnswerDesk:
         for unit in kept:
             hit = by_id[unit.chunk.chunk_id]
             start, end = self._quote_span(unit)
-            paragraph, item = paragraph_and_item(unit.chunk, start)
+            paragraph, item = span_label(unit.chunk, start, end)
             citations.append(Citation(
                 source=hit.source, title=hit.title, authority=hit.authority,
                 authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
@@ -404,19 +416,28 @@ class AnswerDesk:
 
     # --- locating quotes in chunks -------------------------------------------------------
 
-    def _citation_for(self, source: str, quote: str, score: float = 0.0) -> Citation | None:
-        """A citation of ``quote`` in the chunk of ``source`` that holds it verbatim."""
+    def _citation_for(self, source: str, text: str, score: float = 0.0, near: str | None = None) -> Citation | None:
+        """A citation of the whole sentences that hold ``text`` in a chunk of ``source``; with
+        ``near``, the occurrence after it in a chunk that holds it (a parenthesis of departments
+        recurs all over a 分工方案: the one that counts follows its task)."""
         document = self.kb.store.document_by_source(source)
-        if document is None or not quote:
+        if document is None or not text:
             return None
-        for chunk in self._doc_chunks(document.doc_id):
-            position = chunk.text.find(quote)
-            if position >= 0:
-                paragraph, item = paragraph_and_item(chunk, position)
-                return Citation(source=source, title=document.title, authority=document.authority,
-                                authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
-                                section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
-                                item=item, quote=quote, chunk_id=chunk.chunk_id, score=round(score, 4))
+        chunks = self._doc_chunks(document.doc_id)
+        if near:
+            chunks = [c for c in chunks if near in c.text] + [c for c in chunks if near not in c.text]
+        for chunk in chunks:
+            after = chunk.text.find(near) if near and near in chunk.text else 0
+            position = chunk.text.find(text, after)
+            if position < 0:
+                continue
+            covering = [u for u in units_of(chunk, 0) if u.end > position and u.start < position + len(text)]
+            start, end = covering[0].start, covering[-1].end
+            paragraph, item = span_label(chunk, start, end)
+            return Citation(source=source, title=document.title, authority=document.authority,
+                            authority_name=AUTHORITY_NAMES.get(document.authority or ""), region=document.region,
+                            section_path=chunk.section_path, article=chunk.article, paragraph=paragraph,
+                            item=item, quote=chunk.text[start:end], chunk_id=chunk.chunk_id, score=round(score, 4))
         return None
 
     def _doc_chunks(self, doc_id: str) -> list[Chunk]:
@@ -425,7 +446,7 @@ class AnswerDesk:
             cache[doc_id] = self.kb.store.chunks(doc_id)
         return cache[doc_id]
 
-    def _best_sentence(self, terms, source: str, text: str) -> tuple[str, float]:
+    def _best_sentence(self, terms, text: str) -> tuple[str, float]:
         """The sentence of ``text`` (a duty's task, a department's task) that best covers the question."""
         chunk = Chunk(chunk_id="", doc_id="", seq=0, text=text)
         units = units_of(chunk, 0)
@@ -443,12 +464,12 @@ class AnswerDesk:
         for match in matches:
             if shown and match.score < SECOND_QUOTE_SHARE * matches[0].score:
                 break
-            sentence, score = self._best_sentence(terms, match.source, match.task)
+            sentence, score = self._best_sentence(terms, match.task)
             support = score * (1 - CHUNK_SHARE) + CHUNK_SHARE * self.coverage(terms, " ".join(match.section_path) + match.task)
             parenthesis = match.evidence.strip()
             found = [c for c in (self._citation_for(match.source, sentence, support),
-                                 self._citation_for(match.source, parenthesis, support)
-                                 if parenthesis and parenthesis not in sentence else None) if c]
+                                 self._citation_for(match.source, parenthesis, support, near=sentence)) if c]
+            found = list({(c.chunk_id, c.quote): c for c in found}.values())
             if not found:
                 continue
             shown.append(match)

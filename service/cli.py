@@ -181,8 +181,13 @@ def cmd_department(args) -> int:
     from regkb.service.duty_desk import ROLE_NAMES
 
     kb = _open_kb(args)
-    response = kb.department(args.name)
+    response = kb.department(args.name, region=args.region)
     if _printed_json(args, response):
+        return 0
+    if response.candidates:
+        print(f"“{response.department}”对应 {len(response.candidates)} 个不同地区的部门,请用 --region 指定其一:")
+        for candidate in response.candidates:
+            print(f"  {candidate.full_name}(地区:{candidate.region or '全国'},{candidate.tasks} 项任务)")
         return 0
     aliases = f"(又称:{'、'.join(response.aliases)})" if response.aliases else ""
     counts = {role: sum(1 for t in response.tasks if t.role == role) for role in ROLE_NAMES}
@@ -206,10 +211,12 @@ def cmd_departments(args) -> int:
         print("知识库中还没有分工信息(请先导入分工方案或规划文件)。")
         return 0
     width = min(40, max(_width(d.name) for d in response.departments) + 2)
-    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  别名")
+    region_width = min(16, max(_width(d.region or "") for d in response.departments) + 2)
+    print(_pad("部门", width) + f"{'牵头':>4}{'负责':>4}{'配合':>4}{'合计':>4}  " + _pad("地区", region_width) + "别名")
     for d in response.departments:
         total = d.lead + d.responsible + d.cooperating
-        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  {'、'.join(d.aliases)}")
+        print(_pad(d.name, width) + f"{d.lead:>6}{d.responsible:>6}{d.cooperating:>6}{total:>6}  "
+              + _pad(d.region or "", region_width) + "、".join(d.aliases))
     print(f"共 {len(response.departments)} 个部门")
     return 0
 
@@ -241,9 +248,7 @@ def cmd_targets(args) -> int:
     kb = _open_kb(args)
     if args.export:
         result = kb.export_targets(Path(args.export))
-        if args.json:
-            _print_json(result)
-        else:
+        if not _printed_json(args, result):
             print(f"已导出 {result.targets} 条规划目标到 {result.path}")
         return 0
     response = kb.targets(region=args.region, indicator=args.indicator, compare=args.compare)
@@ -409,6 +414,21 @@ def _add_exam_parser(sub, common) -> None:
     s.set_defaults(func=cmd_exam_solve)
 
 
+def cmd_migrate(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    # the source is always the local store in REGKB_HOME, whatever REGKB_BACKEND says
+    settings = Settings.from_env(backend="faiss", milvus_uri=args.uri, milvus_collection=args.collection,
+                                 show_progress=sys.stderr.isatty())
+    report = KnowledgeBase.open(settings, create=False).migrate(to=args.to)
+    if _printed_json(args, report):
+        return 0
+    print(f"已迁移到 Milvus {report.uri}(知识库 {report.collection}):{report.documents} 篇文档、{report.chunks} 个文本块、"
+          f"{report.duties} 条分工、{report.vectors} 条缓存向量;重新向量化 {report.embedded} 块(用时 {report.seconds} 秒)")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -462,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("department", parents=[common], help="列出一个部门牵头、负责、配合的全部任务")
     p.add_argument("name", metavar="NAME", help="部门名称,简称、全称均可,如 应急厅")
+    p.add_argument("--region", help="地区,同名部门分属多个地区时指定其一,如 辽宁")
     p.set_defaults(func=cmd_department)
 
     p = sub.add_parser("departments", parents=[common], help="列出全部部门及其任务数")
@@ -500,6 +521,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     _add_exam_parser(sub, common)
+
+    p = sub.add_parser("migrate", parents=[common], help="把本地知识库迁移到 Milvus(不重新向量化)")
+    p.add_argument("--to", required=True, choices=("milvus",), help="目标后端")
+    p.add_argument("--uri", help="Milvus 地址:Milvus Lite 文件或 http://host:19530(默认 REGKB_MILVUS_URI)")
+    p.add_argument("--collection", help="目标知识库的集合名前缀(默认 REGKB_MILVUS_COLLECTION 或 regkb)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

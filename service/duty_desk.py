@@ -8,6 +8,10 @@ paragraph covers several topics and a question is about one of them, so both BM2
 thesaurus's plain-word expansion) and the embedder score a task by its best-matching
 sentence; the two scores, each scaled to the best duty, are added with weights.
 
+A department is a body of one region (the region of the documents that name it): the
+省应急管理厅 of a Liaoning plan and of a Jiangxi one are listed apart, and a name that fits
+several bodies returns them as candidates until a region picks one.
+
 >>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
 >>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]
 '3.非煤矿山安全'
@@ -29,13 +33,13 @@ from typing import Callable
 
 import numpy as np
 
-from regkb.corpus.departments import DepartmentRegistry, normalise_name, split_prefix
+from regkb.corpus.departments import DepartmentRegistry, full_name, normalise_name, region_key, split_prefix
 from regkb.corpus.models import Duty
 from regkb.corpus.store import Store
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
-from regkb.service.duty_schemas import (DepartmentResponse, DepartmentsResponse, DepartmentSummary, DepartmentTask,
-                                        DutiesResponse, DutyExport, DutyMatch)
+from regkb.service.duty_schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
+                                        DepartmentTask, DutiesResponse, DutyExport, DutyMatch)
 from regkb.service.validation import KnowledgeBaseError, validate_query
 
 ROLES = ("lead", "responsible", "cooperating")
@@ -235,30 +239,57 @@ class DutyDesk:
                          source=duty.source, section_path=duty.section_path, text=duty_source_text(duty),
                          score=round(score, 6), inferred=duty.inferred, deadline=duty.deadline, evidence=duty.evidence)
 
-    # --- departments ----------------------------------------------------------------
+    # --- departments ---------------------------------------------------------------
 
-    def _canonical(self, name: str) -> str:
-        """The registry's canonical name for a name stored in a duty (itself when unknown)."""
-        return self.registry.canonical(name) or name
+    @cached_property
+    def _regions(self) -> dict[str, str | None]:
+        """Each document's region, by doc_id: a duty's departments belong to it."""
+        return {document.doc_id: document.region for document in self.store.documents()}
 
-    def department(self, name: str) -> DepartmentResponse:
-        """A department's tasks, whatever spelling the user typed (应急厅, 省应急厅, 应急管理厅)."""
+    def _key(self, name: str, duty: Duty) -> tuple[str, str | None]:
+        """The (canonical name, region) body a name stored in a duty stands for."""
+        canonical = self.registry.canonical(name) or name
+        return canonical, region_key(canonical, self._regions.get(duty.doc_id))
+
+    def department(self, name: str, region: str | None = None) -> DepartmentResponse:
+        """A department's tasks, whatever spelling the user typed (应急厅, 省应急厅, 应急管理厅,
+        辽宁省应急管理厅). When the name fits bodies of several regions (two provinces'
+        应急管理厅) and ``region`` does not pick one, the response lists them as
+        ``candidates`` and holds no tasks."""
         typed = normalise_name(name or "")
         if not typed:
             raise KnowledgeBaseError("部门名称不能为空")
-        canonical = self.registry.canonical(typed)
-        if canonical is None:
+        matches = self.registry.matches(typed)
+        if not matches:
             suggestions = self.suggest(typed)
             hint = f"您是不是要找:{'、'.join(suggestions)}?" if suggestions else ""
             raise KnowledgeBaseError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
+        if region:
+            wanted = region.strip()
+            picked = [key for key in matches if key[1] and (wanted in key[1] or key[1] in wanted)]
+            if not picked:
+                known = "、".join(dict.fromkeys(key[1] or "全国" for key in matches))
+                raise KnowledgeBaseError(f"“{typed}”在地区“{wanted}”没有对应的部门(已知地区:{known})")
+            matches = picked
+        tasks_of = {key: self._tasks(key) for key in matches}
+        if len(matches) > 1:
+            candidates = [DepartmentCandidate(department=canonical, region=where, full_name=full_name(canonical, where),
+                                              tasks=len(tasks_of[(canonical, where)]))
+                          for canonical, where in matches]
+            return DepartmentResponse(department=typed, aliases=[], tasks=[], candidates=candidates)
+        canonical, where = matches[0]
+        return DepartmentResponse(department=canonical, aliases=self.registry.aliases(canonical, where),
+                                  tasks=tasks_of[matches[0]], region=where, full_name=full_name(canonical, where))
+
+    def _tasks(self, key: tuple[str, str | None]) -> list[DepartmentTask]:
         tasks = []
         for duty in self.duties:
             for role in ROLES:
-                if any(self._canonical(n) == canonical for n in getattr(duty, role)):
+                if any(self._key(n, duty) == key for n in getattr(duty, role)):
                     tasks.append(DepartmentTask(task=duty.task, role=role, source=duty.source,
                                                 section_path=duty.section_path, inferred=duty.inferred,
                                                 deadline=duty.deadline))
-        return DepartmentResponse(department=canonical, aliases=self.registry.aliases(canonical), tasks=tasks)
+        return tasks
 
     def suggest(self, name: str, limit: int = 5) -> list[str]:
         """Canonical names close to what the user typed, closest first."""
@@ -275,16 +306,18 @@ class DutyDesk:
         return [canonical for canonical, score in ranked if score >= 0.5][:limit]
 
     def departments(self) -> DepartmentsResponse:
-        """Every department with its aliases and how many tasks it leads, shares and supports."""
-        counts: dict[str, Counter] = {name: Counter() for name in self.registry.names()}
+        """Every department (per region) with its aliases and how many tasks it leads, shares
+        and supports."""
+        counts: dict[tuple[str, str | None], Counter] = {key: Counter() for key in self.registry.keys()}
         for duty in self.duties:
             for role in ROLES:
-                for name in dict.fromkeys(self._canonical(n) for n in getattr(duty, role)):
-                    counts.setdefault(name, Counter())[role] += 1
-        summaries = [DepartmentSummary(name=name, aliases=self.registry.aliases(name), lead=c["lead"],
-                                       responsible=c["responsible"], cooperating=c["cooperating"])
-                     for name, c in counts.items()]
-        summaries.sort(key=lambda s: (-(s.lead + s.responsible + s.cooperating), -s.lead, s.name))
+                for key in dict.fromkeys(self._key(n, duty) for n in getattr(duty, role)):
+                    counts.setdefault(key, Counter())[role] += 1
+        summaries = [DepartmentSummary(name=name, aliases=self.registry.aliases(name, where), lead=c["lead"],
+                                       responsible=c["responsible"], cooperating=c["cooperating"], region=where,
+                                       full_name=full_name(name, where))
+                     for (name, where), c in counts.items()]
+        summaries.sort(key=lambda s: (-(s.lead + s.responsible + s.cooperating), -s.lead, s.name, s.region or ""))
         return DepartmentsResponse(departments=summaries)
 
     # --- export ---------------------------------------------------------------------

@@ -39,10 +39,23 @@ class DepartmentTask(BaseModel):
     deadline: str | None = None
 
 
+class DepartmentCandidate(BaseModel):
+    """One of the bodies a name fits when it fits several (two provinces' 应急管理厅)."""
+
+    department: str
+    region: str | None = None
+    full_name: str  # the name with its region, e.g. 辽宁省应急管理厅
+    tasks: int = 0
+
+
 class DepartmentResponse(BaseModel):
     department: str
     aliases: list[str] = Field(default_factory=list)
     tasks: list[DepartmentTask]
+    region: str | None = None  # the region of the documents that name it
+    full_name: str | None = None
+    # when the name fits bodies of several regions: those bodies, and no tasks until one is picked
+    candidates: list[DepartmentCandidate] = Field(default_factory=list)
 
 
 class DepartmentSummary(BaseModel):
@@ -51,6 +64,8 @@ class DepartmentSummary(BaseModel):
     lead: int = 0
     responsible: int = 0
     cooperating: int = 0
+    region: str | None = None
+    full_name: str | None = None
 
 
 class DepartmentsResponse(BaseModel):

