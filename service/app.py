@@ -313,12 +313,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             return current.departments()
 
     @app.get("/api/departments/{name}", response_model=DepartmentResponse, tags=["部门分工"])
-    def department(kb: Serving, name: str):
+    def department(kb: Serving, name: str, region: Name = None):
         if not name.strip() or len(name) > MAX_NAME_CHARS:
             raise HTTPException(404, f"没有这个部门：{name[:MAX_NAME_CHARS]}")
         with kb.reading() as current:
             try:
-                return current.department(name)
+                return current.department(name, region=region)
             except NotBuiltError:
                 raise
             except KnowledgeBaseError as exc:

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from regkb.index.search_index import SearchIndex
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.settings import Settings
 from regkb.service.validation import KnowledgeBaseError
@@ -108,7 +107,8 @@ class ServingKnowledgeBase:
                 feature()
             except KnowledgeBaseError:  # a feature not built yet, or nothing to answer from
                 pass
-        kb.store.hold_snapshot()
+        if hasattr(kb.store, "hold_snapshot"):  # the local SQLite store; Milvus has no transactions to pin
+            kb.store.hold_snapshot()
         return kb
 
     def _follow_other_workers(self) -> None:
@@ -123,7 +123,8 @@ class ServingKnowledgeBase:
             threading.Thread(target=self._reload, daemon=True, name="regkb-reload").start()
 
     def _behind(self) -> bool:
-        newest = SearchIndex.current_generation(self.settings.index_folder)
+        storage = self._current._index_storage  # where the index generations are published
+        newest = storage.current_generation()
         return newest is not None and newest > self._current.index.manifest["generation"]
 
     def _reload(self) -> None:

@@ -211,16 +211,22 @@ async function loadDepartments() {
 function listDepartments() {
   const filter = $("dept-filter").value.trim();
   const shown = departments.filter((d) => !filter || d.name.includes(filter) || d.aliases.some((a) => a.includes(filter)));
-  show($("dept-list"), shown.length ? shown.map((d) => el("li", { onclick: () => openDepartment(d.name) }, d.name,
+  show($("dept-list"), shown.length ? shown.map((d) => el("li", { onclick: () => openDepartment(d.name, d.region) }, d.name,
     el("span", { class: "count" }, ` 牵头 ${d.lead} · 负责 ${d.responsible} · 配合 ${d.cooperating}`)))
     : el("li", {}, "知识库中还没有分工信息。"));
 }
 
-async function openDepartment(name) {
+async function openDepartment(name, region) {
   const target = $("dept-detail");
   for (const item of $("dept-list").children) item.classList.toggle("active", item.firstChild.textContent === name);
   try {
-    const result = await api(`/api/departments/${encodeURIComponent(name)}`);
+    const result = await api(`/api/departments/${encodeURIComponent(name)}?${query({ region })}`);
+    if ((result.candidates || []).length) {  // the name fits bodies of several regions: pick one
+      show(target, el("h2", {}, result.department), el("p", { class: "hint" }, "这个名称对应多个地区的部门，请选择："),
+        el("ul", { class: "list" }, result.candidates.map((c) => el("li", { onclick: () => openDepartment(name, c.region) },
+          c.full_name, el("span", { class: "count" }, ` ${c.region || "全国"} · ${c.tasks} 项任务`)))));
+      return;
+    }
     const groups = Object.entries(NAMES.role).map(([role, label]) => {
       const tasks = result.tasks.filter((t) => t.role === role);
       return tasks.length ? [el("div", { class: "role" }, `${label}（${tasks.length} 项）`),
