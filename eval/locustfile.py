@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from locust import HttpUser, between, constant, events, task
+from locust.exception import StopUser
 
 DATA = Path(__file__).parent / "data"
 SEARCHES = int(os.environ.get("REGKB_LOAD_SEARCHES", "2000"))
@@ -40,6 +41,7 @@ class Budget:
 
     def __init__(self, searches: int, asks: int):
         self.left = {"search": searches, "ask": asks}
+        self.unfinished = searches + asks
         self._lock = threading.Lock()
 
     def take(self) -> str | None:
@@ -51,6 +53,12 @@ class Budget:
             kind = random.choices(kinds, weights=[self.left[k] for k in kinds])[0]
             self.left[kind] -= 1
             return kind
+
+    def finish(self) -> bool:
+        """One request answered; True for the last one (the run ends then, none cut short)."""
+        with self._lock:
+            self.unfinished -= 1
+            return self.unfinished == 0
 
 
 BUDGET = Budget(SEARCHES, ASKS)
@@ -72,9 +80,10 @@ class Reader(HttpUser):
     def one_request(self):
         kind = BUDGET.take()
         if kind is None:
-            self.environment.runner.quit()
-            return
+            raise StopUser()
         if kind == "search":
             self.client.get("/api/search", params={"q": next(SEARCH_QUESTIONS), "k": 10}, name="/api/search")
         else:
             self.client.post("/api/ask", json={"question": next(ASK_QUESTIONS)}, name="/api/ask")
+        if BUDGET.finish():
+            self.environment.runner.quit()

@@ -223,11 +223,11 @@ def test_uploads_are_checked_by_content(client, name, data):
     assert response.status_code == 400 and is_chinese(response.json()["detail"])
 
 
-def test_upload_names_cannot_leave_the_upload_folder(client, served_home):
+def test_upload_names_cannot_leave_the_upload_folder(client, module_home):
     job = wait_for_job(client, upload(client, "../../逃逸.md", "# 逃逸测试\n\n第一条 测试。\n".encode("utf-8")).json()["id"])
     assert job["files"] == ["逃逸.md"]
-    assert not (served_home.parent / "逃逸.md").exists() and not (served_home / "逃逸.md").exists()
-    assert list((served_home / "uploads").rglob("逃逸.md"))
+    assert not (module_home.parent / "逃逸.md").exists() and not (module_home / "逃逸.md").exists()
+    assert list((module_home / "uploads").rglob("逃逸.md"))
 
 
 def test_upload_size_cap(served_home):
