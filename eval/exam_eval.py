@@ -45,12 +45,13 @@ def _grounded(question, hits) -> bool:
 
 def paper_scores(kb) -> dict:
     from regkb.service.exam_checks import failures
+    from regkb.service.exam_corpus import ExamCorpus
 
     started = time.perf_counter()
     paper = kb.exam(count=PAPER_COUNT, seed=PAPER_SEED)
     seconds = time.perf_counter() - started
-    desk = kb._exam_desk()
-    failed = sum(bool(failures(q, desk.corpus)) for q in paper.questions)
+    corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
+    failed = sum(bool(failures(q, corpus)) for q in paper.questions)
     grounded = sum(_grounded(q, kb.search(q.stem, k=TOP_K).hits) for q in paper.questions)
     n = len(paper.questions) or 1
     return {"questions": len(paper.questions), "seconds": round(seconds, 2),
@@ -69,7 +70,7 @@ def audit_scores(kb) -> dict:
     """Flag rate of planted wrong keys and false-alarm rate on right keys, per split."""
     rows, path = _bank_rows()
     started = time.perf_counter()
-    response = kb._exam_desk().check_bank(path, report=False)
+    response = kb.check_exam(path, report=False)
     seconds = time.perf_counter() - started
     tallies: dict[str, Counter] = {"dev": Counter(), "test": Counter(), "all": Counter()}
     for result, row in zip(response.results, rows):

@@ -347,9 +347,9 @@ def cmd_exam(args) -> int:
     if out and args.format and Path(out).suffix.lower() != f".{args.format}":
         raise CommandError(f"--format {args.format} 与输出文件 {out} 的扩展名不一致")
     kb = _open_kb(args)
-    paper = kb.exam(count=args.count, types=args.types, source=args.source, topic=args.topic, seed=args.seed)
+    paper = kb.exam(count=args.count, types=args.types, source=args.source, topic=args.topic, seed=args.seed,
+                    out=Path(out) if out else None)
     if out:
-        paper = kb._exam_desk().export(paper, Path(out))
         if args.json:
             _print_json(paper)
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from difflib import Match
 from dataclasses import dataclass
 from typing import Callable
 
@@ -36,11 +37,13 @@ FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 MIN_BLOCK = 2
+EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
 SEARCH_K = 5
 _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
+_GOVERNMENT_RE = re.compile(r"国务院|人民政府")
 _FUNCTION_CHARS = set("的了和及等或与并对在其之")
 _SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
@@ -92,23 +95,33 @@ def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
     if not blocks:
         return 0.0, 0, 0, 0
     matched = sum(b.size for b in blocks)
-    edges = (statement[:blocks[0].a], statement[blocks[-1].a + blocks[-1].size:])
-    hard, soft, inserts = 0, sum(1 for edge in edges if edge and _qualifier(edge)), 0
-    for left, right in zip(blocks, blocks[1:]):
+    hard = soft = inserts = 0
+    # the text before the first and after the last common piece counts as a gap too: a
+    # statement that begins with another subject (国务院 for 县级以上地方各级人民政府) differs there
+    start, end = Match(0, 0, 0), Match(len(statement), len(sentence), 0)
+    for left, right in zip([start, *blocks], [*blocks, end]):
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
-        if ours and theirs:
-            if re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs):
-                hard += 1
+        if not ours:
+            hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
+            continue  # otherwise the article says more here, and a statement may leave it out
+        if left is start:
+            theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
+        elif right is end:
+            theirs = theirs[:EDGE]
+        if theirs:
+            if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
+                    or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
+                hard += 1  # another figure, modal or level of government
             elif len(ours) <= 8 and len(theirs) <= 12:
                 soft += 1
             else:
                 inserts += 1
-        elif ours in _NEGATIONS or theirs in _NEGATIONS or _modals(ours):
+        elif ours in _NEGATIONS or _modals(ours):
             hard += 1
         elif _qualifier(ours):
             soft += 1
-        elif ours:
+        else:
             inserts += 1
     return matched / max(1, len(statement)), hard, soft, inserts
 
@@ -271,7 +284,7 @@ class StatementJudge:
         findings = self._options(body, options, law)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
-        if kind == "single" and len(proven) == 1:
+        if kind in ("single", None) and len(proven) == 1:
             # one option the article proves is the key of a single choice, whatever the others
             return Solution(LETTERS[proven[0]], findings[proven[0]].evidence)
         if any(f.verdict is None for f in findings):
@@ -300,13 +313,14 @@ class StatementJudge:
         best: list[Finding] = []
         for evidence, sentences in self._candidates(lead, law):
             text = canonical("".join(sentences))
+            # the lead-in that introduces the list is the evidence for every option
+            quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             findings = []
             for option in options:
                 target = canonical(option)
                 coverage = 1.0 if target and target in text else max(
                     (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
                 verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
-                quote = next((s for s in sentences if target and target in canonical(s)), sentences[0] if sentences else "")
                 findings.append(Finding(verdict, coverage, Evidence(quote, evidence.source, evidence.title,
                                                                     evidence.article)))
             if sum(f.verdict is True for f in findings) > sum(f.verdict is True for f in best):

@@ -3,7 +3,7 @@ enumerations of articles (款 with their 项), division-of-labour duties, and po
 each kind from which substitutes and distractors are drawn.
 
 >>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
->>> corpus.sentences[0].title
+>>> corpus.sentences[0].place.short_title
 '危险化学品安全管理条例'
 """
 
@@ -23,11 +23,16 @@ ITEM_RE = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]\s*")
 # Sentences that lean on their neighbours (前款, 上述, 下列) or on another article's number
 # cannot be judged alone; nor can the purpose clause or the commencement date.
 _DEPENDENT_RE = re.compile(
-    r"前款|前两款|前三款|本条|上述|下列|以下|第[一二三四五六七八九十百零〇]+(?:条|款|项)|以下统称|以下简称|：|:|施行|废止|附则")
+    r"前款|前两款|前三款|本条|上述|下列|以下|第[一二三四五六七八九十百零〇]+(?:条|款|项)|以下统称|以下简称|：|:|施行|废止|附则"
+    r"|接到(?:报告|举报|通知|投诉)")  # "接到报告后" of a report the previous 款 describes
 _DEPENDENT_START_RE = re.compile(r"^(?:其|该|但|并|同时|前|上|此|这|对于|为了|为)")
+# Boilerplate every law ends with teaches nothing ("违反本法规定，构成犯罪的，依法追究刑事责任。").
+_BOILERPLATE_RE = re.compile(r"^违反本(?:法|条例)规定，构成犯罪的|^构成犯罪的")
+_REFERENCE_RE = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 _SPECIFIC_DEPARTMENT_RE = re.compile(r"有关|负有|各|中直|等|其他|相关")
 MIN_SENTENCE, MAX_SENTENCE = 16, 100
 MAX_ITEM = 40
+UMBRELLA_MENTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,11 @@ class ExamCorpus:
                 lines = [line for line in lines if line]
                 enumerations.extend(_enumerations(lines, place))
                 for line in lines:
-                    for sentence in _split_sentences(line):
+                    for position, sentence in enumerate(_split_sentences(line)):
                         for fact in find_facts(sentence):
                             facts_by_kind[fact.kind].append((fact, document.source))
-                        if _standalone(sentence, line):
+                        # a later sentence of a 款 leans on the first ("通知应当采用书面形式")
+                        if position == 0 and _standalone(sentence, line):
                             sentences.append(Sentence(sentence, place))
         duties = [d for d in store.duties() if not d.inferred]
         duty_titles = {d.source: documents[d.doc_id].title or d.source for d in duties}
@@ -141,6 +147,15 @@ class ExamCorpus:
         for text in sorted(candidates, key=lambda t: distance[t]):
             unique.setdefault(number_value(text), text)
         return list(unique.values())[:limit]
+
+    @cached_property
+    def _actor_counts(self) -> Counter:
+        return Counter(fact.text for fact, _ in self.facts_by_kind.get("actor", []))
+
+    def umbrella(self, fact: Fact) -> bool:
+        """An actor the statutes name everywhere (生产经营单位, 用人单位): the other actors are
+        mostly kinds of it, so none can stand in for it as a false one."""
+        return fact.kind == "actor" and self._actor_counts[fact.text] >= UMBRELLA_MENTIONS
 
     @cached_property
     def normalised_texts(self) -> str:
@@ -186,7 +201,8 @@ def _split_sentences(line: str) -> list[str]:
 def _standalone(sentence: str, line: str) -> bool:
     return (MIN_SENTENCE <= len(sentence) <= MAX_SENTENCE and sentence.endswith("。")
             and not ITEM_RE.match(line) and not _DEPENDENT_RE.search(sentence)
-            and not _DEPENDENT_START_RE.match(sentence) and not line.startswith("本法") and not line.startswith("本条例"))
+            and not _DEPENDENT_START_RE.match(sentence) and not _BOILERPLATE_RE.match(sentence)
+            and not line.startswith("本法") and not line.startswith("本条例"))
 
 
 def _enumerations(lines: list[str], place: Place) -> list[Enumeration]:
@@ -194,7 +210,8 @@ def _enumerations(lines: list[str], place: Place) -> list[Enumeration]:
     result = []
     for index, line in enumerate(lines):
         match = re.fullmatch(r"(.{4,60}?下列[\u4e00-\u9fa5]{1,6})[：:]", line)
-        if not match or _DEPENDENT_START_RE.match(line) or "之一" in line:
+        # "除应当履行本法第十六条规定的职责外，还应当…": items of that other article are true too
+        if not match or _DEPENDENT_START_RE.match(line) or "之一" in line or _REFERENCE_RE.search(line):
             continue
         block = []
         for item_line in lines[index + 1:]:

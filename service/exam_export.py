@@ -91,8 +91,7 @@ def write_rows(path: Path, header: tuple[str, ...] | list[str], rows: list[list]
     book = Workbook()
     sheet = book.active
     sheet.title = "题库"
-    sheet.append(list(header))
-    for row in rows:
+    for row in [list(header), *rows]:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -118,7 +117,8 @@ def _write_docx(questions: list[ExamQuestion], path: Path) -> None:
     document = Document()
     style = document.styles["Normal"]
     style.font.size = Pt(11)
-    style.element.rPr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")  # Chinese text needs an East Asian font
+    style.font.name = "宋体"  # creates the run fonts element; Chinese text also needs the East Asian font set
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run("安全生产培训考试试卷")

@@ -23,20 +23,27 @@ GOVERNMENT_RE = re.compile(
 ACTOR_RE = re.compile(
     r"(?:^|(?<=[，。；：\n]))([^，。；：、\n（()“”]{2,14}?(?:单位|机构|部门|人员|负责人|企业|机关))"
     r"(?=应当|应|不得|必须|可以|负责|有权|依法)")
-_ACTOR_REJECT = re.compile(r"^(?:由|应当|向|对|经|有关|接到|被|其|该|本|各|第)|及其|或者|和|以及")
+_ACTOR_REJECT = re.compile(r"^(?:由|应当|向|对|经|有关|相关|接到|被|其|该|本|各|第|但|所在|原"
+                           r"|支持|加强|督促|组织|指导|协助|会同|配合|委托|通知|要求|责令|鼓励|引导|推动|制定|建立|完善"
+                           r"|开展|做好|加快|实施|落实|接受|接收|移送)|及其|或者|和|以及|与")
 # Modals and their opposites: swapping one turns a duty into a permission or a ban into a right.
 MODAL_SWAPS = {"应当": "可以", "必须": "可以", "不得": "可以", "禁止": "允许", "可以": "应当"}
 MODAL_RE = re.compile("|".join(MODAL_SWAPS))
 FREQUENCY_SWAPS = {"定期": "不定期", "书面": "口头"}
 FREQUENCY_RE = re.compile(r"(?<!不)(?:定期|书面)")
 
-_LEVELS = (("国务院", "national"), ("省", "provincial"), ("设区的市", "city"), ("市级", "city"), ("县", "county"),
-           ("乡", "township"))
+_TIERS = (("国务院", 4), ("省", 3), ("设区的市", 2), ("市级", 2), ("县", 1), ("乡", 0))
 
 
-def government_level(text: str) -> str:
-    """The tier a government fact names (县级以上人民政府 and 县级以上地方各级人民政府 are one tier)."""
-    return next((level for word, level in _LEVELS if text.startswith(word)), text)
+def government_tiers(text: str) -> range:
+    """The tiers of government a fact covers, township 0 to State Council 4: 县级以上地方人民政府
+    covers counties, cities and provinces, 设区的市级人民政府 cities alone."""
+    tier = next((tier for word, tier in _TIERS if text.startswith(word)), None)
+    if tier is None:
+        return range(0, 5)
+    if "以上" in text:
+        return range(tier, 4 if "地方" in text else 5)
+    return range(tier, tier + 1)
 
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -17,7 +17,7 @@ import string
 
 from regkb.corpus.models import Duty
 from regkb.service.exam_corpus import Enumeration, ExamCorpus, Place, Sentence, normalise, specific
-from regkb.service.exam_facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_level, same_fact
+from regkb.service.exam_facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_tiers, same_fact
 from regkb.service.exam_schemas import ExamQuestion
 
 LETTERS = string.ascii_uppercase
@@ -28,6 +28,12 @@ BLANK = "________"
 CHOICE_KINDS = ("number", "government", "actor")
 SWAP_WEIGHTS = {"number": 4, "government": 3, "actor": 3, "modal": 2, "frequency": 2}
 BLANK_TAGS = ("n", "nz", "vn", "nt", "l")
+SUMMARY_CHARS = 50
+# A two-character word blanked must be rare to be a term (效率, 问题 are not); longer words
+# (调查组, 财产损失) are terms when they recur at all.
+RARE_SHORT_WORD = 6
+# "其他…" and "法律、法规规定的其他职责" close a list; they are no option.
+_CATCH_ALL_RE = re.compile(r"^(?:其他|法律、|国务院规定的|省级以上)|其他.{0,8}$|(?:法律|法规|规定)[^，]{0,8}(?:职责|情形|事项|行为|条件)$")
 
 
 def stem_prefix(place: Place) -> str:
@@ -60,15 +66,31 @@ def _substitutes(fact: Fact, sentence: Sentence, corpus: ExamCorpus) -> list[str
     elif fact.kind == "number":
         pool = corpus.close_numbers(fact, sentence.place.source)
     elif fact.kind == "government":
+        # only tiers the original does not cover, and that do not cover it: 县级以上 for 省级
+        # would still be true
+        tiers = set(government_tiers(fact.text))
         levels = {}
         for text in corpus.same_kind(fact, sentence.place.source):
-            levels.setdefault(government_level(text), text)
-        pool = [t for level, t in levels.items() if level != government_level(fact.text)]
+            if not tiers & set(government_tiers(text)):
+                levels.setdefault(tuple(government_tiers(text)), text)
+        pool = list(levels.values())
     else:
+        if corpus.umbrella(fact):
+            return []  # 施工单位 for 生产经营单位 is a kind of it, and the statement stays true
         article = _article_text(sentence, normalise(corpus.texts.get(sentence.place.source, "")))
+        # same kind of actor (单位 for 单位), but another head: 事故单位主要负责人 would be as
+        # right as 单位的主要负责人
         pool = [t for t in corpus.same_kind(fact, sentence.place.source)
-                if t not in fact.text and fact.text not in t and t[-2:] == fact.text[-2:] and normalise(t) not in article]
+                if t[-2:] == fact.text[-2:] and _shared_ending(t, fact.text) <= 2 and normalise(t) not in article]
     return [t for t in pool if not same_fact(t, fact.text) and not corpus.states(_replace(sentence.text, fact, t))]
+
+
+def _shared_ending(a: str, b: str) -> int:
+    a, b = a.replace("的", ""), b.replace("的", "")
+    size = 0
+    while size < min(len(a), len(b)) and a[-1 - size] == b[-1 - size]:
+        size += 1
+    return size
 
 
 def _article_text(sentence: Sentence, document: str) -> str:
@@ -140,7 +162,7 @@ def blank(sentence: Sentence, corpus: ExamCorpus, rng: random.Random) -> ExamQue
     title = sentence.place.title
     words = [w for w, tag in jieba.posseg.lcut(sentence.text)
              if tag in BLANK_TAGS and len(w) >= 2 and sentence.text.count(w) == 1 and w not in title
-             and 2 <= frequency.get(w, 0) <= 40]
+             and 2 <= frequency.get(w, 0) <= (40 if len(w) >= 3 else RARE_SHORT_WORD)]
     if not words:
         return None
     word = min(words, key=lambda w: (len(w) < 3, frequency[w], -len(w)))
@@ -173,8 +195,7 @@ def _outsiders(enumeration: Enumeration, corpus: ExamCorpus) -> list[str]:
 
 def _plain_items(enumeration: Enumeration) -> list[str]:
     """Items short enough for an option, without the catch-all "其他…" item."""
-    return [i for i in enumeration.items if len(i) <= 30 and not re.match(r"^(?:其他|法律、|国务院规定的|省级以上)", i)
-            and "其他" not in i[-8:]]
+    return [i for i in enumeration.items if len(i) <= 30 and not _CATCH_ALL_RE.search(i)]
 
 
 def _enumeration_stem(enumeration: Enumeration, ending: str) -> str:
@@ -217,9 +238,17 @@ def _duty_place(duty: Duty, corpus: ExamCorpus) -> Place:
 
 
 def _task_summary(duty: Duty) -> str:
-    """The task's first sentence, or its first clause when the sentence is long."""
+    """The task's first sentence, or as many of its first clauses as fit in a stem (a lone
+    "按照…标准要求" clause says nothing of the task)."""
     first = re.split(r"[。；]", duty.task)[0]
-    return first if len(first) <= 50 else re.split(r"[，,]", first)[0]
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    summary = ""
+    for clause in re.findall(r"[^，,]+[，,]?", first):
+        if summary and len(summary) + len(clause) > SUMMARY_CHARS:
+            break
+        summary += clause
+    return summary.rstrip("，,")
 
 
 def _duty_question(duty: Duty, corpus: ExamCorpus, kind: str, stem: str, options: list[str], correct: list[str]):

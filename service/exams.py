@@ -39,7 +39,7 @@ def parse_types(types: list[str] | str | None) -> list[str]:
     names = [t.strip() for t in (types.split(",") if isinstance(types, str) else types) if t.strip()]
     unknown = [t for t in names if t not in TYPES]
     if unknown or not names:
-        raise KnowledgeBaseError(f"未知题型:{'、'.join(unknown) or '(空)'}(可选 {','.join(TYPES)})")
+        raise KnowledgeBaseError(f"未知题型:{'、'.join(unknown) or '(空)'}(可选 single,multi,judge,blank)")
     return list(dict.fromkeys(names))
 
 
@@ -84,9 +84,8 @@ class ExamDesk:
         # Fill each type's quota; a type that runs dry passes its share to the others.
         pending = list(kinds)
         while pending and sum(len(q) for q in made.values()) < count:
-            for kind in list(pending):
-                if len(made[kind]) >= quotas[kind] and any(k != kind for k in pending):
-                    continue
+            short = [k for k in pending if len(made[k]) < quotas[k]]
+            for kind in list(short or pending):
                 question = self._next(streams[kind], used)
                 if question is None:
                     pending.remove(kind)

@@ -405,13 +405,17 @@ class KnowledgeBase:
         return self._target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
-             topic: str | None = None, seed: int = 0):
-        """A paper of grounded questions (``ExamResponse``)."""
-        return self._exam_desk().paper(count=count, types=types, source=source, topic=topic, seed=seed)
+             topic: str | None = None, seed: int = 0, out: Path | None = None):
+        """A paper of grounded questions (``ExamResponse``); with ``out`` also written to a
+        .docx paper, an .xlsx bank or a .json file."""
+        desk = self._exam_desk()
+        paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
+        return desk.export(paper, Path(out)) if out else paper
 
-    def check_exam(self, path: Path):
-        """Each question of an existing bank checked against the articles (``ExamCheckResponse``)."""
-        return self._exam_desk().check_bank(Path(path))
+    def check_exam(self, path: Path, report: bool = True):
+        """Each question of an existing bank checked against the articles (``ExamCheckResponse``);
+        ``report`` writes an xlsx report beside the bank."""
+        return self._exam_desk().check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None):
         """One question answered from the articles (``ExamSolveResponse``)."""

@@ -1,0 +1,191 @@
+"""Exam papers over the shared ``law_kb`` (安全生产法 and the Liaoning 分工方案): types, the
+automatic checks, distractor rules, selection, determinism, exports read back, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regkb.service.exam_checks import failures, statement_of
+from regkb.service.exam_corpus import normalise
+from regkb.service.exam_export import COLUMNS, citation
+from regkb.service.exam_facts import find_facts, number_value, one_fact_changed
+from regkb.service.exam_generators import LETTERS
+from regkb.service.knowledge_base import KnowledgeBaseError
+
+
+def regkb(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "REGKB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "regkb.service.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def paper(law_kb):
+    return law_kb.exam(count=40, seed=7)
+
+
+@pytest.fixture(scope="module")
+def corpus(law_kb):
+    from regkb.service.exam_corpus import ExamCorpus
+
+    return ExamCorpus.from_store(law_kb.store, law_kb.departments_registry())
+
+
+def source_text(law_kb, source: str) -> str:
+    document = law_kb.store.document_by_source(source)
+    return "\n".join(c.text for c in law_kb.store.chunks(document.doc_id))
+
+
+# --- facts -------------------------------------------------------------------------------
+
+def test_facts_and_one_fact_changed():
+    facts = find_facts("生产经营单位应当在三十日内报县级以上地方人民政府备案")
+    assert [(f.kind, f.text) for f in facts] == [("actor", "生产经营单位"), ("modal", "应当"), ("number", "三十日"),
+                                                 ("government", "县级以上地方人民政府")]
+    assert number_value("三十日") == 30 and number_value("二十四小时") == 24 and number_value("10万元") == 100000
+    assert one_fact_changed("单位应当在三十日内备案", "单位应当在十五日内备案").kind == "number"
+    assert one_fact_changed("单位应当定期检验", "单位应当不定期检验").kind == "negation"
+    assert one_fact_changed("单位应当在三十日内备案", "单位可以在十五日内备案") is None  # two facts
+    assert one_fact_changed("单位应当在三十日内备案", "单位应当在30日内备案") is None  # the same fact
+
+
+# --- papers ------------------------------------------------------------------------------
+
+def test_paper_mixes_all_four_types_evenly(paper):
+    counts = {kind: sum(q.type == kind for q in paper.questions) for kind in ("judge", "single", "multi", "blank")}
+    assert len(paper.questions) == 40
+    assert counts == {"judge": 10, "single": 10, "multi": 10, "blank": 10}
+
+
+def test_every_question_passes_the_checks_and_quotes_its_source(law_kb, paper, corpus):
+    for question in paper.questions:
+        assert failures(question, corpus) == [], question
+        assert question.quote in source_text(law_kb, question.source)
+        assert question.quote in question.explanation
+        assert question.difficulty in ("易", "中", "难")
+        if question.type in ("single", "multi"):
+            assert question.answer and all(ch in LETTERS[:len(question.options)] for ch in question.answer)
+            assert len(question.answer) == 1 if question.type == "single" else len(question.answer) >= 2
+        if question.type == "blank":
+            assert question.answer in question.quote and question.answer not in question.stem
+
+
+def test_no_two_questions_on_one_sentence(paper):
+    quotes = [q.quote for q in paper.questions]
+    assert len(set(quotes)) == len(quotes)
+
+
+def test_judge_statements_are_the_article_or_one_fact_off(law_kb, paper):
+    judges = [q for q in paper.questions if q.type == "judge"]
+    assert {q.answer for q in judges} == {"true", "false"}
+    for question in judges:
+        statement = statement_of(question.stem)
+        said = normalise(statement) in normalise(source_text(law_kb, question.source))
+        assert said == (question.answer == "true"), question.stem
+        if question.answer == "false":
+            change = one_fact_changed(question.quote, statement)
+            assert change is not None and change.original in question.explanation and change.changed in question.explanation
+
+
+def test_distractors_are_never_true(law_kb, paper):
+    duties = {d.task: d for d in law_kb.store.duties()}
+    for question in (q for q in paper.questions if q.type in ("single", "multi")):
+        wrong = [o for i, o in enumerate(question.options) if LETTERS[i] not in question.answer]
+        right = [question.options[LETTERS.index(ch)] for ch in question.answer]
+        if question.quote in duties:  # who leads or shares a task: no department of the task is wrong
+            duty = duties[question.quote]
+            assert not set(wrong) & set(duty.lead + duty.responsible + duty.cooperating)
+            assert set(right) <= set(duty.lead + duty.responsible + duty.cooperating)
+        elif "不包括" in question.stem:  # the one outsider is not in the list, the others are
+            assert all(normalise(o) not in normalise(question.quote) for o in right)
+            assert all(normalise(o) in normalise(question.quote) for o in wrong)
+        elif question.type == "multi":
+            assert all(normalise(o) in normalise(question.quote) for o in right)
+            assert all(normalise(o) not in normalise(question.quote) for o in wrong)
+        else:  # a blank filled with a distractor is not what the law says
+            text = normalise(source_text(law_kb, question.source))
+            assert all(normalise(statement_of(question.stem.replace("（  ）", o))) not in text for o in wrong)
+
+
+def test_papers_are_deterministic_per_seed(law_kb, paper):
+    again = law_kb.exam(count=40, seed=7)
+    other = law_kb.exam(count=40, seed=8)
+    assert [q.model_dump() for q in again.questions] == [q.model_dump() for q in paper.questions]
+    assert [q.stem for q in other.questions] != [q.stem for q in paper.questions]
+
+
+def test_selection_by_type_source_and_topic(law_kb):
+    judges = law_kb.exam(count=6, types="judge,blank", seed=1).questions
+    assert {q.type for q in judges} == {"judge", "blank"}
+    law_only = law_kb.exam(count=12, source="安全生产法", seed=1).questions
+    assert law_only and {q.source for q in law_only} == {"安全生产法(2021-06-10).md"}
+    plan_only = law_kb.exam(count=6, source="分工方案", seed=1).questions
+    assert {q.source for q in plan_only} == {"004_36275ac223ca7fcd.txt"} and {q.type for q in plan_only} <= {"single", "multi"}
+    topical = law_kb.exam(count=8, topic="应急救援预案", seed=1).questions
+    hits = {(h.source, h.article) for h in law_kb.search("应急救援预案", k=30).hits}
+    assert all("应急救援预案" in q.quote or (q.source, q.article) in hits for q in topical)
+
+
+def test_bad_requests_are_refused_in_chinese(law_kb):
+    with pytest.raises(KnowledgeBaseError, match="题目数量"):
+        law_kb.exam(count=0)
+    with pytest.raises(KnowledgeBaseError, match="未知题型.*single,multi,judge,blank"):
+        law_kb.exam(types="essay")
+    with pytest.raises(KnowledgeBaseError, match="没有找到可以出题"):
+        law_kb.exam(source="不存在的法规")
+
+
+# --- exports -----------------------------------------------------------------------------
+
+def test_docx_export_reads_back_as_a_paper(law_kb, paper, tmp_path):
+    from docx import Document
+
+    path = tmp_path / "试卷.docx"
+    assert law_kb.exam(count=40, seed=7, out=path).path == str(path)
+    text = [p.text for p in Document(str(path)).paragraphs]
+    sections = [t for t in text if t[:2] in ("一、", "二、", "三、", "四、")]
+    assert [s[2:5] for s in sections] == ["判断题", "单选题", "多选题", "填空题"]
+    key_start = text.index("参考答案与解析")
+    numbered = [t for t in text[:key_start] if t.split(".")[0].isdigit()]
+    assert len(numbered) == len(paper.questions)
+    key = "\n".join(text[key_start:])
+    for number, question in enumerate(paper.questions, start=1):  # the paper keeps judge, single, multi, blank order
+        assert f"{number}. 答案：" in key and citation(question) in key
+    assert not list(tmp_path.glob(".*"))  # no temp file left behind
+
+
+def test_xlsx_export_has_the_platform_columns(law_kb, paper, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "题库.xlsx"
+    law_kb.exam(count=40, seed=7, out=path)
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert len(rows) == len(paper.questions) + 1
+    for row, question in zip(rows[1:], paper.questions):
+        assert row[1] == question.stem
+        assert [o for o in row[2:8] if o] == question.options
+        assert row[8] == {"true": "正确", "false": "错误"}.get(question.answer, question.answer)
+        assert question.quote in row[9]
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+def test_cli_exam_json_text_and_file(law_kb, tmp_path):
+    home = law_kb.settings.home
+    result = regkb(home, "exam", "--count", "8", "--seed", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert len(payload["questions"]) == 8
+    assert payload["questions"] == [q.model_dump(mode="json") for q in law_kb.exam(count=8, seed=3).questions]
+    out = tmp_path / "卷.xlsx"
+    result = regkb(home, "exam", "--count", "4", "--out", str(out))
+    assert result.returncode == 0 and out.exists() and "已生成 4 道题" in result.stdout
+    result = regkb(home, "exam", "--format", "docx", "--out", str(tmp_path / "卷.xlsx"))
+    assert result.returncode == 2 and "扩展名不一致" in result.stderr

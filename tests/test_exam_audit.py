@@ -1,0 +1,150 @@
+"""题库体检 and 解题 over the shared ``law_kb``: a generated bank exported, keys planted wrong,
+read back from xlsx, csv and JSON; hand-written questions; bad files; the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regkb.service.exam_audit import canonical
+from regkb.service.exam_export import COLUMNS, row_of
+from regkb.service.exam_generators import LETTERS
+from regkb.service.knowledge_base import KnowledgeBaseError
+
+
+def regkb(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "REGKB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "regkb.service.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def wrong_key(question) -> str:
+    """Another key for the question: the opposite judgement, or the next letter."""
+    if question.type == "judge":
+        return "false" if question.answer == "true" else "true"
+    letters = LETTERS[:len(question.options)]
+    if question.type == "single":
+        return letters[(letters.index(question.answer) + 1) % len(letters)]
+    return "".join(sorted(set(letters) ^ set(question.answer[:1])))  # drop or add one letter
+
+
+@pytest.fixture(scope="module")
+def bank(law_kb, tmp_path_factory):
+    """A bank of 24 generated questions (judge, single, multi) as xlsx, every third key planted wrong."""
+    from openpyxl import Workbook
+
+    questions = law_kb.exam(count=24, types="judge,single,multi", source="安全生产法", seed=5).questions
+    planted = set(range(0, len(questions), 3))
+    book = Workbook()
+    book.active.append(list(COLUMNS))
+    for index, question in enumerate(questions):
+        key = wrong_key(question) if index in planted else question.answer
+        book.active.append(row_of(question.model_copy(update={"answer": key})))
+    path = tmp_path_factory.mktemp("bank") / "题库.xlsx"
+    book.save(path)
+    return path, questions, planted
+
+
+def test_canonical_compares_figures_by_value():
+    assert canonical("三十日内") == canonical("30日内")
+    assert canonical("处上一年年收入百分之四十的罚款") == canonical("处上一年年收入40%的罚款")
+    assert canonical("处十万元以上") == canonical("处10万元以上")
+    assert canonical("二十日") != canonical("三十日")
+
+
+def test_planted_wrong_keys_are_flagged_and_right_ones_kept(law_kb, bank):
+    path, questions, planted = bank
+    response = law_kb.check_exam(path)
+    assert response.checked == len(questions)
+    verdicts = [r.verdict for r in response.results]
+    assert [r.row for r in response.results] == list(range(1, len(questions) + 1))
+    assert not any(verdicts[i] == "disagrees" for i in range(len(questions)) if i not in planted)
+    flagged = sum(verdicts[i] == "disagrees" for i in planted)
+    assert flagged >= 0.8 * len(planted), verdicts
+    for index in planted:
+        result = response.results[index]
+        if result.verdict == "disagrees":
+            assert result.corpus_answer == questions[index].answer
+            assert result.quote and result.source == questions[index].source and result.article
+
+
+def test_report_is_written_beside_the_bank(law_kb, bank):
+    from openpyxl import load_workbook
+
+    path, questions, _ = bank
+    response = law_kb.check_exam(path)
+    report = Path(response.report)
+    assert report.parent == path.parent and report.name == "题库.体检.xlsx"
+    rows = list(load_workbook(report).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("序号", "题干", "题库答案", "结论") and len(rows) == len(questions) + 1
+    assert {row[3] for row in rows[1:]} <= {"一致", "不一致", "无法判定"}
+    assert sum(row[3] == "不一致" for row in rows[1:]) == response.disagrees
+
+
+def test_csv_and_json_banks_read_the_same(law_kb, bank, tmp_path):
+    _, questions, _ = bank
+    chosen = questions[:6]
+    csv_path = tmp_path / "bank.csv"
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(row_of(q) for q in chosen)
+    json_path = tmp_path / "bank.json"
+    json_path.write_text(json.dumps({"questions": [q.model_dump() for q in chosen]}, ensure_ascii=False), encoding="utf-8")
+    from_csv = law_kb.check_exam(csv_path)
+    from_json = law_kb.check_exam(json_path)
+    assert [r.given for r in from_csv.results] == [r.given for r in from_json.results] == [q.answer for q in chosen]
+    assert [r.verdict for r in from_csv.results] == [r.verdict for r in from_json.results]
+    assert "disagrees" not in [r.verdict for r in from_csv.results]
+
+
+def test_solve_decides_reworded_questions(law_kb):
+    late = law_kb.solve("生产经营单位发生生产安全事故后，事故现场有关人员应当在2小时内报告本单位负责人。")
+    assert late.decided and late.answer == "false" and "立即报告本单位负责人" in late.quote
+    assert late.article == "第八十三条"
+    right = law_kb.solve("从业人员在一百人以下的，应当配备专职或者兼职的安全生产管理人员。")
+    assert right.answer == "true" and right.article == "第二十四条"
+    choice = law_kb.solve("生产经营单位的（ ）是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。",
+                          ["安全生产管理人员", "主要负责人", "安全总监", "班组长"])
+    assert choice.answer == "B" and choice.article == "第五条"
+
+
+def test_solve_abstains_where_no_article_settles_it(law_kb):
+    response = law_kb.solve("干粉灭火器可以用于扑救带电设备的初起火灾。")
+    assert not response.decided and response.answer is None and response.quote is None
+
+
+def test_bad_bank_files_get_chinese_errors(law_kb, tmp_path):
+    with pytest.raises(KnowledgeBaseError, match="文件不存在"):
+        law_kb.check_exam(tmp_path / "none.xlsx")
+    odd = tmp_path / "bank.txt"
+    odd.write_text("x", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="不支持的题库格式"):
+        law_kb.check_exam(odd)
+    headless = tmp_path / "headless.csv"
+    headless.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="缺少“题干”列"):
+        law_kb.check_exam(headless)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    with pytest.raises(KnowledgeBaseError, match="无法读取题库"):
+        law_kb.check_exam(broken)
+
+
+def test_cli_check_and_solve(law_kb, bank):
+    path, questions, planted = bank
+    home = law_kb.settings.home
+    result = regkb(home, "exam", "check", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["checked"] == len(questions) and payload["disagrees"] >= 0.8 * len(planted)
+    result = regkb(home, "exam", "solve", "（ ）是本单位安全生产第一责任人。", "--options", "安全总监", "主要负责人")
+    assert result.returncode == 0 and "答案:B" in result.stdout and "第五条" in result.stdout
+    result = regkb(home, "exam", "check", str(path.with_suffix(".doc")))
+    assert result.returncode == 2 and result.stderr.startswith("错误:")
