@@ -356,9 +356,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
             path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
             with kb.reading() as current:
-                checked = current.check_exam(path)
-        checked.report = None  # written beside the temporary copy, gone with it
-        return checked
+                return current.check_exam(path, report=False)
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
     def documents(kb: Serving):

@@ -254,3 +254,26 @@ def test_cors_is_off_unless_configured(served_home):
         assert "access-control-allow-origin" not in client.get("/healthz", headers=origin).headers
     with client_for(served_home, cors_origins=("https://chat.example.com",)) as client:
         assert client.get("/healthz", headers=origin).headers["access-control-allow-origin"] == origin["Origin"]
+
+
+def test_exam_as_json_and_as_downloads(client):
+    paper = client.get("/api/exam", params={"count": 3, "types": "judge,single", "seed": 1})
+    assert paper.status_code == 200
+    questions = paper.json()["questions"]
+    assert 1 <= len(questions) <= 3 and {q["type"] for q in questions} <= {"judge", "single"}
+    assert all(q["quote"] and q["source"] for q in questions)
+    for format, signature in (("docx", b"PK\x03\x04"), ("xlsx", b"PK\x03\x04")):
+        download = client.get("/api/exam", params={"count": 3, "format": format, "seed": 1})
+        assert download.status_code == 200 and download.content.startswith(signature)
+        assert "attachment" in download.headers["content-disposition"]
+    solved = client.post("/api/exam/solve", json={"stem": "生产经营单位的主要负责人是本单位安全生产第一责任人。"})
+    assert solved.status_code == 200 and solved.json()["decided"] and solved.json()["answer"] == "true"
+
+
+def test_an_exam_bank_is_checked_from_an_upload(client):
+    bank = "题型,题干,选项A,选项B,选项C,选项D,答案\n判断,生产经营单位的主要负责人是本单位安全生产第一责任人。,,,,,正确\n"
+    response = client.post("/api/exam/check", files={"file": ("题库.csv", bank.encode("utf-8"), "text/csv")})
+    assert response.status_code == 200, response.text
+    assert response.json()["checked"] == 1 and response.json()["report"] is None
+    refused = client.post("/api/exam/check", files={"file": ("题库.exe", b"MZ", "application/octet-stream")})
+    assert refused.status_code == 400 and is_chinese(refused.json()["detail"])
