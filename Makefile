@@ -1,14 +1,17 @@
 # regkb: two commands on a fresh machine.
-#   make demo   set up .venv, build the embedding model, ingest the shared corpus, show a search
+#   make demo   set up .venv, build the embedding model, ingest the shared corpus, show a search,
+#               then serve the web page and the API (Ctrl-C stops it)
 #   make test   set up .venv and run the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus/seeds ../shared/corpus/laws
 QUESTION ?= 生产经营单位主要负责人有哪些安全生产职责
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: setup model demo test eval bench clean
+.PHONY: setup model demo test eval bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +32,7 @@ demo: model
 	$(BIN)/regkb ingest $(CORPUS)
 	$(BIN)/regkb documents
 	$(BIN)/regkb search "$(QUESTION)" -k 3
+	$(BIN)/regkb serve --host $(HOST) --port $(PORT)
 
 test: model
 	$(BIN)/python -m pytest -q
@@ -38,6 +42,13 @@ eval: setup
 
 bench: setup
 	$(BIN)/python -m regkb.eval.bench
+
+# The service under load (eval/locustfile.py): 2,000 searches and 500 asks at 16 users, loopback only.
+load: setup
+	$(BIN)/regkb serve --port 8765 --workers 2 & server=$$!; \
+	until curl -sf http://127.0.0.1:8765/healthz >/dev/null; do sleep 1; done; \
+	$(BIN)/locust -f eval/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 --run-time 15m \
+		--only-summary --csv eval/load; status=$$?; kill $$server; exit $$status
 
 clean:
 	rm -rf $(VENV) .regkb *.egg-info

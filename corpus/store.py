@@ -92,6 +92,16 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def hold_snapshot(self) -> None:
+        """Keep reading the state committed now, whatever other connections commit later.
+
+        A WAL read transaction: the HTTP service's serving copy holds one, so an ingest that
+        commits from another connection stays invisible to it until the new copy is swapped in.
+        """
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+            self._db.execute("SELECT count(*) FROM meta").fetchone()
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing; nested uses join the outer transaction."""

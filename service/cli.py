@@ -311,18 +311,20 @@ def cmd_model_build(args) -> int:
     return 0
 
 
-def cmd_migrate(args) -> int:
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
+def cmd_serve(args) -> int:
+    import uvicorn
 
-    # the source is always the local store in REGKB_HOME, whatever REGKB_BACKEND says
-    settings = Settings.from_env(backend="faiss", milvus_uri=args.uri, milvus_collection=args.collection,
-                                 show_progress=sys.stderr.isatty())
-    report = KnowledgeBase.open(settings, create=False).migrate(to=args.to)
-    if _printed_json(args, report):
-        return 0
-    print(f"已迁移到 Milvus {report.uri}(知识库 {report.collection}):{report.documents} 篇文档、{report.chunks} 个文本块、"
-          f"{report.duties} 条分工、{report.vectors} 条缓存向量;重新向量化 {report.embedded} 块(用时 {report.seconds} 秒)")
+    host = "127.0.0.1" if args.host == "localhost" else args.host
+    shown = f"[{host}]" if ":" in host else host
+    print(f"regkb 服务：http://{shown}:{args.port}/  （网页；API 文档 /docs；OpenAI 兼容接口 /v1）", flush=True)
+    if args.workers > 1:  # each worker process loads its own copy of the index
+        # loading the index holds the GIL for seconds: a worker answers the supervisor's ping late
+        uvicorn.run("regkb.service.app:app_from_env", factory=True, host=host, port=args.port, workers=args.workers,
+                    log_level="warning", timeout_worker_healthcheck=120)
+    else:
+        from regkb.service.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=args.port, log_level="warning")
     return 0
 
 
@@ -413,6 +415,21 @@ def _add_exam_parser(sub, common) -> None:
     s.set_defaults(func=cmd_exam_solve)
 
 
+def cmd_migrate(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    # the source is always the local store in REGKB_HOME, whatever REGKB_BACKEND says
+    settings = Settings.from_env(backend="faiss", milvus_uri=args.uri, milvus_collection=args.collection,
+                                 show_progress=sys.stderr.isatty())
+    report = KnowledgeBase.open(settings, create=False).migrate(to=args.to)
+    if _printed_json(args, report):
+        return 0
+    print(f"已迁移到 Milvus {report.uri}(知识库 {report.collection}):{report.documents} 篇文档、{report.chunks} 个文本块、"
+          f"{report.duties} 条分工、{report.vectors} 条缓存向量;重新向量化 {report.embedded} 块(用时 {report.seconds} 秒)")
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -499,12 +516,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
 
+    p = sub.add_parser("serve", parents=[common], help="启动 HTTP 服务（API、网页和 OpenAI 兼容接口）")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机）")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程各载入一份索引）")
+    p.set_defaults(func=cmd_serve)
+
+    _add_exam_parser(sub, common)
+
     p = sub.add_parser("migrate", parents=[common], help="把本地知识库迁移到 Milvus(不重新向量化)")
     p.add_argument("--to", required=True, choices=("milvus",), help="目标后端")
     p.add_argument("--uri", help="Milvus 地址:Milvus Lite 文件或 http://host:19530(默认 REGKB_MILVUS_URI)")
     p.add_argument("--collection", help="目标知识库的集合名前缀(默认 REGKB_MILVUS_COLLECTION 或 regkb)")
     p.set_defaults(func=cmd_migrate)
-    _add_exam_parser(sub, common)
 
     p = sub.add_parser("model", parents=[common], help="向量模型")
     model_sub = p.add_subparsers(dest="model_command", required=True, metavar="操作")

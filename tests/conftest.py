@@ -41,3 +41,11 @@ def small_kb(tmp_path):
     from regkb.service.settings import Settings
 
     return KnowledgeBase.open(Settings(home=tmp_path / "kb", show_progress=False))
+
+
+@pytest.fixture
+def served_home(law_kb, tmp_path):
+    """A private copy of ``law_kb``'s folder, for a test that serves it over HTTP and may write to it."""
+    from live_server import copy_store
+
+    return copy_store(law_kb.settings.home, tmp_path / "served")

@@ -1,0 +1,104 @@
+"""The web page in a real browser: Playwright driving Debian's chromium against a live server.
+
+Screenshots go to ``tests/artifacts/`` (desktop and phone width), for a person to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from live_server import live_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(served_home):
+    from regkb.service.app import ServiceSettings, create_app
+    from regkb.service.settings import Settings
+
+    app = create_app(Settings(home=served_home, show_progress=False), ServiceSettings())
+    with live_server(app) as url:
+        yield url
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_ask_shows_a_cited_article(browser, site, viewport):
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
+    page.goto(site + "/")
+    assert page.title() == "安全生产法规知识库"
+    page.fill("#ask-q", "生产经营单位的主要负责人有哪些安全生产职责")
+    page.click("#ask-form button[type=submit]")
+    first = page.locator("#ask-result .cite").first
+    first.wait_for(timeout=30_000)
+    assert "安全生产法" in first.locator(".cite-title").inner_text()
+    assert "第" in first.locator(".path").inner_text() and "条" in first.locator(".path").inner_text()
+    first.locator("details summary").click()
+    first.locator(".context").get_by_text("来源文件").wait_for(timeout=10_000)
+    name = "ask-" + ("phone" if viewport is PHONE else "desktop")
+    shot(page, name)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], "the page must not scroll sideways"
+    page.close()
+
+
+def test_department_page_lists_tasks_by_role(browser, site):
+    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    page.goto(site + "/#duties")
+    page.fill("#dept-filter", "应急")
+    page.locator("#dept-list li", has_text="省应急管理厅").first.click()
+    page.locator("#dept-detail h2", has_text="省应急管理厅").wait_for(timeout=10_000)
+    roles = page.locator("#dept-detail .role").all_inner_texts()
+    assert roles and all(role[:2] in ("牵头", "负责", "配合") for role in roles)
+    page.fill("#duty-q", "尾矿库治理")
+    page.click("#duty-form button[type=submit]")
+    page.locator("#duty-result .card").first.wait_for(timeout=30_000)
+    assert "省应急管理厅" in page.locator("#duty-result .card").first.inner_text()
+    shot(page, "departments")
+    page.set_viewport_size(PHONE)
+    shot(page, "departments-phone")
+    page.close()
+
+
+def test_upload_a_document_and_find_it(browser, site, tmp_path):
+    document = tmp_path / "浏览器测试规定.md"
+    document.write_text("# 浏览器测试规定\n\n第一条 仓库管理员每日巡查灭火器压力表读数,发现失效及时更换。\n", encoding="utf-8")
+    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    page.goto(site + "/#docs")
+    page.locator("#doc-result table").wait_for(timeout=10_000)
+    page.set_input_files("#upload-files", str(document))
+    page.click("#upload-form button[type=submit]")
+    page.get_by_text("导入完成").wait_for(timeout=120_000)
+    row = page.locator("#doc-result tr", has_text="浏览器测试规定")
+    row.wait_for(timeout=10_000)
+    shot(page, "documents")
+    page.click("#tabs button[data-tab=ask]")
+    page.fill("#ask-q", "灭火器压力表谁来巡查")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#ask-result .cite", has_text="浏览器测试规定").first.wait_for(timeout=30_000)
+    page.close()
