@@ -33,6 +33,7 @@ from functools import cached_property
 import numpy as np
 
 from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
+from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duty_desk import strip_who_words
 from regkb.service.duty_schemas import DutyMatch
@@ -206,6 +207,30 @@ def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None
     return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
 
 
+def cited_span(text: str, ref: ArticleRef) -> tuple[int, int] | None:
+    """Where the 款 (with its 项) or the 项 a reference names lies in the text of the article's
+    first chunk; None when the article has no such part."""
+    spans: list[tuple[int, int, list[tuple[int, int]]]] = []  # 款: start, end, its 项
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line.rstrip())
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        if _ITEM.match(line) and spans:
+            spans[-1][2].append((start, end))
+        else:
+            spans.append((start, end, []))
+        spans[-1] = (spans[-1][0], end, spans[-1][2])
+    paragraph = ref.paragraph or 1
+    if paragraph > len(spans):
+        return None
+    start, end, items = spans[paragraph - 1]
+    if ref.item is None:
+        return start, end
+    return items[ref.item - 1] if ref.item <= len(items) else None
+
+
 def span_label(chunk: Chunk, start: int, end: int) -> tuple[str | None, str | None]:
     """款 and 项 of a quote ``chunk.text[start:end]``: a quote over several 款 names none, one
     over several 项 (a list with its lead-in) names only its 款."""
@@ -291,6 +316,11 @@ class AnswerDesk:
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
+        if kind == "passage":
+            answer = self._cited_part(question, self._hits(question, region))
+            if answer is not None:  # a cited 款 or 项 is the answer itself
+                answer.route, answer.region = kind, region
+                return answer
         if kind == "department":
             answer = self._department(question, department)
         elif kind == "duty":
@@ -373,6 +403,28 @@ class AnswerDesk:
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
                            evidence=round(top, 4))
+
+    def _cited_part(self, question: str, hits) -> AskResponse | None:
+        """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part."""
+        refs = [r for r in parse_references(question, sorted({h.title for h in hits if h.title}))
+                if r.paragraph or r.item]
+        for ref in refs[:1]:
+            hit = next((h for h in hits if h.title == ref.title and h.article == ref.article
+                        and _ARTICLE_HEAD.match(h.text)), None)
+            span = cited_span(hit.text, ref) if hit else None
+            if span is None:
+                return None
+            chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
+                          section_path=hit.section_path, article=hit.article)
+            paragraph, item = span_label(chunk, *span)
+            citation = Citation(source=hit.source, title=hit.title, authority=hit.authority,
+                                authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
+                                section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
+                                quote=hit.text[span[0]:span[1]], chunk_id=hit.chunk_id, score=1.0)
+            return AskResponse(question=question, kind="passage", answer=self._quoted([citation]),
+                               citations=[citation], evidence=1.0,
+                               related=[self._related(h) for h in hits[:RELATED_COUNT]])
+        return None
 
     @staticmethod
     def _quote_span(unit: Unit) -> tuple[int, int]:

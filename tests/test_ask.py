@@ -193,3 +193,15 @@ def test_cli_ask(corpus_kb):
     assert text.returncode == 0 and "没有找到回答这个问题的依据" in text.stdout and "相关条文" in text.stdout
     empty = regkb("ask", " ")
     assert empty.returncode == 2 and "问题不能为空" in empty.stderr
+
+
+@pytest.mark.parametrize("question, paragraph, item, opening", [
+    ("安全生产法第二十五条第二款", "第二款", None, "生产经营单位可以设置专职安全生产分管负责人"),
+    ("《消防法》第16条第一款第（二）项规定了什么", "第一款", "第（二）项", "（二）按照国家标准"),
+])
+def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragraph, item, opening):
+    answer = corpus_kb.ask(question)
+    citation = answer.citations[0]
+    assert not answer.abstained and len(answer.citations) == 1
+    assert (citation.paragraph, citation.item) == (paragraph, item)
+    assert citation.quote.startswith(opening) and citation.quote in answer.answer
