@@ -225,3 +225,18 @@ def test_cli_migrate_and_a_bad_backend(law_kb, migration, milvus_uri, monkeypatc
     monkeypatch.setenv("REGKB_BACKEND", "elastic")
     assert main(["documents"]) == 2
     assert "未知的检索后端" in capsys.readouterr().err
+
+
+def test_an_index_of_the_older_layout_is_rebuilt(law_kb, milvus_uri):
+    """A chunks collection written before rows kept titles and sentences (no ``format`` in its
+    manifest) is dropped and rebuilt whole on open."""
+    source = KnowledgeBase.open(replace(law_kb.settings, milvus_uri=milvus_uri, milvus_collection="older"), create=False)
+    source.migrate(to="milvus")
+    storage = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False)._index_storage
+    manifest = storage._manifest()
+    del manifest["format"]
+    storage.state.put([{"key": "index", "gen": manifest["generation"], "seq": 0, "data": json.dumps(manifest)}])
+    assert storage.current_generation() is None
+    reopened = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False)
+    assert reopened.index.manifest["format"] == 2 and reopened.index.manifest["written"] == len(law_kb.index.rows)
+    assert reopened.search("安全生产法第二十一条", k=1).hits[0].article == "第二十一条"
