@@ -66,4 +66,5 @@ def migrate_to_milvus(source) -> MigrationReport:
     index = target.index  # builds the chunks and sentences collections from the cache
     return MigrationReport(to=BackendKind.milvus.value, uri=settings.milvus_address, collection=settings.milvus_collection,
                            documents=len(documents), chunks=len(chunks), duties=len(target_store.duties()),
-                           vectors=vectors, sentences=index.manifest.get("sentences", 0), embedded=missing, seconds=round(time.perf_counter() - started, 2))
+                           vectors=vectors, sentences=index.manifest.get("sentences", 0), embedded=missing,
+                           seconds=round(time.perf_counter() - started, 2))
