@@ -6,10 +6,15 @@ One knowledge base is a collection-name prefix (``REGKB_MILVUS_COLLECTION``, def
 - ``<prefix>_chunks``: one entity per indexed chunk. ``pk`` (INT64, derived from the
   chunk's id, indexed text, metadata and model, so an unchanged chunk keeps its entity and a
   rebuild only writes what changed), the filterable scalars (``doc_type``, ``region``,
-  ``level``, ``source``, ``authority``) and ``chunk_id``/``doc_id``, ``tokens`` (our jieba
+  ``level``, ``source``, ``authority``), ``chunk_id``/``doc_id``, ``title``/``article``/
+  ``section_path`` (JSON; cited-article look-up, the legal prior), ``tokens`` (our jieba
   tokens as codes, kept to re-weight and to count), ``sparse`` (the chunk's BM25 term
   weights, ``SPARSE_INVERTED_INDEX``, inner product) and ``dense`` (the embedding, IVF_FLAT,
   inner product).
+- ``<prefix>_sentences``: one entity per sentence of a multi-sentence chunk
+  (``index/sentences.py``): ``pk``, ``chunk`` (the chunk entity's ``pk``), the filter scalars
+  again (Milvus has no joins, so filters push down here too) and ``dense`` (IVF_FLAT, IP).
+  Sentence entities are written and deleted with their chunk's.
 - ``<prefix>_state``: small rows by key: ``index`` (the generation and manifest of the
   chunks collection), ``df:<code>`` (the vocabulary: document frequency and sparse
   dimension of each term), and the store's image (see ``milvus_store``).
