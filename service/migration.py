@@ -2,9 +2,9 @@
 Milvus backend without embedding anything again.
 
 The documents, sections, chunks, duties and meta rows go over as the store's database image;
-the cached vectors go to the Milvus embedding cache; then the chunks collection is built
-from them. Chunks whose vector the cache lacks (none, unless the cache was damaged) are
-embedded and counted in ``embedded``.
+the cached vectors (chunks', duties' and sentences') go to the Milvus embedding cache; then
+the chunks and sentences collections are built from them. Texts whose vector the cache
+lacks (none, unless the cache was damaged) are embedded and counted in ``embedded``.
 
 >>> report = migrate_to_milvus(KnowledgeBase.open(Settings(home=Path(".regkb"))))
 >>> report.embedded
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from regkb.corpus.models import text_hash
 from regkb.index.backends.base import BackendKind
+from regkb.index.sentences import sentence_evidence
 from regkb.service.validation import KnowledgeBaseError
 
 MIGRATION_TARGETS = tuple(k.value for k in BackendKind if k is not BackendKind.faiss)
@@ -33,7 +34,8 @@ class MigrationReport(BaseModel):
     chunks: int
     duties: int
     vectors: int  # cached vectors copied
-    embedded: int  # chunks embedded because the cache lacked them
+    sentences: int  # sentence vectors of multi-sentence chunks put in the sentences collection
+    embedded: int  # chunk and sentence texts embedded because the cache lacked them
     seconds: float
 
 
@@ -57,10 +59,12 @@ def migrate_to_milvus(source) -> MigrationReport:
     target = KnowledgeBase(settings, target_store)
     documents = {d.doc_id: d for d in target_store.documents()}
     chunks = target_store.chunks()
-    hashes = [text_hash(indexed_text(documents[c.doc_id].title, c)) for c in chunks]
+    sentence_texts = sentence_evidence([(documents[c.doc_id].title, c.text) for c in chunks])[0]
+    hashes = [text_hash(t) for t in [indexed_text(documents[c.doc_id].title, c) for c in chunks] + sentence_texts]
     model_id = target_store.get_meta(_MODEL_KEY) or ""
     missing = len(set(hashes) - set(target_store.cached_vectors(model_id, hashes))) if chunks else 0
-    target.index  # builds the chunks collection from the cache
+    index = target.index  # builds the chunks and sentences collections from the cache
     return MigrationReport(to=BackendKind.milvus.value, uri=settings.milvus_address, collection=settings.milvus_collection,
                            documents=len(documents), chunks=len(chunks), duties=len(target_store.duties()),
-                           vectors=vectors, embedded=missing, seconds=round(time.perf_counter() - started, 2))
+                           vectors=vectors, sentences=index.manifest.get("sentences", 0), embedded=missing,
+                           seconds=round(time.perf_counter() - started, 2))

@@ -70,9 +70,7 @@ def test_each_mode_finds_the_article(kb, mode):
 
 
 def test_backends_rank_alike(law_kb, migration, milvus_uri):
-    """BM25 over the same tokens gives the same top 5; dense search over the same vectors too.
-    (The backends are compared directly: the FAISS backend also keeps sentence vectors and
-    row titles, articles and headings, which the query pipeline uses and Milvus lacks.)"""
+    """BM25 over the same tokens gives the same top 5; dense search over the same vectors too."""
     milvus = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "law"), create=False)
     for query in ("从业人员的安全生产教育和培训", "重大事故隐患排查治理", "老板不给发劳保用品怎么办"):
         tokens = law_kb.tokenizer.tokenize(query)
@@ -86,6 +84,45 @@ def test_backends_rank_alike(law_kb, migration, milvus_uri):
         ours = [law_kb.index.rows[r].chunk_id for r, _ in law_kb.index.dense_search(vector, 5, None)]
         theirs = [milvus.index.rows[r].chunk_id for r, _ in milvus.index.dense_search(vector, 5, None)]
         assert ours == theirs, (query, "dense")
+
+
+# plain questions on the 安全生产法, some answered by one sentence of a long article
+SENTENCE_QUESTIONS = ("老板不给发劳保用品怎么办", "工人发现危险可以停下来撤离吗", "单位要给员工买工伤保险吗",
+                      "发生事故后负责人跑了怎么处理", "安全员要持证上岗吗", "企业安全投入不够谁负责")
+
+
+def _dense_top(kb, vector, weight: float) -> list[tuple[str, float]]:
+    from regkb.index.retrieval import DenseRetriever
+
+    hits = DenseRetriever(kb.index, evidence_weight=weight).run(vector, 5)["hits"]
+    return [(kb.index.rows[row].chunk_id, round(score, 4)) for row, score in hits]
+
+
+def test_sentence_evidence_scores_alike(law_kb, migration, milvus_uri):
+    """Chunk + best-sentence scores are the same on both backends, and the sentence evidence
+    changes the ranking of at least one question (so the comparison exercises it)."""
+    milvus = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "law"), create=False)
+    assert milvus.index.manifest["sentences"] == len(law_kb.index.sentence_rows) > 0
+    assert migration.sentences == milvus.index.manifest["sentences"]
+    changed = 0
+    for query in SENTENCE_QUESTIONS:
+        vector = law_kb.embedder.embed_queries([query])[0]
+        ours = _dense_top(law_kb, vector, 0.7)
+        assert ours == _dense_top(milvus, vector, 0.7), query
+        changed += ours[0][0] != _dense_top(law_kb, vector, 0.0)[0][0]
+    assert changed
+
+
+@pytest.mark.parametrize("query, article", [("安全生产法第二十一条", "第二十一条"), ("《安全生产法》第18条规定了什么", "第十八条"),
+                                            (SENTENCE_QUESTIONS[0], None)])
+def test_same_top_hit_on_both_backends(kb, law_kb, query, article):
+    """An article reference is looked up (rows carry titles and articles on both backends);
+    a plain question ranks by chunk and sentence evidence alike."""
+    ours = law_kb.search(query, k=3).hits[0]
+    theirs = kb.search(query, k=3).hits[0]
+    assert (theirs.chunk_id, theirs.article, theirs.section_path) == (ours.chunk_id, ours.article, ours.section_path)
+    if article:
+        assert theirs.article == article and theirs.source == SAFETY_LAW.name
 
 
 @pytest.mark.parametrize("filters, check", [
@@ -137,15 +174,28 @@ def test_missing_milvus_knowledge_base_is_an_error(law_kb, milvus_uri):
         KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "nosuchkb"), create=False)
 
 
+def _stored_sentences(kb) -> int:
+    """Sentence vectors the backend holds (Milvus: counted in its collection)."""
+    index = kb.index
+    if getattr(index, "client", None) is None:
+        return len(index.sentence_rows)
+    name = index.sentences or f"{kb.settings.milvus_collection}_sentences"
+    if not index.client.has_collection(name):
+        return 0
+    return index.client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"]
+
+
 def test_ingest_remove_reingest(fresh_kb):
     report = fresh_kb.ingest([SMALL_LAW])
     assert report.added == 1 and not report.errors
     doc_id = fresh_kb.documents().documents[0].doc_id
     assert fresh_kb.search("安全生产许可证的有效期", k=5, mode="bm25").hits
+    assert _stored_sentences(fresh_kb) == fresh_kb.index.manifest["sentences"] > 0
     assert fresh_kb.ingest([SMALL_LAW]).unchanged == 1
     fresh_kb.remove(doc_id)
     assert fresh_kb.search("安全生产许可证的有效期", k=5, mode="bm25").hits == []
     assert len(fresh_kb.index.rows) == 0
+    assert _stored_sentences(fresh_kb) == 0
     assert fresh_kb.ingest([SMALL_LAW]).added == 1
     assert fresh_kb.search("安全生产许可证的有效期", k=5, mode="bm25").hits
 
@@ -175,3 +225,18 @@ def test_cli_migrate_and_a_bad_backend(law_kb, migration, milvus_uri, monkeypatc
     monkeypatch.setenv("REGKB_BACKEND", "elastic")
     assert main(["documents"]) == 2
     assert "未知的检索后端" in capsys.readouterr().err
+
+
+def test_an_index_of_the_older_layout_is_rebuilt(law_kb, milvus_uri):
+    """A chunks collection written before rows kept titles and sentences (no ``format`` in its
+    manifest) is dropped and rebuilt whole on open."""
+    source = KnowledgeBase.open(replace(law_kb.settings, milvus_uri=milvus_uri, milvus_collection="older"), create=False)
+    source.migrate(to="milvus")
+    storage = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False)._index_storage
+    manifest = storage._manifest()
+    del manifest["format"]
+    storage.state.put([{"key": "index", "gen": manifest["generation"], "seq": 0, "data": json.dumps(manifest)}])
+    assert storage.current_generation() is None
+    reopened = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False)
+    assert reopened.index.manifest["format"] == 2 and reopened.index.manifest["written"] == len(law_kb.index.rows)
+    assert reopened.search("安全生产法第二十一条", k=1).hits[0].article == "第二十一条"

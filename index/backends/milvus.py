@@ -6,10 +6,15 @@ One knowledge base is a collection-name prefix (``REGKB_MILVUS_COLLECTION``, def
 - ``<prefix>_chunks``: one entity per indexed chunk. ``pk`` (INT64, derived from the
   chunk's id, indexed text, metadata and model, so an unchanged chunk keeps its entity and a
   rebuild only writes what changed), the filterable scalars (``doc_type``, ``region``,
-  ``level``, ``source``, ``authority``) and ``chunk_id``/``doc_id``, ``tokens`` (our jieba
+  ``level``, ``source``, ``authority``), ``chunk_id``/``doc_id``, ``title``/``article``/
+  ``section_path`` (JSON; cited-article look-up, the legal prior), ``tokens`` (our jieba
   tokens as codes, kept to re-weight and to count), ``sparse`` (the chunk's BM25 term
   weights, ``SPARSE_INVERTED_INDEX``, inner product) and ``dense`` (the embedding, IVF_FLAT,
   inner product).
+- ``<prefix>_sentences``: one entity per sentence of a multi-sentence chunk
+  (``index/sentences.py``): ``pk``, ``chunk`` (the chunk entity's ``pk``), the filter scalars
+  again (Milvus has no joins, so filters push down here too) and ``dense`` (IVF_FLAT, IP).
+  Sentence entities are written and deleted with their chunk's.
 - ``<prefix>_state``: small rows by key: ``index`` (the generation and manifest of the
   chunks collection), ``df:<code>`` (the vocabulary: document frequency and sparse
   dimension of each term), and the store's image (see ``milvus_store``).
@@ -43,7 +48,11 @@ import numpy as np
 from regkb.index.backends.base import Embed, Hits, Sentences, Tokenize
 from regkb.index.search_index import IndexRow, SearchFilters
 
-ROW_FIELDS = ("chunk_id", "doc_id", "source", "doc_type", "region", "level", "authority")
+FILTER_FIELDS = ("doc_type", "region", "level", "source", "authority")
+ROW_FIELDS = ("chunk_id", "doc_id", *FILTER_FIELDS, "title", "article", "section_path")  # section_path: JSON
+# Bumped with the collections' layout (2: row titles, articles and section paths, the sentences
+# collection); a build finds an older layout, drops it and writes everything again.
+FORMAT = 2
 # IVF_FLAT, chosen by the 100k rows of the scale run (eval/RESULTS.md, "Milvus backend"):
 # in Milvus Lite an HNSW index searched as an exact scan (recall 1.000 at ef=16, p50 895 ms),
 # IVF_FLAT reached recall@10 0.976 at nprobe 16 with p50 127 ms; on the same data FAISS's IVF
@@ -100,6 +109,26 @@ def filter_expression(filters: SearchFilters | None) -> str | None:
     if filters.region:  # 辽宁 matches 辽宁省, as in the default backend
         parts.append(f'region like "%{_quoted(filters.region)}%"')
     return " and ".join(parts)
+
+
+def row_entity(row: IndexRow) -> dict:
+    """An ``IndexRow`` as the chunks collection's scalar fields."""
+    return {**{name: getattr(row, name) or "" for name in ROW_FIELDS[:-1]},
+            "section_path": json.dumps(row.section_path, ensure_ascii=False)}
+
+
+def entity_row(entity: dict) -> IndexRow:
+    return IndexRow(**{name: entity.get(name) or None for name in ROW_FIELDS[:-1]},
+                    section_path=json.loads(entity.get("section_path") or "[]"))
+
+
+def _best_per_row(query: np.ndarray, entities: list[dict]) -> dict[int, float]:
+    """The best cosine per chunk of sentence entities (``chunk``, ``dense``)."""
+    best: dict[int, float] = {}
+    for entity in entities:
+        row, score = int(entity["chunk"]), float(np.dot(query, np.asarray(entity["dense"], dtype=np.float32)))
+        best[row] = max(best.get(row, -1.0), score)
+    return best
 
 
 def row_key(row: IndexRow, text: str, model_id: str) -> int:
@@ -183,10 +212,11 @@ class StateTable:
 class MilvusRows:
     """Row id → ``IndexRow``. Search results bring their rows along; others are fetched."""
 
-    def __init__(self, client, collection: str, count: int):
+    def __init__(self, client, collection: str, count: int, titles: list[str] = ()):
         self.client = client
         self.collection = collection
         self.count = count
+        self.titles = list(titles)  # the titles of documents with numbered articles, for citations
         self._known: dict[int, IndexRow] = {}
 
     def __len__(self) -> int:
@@ -203,7 +233,17 @@ class MilvusRows:
     def _remember(self, row: int, entity: dict) -> None:
         if len(self._known) >= _ROWS_REMEMBERED:
             self._known.clear()
-        self._known[row] = IndexRow(**{name: entity.get(name) or None for name in ROW_FIELDS})
+        self._known[row] = entity_row(entity)
+
+    def article_rows(self, title: str, article: str, allowed: str | None) -> list[int]:
+        """The rows of one cited article, in the document's order (as the default backend's)."""
+        expression = f'title == "{_quoted(title)}" and article == "{_quoted(article)}"'
+        if allowed:
+            expression += f" and ({allowed})"
+        found = self.client.query(self.collection, filter=expression, output_fields=["pk", *ROW_FIELDS])
+        for entity in found:
+            self._remember(int(entity["pk"]), entity)
+        return [int(e["pk"]) for e in sorted(found, key=lambda e: e["chunk_id"])]
 
     def hits(self, results: list[dict], sign: float) -> Hits:
         hits = []
@@ -307,17 +347,26 @@ def term_weights(codes: list[str], ids: dict[str, int], avgdl: float) -> dict[in
 
 
 class MilvusSearchIndex:
-    """What the retrieval components use (see ``base.SearchBackend``), over ``<prefix>_chunks``."""
+    """What the retrieval components use (see ``base.SearchBackend``), over ``<prefix>_chunks``
+    and ``<prefix>_sentences``: the same chunk and sentence scores as ``SearchIndex``'s, so
+    ``DenseRetriever`` combines them alike."""
 
-    def __init__(self, client, collection: str, manifest: dict, state: StateTable):
+    def __init__(self, client, prefix: str, manifest: dict, state: StateTable):
         self.client = client
-        self.collection = collection
+        self.collection = f"{prefix}_chunks"
         self.manifest = manifest
-        open_collection(client, collection)
-        self.rows = MilvusRows(client, collection, manifest["rows"])
-        self.bm25 = MilvusKeywordIndex(client, collection, self.rows, Vocabulary(state))
+        open_collection(client, self.collection)
+        self.rows = MilvusRows(client, self.collection, manifest["rows"], manifest.get("titles", []))
+        self.bm25 = MilvusKeywordIndex(client, self.collection, self.rows, Vocabulary(state))
+        # the sentences collection's name, or None when no chunk has several sentences
+        self.sentences = f"{prefix}_sentences" if manifest.get("sentences") else None
+        if self.sentences:
+            open_collection(client, self.sentences)
+
+    @staticmethod
+    def _params(count: int) -> dict:
         nlist = DENSE_INDEX["params"]["nlist"]
-        self._nprobe = nlist if manifest["rows"] < IVF_ROWS_PER_LIST * nlist else DENSE_NPROBE
+        return {"metric_type": "IP", "params": {"nprobe": nlist if count < IVF_ROWS_PER_LIST * nlist else DENSE_NPROBE}}
 
     def allowed(self, filters: SearchFilters | None) -> str | None:
         return filter_expression(filters)
@@ -325,11 +374,50 @@ class MilvusSearchIndex:
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: str | None) -> Hits:
         if not len(self.rows):
             return []
-        vector = np.asarray(query_vector, dtype=np.float32).reshape(-1).tolist()
-        results = self.client.search(self.collection, data=[vector], anns_field="dense", limit=k, filter=allowed or "",
-                                     output_fields=list(ROW_FIELDS),
-                                     search_params={"metric_type": "IP", "params": {"nprobe": self._nprobe}})
+        results = self.client.search(self.collection, data=[_as_list(query_vector)], anns_field="dense", limit=k,
+                                     filter=allowed or "", output_fields=list(ROW_FIELDS),
+                                     search_params=self._params(len(self.rows)))
         return self.rows.hits(results[0], sign=1.0)
+
+    def chunk_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Exact cosine of the query with each of ``rows``' chunk vectors."""
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        scores: dict[int, float] = {}
+        for start in range(0, len(rows), WRITE_BATCH):
+            for entity in self.client.get(self.collection, ids=rows[start : start + WRITE_BATCH],
+                                          output_fields=["pk", *ROW_FIELDS, "dense"]):
+                self.rows._remember(int(entity["pk"]), entity)
+                scores[int(entity["pk"])] = float(np.dot(query, np.asarray(entity["dense"], dtype=np.float32)))
+        return scores
+
+    def sentence_search(self, query_vector: np.ndarray, k: int, allowed: str | None) -> dict[int, float]:
+        """The best sentence score of each row among the ``k`` nearest sentences."""
+        if not self.sentences:
+            return {}
+        results = self.client.search(self.sentences, data=[_as_list(query_vector)], anns_field="dense", limit=k,
+                                     filter=allowed or "", output_fields=["chunk"],
+                                     search_params=self._params(self.manifest["sentences"]))
+        best: dict[int, float] = {}
+        for result in results[0]:
+            row = int(result["entity"]["chunk"])
+            best[row] = max(best.get(row, -1.0), float(result["distance"]))
+        return best
+
+    def sentence_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """The best sentence score of each of ``rows`` (rows without sentence vectors are left out)."""
+        if not self.sentences or not rows:
+            return {}
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        best: dict[int, float] = {}
+        for start in range(0, len(rows), WRITE_BATCH):
+            part = ", ".join(str(int(r)) for r in rows[start : start + WRITE_BATCH])
+            best.update(_best_per_row(query, self.client.query(self.sentences, filter=f"chunk in [{part}]",
+                                                               output_fields=["chunk", "dense"])))
+        return best
+
+
+def _as_list(vector: np.ndarray) -> list[float]:
+    return np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
 
 
 class MilvusIndexStorage:
@@ -343,28 +431,40 @@ class MilvusIndexStorage:
 
     def __init__(self, client, prefix: str):
         self.client = client
+        self.prefix = prefix
         self.collection = f"{prefix}_chunks"
+        self.sentences = f"{prefix}_sentences"
         self.state = StateTable(client, f"{prefix}_state")
         self.vocabulary = Vocabulary(self.state)
 
-    def current_generation(self) -> int | None:
+    def _manifest(self) -> dict:
         marker = self.state.get("index")
-        return int(marker["gen"]) if marker else None
+        return json.loads(marker["data"]) if marker else {}
+
+    def current_generation(self) -> int | None:
+        """None for an index of an older layout, so that the knowledge base rebuilds it."""
+        manifest = self._manifest()
+        return manifest["generation"] if manifest.get("format") == FORMAT else None
 
     def load(self) -> MilvusSearchIndex:
-        return MilvusSearchIndex(self.client, self.collection, json.loads(self.state.get("index")["data"]), self.state)
+        return MilvusSearchIndex(self.client, self.prefix, self._manifest(), self.state)
 
     def build(self, rows: list[IndexRow], texts: list[str], tokenize: Tokenize, embed: Embed, *, model_id: str,
               generation: int, sentences: Sentences | None = None) -> MilvusSearchIndex:
-        """(Sentence evidence is not kept in Milvus yet: ``sentences`` is ignored.)"""
-        marker = self.state.get("index")
-        previous = json.loads(marker["data"]) if marker else {}
+        """``sentences`` go to ``<prefix>_sentences``, each keyed to its chunk's entity."""
+        previous = self._manifest()
+        if previous and previous.get("format") != FORMAT:
+            self._drop()
+            previous = {}
         keys = [row_key(row, text, model_id) for row, text in zip(rows, texts)]
         existing = self._existing_keys()
         total = previous.get("tokens", 0) - self._delete(sorted(existing - set(keys)))
         new = [i for i, key in enumerate(keys) if key not in existing]
         avgdl = previous.get("avgdl") or _sample_avgdl([texts[i] for i in new], tokenize)
         dim = previous.get("dim", 0)
+        by_row: dict[int, list[str]] = {}
+        for text, row in zip(*(sentences or ([], []))):
+            by_row.setdefault(row, []).append(text)
         for start in range(0, len(new), WRITE_BATCH):
             part = new[start : start + WRITE_BATCH]
             codes = [[token_code(t) for t in tokenize(texts[i])[:MAX_TOKENS]] for i in part]
@@ -374,19 +474,44 @@ class MilvusIndexStorage:
             if not open_collection(self.client, self.collection):
                 create_chunk_collection(self.client, self.collection, dim)
             self.client.upsert(self.collection, [
-                {"pk": keys[i], **{name: getattr(rows[i], name) or "" for name in ROW_FIELDS}, "tokens": " ".join(chunk),
+                {"pk": keys[i], **row_entity(rows[i]), "tokens": " ".join(chunk),
                  "sparse": term_weights(chunk, ids, avgdl), "dense": vector.tolist()}
                 for i, chunk, vector in zip(part, codes, vectors)])
+            self._write_sentences([(keys[i], rows[i], by_row.get(i, [])) for i in part], embed, dim)
             total += sum(map(len, codes))
         count = len(set(keys))
         if count and abs(total / count - avgdl) > REWEIGHT_DRIFT * avgdl:
             avgdl = total / count
             self._reweight(avgdl)
-        manifest = {"generation": generation, "model_id": model_id, "rows": count, "backend": "milvus", "dim": dim,
-                    "vector_index": DENSE_INDEX["index_type"], "avgdl": avgdl, "tokens": total,
+        unique = dict(zip(keys, range(len(keys))))
+        manifest = {"format": FORMAT, "generation": generation, "model_id": model_id, "rows": count, "backend": "milvus",
+                    "dim": dim, "vector_index": DENSE_INDEX["index_type"], "avgdl": avgdl, "tokens": total,
+                    "sentences": sum(len(by_row.get(i, [])) for i in unique.values()),
+                    "titles": sorted({r.title for r in rows if r.title and r.article}),
                     "written": len(new), "deleted": len(existing - set(keys))}
-        self.state.put([{"key": "index", "gen": generation, "seq": 0, "data": json.dumps(manifest)}])
-        return MilvusSearchIndex(self.client, self.collection, manifest, self.state)
+        self.state.put([{"key": "index", "gen": generation, "seq": 0, "data": json.dumps(manifest, ensure_ascii=False)}])
+        return MilvusSearchIndex(self.client, self.prefix, manifest, self.state)
+
+    def _write_sentences(self, chunks: list[tuple[int, IndexRow, list[str]]], embed: Embed, dim: int) -> None:
+        """Each chunk's sentence vectors, with its filter fields so that filters push down here too."""
+        texts = [text for *_, evidence in chunks for text in evidence]
+        if not texts:
+            return
+        vectors = iter(embed(texts))
+        if not open_collection(self.client, self.sentences):
+            create_sentence_collection(self.client, self.sentences, dim)
+        entities = [{"pk": sentence_key(key, n), "chunk": key, **{f: getattr(row, f) or "" for f in FILTER_FIELDS},
+                     "dense": next(vectors).tolist()}
+                    for key, row, evidence in chunks for n in range(len(evidence))]
+        for start in range(0, len(entities), WRITE_BATCH):
+            self.client.upsert(self.sentences, entities[start : start + WRITE_BATCH])
+
+    def _drop(self) -> None:
+        """Forget an index of an older layout: its collections and its vocabulary."""
+        for name in (self.collection, self.sentences):
+            if self.client.has_collection(name):
+                self.client.drop_collection(name)
+        self.state.delete('key like "df:%" or key == "vocabulary"')
 
     def _delete(self, stale: list[int]) -> int:
         """Remove chunks and their terms' counts; returns how many tokens they held."""
@@ -395,6 +520,8 @@ class MilvusIndexStorage:
             part = stale[start : start + WRITE_BATCH]
             codes = [row["tokens"].split() for row in self.client.get(self.collection, ids=part, output_fields=["tokens"])]
             self.client.delete(self.collection, ids=part)
+            if open_collection(self.client, self.sentences):
+                self.client.delete(self.sentences, filter=f"chunk in [{', '.join(map(str, part))}]")
             self.vocabulary.count(Counter(c for chunk in codes for c in set(chunk)), -1)
             tokens += sum(map(len, codes))
         return tokens
@@ -421,6 +548,11 @@ class MilvusIndexStorage:
         return keys
 
 
+def sentence_key(chunk_key: int, n: int) -> int:
+    """The ``n``-th sentence of a chunk entity: a new chunk entity has new sentence entities."""
+    return int.from_bytes(hashlib.blake2b(f"{chunk_key}:{n}".encode(), digest_size=8).digest()) >> 1
+
+
 def _sample_avgdl(texts: list[str], tokenize: Tokenize) -> float:
     """Mean token count of the texts (of a fixed sample of ``AVGDL_SAMPLE`` when there are more)."""
     if len(texts) > AVGDL_SAMPLE:
@@ -435,7 +567,7 @@ def create_chunk_collection(client, name: str, dim: int, dense_index: dict | Non
     schema = client.create_schema(auto_id=False)
     schema.add_field("pk", DataType.INT64, is_primary=True)
     for field in ROW_FIELDS:
-        schema.add_field(field, DataType.VARCHAR, max_length=1024)
+        schema.add_field(field, DataType.VARCHAR, max_length=4096 if field == "section_path" else 1024)
     schema.add_field("tokens", DataType.VARCHAR, max_length=65535)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
@@ -443,4 +575,20 @@ def create_chunk_collection(client, name: str, dim: int, dense_index: dict | Non
     index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
     dense = dense_index or DENSE_INDEX
     index.add_index("dense", index_type=dense["index_type"], metric_type=dense["metric_type"], params=dense["params"])
+    client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+
+
+def create_sentence_collection(client, name: str, dim: int) -> None:
+    """The sentences collection: the chunk entity each belongs to, its filter fields, the embedding."""
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("pk", DataType.INT64, is_primary=True)
+    schema.add_field("chunk", DataType.INT64)
+    for field in FILTER_FIELDS:
+        schema.add_field(field, DataType.VARCHAR, max_length=1024)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+    index = client.prepare_index_params()
+    index.add_index("dense", index_type=DENSE_INDEX["index_type"], metric_type=DENSE_INDEX["metric_type"],
+                    params=DENSE_INDEX["params"])
     client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
