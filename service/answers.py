@@ -316,8 +316,9 @@ class AnswerDesk:
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
+        hits = self._hits(question, region)
         if kind == "passage":
-            answer = self._cited_part(question, self._hits(question, region))
+            answer = self._cited_part(question, hits)
             if answer is not None:  # a cited 款 or 项 is the answer itself
                 answer.route, answer.region = kind, region
                 return answer
@@ -329,7 +330,6 @@ class AnswerDesk:
             answer = self._target(question, region)
         if answer is not None and kind != "department":
             self._weigh(question, answer)
-        hits = self._hits(question, region)
         if answer is None or answer.evidence < self.threshold:
             # a duty or target question the plans do not answer may still have a rule that does
             passage = self._weigh(question, self._passage(question, hits))
