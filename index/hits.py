@@ -28,6 +28,10 @@ class HitList:
         """Best first (stable for equal scores)."""
         return cls(tuple(sorted(scores, key=lambda item: -item[1])))
 
+    def top(self, n: int) -> "HitList":
+        """The first ``n`` (a slice of the list itself is a plain tuple, which Haystack copies)."""
+        return HitList(self.pairs[:n])
+
     def rows(self) -> list[int]:
         return [row for row, _ in self.pairs]
 

@@ -16,6 +16,8 @@ import re
 from functools import cached_property
 from importlib import resources
 
+from regkb.index.jieba_dictionary import load_prefix_dictionary
+
 _KEEP = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 _DATA = "data"
 
@@ -37,7 +39,7 @@ class ChineseTokenizer:
 
         jieba.setLogLevel(60)  # jieba prints its cache messages to stderr otherwise
         tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
+        load_prefix_dictionary(tokenizer)
         for line in _data_lines("domain_dict.txt"):
             parts = line.split()
             tokenizer.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None,

@@ -22,7 +22,7 @@ from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocum
 from regkb.corpus.store import Store, StoreError
 from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
 from regkb.index.chunker import StructureChunker
-from regkb.index.embedders import Embedder, load_embedder
+from regkb.index.embedders import Embedder, EmbedderPreload, load_embedder
 from regkb.index.search_index import IndexRow, SearchFilters
 from regkb.index.sentences import sentence_evidence
 from regkb.index.tokenizer import ChineseTokenizer
@@ -54,6 +54,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, store: Store):
         self.settings = settings
         self.store = store
+        self._embedder_preload: EmbedderPreload | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
@@ -83,7 +84,13 @@ class KnowledgeBase:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings.embedder, self.settings.device)
+        preloaded = self._embedder_preload.result() if self._embedder_preload else None
+        self._embedder_preload = None
+        return preloaded or load_embedder(self.settings.embedder, self.settings.device)
+
+    def take_embedder_preload(self, preload: EmbedderPreload) -> None:
+        """Use the embedder ``preload`` is building for ``settings`` (``embedder`` waits for it)."""
+        self._embedder_preload = preload
 
     @cached_property
     def _ingest_pipeline(self):
