@@ -1,11 +1,12 @@
 """The knowledge base the HTTP service reads from, and how a write replaces it.
 
-``KnowledgeBase`` is not thread-safe (lazily built parts, one SQLite connection), so the
-service keeps one warmed *serving copy* and lets one request at a time use it. A write
-(ingest, delete) runs on a second copy with its own connection, off to the side; when it
-has finished and its index is built, the copy is warmed and swapped in under the lock.
-Until then the serving copy holds a SQLite read snapshot, so requests see the old state
-whole, never half of a commit. Several worker processes stay in step through the index's
+The service keeps one warmed *serving copy*: every lazily built part is loaded before it
+serves, after which requests only read it, ``READERS`` at a time (the query model and FAISS
+run outside the GIL, so two requests overlap on two cores). A write (ingest, delete) runs on
+a second copy with its own connection, off to the side; when it has finished and its index
+is built, the copy is warmed and swapped in; the old copy is closed when its last request
+has finished. Until then the serving copy holds a SQLite read snapshot, so requests see the
+old state whole, never half of a commit. Several worker processes stay in step through the index's
 ``CURRENT`` generation: a worker that finds it newer than its own loads the new state.
 
 >>> serving = ServingKnowledgeBase(Settings(home=Path(".regkb")))
@@ -17,6 +18,7 @@ whole, never half of a commit. Several worker processes stay in step through the
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from regkb.service.validation import KnowledgeBaseError
 
 WARM_QUERY = "安全生产责任"
 GENERATION_CHECK_SECONDS = 1.0  # how often a worker looks for a newer index written by another one
+READERS = max(2, os.cpu_count() or 1)  # requests served at once by one worker process
 
 
 class WriterBusy(KnowledgeBaseError):
@@ -37,7 +40,9 @@ class WriterBusy(KnowledgeBaseError):
 class ServingKnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._lock = threading.Lock()  # one request at a time on the serving copy
+        self._lock = threading.Lock()  # guards the serving copy and its count of requests
+        self._slots = threading.BoundedSemaphore(READERS)
+        self._requests: dict[int, int] = {}  # id(copy) → requests using it
         self._write_lock = threading.Lock()  # one write at a time in this process
         self._reload_lock = threading.Lock()
         self._checked_at = 0.0
@@ -49,8 +54,20 @@ class ServingKnowledgeBase:
     def reading(self) -> Iterator[KnowledgeBase]:
         """The serving copy, for the length of one request."""
         self._follow_other_workers()
-        with self._lock:
-            yield self._current
+        with self._slots:
+            with self._lock:
+                kb = self._current
+                self._requests[id(kb)] = self._requests.get(id(kb), 0) + 1
+            try:
+                yield kb
+            finally:
+                with self._lock:
+                    left = self._requests.pop(id(kb)) - 1
+                    if left:
+                        self._requests[id(kb)] = left
+                    retired = not left and kb is not self._current
+                if retired:  # swapped out while this request used it
+                    kb.store.close()
 
     @property
     def generation(self) -> int:
@@ -94,7 +111,9 @@ class ServingKnowledgeBase:
     def _swap(self, kb: KnowledgeBase) -> None:
         with self._lock:
             old, self._current = self._current, kb
-        old.store.close()
+            in_use = id(old) in self._requests
+        if not in_use:  # otherwise its last request closes it
+            old.store.close()
 
     @staticmethod
     def _warmed(kb: KnowledgeBase) -> KnowledgeBase:

@@ -1,0 +1,64 @@
+"""The serving copy: requests read it side by side, and a copy swapped out by a write stays
+open until its last request has finished."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from regkb.service.serving import ServingKnowledgeBase
+from regkb.service.settings import Settings
+
+QUESTION = "生产经营单位的主要负责人有哪些安全生产职责"
+
+
+@pytest.fixture
+def serving(served_home):
+    serving = ServingKnowledgeBase(Settings(home=served_home, show_progress=False))
+    yield serving
+    serving.close()
+
+
+def test_two_requests_read_at_once(serving):
+    both_inside = threading.Barrier(2, timeout=30)
+    answers = []
+
+    def request():
+        with serving.reading() as kb:
+            both_inside.wait()  # would time out if requests took turns
+            answers.append(kb.search(QUESTION, k=1).hits[0].article)
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["第二十一条", "第二十一条"]
+
+
+def test_swapped_out_copy_closes_after_its_last_request(serving):
+    inside, swapped = threading.Event(), threading.Event()
+    seen = {}
+
+    def long_request():
+        with serving.reading() as kb:
+            seen["copy"] = kb
+            inside.set()
+            swapped.wait(timeout=60)
+            seen["article"] = kb.search(QUESTION, k=1).hits[0].article  # the old copy still answers
+
+    thread = threading.Thread(target=long_request)
+    thread.start()
+    assert inside.wait(timeout=60)
+    with serving.writing():
+        pass  # a write that changes nothing still swaps in a fresh copy
+    swapped.set()
+    thread.join()
+    assert seen["article"] == "第二十一条"
+    with pytest.raises(sqlite3.ProgrammingError):  # closed by its last request
+        seen["copy"].store.documents()
+    with serving.reading() as kb:
+        assert kb is not seen["copy"]
+        assert kb.search(QUESTION, k=1).hits[0].article == "第二十一条"
