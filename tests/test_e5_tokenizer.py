@@ -9,7 +9,7 @@ import pytest
 
 from regkb.eval.bench_embed import DEFAULT_CORPUS, corpus_passages
 from regkb.index.e5_convert import build_default_model
-from regkb.index.e5_tokenizer import COMMON_RANGES, SUBSET_FILE, E5Tokenizer
+from regkb.index.e5_tokenizer import SUBSETS, E5Tokenizer
 
 pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
 
@@ -23,13 +23,16 @@ def tokenizer_json(tmp_path_factory):
 
 
 def _random_texts(n: int, seed: int = 7) -> list[str]:
-    """Strings over the covered ranges, spaces and a few characters from outside them."""
+    """Strings over the subsets' ranges (a third of them without Latin letters), spaces and a
+    few characters from outside them."""
     rng = random.Random(seed)
-    alphabet = [chr(cp) for lo, hi in COMMON_RANGES for cp in range(lo, hi + 1)]
+    alphabet = [chr(cp) for lo, hi in SUBSETS["common"] for cp in range(lo, hi + 1)]
     outside = ["é", "Ж", "ア", "한", "𠀀", "🙂", "\u0301", "\x01"]
     texts = []
     for _ in range(n):
         chars = [rng.choice(alphabet) for _ in range(rng.randint(1, 60))]
+        if rng.random() < 0.33:
+            chars = [c for c in chars if not c.isascii() or not c.isalpha()] or ["安"]
         if rng.random() < 0.2:
             chars.insert(rng.randrange(len(chars) + 1), rng.choice(outside))
         texts.append("".join(chars))
@@ -47,13 +50,15 @@ def test_same_tokens_as_the_full_tokenizer(tokenizer_json):
         assert (ids, offsets) == (reference.ids, reference.offsets), text
 
 
-def test_subset_is_cached_and_rederived_when_stale(tokenizer_json):
+def test_subsets_are_cached_loaded_as_needed_and_rederived_when_stale(tokenizer_json):
     first = E5Tokenizer(tokenizer_json)
-    assert (tokenizer_json.parent / SUBSET_FILE).is_file()
+    assert (tokenizer_json.parent / "tokenizer_chinese.json").is_file()
     again = E5Tokenizer(tokenizer_json)
-    assert again._full is None  # loaded from the cache: the 250k-piece file was not parsed
-    assert again.encode(["生产安全事故"]) == first.encode(["生产安全事故"])
-    assert again._full is None  # a covered text needs only the subset
+    assert again._full is None and again._subsets["common"] is None  # the 250k-piece file was not parsed
+    assert again.encode(["query: 生产安全事故"]) == first.encode(["query: 生产安全事故"])
+    assert again._subsets["common"] is None  # Chinese and the prefix need only the smallest subset
+    again.encode(["GB 30871 动火作业"])
+    assert again._subsets["common"] is not None and again._full is None
     again.encode(["Привет"])
     assert again._full is not None  # any other script loads the full tokenizer
 
