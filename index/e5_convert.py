@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from regkb.index.e5_tokenizer import derive_subsets
+
 # Bump when the files written here change, so that caches built by older code are rebuilt.
 RECIPE_VERSION = 1
 MODEL_ID = "multilingual-e5-small"
@@ -463,6 +465,7 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
         write_sentence_transformers(e5, tmp)
         del e5
         export_onnx(tmp)
+        derive_subsets(tmp / "tokenizer.json")
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
         _write_json(tmp / META_FILE, {
             "model_id": MODEL_ID, "recipe_version": RECIPE_VERSION, "source": str(source),

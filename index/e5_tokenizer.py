@@ -118,6 +118,16 @@ class E5Tokenizer:
         return out  # type: ignore[return-value]
 
 
+def derive_subsets(full_path: Path) -> None:
+    """Write every subset beside ``tokenizer.json`` now (``regkb model build`` does), so no
+    later process pays for deriving one."""
+    from tokenizers import Tokenizer
+
+    full = Tokenizer.from_file(str(full_path))
+    for name in SUBSETS:
+        _derive_subset(full, Path(full_path), name)
+
+
 def _paths(full_path: Path, name: str) -> tuple[Path, Path]:
     folder = full_path.parent
     return folder / f"tokenizer_{name}.json", folder / f"tokenizer_{name}.meta.json"

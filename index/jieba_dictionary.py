@@ -33,7 +33,7 @@ class SortedPrefixDictionary(dict):
     domain dictionary) in the dict itself, which jieba reads and writes through the usual
     mapping methods."""
 
-    def __init__(self, words: np.ndarray, freqs: np.ndarray, on_heavy_use: Callable[[dict], None]):
+    def __init__(self, words: np.ndarray, freqs: np.ndarray, on_heavy_use: Callable[[dict], None] | None):
         super().__init__()
         self._words, self._freqs = words, freqs
         self._width = words.dtype.itemsize // 4  # longest word; a longer key cannot match
@@ -42,8 +42,9 @@ class SortedPrefixDictionary(dict):
 
     def _cached(self, key: str) -> int | None:
         self._lookups += 1
-        if self._lookups == WHOLE_AFTER:
-            self._on_heavy_use(dict(self))
+        if self._lookups >= WHOLE_AFTER and self._on_heavy_use is not None:
+            on_heavy_use, self._on_heavy_use = self._on_heavy_use, None  # hand the whole dict over once
+            on_heavy_use(dict(self))
         if len(key) > self._width:
             return None
         at = int(np.searchsorted(self._words, key))

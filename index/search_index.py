@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -35,19 +36,37 @@ _CURRENT = "CURRENT"
 FORMAT = 2
 
 
-@contextmanager
-def single_threaded():
-    """One OpenMP thread for FAISS while it answers one query: splitting a search of a few
-    thousand vectors over cores costs more than it saves, and far more on a busy machine.
-    Builds keep all threads."""
-    import faiss
+class _OneThreadForSearches:
+    """OpenMP's thread count is global to the process, and the service runs several searches
+    at once: the first search to start sets one thread, the last to finish restores the count."""
 
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(threads)
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._searches = 0
+        self._threads = 0
+
+    @contextmanager
+    def __call__(self):
+        import faiss
+
+        with self._lock:
+            if not self._searches:
+                self._threads = faiss.omp_get_max_threads()
+                faiss.omp_set_num_threads(1)
+            self._searches += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._searches -= 1
+                if not self._searches:
+                    faiss.omp_set_num_threads(self._threads)
+
+
+# One OpenMP thread for FAISS while it answers one query: splitting a search of a few
+# thousand vectors over cores costs more than it saves, and far more on a busy machine.
+# Builds keep all threads.
+single_threaded = _OneThreadForSearches()
 
 
 @dataclass

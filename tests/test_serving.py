@@ -62,3 +62,23 @@ def test_swapped_out_copy_closes_after_its_last_request(serving):
     with serving.reading() as kb:
         assert kb is not seen["copy"]
         assert kb.search(QUESTION, k=1).hits[0].article == "第二十一条"
+
+
+def test_faiss_runs_one_thread_while_any_search_runs():
+    """Overlapping searches: the count is restored when the last one ends, not the first."""
+    import faiss
+
+    from regkb.index.search_index import single_threaded
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        first, second = single_threaded(), single_threaded()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert faiss.omp_get_max_threads() == 1  # the second search is still running
+        second.__exit__(None, None, None)
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(before)
