@@ -124,8 +124,9 @@ def derive_subsets(full_path: Path) -> None:
     from tokenizers import Tokenizer
 
     full = Tokenizer.from_file(str(full_path))
+    spec = json.loads(Path(full_path).read_text(encoding="utf-8"))
     for name in SUBSETS:
-        _derive_subset(full, Path(full_path), name)
+        _derive_subset(full, Path(full_path), name, spec)
 
 
 def _paths(full_path: Path, name: str) -> tuple[Path, Path]:
@@ -151,16 +152,16 @@ def _load_subset(full_path: Path, name: str) -> _Subset | None:
         return None
 
 
-def _derive_subset(full, full_path: Path, name: str) -> _Subset:
+def _derive_subset(full, full_path: Path, name: str, spec: dict | None = None) -> _Subset:
     """The subset tokenizer of ``name``, written beside ``tokenizer.json`` when the folder is
-    writable."""
+    writable; ``spec`` is the file's JSON, if the caller has read it already."""
     from tokenizers import AddedToken, Tokenizer, models
 
     normalise = full.normalizer.normalize_str
     in_ranges = {chr(cp) for lo, hi in SUBSETS[name] for cp in range(lo, hi + 1)}
     covered = [c for c in sorted(in_ranges) if all(x in in_ranges for x in normalise(c))]
     alphabet = {x for c in covered for x in normalise(c)} | {"▁"}
-    spec = json.loads(full_path.read_text(encoding="utf-8"))
+    spec = spec or json.loads(full_path.read_text(encoding="utf-8"))
     vocab, unk_id = spec["model"]["vocab"], spec["model"]["unk_id"]
     lowest = min(range(len(vocab)), key=lambda i: vocab[i][1])  # keeps the unknown-piece penalty the same
     keep = sorted({unk_id, lowest} | {token["id"] for token in spec["added_tokens"]}

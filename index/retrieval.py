@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from types import MappingProxyType
 
 import numpy as np
@@ -22,6 +21,7 @@ import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 
 from regkb.index.article_ref import ArticleReferenceLookup
+from regkb.index.choices import Choice
 from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder
 from regkb.index.fusion import FusionWeights, fuse
@@ -37,17 +37,11 @@ ChunkTexts = Callable[[list[int]], list[str]]  # index rows → the chunks' text
 CANDIDATES = 50
 
 
-class SearchMode(str, Enum):
+class SearchMode(Choice):
+    __label__ = "检索模式"
     bm25 = "bm25"
     dense = "dense"
     hybrid = "hybrid"
-
-    @classmethod
-    def parse(cls, value: str) -> "SearchMode":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"未知的检索模式:{value}(可用:{'、'.join(m.value for m in cls)})") from None
 
 
 @dataclass(frozen=True)

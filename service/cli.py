@@ -292,9 +292,7 @@ def cmd_eval(args) -> int:
     kb = _open_kb(args)
     report = run_eval(kb, question_set=Path(args.set) if args.set else None, corpus=[Path(p) for p in args.corpus],
                       with_misses=args.misses)
-    if args.json:
-        _print_json(report)
-    else:
+    if not _printed_json(args, report):
         from regkb.eval.report import format_report
 
         print(format_report(report))

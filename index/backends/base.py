@@ -15,12 +15,12 @@ the index reflects, load it, or bring it up to date with the store.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from regkb.index.choices import Choice
 from regkb.index.search_index import IndexRow, SearchFilters
 
 Hits = list[tuple[int, float]]  # (row id, score), best first
@@ -29,16 +29,10 @@ Tokenize = Callable[[str], list[str]]
 Sentences = tuple[list[str], list[int]]  # sentence texts to embed, and the row of each (``index/sentences.py``)
 
 
-class BackendKind(str, Enum):
+class BackendKind(Choice):
+    __label__ = "检索后端"
     faiss = "faiss"
     milvus = "milvus"
-
-    @classmethod
-    def parse(cls, value: str) -> "BackendKind":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"未知的检索后端:{value}(可用:{'、'.join(k.value for k in cls)})") from None
 
 
 class KeywordIndex(Protocol):
