@@ -8,7 +8,10 @@ module reads that file and writes, fully offline, into one cache folder:
 - a sentence-transformers folder (``config.json``, ``model.safetensors``, ``tokenizer.json``
   built with ``tokenizers``, mean pooling, normalisation, e5 prompts);
 - ``onnx/encoder.onnx``: the encoder with ONNX Runtime's fused BERT operators, fp32;
-- ``onnx/encoder_int8.onnx``: the same with dynamically quantized int8 matmuls.
+- ``onnx/encoder_int8.onnx``: the same with dynamically quantized int8 matmuls;
+- ``onnx/query_encoder.onnx``: the fp32 encoder with the query adapter merged into its
+  attention weights (``index/query_adapter.py``), for questions only. It is rebuilt on its
+  own (a few seconds) when the adapter file changes.
 
 The ONNX graphs take the word embeddings as input (the 250k-row table stays in the
 safetensors file and is gathered by the caller), so they are small and the int8 form keeps
@@ -17,7 +20,7 @@ the embedding table exact.
 >>> from regkb.index.e5_convert import build_default_model
 >>> folder = build_default_model()          # ~1 min the first time, then instant
 >>> sorted(p.name for p in (folder / "onnx").iterdir())
-['encoder.onnx', 'encoder_int8.onnx']
+['encoder.onnx', 'encoder_int8.onnx', 'query_encoder.onnx']
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from regkb.index.e5_tokenizer import derive_subsets
+from regkb.index.query_adapter import QueryAdapter, adapter_sha256
 
 # Bump when the files written here change, so that caches built by older code are rebuilt.
 RECIPE_VERSION = 1
@@ -49,6 +53,7 @@ PASSAGE_PREFIX = "passage: "
 META_FILE = "regkb_model.json"
 ONNX_FP32 = "onnx/encoder.onnx"
 ONNX_INT8 = "onnx/encoder_int8.onnx"
+ONNX_QUERY = "onnx/query_encoder.onnx"
 
 _QK = 32  # values per 4-bit block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
@@ -322,7 +327,10 @@ def write_sentence_transformers(e5: E5File, folder: Path) -> None:
 
 
 def _write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    """Written beside the target and renamed over it: a reader of the folder never sees half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------------------- ONNX
@@ -354,8 +362,9 @@ def _quiet():
             logging.disable(previous)
 
 
-def export_raw_onnx(folder: Path, out: Path) -> None:
-    """torch.onnx export of the BERT encoder in ``folder`` without its word table."""
+def export_raw_onnx(folder: Path, out: Path, deltas: dict[str, np.ndarray] | None = None) -> None:
+    """torch.onnx export of the BERT encoder in ``folder`` without its word table, with
+    ``deltas`` (weight name → array) added to its weights."""
     import torch
     from safetensors import safe_open
     from transformers import BertConfig, BertModel
@@ -368,6 +377,10 @@ def export_raw_onnx(folder: Path, out: Path) -> None:
     with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
         state = {k: fh.get_tensor(k) for k in fh.keys()
                  if not k.startswith("pooler.") and k != "embeddings.word_embeddings.weight"}
+    for name, delta in (deltas or {}).items():
+        if name not in state or tuple(state[name].shape) != delta.shape:
+            raise RuntimeError(f"query adapter does not fit the encoder: {name} {delta.shape}")
+        state[name] = state[name] + torch.from_numpy(delta)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or set(missing) - {"embeddings.word_embeddings.weight"}:
         raise RuntimeError(f"weights do not fit BertModel: missing={missing} unexpected={unexpected}")
@@ -405,6 +418,42 @@ def optimize_onnx(raw: Path, out: Path, **fusion) -> None:
     opt = optimize_model(str(raw), model_type="bert", num_heads=12, hidden_size=384, opt_level=1,
                          use_gpu=False, optimization_options=options)
     opt.save_model_to_file(str(out))
+
+
+def query_graph(folder: Path) -> Path | None:
+    """The query encoder of a built model folder, when it merged the current adapter file."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = folder / meta.get("onnx_query", ONNX_QUERY)
+    current = adapter_sha256()
+    return path if current and meta.get("query_adapter_sha256") == current and path.is_file() else None
+
+
+def ensure_query_graph(folder: Path) -> Path | None:
+    """Build the query encoder of ``folder`` if the adapter file is newer than it (or it has
+    none); None when the project ships no adapter. The graph and then the folder's metadata
+    are each renamed into place."""
+    if (existing := query_graph(folder)) is not None:
+        return existing
+    adapter = QueryAdapter.load()
+    if adapter is None:
+        return None
+    sha = adapter_sha256()
+    staging = Path(tempfile.mkdtemp(prefix=".query-", dir=folder / "onnx"))
+    try:
+        with _quiet():
+            export_raw_onnx(folder, staging / "raw.onnx", adapter.deltas())
+            optimize_onnx(staging / "raw.onnx", staging / "query.onnx")
+        (staging / "query.onnx").chmod(0o644)
+        os.replace(staging / "query.onnx", folder / ONNX_QUERY)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta.update({"onnx_query": ONNX_QUERY, "query_adapter_sha256": sha})
+    _write_json(folder / META_FILE, meta)
+    return folder / ONNX_QUERY
 
 
 def quantize_onnx(src: Path, out: Path, per_channel: bool = True, reduce_range: bool = False) -> None:
@@ -455,6 +504,7 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
     root = cache_root(cache_dir)
     folder = root / sha[:16]
     if not force and _is_complete(folder):
+        ensure_query_graph(folder)
         return folder
     root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -473,6 +523,7 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
             "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX,
             "build_seconds": round(time.perf_counter() - started, 1),
         })
+        ensure_query_graph(tmp)
         for path in tmp.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
         if folder.exists():  # forced rebuild or a stale recipe: move the old one aside first

