@@ -23,8 +23,8 @@ DEMO = "生产经营单位主要负责人有哪些安全生产职责"
 _ARTICLE_HEAD = re.compile(r"^(第[零一二三四五六七八九十百千]+条)[\s　]", re.M)
 
 
-def _plain_set() -> list[dict]:
-    text = resources.files("regkb.eval").joinpath("data", "plain_questions.jsonl").read_text(encoding="utf-8")
+def _plain_set(name: str = "plain_questions.jsonl") -> list[dict]:
+    text = resources.files("regkb.eval").joinpath("data", name).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -46,9 +46,19 @@ def test_plain_set_shape():
     assert any(r.get("pair") for r in rows) and any(r.get("region") for r in rows)
 
 
-def test_plain_set_quotes_are_verbatim_in_their_article():
+def test_training_set_is_apart_from_the_plain_set():
+    """The query encoder's own training questions: every law, and none of the evaluated questions."""
+    rows = _plain_set("train_questions.jsonl")
+    assert {r["split"] for r in rows} == {"train"} and len({r["id"] for r in rows}) == len(rows)
+    assert {r["source"] for r in rows} == {p.name for p in LAWS.glob("*.md")}
+    evaluated = {_flat(r["question"]) for r in _plain_set()} | {_flat(r["question"]) for r in _plain_set("questions.jsonl")}
+    assert not evaluated & {_flat(r["question"]) for r in rows}
+
+
+@pytest.mark.parametrize("name", ["plain_questions.jsonl", "train_questions.jsonl"])
+def test_plain_set_quotes_are_verbatim_in_their_article(name):
     corpus = {p.name: p.read_text(encoding="utf-8") for p in [*LAWS.glob("*.md"), *SEEDS.glob("*.txt")]}
-    for row in _plain_set():
+    for row in _plain_set(name):
         if row["kind"] == "none":
             assert row["source"] == "" and row["quote"] == ""
             continue
