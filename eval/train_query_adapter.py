@@ -8,10 +8,10 @@ It reads the store of ``$REGKB_HOME`` (the shared corpus ingested: ``regkb inges
 the CPU, about a minute a run on two cores.
 
 - **Questions.** Every question of the first set (``eval/data/questions.jsonl``) that has a
-  gold passage; the training set (``eval/data/train_questions.jsonl``: 104 questions in
-  everyday words, one for every ninth article of each law from the fifth on, written for
-  training only); and the **dev** split of the plain set. The plain **test** split is never
-  trained on: it is what the adapter is measured on.
+  gold passage, and the **dev** split of the plain set. The plain **test** split is never
+  trained on: it is what the adapter is measured on; so is ``eval/data/stride_questions.jsonl``
+  (104 questions in everyday words, one for every ninth article of each law from the fifth
+  on, written after the shipped adapter was trained: ``regkb eval --set`` it).
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
   scores it, 0.3·cos(chunk) + 0.7·max cos(sentence); softmax at temperature 0.01 (e5's own)
@@ -51,15 +51,11 @@ TEMPERATURE = 0.01
 SEEDS = (0, 1, 2)
 
 
-TRAINING_SET = "train_questions.jsonl"
-
-
 def training_questions() -> tuple[list[Question], list[Question]]:
-    """(the first set and the training set, each question with a gold passage; the plain dev
-    split)."""
-    fixed = [q for q in load_questions() + load_questions(name=TRAINING_SET) if q.kind != "none" and q.source]
+    """(first set with a gold passage, plain dev split with one)."""
+    first = [q for q in load_questions() if q.kind != "none" and q.source]
     dev = [q for q in load_plain_questions() if q.kind != "none" and q.source and q.split == "dev"]
-    return fixed, dev
+    return first, dev
 
 
 class StoreTargets:
@@ -218,13 +214,13 @@ def ranks_with(kb, encoder: QueryEncoder, questions: list[Question], mode: str =
 
 
 def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
-    fixed, dev = training_questions()
+    first, dev = training_questions()
     targets = StoreTargets(kb)
     dev = sorted(dev, key=lambda q: q.id)
     ranks: dict[str, list] = {"dense": [None] * len(dev), "hybrid": [None] * len(dev)}
     for fold in range(folds):
         held = [i for i in range(len(dev)) if i % folds == fold]
-        encoder = train_averaged(kb, targets, fixed + [q for i, q in enumerate(dev) if i % folds != fold],
+        encoder = train_averaged(kb, targets, first + [q for i, q in enumerate(dev) if i % folds != fold],
                                  seeds, log=log)
         for mode in ranks:
             for i, rank in zip(held, ranks_with(kb, encoder, [dev[i] for i in held], mode)):
@@ -254,10 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.folds:
         print(json.dumps(cross_validate(kb, args.folds, seeds, log), ensure_ascii=False, indent=1))
         return 0
-    fixed, dev = training_questions()
-    encoder = train_averaged(kb, StoreTargets(kb), fixed + dev, seeds, log=log)
+    first, dev = training_questions()
+    encoder = train_averaged(kb, StoreTargets(kb), first + dev, seeds, log=log)
     meta = {"rank": RANK * len(seeds), "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "batch": BATCH,
-            "temperature": TEMPERATURE, "seeds": list(seeds), "questions": {"first_and_training_sets": len(fixed), "plain_dev": len(dev)},
+            "temperature": TEMPERATURE, "seeds": list(seeds), "questions": {"first_set": len(first), "plain_dev": len(dev)},
             "chunks": len(kb.index.rows)}
     encoder.adapter(meta).save(args.out)
     print(json.dumps({"written": str(args.out), "seconds": round(time.perf_counter() - started, 1), **meta},

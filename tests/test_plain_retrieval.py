@@ -46,16 +46,16 @@ def test_plain_set_shape():
     assert any(r.get("pair") for r in rows) and any(r.get("region") for r in rows)
 
 
-def test_training_set_is_apart_from_the_plain_set():
-    """The query encoder's own training questions: every law, and none of the evaluated questions."""
-    rows = _plain_set("train_questions.jsonl")
-    assert {r["split"] for r in rows} == {"train"} and len({r["id"] for r in rows}) == len(rows)
+def test_stride_set_is_apart_from_the_other_sets():
+    """A second held-out set: every law, none of the other sets' questions."""
+    rows = _plain_set("stride_questions.jsonl")
+    assert {r["split"] for r in rows} == {"heldout"} and len({r["id"] for r in rows}) == len(rows)
     assert {r["source"] for r in rows} == {p.name for p in LAWS.glob("*.md")}
     evaluated = {_flat(r["question"]) for r in _plain_set()} | {_flat(r["question"]) for r in _plain_set("questions.jsonl")}
     assert not evaluated & {_flat(r["question"]) for r in rows}
 
 
-@pytest.mark.parametrize("name", ["plain_questions.jsonl", "train_questions.jsonl"])
+@pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl"])
 def test_plain_set_quotes_are_verbatim_in_their_article(name):
     corpus = {p.name: p.read_text(encoding="utf-8") for p in [*LAWS.glob("*.md"), *SEEDS.glob("*.txt")]}
     for row in _plain_set(name):
