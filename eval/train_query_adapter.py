@@ -147,7 +147,7 @@ class QueryEncoder:
         return self
 
 
-class CachedQueries:
+class TrainedQueries:
     """An embedder for the search pipeline whose query vectors come from the encoder in training."""
 
     def __init__(self, encoder: QueryEncoder, model_id: str):
@@ -203,7 +203,7 @@ def ranks_with(kb, encoder: QueryEncoder, questions: list[Question], mode: str =
     """Each question's gold rank through the real search pipeline, queries embedded by ``encoder``."""
     retriever = kb._retriever
     previous = retriever.embedder
-    retriever.embedder = CachedQueries(encoder, kb.embedder.model_id)
+    retriever.embedder = TrainedQueries(encoder, kb.embedder.model_id)
     retriever._pipelines.clear()
     try:
         return [_rank_of_first_relevant(q, [(h.source, h.text) for h in kb.search(q.question, k=K, mode=mode).hits])
