@@ -201,16 +201,14 @@ def train_averaged(kb, targets: StoreTargets, questions: list[Question], seeds=S
 
 def ranks_with(kb, encoder: QueryEncoder, questions: list[Question], mode: str = "hybrid") -> list[int | None]:
     """Each question's gold rank through the real search pipeline, queries embedded by ``encoder``."""
-    retriever = kb._retriever
-    previous = retriever.embedder
-    retriever.embedder = TrainedQueries(encoder, kb.embedder.model_id)
-    retriever._pipelines.clear()
-    try:
-        return [_rank_of_first_relevant(q, [(h.source, h.text) for h in kb.search(q.question, k=K, mode=mode).hits])
-                for q in questions]
-    finally:
-        retriever.embedder = previous
-        retriever._pipelines.clear()
+    from regkb.index.retrieval import SearchMode
+
+    retriever = kb._retriever.using(TrainedQueries(encoder, kb.embedder.model_id))
+    ranks = []
+    for question in questions:
+        hits = kb._hits(retriever.retrieve(question.question, K, SearchMode(mode)))
+        ranks.append(_rank_of_first_relevant(question, [(h.source, h.text) for h in hits]))
+    return ranks
 
 
 def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
@@ -233,8 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regkb.eval.train_query_adapter",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev),不写文件")
-    parser.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="训练的随机种子,逗号分隔(各训练一次后取平均)")
-    parser.add_argument("--out", type=Path, default=ADAPTER_FILE, help="适配器文件(默认 index/data/query_adapter.npz)")
+    parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),
+                        help="训练的随机种子,逗号分隔(各训练一次后取平均)")
+    parser.add_argument("--out", type=Path, default=ADAPTER_FILE,
+                        help="适配器文件(默认 index/data/query_adapter.npz)")
     args = parser.parse_args(argv)
 
     from regkb.service.knowledge_base import KnowledgeBase
@@ -242,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 
     kb = KnowledgeBase.open(Settings.from_env())
     if not kb.index.rows:
-        print("知识库是空的:先导入共享语料(regkb ingest ../shared/corpus/seeds ../shared/corpus/laws)", file=sys.stderr)
+        print("知识库是空的:先导入共享语料(regkb ingest ../shared/corpus/seeds ../shared/corpus/laws)",
+              file=sys.stderr)
         return 2
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
@@ -253,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     first, dev = training_questions()
     encoder = train_averaged(kb, StoreTargets(kb), first + dev, seeds, log=log)
     meta = {"rank": RANK * len(seeds), "epochs": EPOCHS, "learning_rate": LEARNING_RATE, "batch": BATCH,
-            "temperature": TEMPERATURE, "seeds": list(seeds), "questions": {"first_set": len(first), "plain_dev": len(dev)},
-            "chunks": len(kb.index.rows)}
+            "temperature": TEMPERATURE, "seeds": list(seeds),
+            "questions": {"first_set": len(first), "plain_dev": len(dev)}, "chunks": len(kb.index.rows)}
     encoder.adapter(meta).save(args.out)
     print(json.dumps({"written": str(args.out), "seconds": round(time.perf_counter() - started, 1), **meta},
                      ensure_ascii=False))

@@ -338,14 +338,24 @@ def _write_json(path: Path, obj) -> None:
 def export_onnx(folder: Path) -> None:
     """Export the encoder (word embeddings in, masked mean of the last layer out) to ONNX,
     fuse it with ONNX Runtime's BERT optimizer, and quantize the fused graph to int8."""
-    onnx_dir = folder / "onnx"
-    onnx_dir.mkdir(exist_ok=True)
-    raw = onnx_dir / "encoder_raw.onnx"
+    (folder / "onnx").mkdir(exist_ok=True)
+    export_fused(folder, folder / ONNX_FP32)
     with _quiet():
-        export_raw_onnx(folder, raw)
-        optimize_onnx(raw, folder / ONNX_FP32)
-        raw.unlink()
         quantize_onnx(folder / ONNX_FP32, folder / ONNX_INT8)
+
+
+def export_fused(folder: Path, out: Path, deltas: dict[str, np.ndarray] | None = None) -> None:
+    """The fused fp32 graph of the encoder in ``folder`` (``deltas`` added to its weights),
+    staged beside ``out`` and renamed into place."""
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
+    try:
+        with _quiet():
+            export_raw_onnx(folder, staging / "raw.onnx", deltas)
+            optimize_onnx(staging / "raw.onnx", staging / "fused.onnx")
+        (staging / "fused.onnx").chmod(0o644)
+        os.replace(staging / "fused.onnx", out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -441,15 +451,7 @@ def ensure_query_graph(folder: Path) -> Path | None:
     if adapter is None:
         return None
     sha = adapter_sha256()
-    staging = Path(tempfile.mkdtemp(prefix=".query-", dir=folder / "onnx"))
-    try:
-        with _quiet():
-            export_raw_onnx(folder, staging / "raw.onnx", adapter.deltas())
-            optimize_onnx(staging / "raw.onnx", staging / "query.onnx")
-        (staging / "query.onnx").chmod(0o644)
-        os.replace(staging / "query.onnx", folder / ONNX_QUERY)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    export_fused(folder, folder / ONNX_QUERY, adapter.deltas())
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     meta.update({"onnx_query": ONNX_QUERY, "query_adapter_sha256": sha})
     _write_json(folder / META_FILE, meta)

@@ -225,6 +225,10 @@ class Retriever:
         self.weights = weights or FusionWeights()
         self._pipelines: dict[SearchMode, Pipeline] = {}
 
+    def using(self, embedder: Embedder) -> "Retriever":
+        """The same retriever with another embedder (its own pipelines; this one is untouched)."""
+        return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions)
+
     def retrieve(self, query: str, k: int, mode: SearchMode = SearchMode.hybrid,
                  filters: SearchFilters | None = None, region: str | None = None) -> Hits:
         """The top ``k`` rows; ``filters`` exclude rows, ``region`` (辽宁) only ranks: that
