@@ -46,16 +46,18 @@ def test_plain_set_shape():
     assert any(r.get("pair") for r in rows) and any(r.get("region") for r in rows)
 
 
-def test_stride_set_is_apart_from_the_other_sets():
-    """A second held-out set: every law, none of the other sets' questions."""
-    rows = _plain_set("stride_questions.jsonl")
-    assert {r["split"] for r in rows} == {"heldout"} and len({r["id"] for r in rows}) == len(rows)
-    assert {r["source"] for r in rows} == {p.name for p in LAWS.glob("*.md")}
+@pytest.mark.parametrize("name, corpus", [("stride_questions.jsonl", LAWS), ("plan_questions.jsonl", SEEDS)])
+def test_training_sets_cover_their_documents_apart_from_the_evaluated_sets(name, corpus):
+    """The sets the query encoder is trained on: every document of their folder, none of the
+    evaluated sets' questions."""
+    rows = _plain_set(name)
+    assert {r["split"] for r in rows} == {"train"} and len({r["id"] for r in rows}) == len(rows)
+    assert {r["source"] for r in rows} == {p.name for p in corpus.iterdir()}
     evaluated = {_flat(r["question"]) for r in _plain_set()} | {_flat(r["question"]) for r in _plain_set("questions.jsonl")}
     assert not evaluated & {_flat(r["question"]) for r in rows}
 
 
-@pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl"])
+@pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl"])
 def test_plain_set_quotes_are_verbatim_in_their_article(name):
     corpus = {p.name: p.read_text(encoding="utf-8") for p in [*LAWS.glob("*.md"), *SEEDS.glob("*.txt")]}
     for row in _plain_set(name):

@@ -31,7 +31,7 @@ def test_shipped_adapter_fits_the_encoder():
         assert a.shape == (rank, 384) and b.shape == (384, rank)
     deltas = adapter.deltas()
     assert all(np.abs(d).max() > 0 for d in deltas.values())  # trained, not the zero start
-    assert adapter.meta["questions"]["plain_dev"] > 0  # trained on dev; the test split is never in it
+    assert adapter.meta["questions"]["everyday_words"] > 0  # trained on dev and the training sets; never on test
 
 
 def test_save_load_round_trip_and_bad_shapes(tmp_path):
