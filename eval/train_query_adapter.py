@@ -9,13 +9,16 @@ the CPU, about a minute a run on two cores.
 
 - **Questions.** Every question of the first set (``eval/data/questions.jsonl``) that has a
   gold passage; the **dev** split of the plain set; and two sets written to train on, in
-  everyday words and chosen by a stride, not by hand: ``stride_questions.jsonl`` (104, one
-  for every ninth article of each law from the fifth on) and ``plan_questions.jsonl`` (57,
-  one for every fifth passage of each seed document from the third on, in the voices of
-  workers, owners, residents and officials). A question of these two whose gold passage is
-  also a plain **test** question's is left out, so that what they add to the test figure is
-  never a question on the test question's own passage. The plain test split is never
-  trained on: it is what the adapter is measured on.
+  everyday words, over passages chosen by a stride, not by hand: ``stride_questions.jsonl``
+  (104, one for every ninth article of each law from the fifth on) and
+  ``plan_questions.jsonl`` (57, one for every fifth passage of each seed document from the
+  third on, in the voices of workers, owners, residents and officials). A question of these
+  sets whose gold passage is also a plain **test** question's is left out, so that what they
+  add to the test figure is never a question on the test question's own passage. The plain
+  test split is never trained on: it is what the adapter is measured on; so is
+  ``story_questions.jsonl`` (80 first-person stories and spoken questions, one for every
+  thirteenth article of each law from the second on, written after the shipped adapter was
+  trained: ``regkb eval --set`` it).
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
   scores it, 0.3·cos(chunk) + 0.7·max cos(sentence); softmax at temperature 0.01 (e5's own)

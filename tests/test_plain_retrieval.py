@@ -46,18 +46,23 @@ def test_plain_set_shape():
     assert any(r.get("pair") for r in rows) and any(r.get("region") for r in rows)
 
 
-@pytest.mark.parametrize("name, corpus", [("stride_questions.jsonl", LAWS), ("plan_questions.jsonl", SEEDS)])
-def test_training_sets_cover_their_documents_apart_from_the_evaluated_sets(name, corpus):
-    """The sets the query encoder is trained on: every document of their folder, none of the
-    evaluated sets' questions."""
+@pytest.mark.parametrize("name, corpus, split", [("stride_questions.jsonl", LAWS, "train"),
+                                                 ("plan_questions.jsonl", SEEDS, "train"),
+                                                 ("story_questions.jsonl", LAWS, "heldout")])
+def test_written_sets_cover_their_documents_apart_from_the_evaluated_sets(name, corpus, split):
+    """The sets the query encoder is trained on, and the one held out from it: every document
+    of their folder, none of the plain or first set's questions, nor each other's."""
     rows = _plain_set(name)
-    assert {r["split"] for r in rows} == {"train"} and len({r["id"] for r in rows}) == len(rows)
+    assert {r["split"] for r in rows} == {split} and len({r["id"] for r in rows}) == len(rows)
     assert {r["source"] for r in rows} == {p.name for p in corpus.iterdir()}
-    evaluated = {_flat(r["question"]) for r in _plain_set()} | {_flat(r["question"]) for r in _plain_set("questions.jsonl")}
-    assert not evaluated & {_flat(r["question"]) for r in rows}
+    others = ["plain_questions.jsonl", "questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl",
+              "story_questions.jsonl"]
+    elsewhere = {_flat(r["question"]) for other in others if other != name for r in _plain_set(other)}
+    assert not elsewhere & {_flat(r["question"]) for r in rows}
 
 
-@pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl"])
+@pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl",
+                                  "story_questions.jsonl"])
 def test_plain_set_quotes_are_verbatim_in_their_article(name):
     corpus = {p.name: p.read_text(encoding="utf-8") for p in [*LAWS.glob("*.md"), *SEEDS.glob("*.txt")]}
     for row in _plain_set(name):
