@@ -10,11 +10,6 @@ BM25. ``rrf``: weighted reciprocal-rank fusion, Σ wₘ / (k + rankₘ).
 On the labelled set (eval/RESULTS.md) score fusion beat RRF by 0.03–0.05 in hit@5 and MRR:
 RRF throws away how far ahead the best BM25 hit is.
 
-Whatever the method, BM25's best hit keeps a place in the first ``bm25_lead_rank`` of the
-fused list: when a question does use the statute's words, the one article that matches them
-best is often the answer, yet the embeddings of a plain question's other words can bury it
-under articles that are only about the same topic.
-
 >>> fuse_scores([(3, 9.0), (7, 4.5)], [(7, 0.82), (1, 0.80), (3, 0.70)], alpha=0.5)
 [(7, 0.75), (3, 0.5), (1, 0.416...)]
 """
@@ -40,7 +35,6 @@ class FusionWeights:
     rrf_k: int = 10
     rrf_bm25: float = 1.0
     rrf_dense: float = 1.0
-    bm25_lead_rank: int = 5  # BM25's best hit ranks no lower than this (0: no such floor)
 
     def alpha(self, coverage: float) -> float:
         return self.alpha_min + (self.alpha_max - self.alpha_min) * max(0.0, min(1.0, coverage))
@@ -69,25 +63,8 @@ def fuse_rrf(ranked: dict[str, Hits], weights: dict[str, float], rrf_k: int) -> 
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def keep_lead(fused: Hits, lead: int, rank: int) -> Hits:
-    """Moves row ``lead`` up to ``rank`` (1-based) when it fell below; the scores stay where
-    they were, so the list is still ordered by score for the re-rankers after fusion.
-
-    >>> keep_lead([(1, 0.9), (2, 0.8), (3, 0.7)], lead=3, rank=2)
-    [(1, 0.9), (3, 0.8), (2, 0.7)]
-    """
-    rows = [row for row, _ in fused]
-    position = rows.index(lead) if lead in rows else -1
-    if rank <= 0 or position < rank:
-        return fused
-    rows.insert(rank - 1, rows.pop(position))
-    return [(row, score) for row, (_, score) in zip(rows, fused)]
-
-
 def fuse(bm25: Hits, dense: Hits, coverage: float, weights: FusionWeights) -> Hits:
     if weights.method is FusionMethod.rrf:
-        fused = fuse_rrf({"bm25": bm25, "dense": dense}, {"bm25": weights.rrf_bm25, "dense": weights.rrf_dense},
-                         weights.rrf_k)
-    else:
-        fused = fuse_scores(bm25, dense, weights.alpha(coverage))
-    return keep_lead(fused, bm25[0][0], weights.bm25_lead_rank) if bm25 else fused
+        return fuse_rrf({"bm25": bm25, "dense": dense}, {"bm25": weights.rrf_bm25, "dense": weights.rrf_dense},
+                        weights.rrf_k)
+    return fuse_scores(bm25, dense, weights.alpha(coverage))
