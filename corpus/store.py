@@ -4,11 +4,17 @@ One file, ``$REGKB_HOME/regkb.sqlite``. Every change of a document happens in on
 transaction, so a crash leaves the previous state; the ``generation`` counter goes up
 with each committed change and tells the on-disk indexes whether they are current.
 
->>> store = Store(tmp_path / "regkb.sqlite")
+>>> import tempfile
+>>> store = Store(Path(tempfile.mkdtemp()) / "regkb.sqlite")
+>>> document = Document(doc_id="d4", source="004_36275ac223ca7fcd.txt", content_hash="36275ac2", chunks=1)
+>>> chunks = [Chunk(chunk_id="d4:00000", doc_id="d4", seq=0, text="到2025年，事故总量持续下降。")]
 >>> with store.transaction():
-...     store.put_document(document, sections, chunks, duties)
->>> [d.source for d in store.documents()]
-['004_36275ac223ca7fcd.txt']
+...     store.put_document(document, [], chunks, [])
+...     generation = store.bump_generation()
+>>> [d.source for d in store.documents()], store.generation
+(['004_36275ac223ca7fcd.txt'], 1)
+>>> [c.text for c in store.chunks("d4")]
+['到2025年，事故总量持续下降。']
 """
 
 from __future__ import annotations

@@ -10,6 +10,15 @@ Example::
 
     >>> from regkb.eval.duty_metrics import score_duties
     >>> from regkb.ingest.duties import extract_duties_from_text
+    >>> duties = extract_duties_from_text("三、主要任务\\n1.推进尾矿库综合治理。（省应急厅牵头，省自然资源厅按职责分工负责）", "x", "d1")
+    >>> gold = {"duties": [{"section_path": ["三、主要任务"], "key": "推进尾矿库",
+    ...                     "lead": ["省应急管理厅"], "responsible": ["省自然资源厅"], "cooperating": []}]}
+    >>> score = score_duties(duties, gold)
+    >>> score["f1"], score["tp"]
+    (1.0, 2)
+
+    With the shared corpus and the gold file of its plan 004:
+
     >>> text = open("../shared/corpus/seeds/004_36275ac223ca7fcd.txt", encoding="utf-8").read()  # doctest: +SKIP
     >>> score_duties(extract_duties_from_text(text, "004", "d4"), "eval/data/duties_gold_004.json")["f1"]  # doctest: +SKIP
     1.0

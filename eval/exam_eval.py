@@ -8,8 +8,8 @@ The bank's questions are split once into dev and test by a hash of the stem; the
 tuned on dev. A planted wrong key is *flagged* when the audit says ``disagrees``; a right key
 *called wrong* when it says ``disagrees`` about a key that agrees with the article.
 
->>> scores = exam_scores(kb)
->>> scores["paper"]["check_failures"]
+>>> scores = exam_scores(kb)  # doctest: +SKIP
+>>> scores["paper"]["check_failures"]  # doctest: +SKIP
 0
 """
 

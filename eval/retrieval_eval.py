@@ -10,8 +10,8 @@ modes, a *peer baseline* is measured in the same run: fixed 250-character chunks
 50 characters of overlap, plain jieba tokens and BM25, no structure; what a stock
 Langchain-Chatchat set-up does.
 
->>> report = evaluate(kb, load_questions())
->>> report["modes"]["hybrid"]["hit@5"]
+>>> report = evaluate(kb, load_questions())  # doctest: +SKIP
+>>> report["modes"]["hybrid"]["hit@5"]  # doctest: +SKIP
 0.93...
 """
 

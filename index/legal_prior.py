@@ -11,9 +11,15 @@
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
   asks about fines, punishment or consequences.
 
->>> ranker = LegalPriorRanker(index.rows, [d.region for d in store.documents()])
->>> ranker.run("生产经营单位主要负责人有哪些安全生产职责", hits)["hits"][0]
-(812, 0.91...)
+>>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national", authority="law"),
+...         IndexRow("d2:00000", "d2", "辽宁省安全生产条例.md", "regulation", "辽宁省", "provincial",
+...                  authority="local_regulation")]
+>>> ranker = LegalPriorRanker(rows, [None, "辽宁省"])
+>>> hits = HitList.of([(1, 0.9), (0, 0.85)])
+>>> ranker.run("主要负责人有哪些安全生产职责", hits)["hits"].pairs  # no place asked: the law first
+((0, 0.85), (1, 0.765))
+>>> ranker.run("辽宁的主要负责人有哪些安全生产职责", hits)["hits"].pairs  # 辽宁's rule keeps its score
+((1, 0.9), (0, 0.85))
 """
 
 from __future__ import annotations

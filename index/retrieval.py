@@ -2,8 +2,8 @@
 
 ``build_query_pipeline`` wires them; ``Retriever`` runs the pipeline for one mode.
 
->>> retriever = Retriever(index, chunk_texts, tokenizer, embedder)
->>> retriever.retrieve("生产经营单位主要负责人有哪些职责", k=5, mode=SearchMode.hybrid)
+>>> retriever = Retriever(index, chunk_texts, tokenizer, embedder)  # doctest: +SKIP
+>>> retriever.retrieve("生产经营单位主要负责人有哪些职责", k=5, mode=SearchMode.hybrid)  # doctest: +SKIP
 [(812, 0.88...), ...]
 """
 

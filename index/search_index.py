@@ -8,9 +8,16 @@ file, replaced atomically, names the live one. A reader that finds ``CURRENT`` b
 the store's generation (a crash between commit and index build) rebuilds from the store
 and the embedding cache, so nothing is embedded twice.
 
+>>> import tempfile
+>>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
+...         IndexRow("d2:00000", "d2", "消防法.md", "law", None, "national")]
+>>> bm25_tokens, vectors = [["安全", "生产"], ["消防"]], np.eye(2, 384, dtype="float32")
 >>> index = SearchIndex.build(rows, bm25_tokens, vectors, model_id="multilingual-e5-small", generation=3)
->>> index.save(home / "index")
->>> SearchIndex.load(home / "index").manifest["generation"]
+>>> folder = Path(tempfile.mkdtemp()) / "index"
+>>> index.save(folder)
+>>> sorted(p.name for p in folder.iterdir())
+['CURRENT', 'gen-3']
+>>> SearchIndex.load(folder).manifest["generation"]
 3
 """
 

@@ -5,7 +5,7 @@ query-side thesaurus that maps plain words to the documents' terms.
 >>> tok.tokenize("生产经营单位应当建立双重预防机制")
 ['生产', '产经', '经营', '单位', '生产经营单位', '双重', '预防', '机制', '双重预防机制']
 >>> tok.expansion("老板要负什么责任")
-['主要', '负责', '责人', '负责人', '主要负责人']
+['主要', '负责', '责人', '负责人', '主要负责人', '职责']
 >>> tok.weighted_expansion("老板要负什么责任")["主要负责人"]
 0.2
 """

@@ -1,6 +1,6 @@
 """Embeddings through the store's cache: each text is embedded once per model.
 
->>> vectors, embedded = cached_embeddings(store, embedder, ["第一条 …", "第二条 …"])
+>>> vectors, embedded = cached_embeddings(store, embedder, ["第一条 …", "第二条 …"])  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ with their ``A.1`` clauses.
 
 >>> match_heading("（二）强化安全风险防控", law_style=False).rank
 11
->>> match_heading("第二十一条 生产经营单位的主要负责人…", law_style=True).kind
-'article'
+>>> match_heading("第二章 生产经营单位的安全生产保障", law_style=True).kind
+'chapter'
+>>> match_heading("第二十一条 生产经营单位的主要负责人…", law_style=True) is None  # articles: ARTICLE
+True
 """
 
 from __future__ import annotations

@@ -3,9 +3,15 @@
 Each step is a small Haystack component; ``build_ingest_pipeline()`` wires them, and
 ``parse_file()`` runs it for one file.
 
->>> parsed = parse_file(Path("../shared/corpus/laws/安全生产法(2021-06-10).md"))
->>> parsed.meta.title, parsed.blocks[0].article
-('中华人民共和国安全生产法', '第一条')
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "安全生产法(2021-06-10).md"
+>>> law = "# 中华人民共和国安全生产法\\n<!-- INFO END -->\\n## 第一章 总则\\n第一条 ……\\n第二条 ……\\n第三条 ……\\n"
+>>> _ = path.write_text(law, encoding="utf-8")
+>>> parsed = parse_file(path)
+>>> parsed.meta.title, parsed.meta.date, parsed.meta.authority
+('中华人民共和国安全生产法', '2021-06-10', 'law')
+>>> parsed.blocks[0].article, parsed.blocks[0].section_path
+('第一条', ['第一章 总则'])
 """
 
 from __future__ import annotations

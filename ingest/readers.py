@@ -3,9 +3,12 @@
 Each reader knows one format and nothing about structure; cleaning and structure
 recognition work on what they return, whatever the format was.
 
->>> raw = read_file(Path("安全生产法(2021-06-10).md"))
->>> raw.items[0]
-Line(text='# 中华人民共和国安全生产法', page=None)
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "安全生产法(2021-06-10).md"
+>>> _ = path.write_text("# 中华人民共和国安全生产法\\n\\n第一条 为了加强安全生产工作……\\n", encoding="utf-8")
+>>> raw = read_file(path)
+>>> raw.source, raw.items[0]
+('安全生产法(2021-06-10).md', Line(text='# 中华人民共和国安全生产法', page=None))
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ A target is a number with its unit that the plan sets as a goal: ``生产安全�
 the first are skipped by section, the second have no goal verb and no percentage.
 
 >>> extractor = TargetExtractor(region="连云区", level="county", title="连云区“十四五”安全生产规划")
+>>> blocks = [Block(text="生产安全事故起数下降16%。", section_path=["二、规划目标"])]
 >>> target = extractor.run(blocks, source="002.txt", doc_id="abc")["targets"][0]
 >>> target.indicator, target.value, target.unit, target.direction, target.deadline
 ('生产安全事故起数', '16', '%', 'down', '2025')

@@ -6,9 +6,9 @@ the answer, its citations written out under it, and the same citations as a stru
 that leans on earlier turns (那罚多少？/ 辽宁呢？/ 第二款呢？) is completed from the
 conversation first, and the reply says how the question was read.
 
->>> from openai import OpenAI
->>> client = OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="-")
->>> client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": "出了事故多久要上报?"}])
+>>> from openai import OpenAI  # doctest: +SKIP
+>>> client = OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="-")  # doctest: +SKIP
+>>> client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": "出了事故多久要上报?"}])  # doctest: +SKIP
 """
 
 

@@ -12,10 +12,10 @@ A department is a body of one region (the region of the documents that name it):
 省应急管理厅 of a Liaoning plan and of a Jiangxi one are listed apart, and a name that fits
 several bodies returns them as candidates until a region picks one.
 
->>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
->>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]
+>>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)  # doctest: +SKIP
+>>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]  # doctest: +SKIP
 '3.非煤矿山安全'
->>> desk.department("应急厅").department
+>>> desk.department("应急厅").department  # doctest: +SKIP
 '省应急管理厅'
 """
 
@@ -149,8 +149,8 @@ class DutyDesk:
     ``embedder`` is a zero-argument callable returning the embedder, so a desk that only
     lists departments never loads a model.
 
-    >>> desk = DutyDesk.for_knowledge_base(kb)
-    >>> [d.name for d in desk.departments().departments][:2]
+    >>> desk = DutyDesk.for_knowledge_base(kb)  # doctest: +SKIP
+    >>> [d.name for d in desk.departments().departments][:2]  # doctest: +SKIP
     ['省应急管理厅', '省、中直负有安全生产监管职责的部门']
     """
 

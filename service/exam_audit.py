@@ -7,8 +7,8 @@ false, and that sentence is the evidence. A choice question is answered option b
 option is put into the blank and judged, or, for "…包括（ ）" lists, looked up among the items
 of the article. Where no article settles a question, the answer is None (``undecided``).
 
->>> judge = StatementJudge(kb.search, kb.store)
->>> judge.solve("特种设备使用单位应当在投入使用后60日内办理使用登记", []).answer
+>>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
+>>> judge.solve("特种设备使用单位应当在投入使用后60日内办理使用登记", []).answer  # doctest: +SKIP
 'false'
 """
 

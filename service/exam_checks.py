@@ -3,8 +3,13 @@
 Each check reads only the question and the corpus, not how the question was made, so the
 same checks can be run on any question in the export's shape.
 
+>>> corpus = ExamCorpus([], [], [], {}, {"安全生产法.md": "生产经营单位应当建立安全生产责任制。"}, [])
+>>> question = ExamQuestion(type="blank", stem="生产经营单位应当建立安全生产________。", answer="责任制",
+...                         explanation="", source="安全生产法.md", quote="生产经营单位应当建立安全生产责任制。")
 >>> failures(question, corpus)
 []
+>>> failures(question.model_copy(update={"answer": "制度"}), corpus)
+['填空答案不在引文中']
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ enumerations of articles (款 with their 项), division-of-labour duties, plan t
 span of their quote that states them, and pools of facts of each kind from which substitutes
 and distractors are drawn.
 
->>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
->>> corpus.sentences[0].place.short_title
+>>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())  # doctest: +SKIP
+>>> corpus.sentences[0].place.short_title  # doctest: +SKIP
 '危险化学品安全管理条例'
 """
 

@@ -2,9 +2,12 @@
 explanations and sources), a bank as Excel/CSV in the columns exam platforms import, and
 reading such a bank back (xlsx, csv, or the JSON of ``regkb exam``) for the audit.
 
->>> write_paper(paper.questions, Path("试卷.docx"))
->>> [q.stem for q in read_bank(Path("题库.xlsx"))][:1]
-['根据《安全生产法》，…']
+>>> question = ExamQuestion(type="judge", stem="根据《安全生产法》，生产经营单位应当建立安全生产责任制。",
+...                         answer="true", explanation="", source="安全生产法.md", quote="生产经营单位应当建立安全生产责任制。")
+>>> write_paper([question], Path("试卷.docx"))
+>>> write_paper([question], Path("题库.xlsx"))
+>>> [q["stem"] for q in read_bank(Path("题库.xlsx"))][:1]
+['根据《安全生产法》，...']
 """
 
 from __future__ import annotations

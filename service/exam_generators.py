@@ -3,10 +3,12 @@ a plan target) and a seeded ``random.Random`` and returns an ``ExamQuestion`` or
 piece does not make a good question of that kind. They never check their own output: ``exam_checks``
 does, for every question, before a paper is returned.
 
->>> corpus = ExamCorpus.from_store(kb.store, kb.departments_registry())
->>> question = judge(corpus.sentences[10], corpus, random.Random(0), false=True)
->>> question.answer
-'false'
+>>> place = Place("d1", "特种设备安全法.md", "中华人民共和国特种设备安全法", (), "第三十三条")
+>>> sentence = Sentence("特种设备使用单位应当在投入使用后三十日内办理使用登记。", place)
+>>> corpus = ExamCorpus([sentence], [], [], {}, {place.source: sentence.text}, [])
+>>> question = judge(sentence, corpus, random.Random(0), false=True)
+>>> question.stem, question.answer
+('根据《特种设备安全法》，特种设备使用单位可以在投入使用后三十日内办理使用登记。', 'false')
 """
 
 from __future__ import annotations

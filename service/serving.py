@@ -9,8 +9,8 @@ has finished. Until then the serving copy holds a SQLite read snapshot, so reque
 old state whole, never half of a commit. Several worker processes stay in step through the index's
 ``CURRENT`` generation: a worker that finds it newer than its own loads the new state.
 
->>> serving = ServingKnowledgeBase(Settings(home=Path(".regkb")))
->>> with serving.reading() as kb:
+>>> serving = ServingKnowledgeBase(Settings(home=Path(".regkb")))  # doctest: +SKIP
+>>> with serving.reading() as kb:  # doctest: +SKIP
 ...     kb.search("出了事故多久要上报", k=1).hits[0].article
 '第十一条'
 """

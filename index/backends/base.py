@@ -6,10 +6,17 @@ is opaque to them: a boolean row mask for FAISS + bm25s, a filter expression tha
 evaluates for Milvus. The service sees an ``IndexStorage``: which generation of the store
 the index reflects, load it, or bring it up to date with the store.
 
->>> storage = open_index_storage("faiss", folder=home / "index")
->>> index = storage.build(rows, texts, tokenizer.tokenize, embed, model_id="multilingual-e5-small", generation=3)
->>> storage.current_generation()
-3
+>>> import tempfile
+>>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
+...         IndexRow("d2:00000", "d2", "消防法.md", "law", None, "national")]
+>>> texts = ["安全 生产", "消防 设施"]
+>>> embed = lambda texts: np.eye(len(texts), 384, dtype="float32")  # stands in for the embedder
+>>> storage = open_index_storage("faiss", folder=Path(tempfile.mkdtemp()) / "index")
+>>> storage.current_generation() is None
+True
+>>> index = storage.build(rows, texts, str.split, embed, model_id="multilingual-e5-small", generation=3)
+>>> storage.current_generation(), index.bm25.search(["消防"], 5)
+(3, [(1, 0.315...)])
 """
 
 from __future__ import annotations

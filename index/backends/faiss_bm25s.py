@@ -1,9 +1,15 @@
 """The default backend: ``SearchIndex`` (a bm25s index and a FAISS index in files next to
 the store), rebuilt whole for each store generation.
 
->>> storage = FaissBm25sStorage(home / "index")
+>>> import tempfile
+>>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
+...         IndexRow("d2:00000", "d2", "消防法.md", "law", None, "national")]
+>>> embed = lambda texts: np.eye(len(texts), 384, dtype="float32")  # stands in for the embedder
+>>> storage = FaissBm25sStorage(Path(tempfile.mkdtemp()) / "index")
+>>> _ = storage.build(rows, ["安全 生产", "消防 设施"], str.split, embed, model_id="multilingual-e5-small", generation=1)
+>>> query_vector = np.eye(1, 384, 1, dtype="float32")  # the second row's vector
 >>> storage.load().dense_search(query_vector, 5, None)
-[(12, 0.87...), ...]
+[(1, 1.0), (0, 0.0)]
 """
 
 from __future__ import annotations
