@@ -32,6 +32,8 @@ _PLAN_PERIOD = {"十一五": "2010", "十二五": "2015", "十三五": "2020", "
 _PERIOD_RANGE = re.compile(r"20\d\d\s*[—–\-－~～至到]\s*(20\d\d)\s*年")
 _DEADLINE = re.compile(r"(?:到|至|在)(20\d\d)年(?:底|末)?")
 _BASELINE = re.compile(r"(?:与|比|较)(.{2,14}?)(?:相比|比较)")
+# The short form, "比2020年下降16%" / "较“十三五”末下降20%": 比 or 较 and a period, right before the verb.
+_PERIOD = r"(?:20\d\d年?(?:底|末|度)?|“?十[一二三四五]五”?(?:期末|末|期间)?|上一?年(?:度|同期)?|同期|基期)"
 _BASELINE_YEAR = re.compile(r"(20\d\d)")
 
 _NUMBER = r"(?P<num>\d+(?:\.\d+)?)"
@@ -44,6 +46,8 @@ _AT_LEAST = ("不低于", "不少于", "超过", "高于", "＞", ">", "≥", "�
 _AT_MOST = ("不超过", "不高于", "控制在", "低于", "＜", "<", "≤", "小于")
 _REACH = ("达到", "达")
 _VERBS = sorted(_DOWN + _UP + _AT_LEAST + _AT_MOST + _REACH, key=len, reverse=True)
+_BASELINE_BEFORE_VERB = re.compile(r"(?:比|较)(" + _PERIOD + r")(?=\s*(?:均|分别|累计)?(?:" + "|".join(map(re.escape, _VERBS)) + "))")
+_BASELINE_AT_END = re.compile(r"(?:比|较)" + _PERIOD + "$")
 # "<indicator><verb>[在职人员的]<number><unit>[以上]": a verb, then the number (a verb may be
 # followed by a short "X的" naming what the number is a share of).
 _VALUE = re.compile(
@@ -91,7 +95,13 @@ def direction_of(verb: str | None, tail: str | None, indicator: str) -> str:
 def _clean_indicator(text: str) -> str:
     text = _LEADING.sub("", text.strip())
     text = _TRAILING.sub("", text.strip())
+    text = _TRAILING.sub("", _BASELINE_AT_END.sub("", text.strip()).strip())  # "死亡率比2020年(均)"
     return text.strip(" ：:“”\"")
+
+
+def _baseline(text: str | None) -> dict:
+    year = _BASELINE_YEAR.search(text) if text else None
+    return {"baseline": text, "baseline_year": year.group(1) if year else None}
 
 
 def _deadline_before(sentence: str, position: int, default: str | None) -> str | None:
@@ -175,12 +185,9 @@ class TargetExtractor:
     def _prose(self, block: Block, kind: str, default_deadline: str | None) -> list[Target]:
         targets = []
         for sentence in _sentences(block.text):
-            baseline = _BASELINE.search(sentence)
-            baseline_text = baseline.group(1) if baseline else None
-            baseline_year = _BASELINE_YEAR.search(baseline_text).group(1) if baseline_text and \
-                _BASELINE_YEAR.search(baseline_text) else None
+            baseline = _BASELINE.search(sentence)  # "与2020年相比，…": the whole sentence's
             nature = _NATURE.search(sentence)
-            common = {"baseline": baseline_text, "baseline_year": baseline_year,
+            common = {**_baseline(baseline.group(1) if baseline else None),
                       "nature": nature.group(0) if nature else None, "quote": sentence.strip()}
             taken: list[tuple[int, int]] = []
             for match in _COUNTED.finditer(sentence):
@@ -196,7 +203,9 @@ class TargetExtractor:
                     at = start + match.start()
                     if any(a <= at < b for a, b in taken):
                         continue
-                    target = self._prose_target(block, kind, clause, match, common)
+                    own = _BASELINE_BEFORE_VERB.search(clause)  # "比2020年下降16%": this clause's
+                    target = self._prose_target(block, kind, clause, match,
+                                                {**common, **_baseline(own.group(1))} if own else common)
                     if target:
                         target.deadline = _deadline_before(sentence, at, default_deadline)
                         targets.append(target)

@@ -70,6 +70,17 @@ def test_prose_goals_counts_and_baseline():
     assert all(t.quote in text for t in targets)
 
 
+
+def test_a_baseline_right_before_the_verb_is_the_clause_s_baseline_not_part_of_the_indicator():
+    text = ("到2025年，生产安全事故起数比2020年下降16%，较大事故起数均较2020年末下降20%以上。"
+            "道路交通万车死亡率较上年下降5%。较“十三五”末下降10%。")
+    targets = extract(Block(text=text, section_path=GOALS))
+    assert [(t.indicator, t.value, t.baseline, t.baseline_year) for t in targets] == [
+        ("生产安全事故起数", "16", "2020年", "2020"), ("较大事故起数", "20", "2020年末", "2020"),
+        ("道路交通万车死亡率", "5", "上年", None)]  # the last sentence names no indicator: no target
+    assert extract(Block(text="燃气用户信息录入比例不低于90%。", section_path=GOALS))[0].baseline is None  # 比例 is no 比
+
+
 def test_results_and_conditions_are_not_targets():
     past = Block(text="“十三五”期间，全区生产安全事故起数、死亡人数分别下降79.16%、66.66%。",
                  section_path=["一、发展基础", "（一）“十三五”期间工作进展及成效"])
