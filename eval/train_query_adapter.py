@@ -224,10 +224,10 @@ def ranks_with(kb, encoder: QueryEncoder, questions: list[Question], mode: str =
     """Each question's gold rank through the real search pipeline, queries embedded by ``encoder``."""
     from regkb.index.retrieval import SearchMode
 
-    retriever = kb._retriever.using(TrainedQueries(encoder, kb.embedder.model_id))
+    retriever = kb.retriever.using(TrainedQueries(encoder, kb.embedder.model_id))
     ranks = []
     for question in questions:
-        hits = kb._hits(retriever.retrieve(question.question, K, SearchMode(mode)))
+        hits = kb.search_hits(retriever.retrieve(question.question, K, SearchMode(mode)))
         ranks.append(_rank_of_first_relevant(question, [(h.source, h.text) for h in hits]))
     return ranks
 

@@ -110,7 +110,9 @@ class KnowledgeBase:
         return self._index_storage.load()
 
     @cached_property
-    def _retriever(self):
+    def retriever(self):
+        """The query pipelines over ``index`` (the query embedder is attached on the first
+        search that needs it); ``retriever.using(embedder)`` ranks with another one."""
         from regkb.index.retrieval import Retriever
 
         return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
@@ -253,7 +255,7 @@ class KnowledgeBase:
     # --- index ------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        for name in ("index", "_retriever", "_duty_desk", "_answer_desk", "_target_desk"):
+        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchBackend:
@@ -311,13 +313,13 @@ class KnowledgeBase:
             search_mode = SearchMode.parse(mode)
         except ValueError as exc:
             raise KnowledgeBaseError(str(exc)) from exc
-        retriever = self._retriever
+        retriever = self.retriever
         if search_mode is not SearchMode.bm25 and retriever.embedder is None and self.index.rows:
             retriever.embedder = self._query_embedder()
         if not self.index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
         hits = retriever.retrieve(query, k, search_mode, filters, region)
-        return SearchResponse(query=query, mode=search_mode.value, hits=self._hits(hits))
+        return SearchResponse(query=query, mode=search_mode.value, hits=self.search_hits(hits))
 
     def _query_embedder(self) -> Embedder:
         self._check_model()
@@ -342,7 +344,8 @@ class KnowledgeBase:
         embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
         return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 
-    def _hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
+    def search_hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
+        """The hits of a ranked list of ``(index row, score)``, with their chunks and documents."""
         rows = [self.index.rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
         documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
