@@ -254,7 +254,7 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regkb.eval.train_query_adapter",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev),不写文件")
+    parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev 与两个训练集,按集合报告),不写文件")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),
                         help="训练的随机种子,逗号分隔(各训练一次后取平均)")
     parser.add_argument("--out", type=Path, default=ADAPTER_FILE,
