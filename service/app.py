@@ -38,6 +38,7 @@ from regkb.service.jobs import IngestJobs, Job, new_job_id
 from regkb.service.schemas import DocumentsResponse, RemoveResponse, SearchResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
+from regkb.service.storage_errors import storage_error
 from regkb.service.uploads import UploadError, save_upload
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
@@ -105,7 +106,7 @@ class ChunkContext(BaseModel):
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 422, 501)}
-WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 409)}
+WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 409, 507)}
 
 # Starlette's own messages, said in Chinese
 HTTP_MESSAGES = {404: "没有这个地址", 405: "不支持这种请求方法", 413: "请求内容太大", 401: "需要 API 密钥"}
@@ -195,6 +196,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
     async def unexpected_error(request: Request, exc: Exception):
+        said = storage_error(exc)  # a full disk or a read-only store, met outside the knowledge base
+        if said is not None:
+            return await knowledge_base_error(request, said)
         logging.getLogger("regkb.service").exception("unhandled error on %s", request.url.path)
         return JSONResponse({"detail": "服务内部错误，请稍后再试或联系管理员"}, status_code=500)
 

@@ -12,8 +12,11 @@ HTTP API expose. Both are thin layers over this class.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestRep
                                    SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
 from regkb.service.settings import Settings
+from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError, validate_query
 
 _REGISTRY_KEY = "departments"
@@ -136,7 +140,8 @@ class KnowledgeBase:
                 self._parse_one(path, overrides is not None or force, report, parsed, overrides)
                 bar.update(1)
         if parsed:
-            self._store_parsed(parsed, report)
+            with said_in_chinese():
+                self._store_parsed(parsed, report)
         report.documents = len(self.store.documents())
         report.seconds = round(time.perf_counter() - started, 2)
         return report
@@ -207,12 +212,10 @@ class KnowledgeBase:
         embedding_started = time.perf_counter()
         report.embedded = self._embed_missing(texts)
         report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
-        with self.store.transaction():
+        with self._committing():
             for record, document, chunks, duties, targets in prepared:
                 self.store.put_document(record, document.sections, chunks, duties, targets)
             self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
-            self.store.bump_generation()
-        self._invalidate()
 
     def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
         """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
@@ -254,6 +257,22 @@ class KnowledgeBase:
 
     # --- index ------------------------------------------------------------------------
 
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """One change of the store and its index, committed as one unit: the new generation's
+        index is written before the store commits, and if that or the commit fails (a full
+        disk), the transaction rolls back and the previous index is live again."""
+        try:
+            with said_in_chinese(), self.store.transaction():
+                yield
+                self.store.bump_generation()
+                self._invalidate()
+                self.index  # noqa: B018  (built and saved here, inside the transaction)
+        except BaseException:
+            self._invalidate()
+            self._index_storage.restore(self.store.generation)
+            raise
+
     def _invalidate(self) -> None:
         for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk"):
             self.__dict__.pop(name, None)
@@ -285,18 +304,18 @@ class KnowledgeBase:
         document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
         if document is None:
             raise KnowledgeBaseError(f"没有这个文档:{doc_id}(用 regkb documents 查看已导入的文档)")
-        with self.store.transaction():
+        with self._committing():  # no index file mentions the document any more
             self.store.delete_document(document.doc_id)
             self._rebuild_registry()
-            self.store.bump_generation()
-        self._invalidate()
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
         keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
         keep |= {text_hash(t) for t in sentence_evidence([(documents[c.doc_id].title, c.text)
                                                           for c in self.store.chunks()])[0]}
-        self.store.prune_vectors(keep)
-        self.index  # rebuild now, so no index file mentions the document any more
+        try:
+            self.store.prune_vectors(keep)
+        except sqlite3.OperationalError:  # it only frees space; the removal has committed
+            pass
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,

@@ -446,6 +446,9 @@ class MilvusIndexStorage:
         manifest = self._manifest()
         return manifest["generation"] if manifest.get("format") == FORMAT else None
 
+    def restore(self, generation: int) -> None:
+        """Milvus keeps one build, updated in place: nothing to go back to."""
+
     def load(self) -> MilvusSearchIndex:
         return MilvusSearchIndex(self.client, self.prefix, self._manifest(), self.state)
 
