@@ -233,6 +233,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         serving = await run_in_threadpool(ServingKnowledgeBase, settings)
         app.state.serving = serving
         app.state.jobs = IngestJobs(serving)
+        app.state.jobs.resume_interrupted()  # uploads a crash left unfinished: never left waiting
         yield
         app.state.jobs.shutdown()
         serving.close()
@@ -380,6 +381,15 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.get("/api/jobs/{job_id}", response_model=Job, tags=["文档"])
     def job(request: Request, job_id: str):
         found = request.app.state.jobs.get(job_id)
+        if found is None:
+            raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
+        return found
+
+    @app.delete("/api/jobs/{job_id}", response_model=Job, status_code=202, tags=["文档"],
+                responses=WRITE_ERRORS, dependencies=[Depends(require_key)])
+    def cancel_job(request: Request, job_id: str):
+        """Cancel a queued or running ingest: nothing of it is stored; the job ends ``cancelled``."""
+        found = request.app.state.jobs.cancel(job_id)
         if found is None:
             raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
         return found

@@ -15,7 +15,7 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -128,20 +128,27 @@ class KnowledgeBase:
 
     # --- ingest -----------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False) -> IngestReport:
-        """Add new files, replace changed ones, skip unchanged ones (``force`` re-reads them too)."""
+    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False,
+               checkpoint: Callable[[int], None] | None = None) -> IngestReport:
+        """Add new files, replace changed ones, skip unchanged ones (``force`` re-reads them too).
+
+        ``checkpoint(files read so far)`` is called after each file, as passages are embedded
+        and before the commit; an exception it raises abandons the ingest, nothing stored
+        (vectors already embedded stay in the cache, where only a later ingest looks)."""
         started = time.perf_counter()
         report = IngestReport()
         files = self._expand(paths, report)
         parsed: list[tuple[ParsedDocument, Path, bool]] = []  # (document, file, replaces an older version)
         with _progress(len(files), "文件", self.settings.show_progress) as bar:
-            for path in files:
+            for read, path in enumerate(files, start=1):
                 bar.set_description(path.name[:24])
                 self._parse_one(path, overrides is not None or force, report, parsed, overrides)
                 bar.update(1)
+                if checkpoint:
+                    checkpoint(read)
         if parsed:
             with said_in_chinese():
-                self._store_parsed(parsed, report)
+                self._store_parsed(parsed, report, lambda: checkpoint and checkpoint(len(files)))
         report.documents = len(self.store.documents())
         report.seconds = round(time.perf_counter() - started, 2)
         return report
@@ -182,7 +189,8 @@ class KnowledgeBase:
             return
         parsed.append((document, path, existing is not None))
 
-    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport) -> None:
+    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport,
+                      checkpoint: Callable[[], None]) -> None:
         chunker = StructureChunker(self.settings.chunker)
         registry = self.departments_registry()
         prepared = []
@@ -210,7 +218,8 @@ class KnowledgeBase:
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
         embedding_started = time.perf_counter()
-        report.embedded = self._embed_missing(texts)
+        report.embedded = self._embed_missing(texts, checkpoint)
+        checkpoint()
         report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
         with self._committing():
             for record, document, chunks, duties, targets in prepared:
@@ -234,11 +243,16 @@ class KnowledgeBase:
         extractor = TargetExtractor(region=meta.region, level=meta.level, title=meta.title)
         return extractor.run(document.blocks, source=document.source, doc_id=doc_id)["targets"]
 
-    def _embed_missing(self, texts: list[str]) -> int:
+    def _embed_missing(self, texts: list[str], checkpoint: Callable[[], None] = lambda: None) -> int:
         """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
+
+        def advanced(count: int) -> None:
+            bar.update(count)
+            checkpoint()
+
         with _progress(len(texts), "块", self.settings.show_progress) as bar:
             bar.set_description("向量化")
-            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=bar.update)
+            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=advanced)
         return embedded
 
     def departments_registry(self) -> DepartmentRegistry:
