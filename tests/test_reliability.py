@@ -171,3 +171,27 @@ def test_read_only_store_http_writes_get_403(served_home, tmp_path):
     assert delete.status_code == 403 and delete.json()["detail"].startswith("知识库目录是只读的")
     assert search.status_code == 200 and search.json()["hits"]
     assert _state(served_home) == before
+
+
+def test_a_second_process_on_one_milvus_lite_file_is_told_who_holds_it(tmp_path):
+    """Issue 26, defect 11: one line naming the holder's pid and what to do, no traceback."""
+    import sys
+
+    uri = tmp_path / "milvus.db"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from regkb.index.backends.milvus import connect\n"
+                               f"connect({str(uri)!r}); print('ready', flush=True); time.sleep(300)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        env = {**os.environ, "REGKB_HOME": str(tmp_path / "home"), "REGKB_BACKEND": "milvus",
+               "REGKB_MILVUS_URI": str(uri), "HAYSTACK_TELEMETRY_ENABLED": "False"}
+        second = subprocess.run([sys.executable, "-m", "regkb.service.cli", "search", "安全生产", "--json"], env=env,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert second.returncode != 0 and "Traceback" not in second.stderr
+    error = json.loads(second.stdout)["error"]
+    assert f"进程 {holder.pid}" in error and "Milvus 服务器" in error
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
