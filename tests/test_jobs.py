@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import LAWS
-from live_server import free_port, live_server
+from live_server import free_port, live_server, wait_for_job
 
 EXCERPTED = ["安全生产许可证条例(2014-07-29).md", "矿山安全法(2009-08-27).md", "消防法(2021-04-29).md",
              "工伤保险条例(2010-12-20).md"]
@@ -63,16 +63,6 @@ def _upload(url: str, paths: list[Path]) -> dict:
     return response.json()
 
 
-def _wait_for(url: str, job_id: str, seconds: float = 180) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/api/jobs/{job_id}", timeout=30).json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job['status']} after {seconds} s")
-
-
 def _sources(url: str) -> list[str]:
     return sorted(d["source"] for d in httpx.get(f"{url}/api/documents", timeout=30).json()["documents"])
 
@@ -112,7 +102,7 @@ def test_jobs_a_kill_9_interrupted_are_run_again_at_start_up(served_home, tmp_pa
     assert set(states.values()) <= {"queued", "running"}, states  # the crash caught them unfinished
     process, url = _serve(served_home)
     try:
-        finished = [_wait_for(url, job) for job in (first["id"], second["id"])]
+        finished = [wait_for_job(url, job) for job in (first["id"], second["id"])]
         after = _sources(url)
     finally:
         process.terminate()
@@ -153,7 +143,7 @@ def test_queued_and_running_jobs_can_be_cancelled_and_store_nothing(served_home,
         while httpx.get(f"{url}/api/jobs/{running['id']}", timeout=30).json()["status"] == "queued":
             time.sleep(0.05)
         answers = [httpx.delete(f"{url}/api/jobs/{job['id']}", timeout=30) for job in (queued, running)]
-        finished = [_wait_for(url, job["id"]) for job in (queued, running)]
+        finished = [wait_for_job(url, job["id"]) for job in (queued, running)]
         after = _sources(url)
         again = httpx.delete(f"{url}/api/jobs/{queued['id']}", timeout=30)
         unknown = httpx.delete(f"{url}/api/jobs/ffffffffffffffff", timeout=30)

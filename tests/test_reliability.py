@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from conftest import LAWS
-from live_server import live_server
+from live_server import live_server, wait_for_job
 
 NEW_LAW = LAWS / "安全生产许可证条例(2014-07-29).md"
 _real_fsync = os.fsync
@@ -41,10 +41,13 @@ def _open(home: Path):
     return KnowledgeBase.open(Settings(home=home, show_progress=False), create=False)
 
 
-def _state(home: Path) -> tuple[list[str], int, str]:
+def _state(home: Path) -> tuple[list[str], int, int | None]:
+    """The documents, the store's generation and the live index's."""
+    from regkb.index.search_index import SearchIndex
+
     kb = _open(home)
     try:
-        return [d.source for d in kb.store.documents()], kb.store.generation, (home / "index" / "CURRENT").read_text()
+        return [d.source for d in kb.store.documents()], kb.store.generation, SearchIndex.current_generation(home / "index")
     finally:
         kb.store.close()
 
@@ -96,7 +99,7 @@ def test_upload_on_a_full_disk_fails_the_job_in_chinese_and_stores_nothing(serve
         excerpt = _excerpt(tmp_path)
         with excerpt.open("rb") as handle:
             job = httpx.post(f"{url}/api/documents", files={"files": (excerpt.name, handle)}, timeout=60).json()
-        report = _wait_for(url, job["id"])
+        report = wait_for_job(url, job["id"])
         monkeypatch.setattr(os, "fsync", _real_fsync)
         documents = httpx.get(f"{url}/api/documents", timeout=30).json()["documents"]
     assert report["status"] == "failed" and report["error"].startswith("导入失败：磁盘空间不足")
@@ -110,18 +113,6 @@ def _excerpt(tmp_path: Path) -> Path:
     path = tmp_path / "许可证条例节选.md"
     path.write_text(NEW_LAW.read_text(encoding="utf-8")[:1200], encoding="utf-8")
     return path
-
-
-def _wait_for(url: str, job_id: str, seconds: float = 120) -> dict:
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        report = httpx.get(f"{url}/api/jobs/{job_id}", timeout=30).json()
-        if report["status"] in ("done", "failed", "cancelled"):
-            return report
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 @contextlib.contextmanager
