@@ -10,8 +10,9 @@ no VNNI: the CPU the failing test run had), which makes MLAS take its AVX2 kerne
 
     python -m regkb.eval.isa_check [--n 24] [--graphs DIR] [--json]
 
-For each int8 graph (8-bit weights, as quantized before, and the 7-bit-weight graph the
-default embedder uses, plus any ``*.onnx`` in ``--graphs``):
+For each graph (int8 with 8-bit weights, as quantized before; int8 with 7-bit weights, which
+the default embedder uses; the fp32 graph, whose float kernels also differ by instruction
+set: the floor; plus any ``*.onnx`` in ``--graphs``):
 the cosine between the vectors of the same passages computed natively and under
 emulation, and whether ten questions rank the passages in the same order with both.
 Slow (the emulated side runs ~30× slower): not part of the test suite.
@@ -98,7 +99,9 @@ def run_check(n: int, extra_graphs: Path | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="regkb-isa-") as work:
         eight_bit = Path(work) / "encoder_int8_8bit.onnx"
         quantize_onnx(folder / ONNX_FP32, eight_bit)
-        graphs = [eight_bit, portable_int8_graph(folder), *(sorted(extra_graphs.glob("*.onnx")) if extra_graphs else [])]
+        # the fp32 graph is the floor: its float kernels differ between AVX-512 and AVX2 too
+        graphs = [eight_bit, portable_int8_graph(folder), folder / ONNX_FP32,
+                  *(sorted(extra_graphs.glob("*.onnx")) if extra_graphs else [])]
         texts_file = Path(work) / "texts.json"
         texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         for graph in graphs:
