@@ -88,6 +88,7 @@ class AskRequest(BaseModel):
 class SolveRequest(BaseModel):
     stem: str = Field(min_length=1, max_length=MAX_STEM_CHARS, description="题干")
     options: list[Annotated[str, Field(max_length=500)]] | None = Field(None, max_length=10, description="选项")
+    type: Literal["single", "multi", "judge", "blank"] | None = Field(None, description="题型(省略时由题干和选项推断)")
 
 
 class ChunkContext(BaseModel):
@@ -349,7 +350,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.post("/api/exam/solve", response_model=ExamSolveResponse, tags=["组卷"])
     def solve(kb: Serving, body: SolveRequest):
         with kb.reading() as current:
-            return current.solve(body.stem, body.options)
+            return current.solve(body.stem, body.options, body.type)
 
     @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"])
     def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")]):

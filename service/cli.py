@@ -391,7 +391,7 @@ def cmd_exam_check(args) -> int:
 
 def cmd_exam_solve(args) -> int:
     kb = _open_kb(args)
-    response = kb.solve(args.stem, args.options or [])
+    response = kb.solve(args.stem, args.options or [], args.type)
     if _printed_json(args, response):
         return 0
     if not response.decided:
@@ -421,6 +421,7 @@ def _add_exam_parser(sub, common) -> None:
     s = actions.add_parser("solve", parents=[common], help="依据条文解答一道题")
     s.add_argument("stem", metavar="STEM", help="题干")
     s.add_argument("--options", nargs="+", metavar="OPTION", help="选项文本,依次为 A B C …(判断题不需要)")
+    s.add_argument("--type", choices=("judge", "single", "multi", "blank"), help="题型(省略时由题干和选项推断)")
     s.set_defaults(func=cmd_exam_solve)
 
 

@@ -328,3 +328,7 @@ class StatementJudge:
         if sum(f.verdict is True for f in best) < 2:
             return [Finding(None, 0.0) for _ in options]
         return best
+
+
+def same_blank_answer(found: str, key: str) -> bool | None:
+    return normalise(found) == normalise(key)

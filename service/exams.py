@@ -167,10 +167,12 @@ class ExamDesk:
 
         return StatementJudge(self.search, self.store)
 
-    def solve(self, stem: str, options: list[str]) -> ExamSolveResponse:
+    def solve(self, stem: str, options: list[str], kind: str | None = None) -> ExamSolveResponse:
         """The answer the articles imply for one question, with the sentence that decides it."""
         stem = validate_query(stem)
-        solution = self.judge.solve(stem, options)
+        if kind is not None:
+            parse_types([kind])
+        solution = self.judge.solve(stem, options, kind)
         evidence = solution.evidence
         return ExamSolveResponse(stem=stem, options=options, answer=solution.answer, decided=solution.answer is not None,
                                  source=evidence.source if evidence else None, title=evidence.title if evidence else None,
