@@ -21,21 +21,23 @@ from dataclasses import dataclass
 from typing import Callable
 
 from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
-from regkb.service.exam_facts import MODAL_SWAPS, number_value
+from regkb.service.exam_facts import MODAL_SWAPS
+from regkb.service.exam_blanks import fill_slots, same_blank_answer
 from regkb.service.exam_generators import LETTERS
+from regkb.service.exam_text import SLOT_RE, canonical
 
-SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
 PREFIX_RE = re.compile(r"^(?:根据|依据|按照)《([^》]+)》(?:的)?(?:规定|要求)?[，,：:]?")
+# "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
+JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
-_NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
-                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 TRUE_COVERAGE = 0.8
 FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
+BLANK_COVERAGE = 0.7  # of a 填空 stem's text aligned with the sentence that fills its blanks
 MIN_BLOCK = 2
 EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
 SEARCH_K = 5
@@ -45,24 +47,9 @@ _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 _GOVERNMENT_RE = re.compile(r"国务院|人民政府")
 _FUNCTION_CHARS = set("的了和及等或与并对在其之")
-_SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
-
-
-def canonical(text: str) -> str:
-    """Text for comparison: no punctuation or spaces, figures as Arabic values (三十日 → 30日,
-    百分之四十 → 40%, 十万元 → 100000元)."""
-    def figure(match: re.Match) -> str:
-        value = number_value(match.group(2) or match.group(3))
-        if value is None:
-            return match.group(0)
-        shown = str(int(value)) if value == int(value) else str(value)
-        return shown + ("%" if match.group(1) else "")
-
-    text = _SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))
-    return normalise(_NUMERAL_RE.sub(figure, text))
 
 
 @dataclass
@@ -270,13 +257,20 @@ class StatementJudge:
 
     # --- questions --------------------------------------------------------------------
 
-    def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
-        """The answer the articles imply for one question (``kind`` judge/single/multi; guessed
-        from the options when None)."""
-        law_match = PREFIX_RE.match(stem.strip())
+    def read_stem(self, stem: str) -> tuple[str, str | None]:
+        """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
+        stem = JUDGE_MARK_RE.sub("", stem.strip())
+        law_match = PREFIX_RE.match(stem)
         law = law_match.group(1).removeprefix("中华人民共和国") if law_match else None
-        body = PREFIX_RE.sub("", stem.strip())
+        return PREFIX_RE.sub("", stem), law
+
+    def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
+        """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
+        guessed from the stem and options when None)."""
+        body, law = self.read_stem(stem)
         options = [o for o in options if o and o.strip()]
+        if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
+            return self._blank(body, law)
         if not options or kind == "judge":
             finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
@@ -294,6 +288,34 @@ class StatementJudge:
             return Solution(None)
         evidence = next((f.evidence for f in findings if f.verdict and f.evidence), None)
         return Solution("".join(chosen), evidence)
+
+    def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
+        """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
+        options = [o for o in options if o and o.strip()]
+        if kind == "blank" and not options:
+            body, law = self.read_stem(stem)
+            # the key written into the blanks may be an article's sentence word for word
+            filled = self.judge_statement(_filled(body, key).rstrip("。") + "。", law)
+            if filled.verdict:
+                return "agrees", Solution(key, filled.evidence)
+            solution = self._blank(body, law)
+            same = same_blank_answer(solution.answer, key) if solution.answer else None
+        else:
+            solution = self.solve(stem, options, kind)
+            same = None if solution.answer is None else solution.answer == key
+        return {True: "agrees", False: "disagrees", None: "undecided"}[same], solution
+
+    def _blank(self, body: str, law: str | None) -> Solution:
+        """A 填空 without options: the text the best-aligned article sentence has at the blanks."""
+        best, evidence = None, None
+        for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
+            for sentence in sentences:
+                fill = fill_slots(body, sentence)
+                if fill and all(fill.texts) and (best is None or fill.coverage > best.coverage):
+                    best, evidence = fill, Evidence(sentence, found.source, found.title, found.article)
+        if best is None or best.coverage < BLANK_COVERAGE:
+            return Solution(None)
+        return Solution("；".join(best.texts), evidence)
 
     def _options(self, body: str, options: list[str], law: str | None) -> list[Finding]:
         slot = SLOT_RE.search(body)
@@ -330,5 +352,11 @@ class StatementJudge:
         return best
 
 
-def same_blank_answer(found: str, key: str) -> bool | None:
-    return normalise(found) == normalise(key)
+def _filled(body: str, key: str) -> str:
+    """The stem with the key written into its blanks (a key for two blanks is split at ；)."""
+    pieces = re.split(r"[；;]", key)
+    if len(pieces) != len(SLOT_RE.findall(body)):
+        pieces = [key]
+    for piece in pieces:
+        body = SLOT_RE.sub(piece.strip(), body, count=1)
+    return body

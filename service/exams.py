@@ -194,14 +194,10 @@ class ExamDesk:
     def _check_one(self, row: int, record: dict) -> ExamCheckResult:
         kind = record["type"]
         given = record["answer"]
-        solution = self.judge.solve(record["stem"], record["options"], kind) if kind != "blank" else None
-        evidence = solution.evidence if solution else None
-        if solution is None or solution.answer is None:
-            verdict = "undecided"
-        else:
-            verdict = "agrees" if solution.answer == given else "disagrees"
+        verdict, solution = self.judge.check(record["stem"], record["options"], kind, given)
+        evidence = solution.evidence
         return ExamCheckResult(row=row, stem=record["stem"], type=kind, given=given, verdict=verdict,
-                               corpus_answer=solution.answer if solution else None,
+                               corpus_answer=solution.answer,
                                source=evidence.source if evidence else None, title=evidence.title if evidence else None,
                                article=evidence.article if evidence else None,
                                quote=evidence.sentence if evidence else None)
