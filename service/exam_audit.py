@@ -38,6 +38,7 @@ FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 BLANK_COVERAGE = 0.7  # of a 填空 stem's text aligned with the sentence that fills its blanks
+BLANK_MARGIN = 0.1
 MIN_BLOCK = 2
 EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
 SEARCH_K = 5
@@ -46,7 +47,7 @@ _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 _GOVERNMENT_RE = re.compile(r"国务院|人民政府")
-_FUNCTION_CHARS = set("的了和及等或与并对在其之")
+_FUNCTION_CHARS = set("的了和及等或与并对在其之时都均")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
@@ -138,10 +139,14 @@ def _compare(statement: str, sentence: str) -> tuple[float, int, int]:
     other = canonical(sentence)
     coverage, hard, soft, inserts = _conflicts(statement, other)
     clashes = _clashes(statement, other)
-    if isinstance(sentence, Composite) and soft and not hard and not clashes:
+    reordered = isinstance(sentence, Composite) and soft or coverage < TRUE_COVERAGE
+    if reordered and not hard and not clashes:
+        # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
+        # 查验其…许可证"): read order-free, what the statement adds must be a function word
         loose, leftover = _loose(statement, other)
-        if loose >= TRUE_COVERAGE and not any(_qualifier(piece) for piece in leftover):
-            return loose, 0, 0
+        if loose >= TRUE_COVERAGE:
+            qualifiers = [piece for piece in leftover if _qualifier(piece)]
+            return loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover)
     return coverage, hard + soft + clashes, inserts
 
 
@@ -247,8 +252,9 @@ class StatementJudge:
                         best_false = Finding(False, coverage, found)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
-        if best_true:
-            return best_true
+        if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
+                              and best_false.coverage > best_true.coverage):
+            return best_true  # a 项 read into its rule yields to a sentence that says it in order
         # a sentence that matches about as well without any conflict may be the statement
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
@@ -306,16 +312,21 @@ class StatementJudge:
         return {True: "agrees", False: "disagrees", None: "undecided"}[same], solution
 
     def _blank(self, body: str, law: str | None) -> Solution:
-        """A 填空 without options: the text the best-aligned article sentence has at the blanks."""
-        best, evidence = None, None
+        """A 填空 without options: the text that an article sentence has at the blanks. Of the
+        sentences that align about as well as the best, the one that shares the most text right
+        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内)."""
+        fills = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fill = fill_slots(body, sentence)
-                if fill and all(fill.texts) and (best is None or fill.coverage > best.coverage):
-                    best, evidence = fill, Evidence(sentence, found.source, found.title, found.article)
-        if best is None or best.coverage < BLANK_COVERAGE:
+                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE:
+                    fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
+        if not fills:
             return Solution(None)
-        return Solution("；".join(best.texts), evidence)
+        top = max(fill.coverage for fill, _ in fills)
+        fill, evidence = max((f for f in fills if f[0].coverage >= top - BLANK_MARGIN),
+                             key=lambda f: (f[0].adjacent, f[0].coverage))
+        return Solution("；".join(fill.texts), evidence)
 
     def _options(self, body: str, options: list[str], law: str | None) -> list[Finding]:
         slot = SLOT_RE.search(body)

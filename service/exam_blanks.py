@@ -20,7 +20,7 @@ from regkb.service.exam_facts import MODAL_SWAPS, number_value
 from regkb.service.exam_text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
 MIN_BLOCK = 2
-MAX_CONTEXT_GAP = 1  # stem characters between a blank and the aligned text beside it
+MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text beside it
 MAX_FILL = 40
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
@@ -35,6 +35,7 @@ _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须"
 class Fill:
     texts: list[str]  # what the sentence says at each blank, in order
     coverage: float  # share of the stem's other text aligned with the sentence
+    adjacent: int  # characters right beside the blanks that the sentence has beside them too
 
 
 def slot_count(stem: str) -> int:
@@ -53,7 +54,7 @@ def fill_slots(stem: str, sentence: str) -> Fill | None:
               if b.size >= MIN_BLOCK and ours[b.a:b.a + b.size].strip(CLAUSE_MARK)]
     context = sum(len(p.replace(CLAUSE_MARK, "")) for p in parts)
     matched = sum(len(ours[b.a:b.a + b.size].replace(CLAUSE_MARK, "")) for b in blocks)
-    texts = []
+    texts, adjacent = [], 0
     for slot in (i for i, ch in enumerate(ours) if ch == _SLOT_MARK):
         left = next((b for b in reversed(blocks) if b.a + b.size <= slot), None)
         right = next((b for b in blocks if b.a > slot), None)
@@ -72,7 +73,16 @@ def fill_slots(stem: str, sentence: str) -> Fill | None:
         if end < start or len(text) > MAX_FILL:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))
-    return Fill(texts, matched / max(1, context))
+        adjacent += _common_edge(ours[:slot], theirs[:start], reverse=True) + _common_edge(ours[slot + 1:], theirs[end:])
+    return Fill(texts, matched / max(1, context), adjacent)
+
+
+def _common_edge(ours: str, theirs: str, reverse: bool = False) -> int:
+    """How many characters two texts share from their start (from their end with ``reverse``)."""
+    ours, theirs = ours.replace(CLAUSE_MARK, ""), theirs.replace(CLAUSE_MARK, "")
+    if reverse:
+        ours, theirs = ours[::-1], theirs[::-1]
+    return next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
 
 
 def _gap(text: str) -> int:
