@@ -37,6 +37,7 @@ TRUE_COVERAGE = 0.8
 FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
+LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.7  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
 MIN_BLOCK = 2
@@ -66,6 +67,7 @@ class Finding:
     verdict: bool | None  # the article says the statement is true / false / nothing certain
     coverage: float
     evidence: Evidence | None = None
+    matched: float = 0.0  # characters of the statement the sentence holds
 
 
 @dataclass
@@ -246,10 +248,10 @@ class StatementJudge:
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
-                        best_true = Finding(True, coverage, found)
+                        best_true = Finding(True, coverage, found, coverage * len(target))
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
-                        best_false = Finding(False, coverage, found)
+                        best_false = Finding(False, coverage, found, coverage * len(target))
                 elif not conflicts:
                     doubt = max(doubt, coverage)
         if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
@@ -281,12 +283,16 @@ class StatementJudge:
             finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
-        findings = self._options(body, options, law)
+        findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
-        if kind in ("single", None) and len(proven) == 1:
-            # one option the article proves is the key of a single choice, whatever the others
-            return Solution(LETTERS[proven[0]], findings[proven[0]].evidence)
+        if kind in ("single", None) and proven:
+            # the option the article proves is the key of a single choice, whatever the others;
+            # of two proven, the one that says more of the sentence (国务院和县级以上地方各级人民政府
+            # over 国务院和地方各级人民政府, which leaves out a qualifier)
+            ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
+            if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
+                return Solution(LETTERS[ranked[0]], findings[ranked[0]].evidence)
         if any(f.verdict is None for f in findings):
             return Solution(None)
         chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
@@ -328,7 +334,7 @@ class StatementJudge:
                              key=lambda f: (f[0].adjacent, f[0].coverage))
         return Solution("；".join(fill.texts), evidence)
 
-    def _options(self, body: str, options: list[str], law: str | None) -> list[Finding]:
+    def _options(self, body: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
         slot = SLOT_RE.search(body)
         tail = body[slot.end():] if slot else ""
         if slot and normalise(tail):
@@ -338,29 +344,38 @@ class StatementJudge:
             return [self.judge_statement(body[:slot.start()] + o + tail, law, candidates) for o in options]
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
-        return self._listed(SLOT_RE.sub("", body), options, law)
+        return self._listed(SLOT_RE.sub("", body), options, law, kind)
 
-    def _listed(self, lead: str, options: list[str], law: str | None) -> list[Finding]:
-        """"…包括（ ）": each option is looked up among the lines of the article that the stem
-        finds (the article where the most options are found)."""
-        best: list[Finding] = []
+    def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
+        """"…包括（ ）": each option is looked up among the lines of the articles that say the
+        stem's lead (第六十七条 and 第六十八条 both speak of 安全生产监督检查人员, and an option may
+        restate either); where no article says it, in the article where the most options are found."""
+        wanted = canonical(lead)
+        articles = []  # (share of the lead the article says, findings per option)
         for evidence, sentences in self._candidates(lead, law):
             text = canonical("".join(sentences))
             # the lead-in that introduces the list is the evidence for every option
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
-            findings = []
-            for option in options:
-                target = canonical(option)
-                coverage = 1.0 if target and target in text else max(
-                    (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
-                verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
-                findings.append(Finding(verdict, coverage, Evidence(quote, evidence.source, evidence.title,
-                                                                    evidence.article)))
-            if sum(f.verdict is True for f in findings) > sum(f.verdict is True for f in best):
-                best = findings
-        if sum(f.verdict is True for f in best) < 2:
+            found = Evidence(quote, evidence.source, evidence.title, evidence.article)
+            said = _conflicts(wanted, text)[0] if wanted else 0.0
+            articles.append((said, [_item(option, text, sentences, found) for option in options]))
+        saying = [findings for said, findings in articles if said >= LEAD_SAID]
+        if saying:
+            best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
+        else:
+            best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
+        if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best
+
+
+def _item(option: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
+    """Whether an article lists ``option``: found (whole, or most of it in order), absent, or unclear."""
+    target = canonical(option)
+    coverage = 1.0 if target and target in text else max(
+        (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
+    verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
+    return Finding(verdict, coverage, evidence, coverage * len(target))
 
 
 def _filled(body: str, key: str) -> str:

@@ -26,6 +26,34 @@ SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
 CLAUSE_MARK = "|"
 
 
+# Words a trainer writes for the statute's without changing what it says; both sides of a
+# comparison are rewritten, so a pair only has to be one-way.
+SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
+            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"))
+_UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
+_NUM = r"[\d.零〇一二两三四五六七八九十百千万]+"
+# A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
+# (10～30万元, 10-30万元): one spelling, "10万元至30万元", so the two compare equal.
+_RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT})(?:以下)?"
+                       rf"|({_NUM})({_UNIT})以上({_NUM})({_UNIT})以下")
+
+
+def _ranges(text: str) -> str:
+    def one(match: re.Match) -> str:
+        low, low_unit, high, high_unit = (match.group(1, 2, 3, 4) if match.group(1) else match.group(5, 6, 7, 8))
+        if not low_unit and high.endswith("万") and not low.endswith("万"):
+            low += "万"  # 100～500万元: both ends in 万元
+        return f"{low}{low_unit or high_unit}至{high}{high_unit}"
+
+    return _RANGE_RE.sub(one, text)
+
+
+def _words(text: str) -> str:
+    for word, same in SYNONYMS:
+        text = text.replace(word, same)
+    return text
+
+
 def _figures(text: str) -> str:
     def figure(match: re.Match) -> str:
         value = number_value(match.group(2) or match.group(3))
@@ -34,7 +62,8 @@ def _figures(text: str) -> str:
         shown = str(int(value)) if value == int(value) else str(value)
         return shown + ("%" if match.group(1) else "")
 
-    return _NUMERAL_RE.sub(figure, _SELF_REFERENCE_RE.sub("本法", text.replace("％", "%")))
+    text = _ranges(_words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))))
+    return _NUMERAL_RE.sub(figure, text)
 
 
 def canonical(text: str) -> str:
