@@ -135,13 +135,13 @@ def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
     return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
 
 
-def _compare(statement: str, sentence: str) -> tuple[float, int, int]:
+def _compare(statement: str, sentence: str, order_free: bool = True) -> tuple[float, int, int]:
     """(coverage, conflicts, rewordings) of a statement against a candidate sentence. Against a
     composite whose only conflicts come from word order, the order is not held against it."""
     other = canonical(sentence)
     coverage, hard, soft, inserts = _conflicts(statement, other)
     clashes = _clashes(statement, other)
-    reordered = isinstance(sentence, Composite) and soft or coverage < TRUE_COVERAGE
+    reordered = isinstance(sentence, Composite) and soft or order_free and coverage < TRUE_COVERAGE
     if reordered and not hard and not clashes:
         # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
         # 查验其…许可证"): read order-free, what the statement adds must be a function word
@@ -233,7 +233,7 @@ class StatementJudge:
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
 
-    def judge_statement(self, statement: str, law: str | None = None, candidates=None) -> Finding:
+    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
         """Whether the articles found say ``statement``, say something else in its place, or neither."""
         target = canonical(self._law_names().sub("本法", statement))
         if len(target) < 6:
@@ -244,7 +244,7 @@ class StatementJudge:
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         for evidence, sentences in candidates:
             for sentence in sentences:
-                coverage, conflicts, inserts = _compare(target, sentence)
+                coverage, conflicts, inserts = _compare(target, sentence, order_free)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
@@ -341,7 +341,8 @@ class StatementJudge:
             # the blank is inside the sentence: each option filled in is a statement
             query = SLOT_RE.sub("", body)
             candidates = self._candidates(query, law)
-            return [self.judge_statement(body[:slot.start()] + o + tail, law, candidates) for o in options]
+            # the stem fixes the order: an option's words found elsewhere in the sentence do not count
+            return [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False) for o in options]
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
         return self._listed(SLOT_RE.sub("", body), options, law, kind)
@@ -370,12 +371,19 @@ class StatementJudge:
 
 
 def _item(option: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
-    """Whether an article lists ``option``: found (whole, or most of it in order), absent, or unclear."""
+    """Whether an article lists ``option``: found (whole, or most of it in order and saying
+    nothing else), absent (a sentence that covers it opposes it: 可随时发布 where 不得擅自发布),
+    or unclear."""
     target = canonical(option)
-    coverage = 1.0 if target and target in text else max(
-        (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
+    if target and target in text:
+        return Finding(True, 1.0, evidence)
+    coverage = 0.0
+    for sentence in sentences:
+        covered, conflicts, _ = _compare(target, sentence, order_free=False)
+        if not conflicts:
+            coverage = max(coverage, covered)
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
-    return Finding(verdict, coverage, evidence, coverage * len(target))
+    return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 
 def _filled(body: str, key: str) -> str:
