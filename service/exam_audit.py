@@ -30,6 +30,7 @@ PREFIX_RE = re.compile(r"^(?:根据|依据|按照)《([^》]+)》(?:的)?(?:规�
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
+LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
@@ -38,7 +39,7 @@ FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
-BLANK_COVERAGE = 0.7  # of a 填空 stem's text aligned with the sentence that fills its blanks
+BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
 MIN_BLOCK = 2
 EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
@@ -233,9 +234,12 @@ class StatementJudge:
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
 
+    def _canonical(self, text: str) -> str:
+        return canonical(self._law_names().sub("本法", text))
+
     def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
         """Whether the articles found say ``statement``, say something else in its place, or neither."""
-        target = canonical(self._law_names().sub("本法", statement))
+        target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
         candidates = candidates if candidates is not None else self._candidates(statement, law)
@@ -337,15 +341,22 @@ class StatementJudge:
     def _options(self, body: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
         slot = SLOT_RE.search(body)
         tail = body[slot.end():] if slot else ""
-        if slot and normalise(tail):
+        lead = SLOT_RE.sub("", body)
+        if slot and normalise(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
             # the blank is inside the sentence: each option filled in is a statement
-            query = SLOT_RE.sub("", body)
-            candidates = self._candidates(query, law)
+            candidates = self._candidates(lead, law)
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
-            return [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False) for o in options]
+            findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
+                        for o in options]
+            if all(f.verdict is not None for f in findings):
+                return findings
+            # options that are the items of a list the article words its own way ("为了（ ），根据…制定"
+            # over "为了规范…，防止和减少…，根据…，制定本条例")
+            listed = self._listed(lead, options, law, kind)
+            return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
-        return self._listed(SLOT_RE.sub("", body), options, law, kind)
+        return self._listed(lead, options, law, kind)
 
     def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
         """"…包括（ ）": each option is looked up among the lines of the articles that say the
@@ -359,7 +370,7 @@ class StatementJudge:
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             found = Evidence(quote, evidence.source, evidence.title, evidence.article)
             said = _conflicts(wanted, text)[0] if wanted else 0.0
-            articles.append((said, [_item(option, text, sentences, found) for option in options]))
+            articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
@@ -370,11 +381,10 @@ class StatementJudge:
         return best
 
 
-def _item(option: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
     nothing else), absent (a sentence that covers it opposes it: 可随时发布 where 不得擅自发布),
-    or unclear."""
-    target = canonical(option)
+    or unclear. ``target`` is the option's canonical text."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
     coverage = 0.0
