@@ -142,7 +142,9 @@ def _compare(statement: str, sentence: str, order_free: bool = True) -> tuple[fl
     other = canonical(sentence)
     coverage, hard, soft, inserts = _conflicts(statement, other)
     clashes = _clashes(statement, other)
-    reordered = isinstance(sentence, Composite) and soft or order_free and coverage < TRUE_COVERAGE
+    # a composite's conflicts may come from its order alone; a sentence read in order that
+    # already opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
+    reordered = soft if isinstance(sentence, Composite) else order_free and not soft and coverage < TRUE_COVERAGE
     if reordered and not hard and not clashes:
         # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
         # 查验其…许可证"): read order-free, what the statement adds must be a function word
@@ -348,7 +350,7 @@ class StatementJudge:
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
             findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
                         for o in options]
-            if all(f.verdict is not None for f in findings):
+            if all(f.verdict is not None for f in findings) or any(f.verdict for f in findings):
                 return findings
             # options that are the items of a list the article words its own way ("为了（ ），根据…制定"
             # over "为了规范…，防止和减少…，根据…，制定本条例")
