@@ -17,8 +17,8 @@ from __future__ import annotations
 import difflib
 import re
 from difflib import Match
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
 
 from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
 from regkb.service.exam_facts import MODAL_SWAPS
@@ -69,12 +69,15 @@ class Finding:
     coverage: float
     evidence: Evidence | None = None
     matched: float = 0.0  # characters of the statement the sentence holds
+    decisive: bool = False  # false by one fact changed (a figure, modal, negation, government)
 
 
 @dataclass
 class Solution:
     answer: str | None  # "true"/"false" or letters; None when no article settles it
     evidence: Evidence | None = None
+    findings: list[Finding] = field(default_factory=list)  # a choice question's, per option
+    negative: bool = False  # the stem asks for what is not so (不包括, 错误的是)
 
 
 def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
@@ -136,9 +139,16 @@ def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
     return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
 
 
-def _compare(statement: str, sentence: str, order_free: bool = True) -> tuple[float, int, int]:
-    """(coverage, conflicts, rewordings) of a statement against a candidate sentence. Against a
-    composite whose only conflicts come from word order, the order is not held against it."""
+class Comparison(NamedTuple):
+    coverage: float
+    conflicts: int
+    inserts: int  # rewordings
+    decisive: bool = False  # one hard conflict and nothing else: one fact changed
+
+
+def _compare(statement: str, sentence: str, order_free: bool = True) -> Comparison:
+    """A statement against a candidate sentence. Against a composite whose only conflicts come
+    from word order, the order is not held against it."""
     other = canonical(sentence)
     coverage, hard, soft, inserts = _conflicts(statement, other)
     clashes = _clashes(statement, other)
@@ -151,8 +161,8 @@ def _compare(statement: str, sentence: str, order_free: bool = True) -> tuple[fl
         loose, leftover = _loose(statement, other)
         if loose >= TRUE_COVERAGE:
             qualifiers = [piece for piece in leftover if _qualifier(piece)]
-            return loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover)
-    return coverage, hard + soft + clashes, inserts
+            return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
+    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft)
 
 
 def _clashes(statement: str, sentence: str) -> int:
@@ -250,14 +260,14 @@ class StatementJudge:
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         for evidence, sentences in candidates:
             for sentence in sentences:
-                coverage, conflicts, inserts = _compare(target, sentence, order_free)
+                coverage, conflicts, inserts, decisive = _compare(target, sentence, order_free)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
                         best_true = Finding(True, coverage, found, coverage * len(target))
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
-                        best_false = Finding(False, coverage, found, coverage * len(target))
+                        best_false = Finding(False, coverage, found, coverage * len(target), decisive)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
         if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
@@ -291,21 +301,7 @@ class StatementJudge:
             return Solution(verdict, finding.evidence)
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
-        proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
-        if kind in ("single", None) and proven:
-            # the option the article proves is the key of a single choice, whatever the others;
-            # of two proven, the one that says more of the sentence (国务院和县级以上地方各级人民政府
-            # over 国务院和地方各级人民政府, which leaves out a qualifier)
-            ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
-            if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
-                return Solution(LETTERS[ranked[0]], findings[ranked[0]].evidence)
-        if any(f.verdict is None for f in findings):
-            return Solution(None)
-        chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
-        if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
-            return Solution(None)
-        evidence = next((f.evidence for f in findings if f.verdict and f.evidence), None)
-        return Solution("".join(chosen), evidence)
+        return Solution(*_choose(findings, negative, kind, options), findings=findings, negative=negative)
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
@@ -321,6 +317,10 @@ class StatementJudge:
         else:
             solution = self.solve(stem, options, kind)
             same = None if solution.answer is None else solution.answer == key
+            refuting = _refuting(solution, kind, key) if same is None else None
+            if refuting:
+                # no option is proven, but the article says the key is not the answer
+                return "disagrees", Solution(None, refuting.evidence)
         return {True: "agrees", False: "disagrees", None: "undecided"}[same], solution
 
     def _blank(self, body: str, law: str | None) -> Solution:
@@ -354,16 +354,18 @@ class StatementJudge:
                 return findings
             # options that are the items of a list the article words its own way ("为了（ ），根据…制定"
             # over "为了规范…，防止和减少…，根据…，制定本条例")
-            listed = self._listed(lead, options, law, kind)
+            listed = self._listed(lead, options, law, kind, lead_said=True)
             return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
         return self._listed(lead, options, law, kind)
 
-    def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
+    def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None,
+                lead_said: bool = False) -> list[Finding]:
         """"…包括（ ）": each option is looked up among the lines of the articles that say the
         stem's lead (第六十七条 and 第六十八条 both speak of 安全生产监督检查人员, and an option may
-        restate either); where no article says it, in the article where the most options are found."""
+        restate either); where no article says it (and ``lead_said`` does not ask for one), in the
+        article where the most options are found."""
         wanted = canonical(lead)
         articles = []  # (share of the lead the article says, findings per option)
         for evidence, sentences in self._candidates(lead, law):
@@ -376,6 +378,8 @@ class StatementJudge:
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
+        elif lead_said:
+            return [Finding(None, 0.0) for _ in options]
         else:
             best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
@@ -391,11 +395,45 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> F
         return Finding(True, 1.0, evidence)
     coverage = 0.0
     for sentence in sentences:
-        covered, conflicts, _ = _compare(target, sentence, order_free=False)
+        covered, conflicts, *_ = _compare(target, sentence, order_free=False)
         if not conflicts:
             coverage = max(coverage, covered)
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _choose(findings: list[Finding], negative: bool, kind: str | None,
+            options: list[str]) -> tuple[str | None, Evidence | None]:
+    """The letters the options' findings imply, and the sentence that shows it."""
+    proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
+    if kind in ("single", None) and proven:
+        # the option the article proves is the key of a single choice, whatever the others. Of
+        # two proven, one written inside the other is the shorter reading (停业 in 停产停业整顿),
+        # and the one that says more of the sentence wins (国务院和县级以上地方各级人民政府 over
+        # 国务院和地方各级人民政府, which leaves out a qualifier)
+        texts = [canonical(o) for o in options]
+        proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
+        ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
+        if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
+            return LETTERS[ranked[0]], findings[ranked[0]].evidence
+    if any(f.verdict is None for f in findings):
+        return None, None
+    chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
+    if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
+        return None, None
+    return "".join(chosen), next((f.evidence for f in findings if f.verdict and f.evidence), None)
+
+
+def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
+    """The finding that shows a single choice's key wrong when no option is proven: the keyed
+    option read into the stem differs from a sentence in one fact (a figure, a modal …)."""
+    findings = solution.findings
+    if kind != "single" or len(key) != 1 or key not in LETTERS[:len(findings)] or solution.negative:
+        return None
+    if any(f.verdict for f in findings):
+        return None
+    keyed = findings[LETTERS.index(key)]
+    return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
 
 
 def _filled(body: str, key: str) -> str:
