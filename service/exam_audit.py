@@ -53,6 +53,8 @@ _FUNCTION_CHARS = set("的了和及等或与并对在其之时都均")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
+_ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
+_REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
 
 @dataclass
@@ -113,8 +115,8 @@ def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours):
             hard += 1
-        elif _qualifier(ours):
-            soft += 1
+        elif _qualifier(ours) and right is not end:
+            soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
         else:
             inserts += 1
     return matched / max(1, len(statement)), hard, soft, inserts
@@ -220,15 +222,17 @@ class StatementJudge:
         result = []
         for hit in hits:
             lines = self._article_lines(hit)
-            sentences, leadin = [], ""
+            sentences, leadin, items = [], "", {}
             for line in lines:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
+                    items[ITEM_RE.match(line).group(1)] = item
                     sentences += [item, Composite(leadin + item)] if leadin else [item]
                     if leadin and _ONE_OF_RE.search(leadin):
                         sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
+                sentences += _referred(line, items)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
@@ -400,6 +404,17 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> F
             coverage = max(coverage, covered)
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _referred(line: str, items: dict[str, str]) -> list[Composite]:
+    """"个人有前款第二项、第三项…行为之一的，处警告或者五百元以下罚款": the 款 once per 项 it
+    refers to, with the 项's words in place of the reference (banks write "个人损坏…器材的，处…")."""
+    match = _REFERENCE_RE.search(line)
+    if not match:
+        return []
+    numbers = re.findall(r"第[(（]?([一二三四五六七八九十]+)[)）]?项", match.group(0))
+    return [Composite(line[:match.start()] + items[n].rstrip("；;。的") + "的" + line[match.end():])
+            for n in numbers if n in items]
 
 
 def _choose(findings: list[Finding], negative: bool, kind: str | None,
