@@ -318,6 +318,8 @@ class StatementJudge:
                 return "agrees", Solution(key, filled.evidence)
             solution = self._blank(body, law)
             same = same_blank_answer(solution.answer, key) if solution.answer else None
+            if same is None and filled.verdict is False and filled.decisive:
+                return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
         else:
             solution = self.solve(stem, options, kind)
             same = None if solution.answer is None else solution.answer == key
