@@ -352,12 +352,20 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         with kb.reading() as current:
             return current.solve(body.stem, body.options, body.type)
 
-    @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"])
-    def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")]):
+    @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"],
+              responses={200: {"content": {XLSX: {}}, "description": "体检结果；format=xlsx 时为 Excel 报告"}})
+    def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")],
+                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json"):
         with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
             path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
             with kb.reading() as current:
-                return current.check_exam(path, report=False)
+                response = current.check_exam(path, report=format == "xlsx")
+            if format == "json":
+                return response
+            content = Path(response.report).read_bytes()
+        name = quote(f"{Path(file.filename or '题库').stem}.体检.xlsx")
+        return Response(content, media_type=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{name}"})
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
     def documents(kb: Serving):
