@@ -70,7 +70,7 @@ class Finding:
     verdict: bool | None  # the article says the statement is true / false / nothing certain
     coverage: float
     evidence: Evidence | None = None
-    matched: float = 0.0  # characters of the statement the sentence holds
+    matched: float = 0.0  # characters of the statement the sentence holds, less what it says in between
     decisive: bool = False  # false by one fact changed (a figure, modal, negation, government)
 
 
@@ -120,6 +120,14 @@ def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
         else:
             inserts += 1
     return matched / max(1, len(statement)), hard, soft, inserts
+
+
+def _skipped(statement: str, sentence: str) -> int:
+    """Characters of the sentence between the pieces it shares with the statement that the
+    statement leaves out ("处5万元至10万元" read across "处2万元至5万元的罚款；逾期未改正的，")."""
+    blocks = [b for b in difflib.SequenceMatcher(None, statement, sentence, autojunk=False).get_matching_blocks()
+              if b.size >= MIN_BLOCK]
+    return sum(right.b - left.b - left.size for left, right in zip(blocks, blocks[1:]) if right.a == left.a + left.size)
 
 
 class Composite(str):
@@ -268,7 +276,8 @@ class StatementJudge:
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
-                        best_true = Finding(True, coverage, found, coverage * len(target))
+                        fit = coverage * len(target) - _skipped(target, canonical(sentence))
+                        best_true = Finding(True, coverage, found, fit)
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive)
