@@ -160,9 +160,8 @@ def test_paraphrase_is_tolerated_but_a_changed_fact_is_not(law_kb):
 
 def test_blank_without_options_is_read_from_the_article(law_kb, tmp_path):
     stem = "其他生产经营单位，从业人员超过（ ）人的，应当设置安全生产管理机构或者配备专职安全生产管理人员。"
-    solved = law_kb.solve(stem, kind="blank")
+    solved = law_kb.solve(stem)  # a blank inside the stem and no options: a 填空
     assert solved.answer == "100" and solved.article == "第二十四条"
-    assert law_kb.solve(stem).answer == "100"  # a blank inside the stem and no options: a 填空
     bank = tmp_path / "blanks.json"
     bank.write_text(json.dumps([{"type": "blank", "stem": stem, "answer": "一百"},
                                 {"type": "blank", "stem": stem, "answer": "300"},
@@ -174,12 +173,13 @@ def test_blank_without_options_is_read_from_the_article(law_kb, tmp_path):
 
 def test_penalty_ranges_compare_as_banks_write_them(law_kb):
     stem = "生产经营单位的主要负责人未履行本法规定的安全生产管理职责的，责令限期改正，处（ ）的罚款。"
-    solved = law_kb.solve(stem, ["1～2万元", "2～5万元", "5～10万元", "10～20万元"], kind="single")
+    solved = law_kb.solve(stem, ["1～2万元", "2～5万元", "5～10万元", "10～20万元"])
     assert solved.answer == "B" and solved.article == "第九十四条"
 
 
 def test_multi_select_reads_items_the_options_restate(law_kb):
-    solved = law_kb.solve("安全生产监督检查人员（ ）", ["应当忠于职守，坚持原则，秉公执法", "执行监督检查任务时，必须出示有效的执法证件",
-                                                 "对涉及被检查单位的技术秘密和业务秘密，应当为其保密", "可以随时发布检查中获取的商业信息"],
-                          kind="multi")
+    # A and B restate 第六十七条, C 第六十八条 (in older words: 监督执法证件 for 行政执法证件)
+    solved = law_kb.solve("安全生产监督检查人员（ ）", ["执行监督检查任务时，必须出示有效的监督执法证件", "应当忠于职守，坚持原则，秉公执法",
+                                                 "应当将检查的时间、地点、内容、发现的问题及其处理情况，作出书面记录",
+                                                 "可以随时发布检查中获取的商业信息"])
     assert solved.answer == "ABC"
