@@ -380,8 +380,9 @@ def cmd_exam_check(args) -> int:
     names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
     for result in response.results:
         if result.verdict == "disagrees":
-            print(f"第 {result.row} 题【不一致】题库答案 {result.given},条文答案 {result.corpus_answer}:{result.stem[:50]}")
-            print(f"    依据《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
+            implied = f"条文答案 {result.corpus_answer}" if result.corpus_answer else "与现行条文不符"
+            print(f"第 {result.row} 题【不一致】题库答案 {result.given},{implied}:{result.stem[:50]}")
+            print(f"    依据现行《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
         elif args.all:
             print(f"第 {result.row} 题【{names[result.verdict]}】{result.stem[:50]}")
     print(f"共检查 {response.checked} 题:一致 {response.agrees},不一致 {response.disagrees},无法判定 {response.undecided}"

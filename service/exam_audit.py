@@ -26,7 +26,11 @@ from regkb.service.exam_blanks import fill_slots, same_blank_answer
 from regkb.service.exam_generators import LETTERS
 from regkb.service.exam_text import SLOT_RE, canonical
 
-PREFIX_RE = re.compile(r"^(?:根据|依据|按照)《([^》]+)》(?:的)?(?:规定|要求)?[，,：:]?")
+_ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
+# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
+PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
+CITED_LAW_RE = re.compile(r"《([^》]+)》")
+LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
@@ -44,6 +48,7 @@ BLANK_MARGIN = 0.1
 MIN_BLOCK = 2
 EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
 SEARCH_K = 5
+NAMED_LAW_DEPTH = 4
 _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
@@ -223,10 +228,12 @@ class StatementJudge:
     def _candidates(self, query: str, law: str | None) -> list[tuple[Evidence, list[str]]]:
         """(evidence, sentences) per article found: single sentences, and each 项 under its
         lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
-        hits = self.search(query, k=SEARCH_K).hits
         if law:
-            named = [h for h in hits if h.title and law in h.title]
-            hits = named or hits
+            # the named law's articles first, from a deeper search (another law may rank above them)
+            hits = self.search(query, k=SEARCH_K * NAMED_LAW_DEPTH).hits
+            hits = [h for h in hits if h.title and law in h.title][:SEARCH_K] or hits[:SEARCH_K]
+        else:
+            hits = self.search(query, k=SEARCH_K).hits
         result = []
         for hit in hits:
             lines = self._article_lines(hit)
@@ -252,11 +259,13 @@ class StatementJudge:
     def _law_names(self) -> re.Pattern:
         """The titles of the laws in the store as a statement may name them (《特种设备安全法》, 特种设备安全法)."""
         if self._names is None:
-            titles = {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
-                      if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
-            pattern = "|".join(sorted(map(re.escape, titles), key=len, reverse=True)) or "(?!)"
+            pattern = "|".join(sorted(map(re.escape, self._titles()), key=len, reverse=True)) or "(?!)"
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
+
+    def _titles(self) -> set[str]:
+        return {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
+                if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
 
     def _canonical(self, text: str) -> str:
         return canonical(self._law_names().sub("本法", text))
@@ -297,9 +306,19 @@ class StatementJudge:
     def read_stem(self, stem: str) -> tuple[str, str | None]:
         """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
         stem = JUDGE_MARK_RE.sub("", stem.strip())
-        law_match = PREFIX_RE.match(stem)
-        law = law_match.group(1).removeprefix("中华人民共和国") if law_match else None
-        return PREFIX_RE.sub("", stem), law
+        cited = CITED_LAW_RE.search(stem)
+        return PREFIX_RE.sub("", stem), self.law_title(cited.group(1)) if cited else None
+
+    def law_title(self, name: str) -> str | None:
+        """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
+        written in full, or loosely. The one place that reads a law's name, so a table of short
+        names can take over here."""
+        name = name.removeprefix("中华人民共和国")
+        titles = self._titles()
+        if name in titles:
+            return name
+        ratio, title = max(((difflib.SequenceMatcher(None, name, t).ratio(), t) for t in titles), default=(0.0, None))
+        return title if ratio >= LAW_NAME_SIMILARITY else None
 
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
         """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
