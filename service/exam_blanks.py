@@ -6,6 +6,8 @@ a different number or modal is another answer.
 >>> fill_slots("事故发生之日起（ ）日内伤亡人数发生变化的，应当及时补报。",
 ...            "自事故发生之日起30日内，事故造成的伤亡人数发生变化的，应当及时补报。").texts
 ['30']
+>>> fill_slots("对建筑消防设施至少（ ）进行一次全面检测。", "对建筑消防设施每年至少进行一次全面检测，确保完好有效。").texts
+['每年']
 >>> same_blank_answer("30", "三十"), same_blank_answer("40%至80%", "40%至60%")
 (True, False)
 """
@@ -22,6 +24,7 @@ from regkb.service.exam_text import CLAUSE_MARK, SLOT_RE, canonical, marked
 MIN_BLOCK = 2
 MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text beside it
 MAX_FILL = 40
+MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -70,6 +73,8 @@ def fill_slots(stem: str, sentence: str) -> Fill | None:
         start = left.b + left.size if left else theirs.rfind(CLAUSE_MARK, 0, right.b) + 1
         end = right.b if right else _clause_end(theirs, start)
         text = theirs[start:end].strip(CLAUSE_MARK)
+        if not text and left and right:
+            text = _moved(blocks, blocks.index(left), theirs)
         if end < start or len(text) > MAX_FILL:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))
@@ -83,6 +88,19 @@ def _common_edge(ours: str, theirs: str, reverse: bool = False) -> int:
     if reverse:
         ours, theirs = ours[::-1], theirs[::-1]
     return next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+
+
+def _moved(blocks: list, index: int, theirs: str) -> str:
+    """Nothing of the sentence stands at the blank because the stem moved the word away: the
+    sentence's short text that the stem skips right before the text left of the blank
+    (每年 of "对建筑消防设施每年至少进行" for "对建筑消防设施至少（ ）进行")."""
+    if index == 0:
+        return ""
+    previous, left = blocks[index - 1], blocks[index]
+    if previous.a + previous.size != left.a:
+        return ""  # the stem has text of its own there: not a moved word
+    moved = theirs[previous.b + previous.size:left.b].strip(CLAUSE_MARK)
+    return moved if len(moved) <= MAX_MOVED and CLAUSE_MARK not in moved else ""
 
 
 def _gap(text: str) -> int:
