@@ -161,10 +161,10 @@ class Comparison(NamedTuple):
     decisive: bool = False  # one hard conflict and nothing else: one fact changed
 
 
-def _compare(statement: str, sentence: str, order_free: bool = True) -> Comparison:
-    """A statement against a candidate sentence. Against a composite whose only conflicts come
-    from word order, the order is not held against it."""
-    other = canonical(sentence)
+def _compare(statement: str, sentence: str, order_free: bool = True, other: str | None = None) -> Comparison:
+    """A statement against a candidate sentence (``other``: the sentence already canonical).
+    Against a composite whose only conflicts come from word order, the order is not held against it."""
+    other = canonical(sentence) if other is None else other
     coverage, hard, soft, inserts = _conflicts(statement, other)
     clashes = _clashes(statement, other)
     # a composite's conflicts may come from its order alone; a sentence read in order that
@@ -281,11 +281,13 @@ class StatementJudge:
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         for evidence, sentences in candidates:
             for sentence in sentences:
-                coverage, conflicts, inserts, decisive = _compare(target, sentence, order_free)
+                # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
+                other = self._canonical(sentence)
+                coverage, conflicts, inserts, decisive = _compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
-                        fit = coverage * len(target) - _skipped(target, canonical(sentence))
+                        fit = coverage * len(target) - _skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
