@@ -402,10 +402,10 @@ class StatementJudge:
         stem's lead (第六十七条 and 第六十八条 both speak of 安全生产监督检查人员, and an option may
         restate either); where no article says it (and ``lead_said`` does not ask for one), in the
         article where the most options are found."""
-        wanted = canonical(lead)
+        wanted = self._canonical(lead)
         articles = []  # (share of the lead the article says, findings per option)
         for evidence, sentences in self._candidates(lead, law):
-            text = canonical("".join(sentences))
+            text = self._canonical("".join(sentences))
             # the lead-in that introduces the list is the evidence for every option
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             found = Evidence(quote, evidence.source, evidence.title, evidence.article)
