@@ -41,10 +41,6 @@ class Fill:
     adjacent: int  # characters right beside the blanks that the sentence has beside them too
 
 
-def slot_count(stem: str) -> int:
-    return len(SLOT_RE.findall(stem))
-
-
 def fill_slots(stem: str, sentence: str) -> Fill | None:
     """The sentence's text at each blank of ``stem``, or None when the text right beside a blank
     does not line up with the sentence."""
