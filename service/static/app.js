@@ -418,7 +418,8 @@ async function checkBank(event) {
       `共检查 ${result.checked} 题：一致 ${result.agrees}，不一致 ${result.disagrees}，无法判定 ${result.undecided}`);
     const rows = flagged.map((r) => el("tr", { class: "flagged" },
       el("td", {}, String(r.row)),
-      el("td", {}, r.stem, el("div", { class: "path" }, `题库答案：${judged(r.given)}　条文答案：${judged(r.corpus_answer)}`)),
+      el("td", {}, r.stem, el("div", { class: "path" },
+        `题库答案：${judged(r.given)}　${r.corpus_answer ? `条文答案：${judged(r.corpus_answer)}` : "与现行条文不符"}`)),
       el("td", {}, el("div", { class: "path" }, `《${r.title || r.source || ""}》${r.article || ""}`), r.quote || "")));
     const table = flagged.length
       ? el("table", { id: "bank-flagged" }, el("tr", {}, el("th", {}, "题号"), el("th", {}, "题目"), el("th", {}, "条文")), ...rows)
