@@ -144,7 +144,7 @@ class BodyLimit:
             return MAX_UPLOAD_FILES * self.caps.max_upload_bytes
         if method == "POST" and path == "/api/exam/check":
             return self.caps.max_upload_bytes + self.caps.max_body_bytes  # one file and its multipart wrapping
-        if path.startswith("/v1/"):
+        if path.startswith("/v1/") or path == "/mcp":  # a conversation, or an agent's bank of questions
             return self.caps.max_chat_bytes
         return self.caps.max_body_bytes
 
@@ -229,7 +229,8 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         serving = await run_in_threadpool(ServingKnowledgeBase, settings)
         app.state.serving = serving
         app.state.jobs = IngestJobs(serving)
-        yield
+        async with app.state.mcp.session_manager.run():  # the MCP transport's task group
+            yield
         app.state.jobs.shutdown()
         serving.close()
 
@@ -389,8 +390,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             return side.remove(doc_id)
 
     from regkb.service.chat import chat_router
+    from regkb.service.dify import dify_router
+    from regkb.service.mcp_server import mount_mcp
 
     app.include_router(chat_router(serving))
+    app.include_router(dify_router(serving, service.api_key))
+    app.state.mcp = mount_mcp(app.router.routes, lambda: app.state.serving.reading(), service.api_key)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

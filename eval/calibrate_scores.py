@@ -1,0 +1,94 @@
+"""Fit and check the relevance model behind ``/retrieval``'s scores (``service/relevance.py``).
+
+On the plain-language set (its fixed dev/test split; held-out questions dropped), every hit of
+the top ``depth`` is labelled relevant when it holds the question's quote in its source. The
+logistic model is fitted on dev (Newton's method on three weights) and reported on test: how
+well the probabilities match the outcome (Brier score, mean probability vs rate per bin), and
+what a threshold of 0.5 keeps.
+
+    REGKB_HOME=/tmp/kb python -m regkb.eval.calibrate_scores
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from regkb.eval.retrieval_eval import load_plain_questions, normalise
+from regkb.service.knowledge_base import KnowledgeBase
+from regkb.service.relevance import FITTED, RelevanceModel, features
+from regkb.service.settings import Settings
+
+HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"
+DEPTH = 20
+
+
+def question_hash(question: str) -> str:
+    text = "".join(c for c in unicodedata.normalize("NFKC", question)
+                   if not c.isspace() and not unicodedata.category(c).startswith("P"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def held_out() -> set[str]:
+    if not HOLDOUT.is_file():
+        return set()
+    return {line.strip() for line in HOLDOUT.read_text().splitlines() if line.strip() and not line.startswith("#")}
+
+
+def labelled(kb, questions) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of (1, cosine, ln rank) and their labels, for every hit of every question."""
+    rows, labels = [], []
+    for question in questions:
+        quote = normalise(question.quote)
+        for hit, cosine, rank in features(kb, question.question, None, DEPTH):
+            rows.append((1.0, cosine, math.log(rank)))
+            labels.append(float(hit.source == question.source and quote in normalise(hit.text)))
+    return np.asarray(rows), np.asarray(labels)
+
+
+def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
+    weights = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ weights))
+        gradient = x.T @ (p - y) + ridge * weights
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + ridge * np.eye(x.shape[1])
+        weights -= np.linalg.solve(hessian, gradient)
+    return weights
+
+
+def report(model: RelevanceModel, x: np.ndarray, y: np.ndarray, questions: int) -> dict:
+    p = np.asarray([model.probability(cosine, round(math.exp(log_rank))) for _, cosine, log_rank in x])
+    bins = [(lo, lo + 0.2) for lo in np.arange(0, 1, 0.2)]
+    kept = p >= 0.5
+    return {"questions": questions, "hits": int(len(y)), "relevant": int(y.sum()),
+            "brier": round(float(np.mean((p - y) ** 2)), 4),
+            "brier_constant_rate": round(float(np.mean((y.mean() - y) ** 2)), 4),
+            "bins": [{"p": f"{lo:.1f}–{hi:.1f}", "hits": int(m.sum()), "mean_p": round(float(p[m].mean()), 3),
+                      "rate": round(float(y[m].mean()), 3)}
+                     for lo, hi in bins if (m := (p >= lo) & (p < hi if hi < 1 else p <= 1)).any()],
+            "at_0.5": {"kept": int(kept.sum()), "precision": round(float(y[kept].mean()), 3) if kept.any() else None,
+                       "recall": round(float(y[kept].sum() / max(y.sum(), 1)), 3)}}
+
+
+def main() -> None:
+    kb = KnowledgeBase.open(Settings.from_env(show_progress=False), create=False)
+    hidden = held_out()
+    questions = [q for q in load_plain_questions() if q.source and q.quote and question_hash(q.question) not in hidden]
+    dev = [q for q in questions if q.split == "dev"]
+    test = [q for q in questions if q.split == "test"]
+    x_dev, y_dev = labelled(kb, dev)
+    bias, dense, rank = fit(x_dev, y_dev)
+    fitted = RelevanceModel(round(float(bias), 2), round(float(dense), 2), round(float(rank), 2))
+    x_test, y_test = labelled(kb, test)
+    print(json.dumps({"fitted": fitted.__dict__, "shipped": FITTED.__dict__,
+                      "dev": report(fitted, x_dev, y_dev, len(dev)), "test": report(FITTED, x_test, y_test, len(test))},
+                     ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
