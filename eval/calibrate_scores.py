@@ -1,7 +1,8 @@
 """Fit and check the relevance model behind ``/retrieval``'s scores (``service/relevance.py``).
 
 On the plain-language set (its fixed dev/test split; held-out questions dropped), every hit of
-the top ``depth`` is labelled relevant when it holds the question's quote in its source. The
+the top ``depth`` is labelled relevant when it holds the question's quote in its source; the
+hits of the questions the corpus cannot answer are all irrelevant. The
 logistic model is fitted on dev (Newton's method on three weights) and reported on test: how
 well the probabilities match the outcome (Brier score, mean probability vs rate per bin), and
 what a threshold of 0.5 keeps.
@@ -44,10 +45,10 @@ def labelled(kb, questions) -> tuple[np.ndarray, np.ndarray]:
     """Rows of (1, cosine, ln rank) and their labels, for every hit of every question."""
     rows, labels = [], []
     for question in questions:
-        quote = normalise(question.quote)
+        quote = normalise(question.quote) if question.quote else None
         for hit, cosine, rank in features(kb, question.question, None, DEPTH):
             rows.append((1.0, cosine, math.log(rank)))
-            labels.append(float(hit.source == question.source and quote in normalise(hit.text)))
+            labels.append(float(quote is not None and hit.source == question.source and quote in normalise(hit.text)))
     return np.asarray(rows), np.asarray(labels)
 
 
@@ -78,7 +79,8 @@ def report(model: RelevanceModel, x: np.ndarray, y: np.ndarray, questions: int) 
 def main() -> None:
     kb = KnowledgeBase.open(Settings.from_env(show_progress=False), create=False)
     hidden = held_out()
-    questions = [q for q in load_plain_questions() if q.source and q.quote and question_hash(q.question) not in hidden]
+    # questions the corpus cannot answer stay in: every hit of theirs is irrelevant
+    questions = [q for q in load_plain_questions() if (q.quote or q.kind == "none") and question_hash(q.question) not in hidden]
     dev = [q for q in questions if q.split == "dev"]
     test = [q for q in questions if q.split == "test"]
     x_dev, y_dev = labelled(kb, dev)

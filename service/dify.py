@@ -11,8 +11,6 @@ calibrated probabilities that a passage holds the answer (``relevance.py``), so 
 means the same for every query.
 """
 
-from __future__ import annotations
-
 import hmac
 from collections.abc import Callable
 from typing import Annotated, Any, Literal

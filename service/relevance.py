@@ -35,7 +35,7 @@ class RelevanceModel:
 
 
 # fitted by eval/calibrate_scores.py on the plain-language set's dev split
-FITTED = RelevanceModel(bias=-14.0, dense=16.0, rank=-1.0)
+FITTED = RelevanceModel(bias=0.38, dense=0.72, rank=-3.2)
 
 
 def features(kb, query: str, filters: SearchFilters | None, depth: int = CANDIDATES) -> list[tuple[SearchHit, float, int]]:
