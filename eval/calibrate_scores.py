@@ -3,7 +3,7 @@
 On the plain-language set (its fixed dev/test split; held-out questions dropped), every hit of
 the top ``depth`` is labelled relevant when it holds the question's quote in its source; the
 hits of the questions the corpus cannot answer are all irrelevant. The
-logistic model is fitted on dev (Newton's method on three weights) and reported on test: how
+logistic model is fitted on dev (Newton's method on four weights) and reported on test: how
 well the probabilities match the outcome (Brier score, mean probability vs rate per bin), and
 what a threshold of 0.5 keeps.
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from regkb.eval.retrieval_eval import load_plain_questions, normalise
 from regkb.service.knowledge_base import KnowledgeBase
-from regkb.service.relevance import FITTED, RelevanceModel, features
+from regkb.service.relevance import FITTED, Features, RelevanceModel, features
 from regkb.service.settings import Settings
 
 HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"
@@ -41,15 +41,19 @@ def held_out() -> set[str]:
     return {line.strip() for line in HOLDOUT.read_text().splitlines() if line.strip() and not line.startswith("#")}
 
 
-def labelled(kb, questions) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of (1, cosine, ln rank) and their labels, for every hit of every question."""
+def labelled(kb, questions) -> tuple[list[Features], np.ndarray]:
+    """Every hit's features and label, for every question."""
     rows, labels = [], []
     for question in questions:
         quote = normalise(question.quote) if question.quote else None
-        for hit, cosine, rank in features(kb, question.question, None, DEPTH):
-            rows.append((1.0, cosine, math.log(rank)))
+        for hit, row in features(kb, question.question, None, DEPTH):
+            rows.append(row)
             labels.append(float(quote is not None and hit.source == question.source and quote in normalise(hit.text)))
-    return np.asarray(rows), np.asarray(labels)
+    return rows, np.asarray(labels)
+
+
+def design(rows: list[Features]) -> np.ndarray:
+    return np.asarray([(1.0, r.hybrid, math.log(r.rank), math.log1p(r.bm25)) for r in rows])
 
 
 def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
@@ -62,8 +66,8 @@ def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
     return weights
 
 
-def report(model: RelevanceModel, x: np.ndarray, y: np.ndarray, questions: int) -> dict:
-    p = np.asarray([model.probability(cosine, round(math.exp(log_rank))) for _, cosine, log_rank in x])
+def report(model: RelevanceModel, rows: list[Features], y: np.ndarray, questions: int) -> dict:
+    p = np.asarray([model.probability(row) for row in rows])
     bins = [(lo, lo + 0.2) for lo in np.arange(0, 1, 0.2)]
     kept = p >= 0.5
     return {"questions": questions, "hits": int(len(y)), "relevant": int(y.sum()),
@@ -84,8 +88,7 @@ def main() -> None:
     dev = [q for q in questions if q.split == "dev"]
     test = [q for q in questions if q.split == "test"]
     x_dev, y_dev = labelled(kb, dev)
-    bias, dense, rank = fit(x_dev, y_dev)
-    fitted = RelevanceModel(round(float(bias), 2), round(float(dense), 2), round(float(rank), 2))
+    fitted = RelevanceModel(*(round(float(w), 2) for w in fit(design(x_dev), y_dev)))
     x_test, y_test = labelled(kb, test)
     print(json.dumps({"fitted": fitted.__dict__, "shipped": FITTED.__dict__,
                       "dev": report(fitted, x_dev, y_dev, len(dev)), "test": report(FITTED, x_test, y_test, len(test))},
