@@ -41,15 +41,16 @@ def held_out() -> set[str]:
     return {line.strip() for line in HOLDOUT.read_text().splitlines() if line.strip() and not line.startswith("#")}
 
 
-def labelled(kb, questions) -> tuple[list[Features], np.ndarray]:
-    """Every hit's features and label, for every question."""
-    rows, labels = [], []
-    for question in questions:
+def labelled(kb, questions) -> tuple[list[Features], np.ndarray, np.ndarray]:
+    """Every hit's features and label, and the number of its question, for every question."""
+    rows, labels, owners = [], [], []
+    for number, question in enumerate(questions):
         quote = normalise(question.quote) if question.quote else None
         for hit, row in features(kb, question.question, None, DEPTH):
             rows.append(row)
             labels.append(float(quote is not None and hit.source == question.source and quote in normalise(hit.text)))
-    return rows, np.asarray(labels)
+            owners.append(number)
+    return rows, np.asarray(labels), np.asarray(owners)
 
 
 def design(rows: list[Features]) -> np.ndarray:
@@ -66,11 +67,14 @@ def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
     return weights
 
 
-def report(model: RelevanceModel, rows: list[Features], y: np.ndarray, questions: int) -> dict:
+def report(model: RelevanceModel, rows: list[Features], y: np.ndarray, owners: np.ndarray, questions) -> dict:
     p = np.asarray([model.probability(row) for row in rows])
+    uncovered = [n for n, q in enumerate(questions) if q.kind == "none"]
     bins = [(lo, lo + 0.2) for lo in np.arange(0, 1, 0.2)]
     kept = p >= 0.5
-    return {"questions": questions, "hits": int(len(y)), "relevant": int(y.sum()),
+    return {"questions": len(questions), "hits": int(len(y)), "relevant": int(y.sum()),
+            "uncovered_questions_with_a_record_at_0.5": f"{sum(p[owners == n].max() >= 0.5 for n in uncovered)}"
+                                                         f"/{len(uncovered)}",
             "brier": round(float(np.mean((p - y) ** 2)), 4),
             "brier_constant_rate": round(float(np.mean((y.mean() - y) ** 2)), 4),
             "bins": [{"p": f"{lo:.1f}–{hi:.1f}", "hits": int(m.sum()), "mean_p": round(float(p[m].mean()), 3),
@@ -87,11 +91,12 @@ def main() -> None:
     questions = [q for q in load_plain_questions() if (q.quote or q.kind == "none") and question_hash(q.question) not in hidden]
     dev = [q for q in questions if q.split == "dev"]
     test = [q for q in questions if q.split == "test"]
-    x_dev, y_dev = labelled(kb, dev)
+    x_dev, y_dev, owners_dev = labelled(kb, dev)
     fitted = RelevanceModel(*(round(float(w), 2) for w in fit(design(x_dev), y_dev)))
-    x_test, y_test = labelled(kb, test)
+    x_test, y_test, owners_test = labelled(kb, test)
     print(json.dumps({"fitted": fitted.__dict__, "shipped": FITTED.__dict__,
-                      "dev": report(fitted, x_dev, y_dev, len(dev)), "test": report(FITTED, x_test, y_test, len(test))},
+                      "dev": report(fitted, x_dev, y_dev, owners_dev, dev),
+                      "test": report(FITTED, x_test, y_test, owners_test, test)},
                      ensure_ascii=False, indent=1))
 
 
