@@ -12,7 +12,6 @@ unless ``REGKB_CORS_ORIGINS`` names origins.
 """
 
 
-import hmac
 import logging
 import os
 import tempfile
@@ -32,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
 from regkb.service.answer_schemas import AskResponse, TargetsResponse
+from regkb.service.api_key import KEY_REQUIRED, key_matches
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.jobs import IngestJobs, Job, new_job_id
@@ -258,11 +258,8 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         return request.app.state.serving
 
     def require_key(request: Request) -> None:
-        if not service.api_key:
-            return
-        given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.strip().encode(), service.api_key.encode()):
-            raise HTTPException(401, "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）")
+        if service.api_key and not key_matches(request.headers, service.api_key):
+            raise HTTPException(401, KEY_REQUIRED)
 
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]

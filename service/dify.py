@@ -11,7 +11,6 @@ calibrated probabilities that a passage holds the answer (``relevance.py``), so 
 means the same for every query.
 """
 
-import hmac
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import AUTHORITY_NAMES, Authority, Document
 from regkb.index.search_index import SearchFilters
+from regkb.service.api_key import same_key
 from regkb.service.metadata_filter import MetadataCondition, matches
 from regkb.service.relevance import CANDIDATES, calibrated_hits
 from regkb.service.validation import MAX_QUERY_CHARS
@@ -92,7 +92,7 @@ def check_authorization(header: str | None, api_key: str | None) -> None:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise DifyRefusal(1001, 401, "Authorization 请求头格式不正确，应为 “Bearer <API 密钥>”")
-    if not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+    if not same_key(token, api_key):
         raise DifyRefusal(1002, 403, "API 密钥不正确")
 
 

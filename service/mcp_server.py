@@ -9,7 +9,6 @@ stdio; ``regkb serve`` mounts it at ``/mcp`` (streamable HTTP, ``mount_mcp``).
 
 from __future__ import annotations
 
-import hmac
 import json
 import tempfile
 import threading
@@ -22,12 +21,14 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from regkb.corpus.models import Authority, Document
 from regkb.index.search_index import SearchFilters
 from regkb.service.answer_schemas import AskResponse, TargetsResponse
+from regkb.service.api_key import KEY_REQUIRED, key_matches
 from regkb.service.article_lookup import ArticleText
 from regkb.service.duty_schemas import DepartmentResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamSolveResponse
@@ -162,13 +163,9 @@ class _KeyGuard:
         self.api_key = api_key
 
     async def __call__(self, scope, receive, send):
-        if self.api_key and scope["type"] == "http":
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
-            if not hmac.compare_digest(given.strip().encode(), self.api_key.encode()):
-                response = JSONResponse({"detail": "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）"},
-                                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
-                return await response(scope, receive, send)
+        if self.api_key and scope["type"] == "http" and not key_matches(Headers(scope=scope), self.api_key):
+            response = JSONResponse({"detail": KEY_REQUIRED}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 
 
