@@ -74,7 +74,8 @@ def test_a_threshold_keeps_only_the_probable_records(post):
 
 
 @pytest.mark.parametrize("unrelated", UNRELATED)
-def test_a_question_the_corpus_does_not_cover_scores_low(post, unrelated):
+def test_off_topic_questions_score_low_on_the_law_store(post, unrelated):
+    # on this two-document store; on seeds + laws 红烧肉怎么做才好吃 reaches 0.74 (eval/RESULTS.md)
     covered = post(body(top_k=1))["records"][0]["score"]
     uncovered = post(body(unrelated, top_k=1))["records"][0]["score"]
     assert uncovered < 0.5 <= covered
