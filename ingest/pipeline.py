@@ -22,9 +22,11 @@ from regkb.haystack_import import import_haystack
 
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
+from haystack.core.errors import PipelineRuntimeError  # noqa: E402
 
 from regkb.corpus.models import DocumentMeta, ParsedDocument, Table
 from regkb.ingest.clean import clean_items, is_chrome, normalise_spaces
+from regkb.ingest.limits import MAX_PARSE_SECONDS, check_time, parse_deadline
 from regkb.ingest.metadata import extract_metadata, infer_authority
 from regkb.ingest.readers import Line, RawDocument, read_file
 from regkb.ingest.structure import parse_structure
@@ -71,6 +73,7 @@ class MetadataExtractor:
 
     @component.output_types(meta=DocumentMeta)
     def run(self, raw: RawDocument, front: list[str], items: list, overrides: DocumentMeta | None = None) -> dict:
+        check_time(raw.source)
         chrome = [text for text in (normalise_spaces(i.text) for i in raw.items[:80] if isinstance(i, Line))
                   if is_chrome(text)]
         meta = extract_metadata(raw.source, front + head_lines(items), chrome=chrome)
@@ -99,6 +102,7 @@ class StructureParser:
 
     @component.output_types(document=ParsedDocument)
     def run(self, raw: RawDocument, items: list, meta: DocumentMeta) -> dict:
+        check_time(raw.source)
         standard = meta.doc_type == "standard"
         sections, blocks, tables = parse_structure(items, standard=standard,
                                                    citation=meta.doc_number if standard else None)
@@ -133,10 +137,20 @@ def build_ingest_pipeline() -> Pipeline:
     return pipeline
 
 
-def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipeline | None = None) -> ParsedDocument:
-    """Run the ingest pipeline on one file; raises ``IngestError`` for unreadable input."""
+def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipeline | None = None,
+               seconds: float = MAX_PARSE_SECONDS) -> ParsedDocument:
+    """Run the ingest pipeline on one file within ``seconds``; raises ``IngestError`` for
+    unreadable input, input over the caps of ``regkb.ingest.limits``, and a run past its time."""
     pipeline = pipeline or build_ingest_pipeline()
-    result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
+    try:
+        with parse_deadline(seconds):
+            result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
+    except PipelineRuntimeError as exc:
+        # Haystack wraps a component's error in English ("The following component failed to
+        # run …"): the caller gets the component's own error, whose message is ours
+        if exc.__cause__ is None:
+            raise
+        raise exc.__cause__ from None
     return result["structure"]["document"]
 
 

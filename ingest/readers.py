@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regkb.corpus.models import Table
+from regkb.ingest.limits import (MAX_UNPACKED_BYTES, check_cells, check_grid, check_pdf_streams, check_time,
+                                 check_xlsx, check_zip)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".xlsx", ".pdf", ".html", ".htm")
 
@@ -44,8 +46,11 @@ def content_hash_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
 def decode_text(data: bytes, source: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -130,16 +135,23 @@ def read_docx(path: Path, data: bytes) -> list[Line | Table]:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    check_zip(path.name, data)
     try:
         doc = DocxDocument(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise IngestError(f"{path.name}:无法读取 docx 文件(文件损坏或不是 docx):{exc}") from exc
     items: list[Line | Table] = []
+    cells = 0
     for block in doc.element.body.iterchildren():
+        check_time(path.name)
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             items.append(Line(Paragraph(block, doc).text))
         elif tag == "tbl":
+            # a merged cell is repeated once per grid column it spans: count before expanding
+            cells += sum(int(span) if span.isdigit() else 1 for span in block.xpath(".//w:tc/w:tcPr/w:gridSpan/@w:val"))
+            cells += len(block.xpath(".//w:tc[not(w:tcPr/w:gridSpan)]"))
+            check_cells(path.name, cells)
             table = DocxTable(block, doc)
             rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
             items.append(Table(rows=rows))
@@ -155,10 +167,12 @@ def read_pdf(path: Path, data: bytes) -> list[Line | Table]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    check_pdf_streams(path.name, data)
     items: list[Line | Table] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page_number, page in enumerate(pdf.pages, start=1):
+                check_time(path.name)
                 tables = page.find_tables()
                 outside = page
                 for table in tables:
@@ -198,13 +212,15 @@ def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
 
     import openpyxl
 
+    check_xlsx(path.name, data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise IngestError(f"{path.name}:无法读取 xlsx 文件(文件损坏或不是 xlsx):{exc}") from exc
     items: list[Line | Table] = []
     for sheet in workbook.worksheets:
-        grid = [["" if value is None else str(value).strip() for value in row] for row in sheet.iter_rows(values_only=True)]
+        check_time(path.name)
+        grid = [["" if value is None else str(value).strip() for value in row] for row in sheet_rows(sheet, path.name)]
         for merged in sheet.merged_cells.ranges:
             top = sheet.cell(merged.min_row, merged.min_col).value
             for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
@@ -214,6 +230,13 @@ def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
         if rows:
             items.append(Table(rows=rows))
     return items
+
+
+def sheet_rows(sheet, name: str) -> list[tuple]:
+    """A worksheet's values row by row, once its grid (A1 to its farthest cell) is known to fit
+    the caps: one cell at XFD1048576 makes a grid of 17 billion cells."""
+    check_grid(name, sheet.max_row, sheet.max_column)
+    return list(sheet.iter_rows(values_only=True))
 
 
 _HTML_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "pre", "section", "article")
@@ -263,6 +286,8 @@ def read_file(path: Path) -> RawDocument:
     if reader is None:
         raise IngestError(f"{path.name}:不支持的文件格式 {suffix or '(无扩展名)'},支持 {'、'.join(SUPPORTED_SUFFIXES)}")
     try:
+        if path.stat().st_size > MAX_UNPACKED_BYTES:
+            raise IngestError(f"{path.name}:文件太大({path.stat().st_size >> 20} MB),上限 {MAX_UNPACKED_BYTES >> 20} MB")
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path.name}:无法读取文件:{exc.strerror}") from exc

@@ -12,7 +12,6 @@ unless ``REGKB_CORS_ORIGINS`` names origins.
 """
 
 
-import hmac
 import logging
 import os
 import tempfile
@@ -31,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
+from regkb.service.api_key import ApiKey, KeyBeforeBody
 from regkb.service.answer_schemas import AskResponse, TargetsResponse
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
@@ -38,13 +38,14 @@ from regkb.service.jobs import IngestJobs, Job, new_job_id
 from regkb.service.schemas import DocumentsResponse, RemoveResponse, SearchResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
-from regkb.service.uploads import UploadError, save_upload
+from regkb.service.uploads import UploadError, save_upload, save_uploads
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
 
 STATIC = Path(__file__).parent / "static"
 MAX_NAME_CHARS = 100  # region, department, source and other short names
 MAX_UPLOAD_FILES = 20
+MAX_JOB_ID_CHARS = 64  # ids are 16 hex digits; a longer one is not looked up (nor made a file name)
 MAX_STEM_CHARS = 500  # an exam question; solving costs one search per option, so longer is refused
 EXAM_TYPES = ("single", "multi", "judge", "blank")
 BANK_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -237,7 +238,9 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                   description="检索、问答、部门分工、规划目标、组卷与文档管理；另有 OpenAI 兼容的 /v1/chat/completions。")
     _install_error_handlers(app)
     _chinese_error_schema(app)
+    key = ApiKey(service.api_key)
     app.add_middleware(BodyLimit, caps=service)
+    app.add_middleware(KeyBeforeBody, key=key)  # added last, so it runs first: no body is read without the key
     if service.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -256,12 +259,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def serving(request: Request) -> ServingKnowledgeBase:
         return request.app.state.serving
 
-    def require_key(request: Request) -> None:
-        if not service.api_key:
-            return
-        given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.strip().encode(), service.api_key.encode()):
-            raise HTTPException(401, "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）")
+    require_key = key.require
 
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]
@@ -359,9 +357,13 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                 return current.check_exam(path, report=False)
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
-    def documents(kb: Serving):
+    def documents(kb: Serving, request: Request):
         with kb.reading() as current:
-            return current.documents()
+            listed = current.documents()
+        if not key.proven(request.headers):  # where a file lay on the server is for the key holder
+            for document in listed.documents:
+                document.path = None
+        return listed
 
     @app.post("/api/documents", response_model=Job, status_code=202, tags=["文档"],
               responses=WRITE_ERRORS, dependencies=[Depends(require_key)])
@@ -369,15 +371,17 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         if not files or len(files) > MAX_UPLOAD_FILES:
             raise UploadError(f"一次请上传 1 到 {MAX_UPLOAD_FILES} 个文件")
         job_id = new_job_id()
-        folder = settings.home / "uploads" / job_id
-        saved = [save_upload(f.file, f.filename or "", folder, service.max_upload_bytes) for f in files]
+        saved = save_uploads([(f.file, f.filename or "") for f in files], settings.home / "uploads" / job_id,
+                             service.max_upload_bytes)
         return request.app.state.jobs.submit(saved, job_id)
 
     @app.get("/api/jobs/{job_id}", response_model=Job, tags=["文档"])
     def job(request: Request, job_id: str):
-        found = request.app.state.jobs.get(job_id)
+        found = request.app.state.jobs.get(job_id) if len(job_id) <= MAX_JOB_ID_CHARS else None
         if found is None:
             raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
+        for error in found.report.errors if found.report else ():
+            error.path = Path(error.path).name  # the upload folder on the server is no caller's business
         return found
 
     @app.delete("/api/documents/{doc_id}", response_model=RemoveResponse, tags=["文档"],

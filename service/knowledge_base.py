@@ -12,6 +12,7 @@ HTTP API expose. Both are thin layers over this class.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from functools import cached_property
@@ -169,8 +170,9 @@ class KnowledgeBase:
         except IngestError as exc:
             report.errors.append(IngestErrorItem(path=str(path), error=str(exc)))
             return
-        except Exception as exc:  # a reader library failing on a malformed file
-            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件({type(exc).__name__}: {exc})"))
+        except Exception:  # a reader library failing on a malformed file; its English is for the log
+            logging.getLogger("regkb.ingest").debug("cannot parse %s", path, exc_info=True)
+            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件(文件已损坏,或内容与扩展名不符)"))
             return
         if not document.blocks:
             report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:没有识别出正文内容"))
