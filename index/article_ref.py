@@ -30,7 +30,8 @@ ChunkTexts = Callable[[list[int]], list[str]]
 
 _DIGITS = "零一二三四五六七八九"
 _NUMBER = r"[0-9０-９零〇一二两三四五六七八九十百千]+"
-_ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的)?\s*第\s*({_NUMBER})\s*条"
+# no two neighbouring quantifiers match the same characters (a run of spaces is read one way only)
+_ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的\s*)?第\s*({_NUMBER})\s*条"
                       rf"(?:\s*第\s*({_NUMBER})\s*款)?(?:\s*第\s*[（(]?\s*({_NUMBER})\s*[)）]?\s*项)?")
 _STRIP = ("中华人民共和国",)
 
