@@ -257,15 +257,33 @@ def read_html(path: Path, data: bytes) -> list[Line | Table]:
         items.append(Table(rows=[row for row in rows if any(row)]))
         table.replace_with(placeholder)
     tables = items
-    for tag in body.find_all(_HTML_BLOCKS):
-        tag.insert_after("\n")
     result: list[Line | Table] = []
-    for line in body.get_text().split("\n"):
+    for line in _text_with_breaks(body).split("\n"):
         if line.startswith("\x00table"):
             result.append(tables[int(line[len("\x00table"):])])
         else:
             result.append(Line(line))
     return result
+
+
+def _text_with_breaks(root) -> str:
+    """The text under ``root`` with a line break after each block element, in one pass (an
+    ``insert_after`` per block walks the tree again each time: quadratic in a deep page)."""
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    stack: list[tuple[object, bool]] = [(child, False) for child in reversed(root.contents)]
+    while stack:
+        node, closed = stack.pop()
+        if closed:
+            parts.append("\n")
+        elif isinstance(node, Tag):
+            if node.name in _HTML_BLOCKS:
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) in (NavigableString, CData):  # not comments, doctypes, declarations
+            parts.append(str(node))
+    return "".join(parts)
 
 
 _READERS = {

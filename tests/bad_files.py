@@ -14,7 +14,7 @@ from docx import Document as DocxDocument
 BOMB_BYTES = 120 << 20  # past the 100 MB cap on what a file may unpack to
 
 
-def _workbook_bytes(**cells: str) -> bytes:
+def workbook_bytes(**cells: str) -> bytes:
     book = openpyxl.Workbook()
     for ref, value in cells.items():
         book.active[ref] = value
@@ -51,18 +51,18 @@ def _rezipped(data: bytes, replace: dict[str, bytes | None] = {}, insert: tuple[
 
 def xlsx_far_cell() -> bytes:
     """1.6 KB: A1 and XFD1048576, a grid of 17 billion cells."""
-    return _workbook_bytes(A1="序号", XFD1048576="x")
+    return workbook_bytes(A1="序号", XFD1048576="x")
 
 
 def xlsx_merged_bomb() -> bytes:
     """One merged range over the whole sheet: openpyxl makes an object per covered cell."""
-    return _rezipped(_workbook_bytes(A1="序号"), insert=(
+    return _rezipped(workbook_bytes(A1="序号"), insert=(
         "xl/worksheets/sheet1.xml", b"<pageMargins", b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'))
 
 
 def xlsx_shared_strings_bomb() -> bytes:
     """A shared-strings table of millions of empty entries, deflated to a few hundred KB."""
-    return _rezipped(_workbook_bytes(A1="序号"), stream=("xl/sharedStrings.xml", b"<si><t></t></si>", BOMB_BYTES))
+    return _rezipped(workbook_bytes(A1="序号"), stream=("xl/sharedStrings.xml", b"<si><t></t></si>", BOMB_BYTES))
 
 
 def docx_bytes(paragraph: str = "第一条 为了加强安全生产工作,制定本规定。") -> bytes:
@@ -112,3 +112,18 @@ def pdf_with_stream(content: bytes) -> bytes:
 def pdf_bomb() -> bytes:
     """A page content stream of zeros that inflates a thousandfold, past the cap."""
     return pdf_with_stream(b"\x00" * BOMB_BYTES)
+
+
+def pdf_with_text(line: str) -> bytes:
+    """A small real PDF with one line of Chinese text (reportlab's built-in CID font)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("STSong-Light", 12)
+    page.drawString(72, 720, line)
+    page.save()
+    return out.getvalue()
