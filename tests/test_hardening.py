@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
 import bad_files
 from conftest import LAWS, SAFETY_LAW, SEEDS
-from live_server import copy_store, live_server
+from live_server import live_server
+from test_api import client, client_for, is_chinese, module_home, wait_for_job  # noqa: F401 (fixtures)
 from regkb.ingest.pipeline import parse_file
 from regkb.ingest.readers import IngestError
 from regkb.service.app import ServiceSettings, create_app
@@ -26,37 +26,8 @@ from regkb.service.uploads import SNIFF_BYTES, save_upload
 NEW_RULE = "# 叉车安全管理规定\n\n第一条 叉车司机每班作业前检查制动器和货叉链条。\n".encode("utf-8")
 
 
-def client_for(home, **service) -> TestClient:
-    return TestClient(create_app(Settings(home=home, show_progress=False), ServiceSettings(**service)))
-
-
-@pytest.fixture(scope="module")
-def home(law_kb, tmp_path_factory):
-    return copy_store(law_kb.settings.home, tmp_path_factory.mktemp("hardening") / "home")
-
-
-@pytest.fixture(scope="module")
-def client(home):
-    with client_for(home) as client:
-        yield client
-
-
-def wait_for_job(client: TestClient, job_id: str, timeout: float = 180.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
 def files(*named: tuple[str, bytes]) -> list:
     return [("files", (name, data, "application/octet-stream")) for name, data in named]
-
-
-def is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 # --- 1. real Chinese files are accepted ------------------------------------------------------
@@ -149,9 +120,9 @@ def test_a_251_character_job_id_is_not_found(client):
 
 # --- 8. the API key is checked before the body is read ---------------------------------------
 
-def test_an_upload_without_the_key_is_refused_before_its_body(home):
+def test_an_upload_without_the_key_is_refused_before_its_body(module_home):
     """60 MB announced, 64 KB sent: the 401 must come without waiting for the rest."""
-    app = create_app(Settings(home=home, show_progress=False), ServiceSettings(api_key="s3cret"))
+    app = create_app(Settings(home=module_home, show_progress=False), ServiceSettings(api_key="s3cret"))
     with live_server(app) as url, socket.create_connection((urlsplit(url).hostname, urlsplit(url).port)) as conn:
         conn.sendall(b"POST /api/documents HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n"
                      b"Content-Type: multipart/form-data; boundary=xyz\r\n\r\n" % (60 << 20))
@@ -173,17 +144,17 @@ def test_ingest_errors_are_the_readers_own(small_kb, tmp_path):
     assert "Pipeline" not in error and "component" not in error
 
 
-def test_callers_without_the_key_see_no_server_paths(client, home):
+def test_callers_without_the_key_see_no_server_paths(client, module_home):
     listed = client.get("/api/documents").json()["documents"]
     assert listed and all(d["path"] is None for d in listed)
-    assert str(home) not in client.get("/api/documents").text
+    assert str(module_home) not in client.get("/api/documents").text
     blank = client.post("/api/documents", files=files(("空白.md", b"   \n")))  # passes the upload, fails the ingest
     errors = wait_for_job(client, blank.json()["id"])["report"]["errors"]
     assert [e["path"] for e in errors] == ["空白.md"] and is_chinese(errors[0]["error"])
 
 
-def test_the_key_holder_sees_where_files_lie(home):
-    with client_for(home, api_key="s3cret") as client:
+def test_the_key_holder_sees_where_files_lie(module_home):
+    with client_for(module_home, api_key="s3cret") as client:
         listed = client.get("/api/documents", headers={"X-API-Key": "s3cret"}).json()["documents"]
         assert any(d["path"] for d in listed)
         assert all(d["path"] is None for d in client.get("/api/documents").json()["documents"])
@@ -197,13 +168,13 @@ def test_bidi_controls_are_dropped_from_names(client):
     assert response.json()["files"] == ["规定xcod.md"]
 
 
-def test_two_files_of_one_name_are_refused_and_nothing_is_left(client, home):
-    before = set((home / "uploads").rglob("*")) if (home / "uploads").exists() else set()
+def test_two_files_of_one_name_are_refused_and_nothing_is_left(client, module_home):
+    before = set((module_home / "uploads").rglob("*")) if (module_home / "uploads").exists() else set()
     response = client.post("/api/documents", files=files(("同名.md", NEW_RULE), ("同名.md", NEW_RULE)))
     assert response.status_code == 400 and "同名" in response.json()["detail"]
     refused = client.post("/api/documents", files=files(("好的.md", NEW_RULE), ("坏的.pdf", b"not a pdf")))
     assert refused.status_code == 400
-    after = set((home / "uploads").rglob("*")) if (home / "uploads").exists() else set()
+    after = set((module_home / "uploads").rglob("*")) if (module_home / "uploads").exists() else set()
     assert after == before
 
 
