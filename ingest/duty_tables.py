@@ -113,8 +113,9 @@ def split_cell_departments(cell: str | None, known: Callable[[str], bool] | None
             text = ln
         elif text.endswith(_SEP_END) or ln.startswith(_SEP_END) or paren_balance(text) > 0:
             text += ln
-        elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")):
-            text += ln
+        elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")) or \
+                re.split(r"[、,，;；]", text)[-1] in LEVEL_PREFIXES:
+            text += ln  # …、市 / 市场监管局: the level prefix of the name the next line ends
         elif text.endswith(_NAME_ENDS) or _LEAD_MARK_RE.search(text[-5:]) or \
                 ln.startswith(LEVEL_PREFIXES + _NAME_STARTS):
             text += "、" + ln

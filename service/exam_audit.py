@@ -20,6 +20,7 @@ from difflib import Match
 from dataclasses import dataclass
 from typing import Callable
 
+from regkb.corpus.law_names import full_law_name, generic_names, law_names
 from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
 from regkb.service.exam_facts import MODAL_SWAPS, number_value
 from regkb.service.exam_generators import LETTERS
@@ -233,8 +234,9 @@ class StatementJudge:
     def _law_names(self) -> re.Pattern:
         """The titles of the laws in the store as a statement may name them (《特种设备安全法》, 特种设备安全法)."""
         if self._names is None:
-            titles = {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
-                      if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
+            titles = {name for d in self.store.documents()
+                      if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)
+                      for name in law_names(d.title) if name not in generic_names()}
             pattern = "|".join(sorted(map(re.escape, titles), key=len, reverse=True)) or "(?!)"
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
@@ -274,7 +276,8 @@ class StatementJudge:
         """The answer the articles imply for one question (``kind`` judge/single/multi; guessed
         from the options when None)."""
         law_match = PREFIX_RE.match(stem.strip())
-        law = law_match.group(1).removeprefix("中华人民共和国") if law_match else None
+        named = law_match.group(1) if law_match else None
+        law = (full_law_name(named) or named.removeprefix("中华人民共和国")) if named else None
         body = PREFIX_RE.sub("", stem.strip())
         options = [o for o in options if o and o.strip()]
         if not options or kind == "judge":
