@@ -97,6 +97,9 @@ def _add_table(builder: _Builder, table: Table, caption: str | None) -> None:
                     builder.blocks[-1].section_path = path
         return
     header, body = table_header(rows)
+    # a title row merged across the table, above its header, names the table
+    spanning = [row[0].replace("\n", "") for row in rows[:body] if len({c for c in row if c}) == 1 and row[0]]
+    caption = caption or (spanning[0] if spanning and spanning[0] not in header else None)
     path = builder.path + ([caption] if caption else [])
     for row in rows[body:]:
         cells = row + [""] * (len(header) - len(row))

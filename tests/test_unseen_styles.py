@@ -223,9 +223,12 @@ LABELLED = ("吴兴区燃气安全整治任务分工方案\n一、重点任务\n
             "3.开展宣传。（牵头单位：区委宣传部；配合单位：区教育局、团区委）\n")
 
 
+def _duties_by_task(folder: Path, name: str, text: str) -> dict:
+    return {d.task: d for d in document_duties(parse_file(_write(folder, name, text)), "d")}
+
+
 def test_labelled_roles(tmp_path):
-    document = parse_file(_write(tmp_path, "labelled.txt", LABELLED))
-    duties = {d.task: d for d in document_duties(document, "l")}
+    duties = _duties_by_task(tmp_path, "labelled.txt", LABELLED)
     assert set(duties) == {"开展隐患排查", "加强燃气管理", "开展宣传"}
     first = duties["开展隐患排查"]
     assert (first.lead, first.cooperating, first.deadline) == (["区应急管理局"], ["区公安分局", "区住房城乡建设局"], "2023年底")
@@ -270,8 +273,7 @@ HTML_TABLE = ("<html><body><h1>某市燃气整治任务分工表</h1><table>"
 
 
 def test_a_cell_merged_over_rows_keeps_its_column_role_in_a_web_page(tmp_path):
-    document = parse_file(_write(tmp_path, "分工表.html", HTML_TABLE))
-    duties = {d.task: d for d in document_duties(document, "h")}
+    duties = _duties_by_task(tmp_path, "分工表.html", HTML_TABLE)
     assert (duties["更新燃气管道"].lead, duties["更新燃气管道"].cooperating) == (["市建设局"], ["市财政局"])
 
 
