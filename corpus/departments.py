@@ -339,10 +339,12 @@ _LEVEL_ENDINGS = {"省": ("省", "自治区"), "市": ("市", "州", "盟"), "�
 def abbreviates(short: str, full: str) -> bool:
     """Whether ``short`` is a contraction of ``full`` as officials write one: the same level
     prefix, the same first and last character, the other characters in order (市中级法院 and
-    市中院 of 市中级人民法院, 市综合执法局 of 市综合行政执法局)."""
+    市中院 of 市中级人民法院, 市综合执法局 of 市综合行政执法局). A name that starts with the
+    whole short one is a body inside it (市公安局交通管理局), not its long form."""
     (short_prefix, short_core), (full_prefix, full_core) = split_prefix(short), split_prefix(full)
     if short_prefix != full_prefix or not 2 <= len(short_core) < len(full_core) or is_entity(short) \
-            or is_entity(full) or (short_core[0], short_core[-1]) != (full_core[0], full_core[-1]):
+            or is_entity(full) or (short_core[0], short_core[-1]) != (full_core[0], full_core[-1]) \
+            or full_core.startswith(short_core):
         return False
     remaining = iter(full_core)
     return all(char in remaining for char in short_core)

@@ -54,7 +54,9 @@ _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("category", ("类别", "领域", "方面", "类型", "分类")),
     ("note", ("备注", "说明")),
 ]
-_ROLE_COLUMNS = ("lead", "responsible", "cooperating")
+_ROLE_COLUMNS = ("lead", "responsible", "cooperating", "first_lead")
+# 责任单位（排名第一的为牵头单位）: a responsible column whose first body leads
+_FIRST_LEADS = re.compile(r"(?:第一|首位|首个|排首).{0,6}牵头|牵头.{0,6}(?:第一|首位)")
 _YEAR_HEADER = re.compile(r"^20\d\d年(?:度|底|末)?(?:目标)?$")
 _BASELINE_WORDS = ("现状", "基期", "基数", "基准")
 _LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
@@ -71,6 +73,8 @@ def classify_header(text: str) -> str | None:
         return None
     if t in ("序", "No", "No."):
         return "seq"
+    if _FIRST_LEADS.search(t):
+        return "first_lead"
     for kind, words in _COLUMN_RULES:
         if any(w in t for w in words):
             return kind
@@ -242,7 +246,9 @@ class DutyTableParser(DutyExtractor):
             for j, kind in enumerate(kinds):
                 if kind in _ROLE_COLUMNS and row[j].strip():
                     names, marked = _split_with_lead_marks(row[j], known)
-                    roles[kind].extend(names)
+                    if kind == "first_lead":
+                        marked, names = marked + names[:1], names[1:]
+                    roles["responsible" if kind == "first_lead" else kind].extend(names)
                     roles["lead"].extend(marked)
                 elif kind == "deadline" and cells[j]:
                     deadline = cells[j]
@@ -257,7 +263,7 @@ class DutyTableParser(DutyExtractor):
             if duties and (not task or (task == duties[-1].task and path == duties[-1].section_path)):
                 # the task cell is merged with the row above: same task, more departments
                 prev = duties[-1]
-                for r in _ROLE_COLUMNS:
+                for r in canon:
                     for name in canon[r]:
                         if name not in getattr(prev, r):
                             getattr(prev, r).append(name)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from regkb.corpus.departments import DepartmentRegistry, full_name, region_key, split_departments
+from regkb.corpus.departments import (DepartmentRegistry, abbreviates, full_name, region_key,
+                                     split_departments)
 from regkb.corpus.models import Block
 from regkb.eval.unseen_eval import (metadata_scores, parse_unseen, unseen_dir, unseen_duty_scores, unseen_gold,
                                     unseen_target_scores)
@@ -295,6 +296,7 @@ def test_a_short_form_of_an_official_name_joins_the_full_one_in_either_order(tmp
         ["市公安局", "市中级人民法院"], ["市中级人民法院", "市检察院"], ["市中级人民法院", "市检察院"]]
     assert set(registry.aliases("市中级人民法院")) == {"市中院", "市中级法院"}
     assert registry.canonical("市中院") == "市中级人民法院"
+    assert not abbreviates("市公安局", "市公安局交通管理局")  # a body inside, not a long form
 
 
 def test_indicator_values_in_any_column_with_their_units(tmp_path):
@@ -317,3 +319,10 @@ def test_indicator_values_in_any_column_with_their_units(tmp_path):
         ("道路交通事故万车死亡率", "1.6", "人/万车", "at_most", "2024"),
         ("高危行业安全生产责任保险覆盖率", "100", "%", "reach", "2024"),
         ("城区消防救援力量到场时间", "8", "分钟", "at_most", "2024")]
+
+
+def test_a_responsible_column_whose_first_body_leads():
+    rows = [["序号", "重点任务", "责任单位（排名第一的为牵头单位）", "完成时限"],
+            ["1", "开展燃气安全排查", "市住建局、市应急局、\n市市场监管局", "2024年底"]]
+    duty = duties_from_table(rows, source="t.docx", doc_id="t")[0]
+    assert (duty.lead, duty.responsible) == (["市住房城乡建设局"], ["市应急管理局", "市市场监管局"])
