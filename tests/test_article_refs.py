@@ -136,3 +136,12 @@ def test_search_puts_the_cited_article_first(law_kb):
     assert law_kb.search("《安全生产法》第5条讲的是什么", k=1, mode="bm25").hits[0].article == "第五条"
     # an article the law does not have is searched as words, not an error
     assert law_kb.search("安全生产法第五百条", k=3).hits
+
+
+def test_the_thesaurus_maps_short_names_to_the_law():
+    from regkb.index.tokenizer import ChineseTokenizer
+
+    tokenizer = ChineseTokenizer()
+    assert "特种设备安全法" in tokenizer.expansion_terms("特设法对电梯定期检验有什么要求")
+    assert "危险化学品安全管理条例" in tokenizer.expansion_terms("危化品条例关于储存的规定")
+    assert not any("安全生产法" in term for term in tokenizer.expansion_terms("网络安全法对日志有什么要求"))
