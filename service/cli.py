@@ -337,6 +337,17 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_mcp(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.mcp_server import serve_stdio
+    from regkb.service.settings import Settings
+
+    settings = Settings.from_env(show_progress=False)
+    KnowledgeBase.open(settings, create=False).store.close()  # a missing store is refused now, not at the first call
+    serve_stdio(settings)
+    return 0
+
+
 def _exam_paper_text(paper) -> str:
     """A paper as text for the terminal: the questions, then the key with sources."""
     from regkb.service.exam_export import answer_text, citation
@@ -380,8 +391,9 @@ def cmd_exam_check(args) -> int:
     names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
     for result in response.results:
         if result.verdict == "disagrees":
-            print(f"第 {result.row} 题【不一致】题库答案 {result.given},条文答案 {result.corpus_answer}:{result.stem[:50]}")
-            print(f"    依据《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
+            implied = f"条文答案 {result.corpus_answer}" if result.corpus_answer else "与现行条文不符"
+            print(f"第 {result.row} 题【不一致】题库答案 {result.given},{implied}:{result.stem[:50]}")
+            print(f"    依据现行《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
         elif args.all:
             print(f"第 {result.row} 题【{names[result.verdict]}】{result.stem[:50]}")
     print(f"共检查 {response.checked} 题:一致 {response.agrees},不一致 {response.disagrees},无法判定 {response.undecided}"
@@ -391,7 +403,7 @@ def cmd_exam_check(args) -> int:
 
 def cmd_exam_solve(args) -> int:
     kb = _open_kb(args)
-    response = kb.solve(args.stem, args.options or [])
+    response = kb.solve(args.stem, args.options or [], args.type)
     if _printed_json(args, response):
         return 0
     if not response.decided:
@@ -421,6 +433,7 @@ def _add_exam_parser(sub, common) -> None:
     s = actions.add_parser("solve", parents=[common], help="依据条文解答一道题")
     s.add_argument("stem", metavar="STEM", help="题干")
     s.add_argument("--options", nargs="+", metavar="OPTION", help="选项文本,依次为 A B C …(判断题不需要)")
+    s.add_argument("--type", choices=("judge", "single", "multi", "blank"), help="题型(省略时由题干和选项推断)")
     s.set_defaults(func=cmd_exam_solve)
 
 
@@ -530,6 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程各载入一份索引）")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", parents=[common], help="以 MCP（Model Context Protocol）服务的方式经标准输入输出提供检索、问答等工具")
+    p.set_defaults(func=cmd_mcp)
 
     _add_exam_parser(sub, common)
 

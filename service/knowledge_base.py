@@ -361,6 +361,12 @@ class KnowledgeBase:
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
         return result
 
+    def article(self, law: str, number: str | int):
+        """One article's whole text and citation, by law name and article number (``ArticleText``)."""
+        from regkb.service.article_lookup import find_article
+
+        return find_article(self.store, law, number)
+
     # --- who owns what: duties and departments ---------------------------------------------
 
     @cached_property
@@ -442,9 +448,10 @@ class KnowledgeBase:
         ``report`` writes an xlsx report beside the bank."""
         return self._exam_desk().check_bank(Path(path), report=report)
 
-    def solve(self, stem: str, options: list[str] | None = None):
-        """One question answered from the articles (``ExamSolveResponse``)."""
-        return self._exam_desk().solve(stem, options or [])
+    def solve(self, stem: str, options: list[str] | None = None, kind: str | None = None):
+        """One question answered from the articles (``ExamSolveResponse``); ``kind`` (judge,
+        single, multi, blank) is guessed from the stem and options when None."""
+        return self._exam_desk().solve(stem, options or [], kind)
 
     def _exam_desk(self):
         """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""
