@@ -250,7 +250,7 @@ def _html_grid(table, name: str) -> list[list[str]]:
     each column keeps its own role (a 牵头单位 cell spanning two tasks stays 牵头)."""
     grid: list[list[str]] = []
     pending: dict[tuple[int, int], str] = {}  # (row, column) -> text of a cell from above
-    cells = 0
+    covered = 0  # grid positions filled so far
     for r, tr in enumerate(table.find_all("tr")):
         row: list[str] = []
         cells = iter(tr.find_all(["td", "th"]))
@@ -265,8 +265,8 @@ def _html_grid(table, name: str) -> list[list[str]]:
                 break
             text = "\n".join(s.strip() for s in cell.get_text("\n").split("\n") if s.strip())
             columns, rows = _span(cell, "colspan"), _span(cell, "rowspan")
-            cells += columns * rows
-            check_cells(name, cells)  # before a colspan of 10⁸ is spelled out
+            covered += columns * rows
+            check_cells(name, covered)  # before a colspan of 10⁸ is spelled out
             for c in range(column, column + columns):
                 row.append(text)
                 for below in range(r + 1, r + rows):

@@ -46,7 +46,7 @@ def hostile_files(folder: Path) -> dict[str, bytes]:
         "好.txt": text, "截断.txt": text[:-1], "一行.txt": "安全".encode("utf-8") * 2_000, "二进制.txt": b"\x89PNG\r\n\x1a\n\x00\x00",
         "好.md": text, "截断.md": text[: len(text) // 2 + 1], "其实是docx.md": docx,
         "好.html": html, "截断.html": html[:40], "深嵌套.html": b"<div>" * 20_000 + "条".encode("utf-8"),
-        "其实是pdf.html": pdf,
+        "其实是pdf.html": pdf, "宽表.html": '<table><tr><td colspan="100000000">牵头</td></tr></table>'.encode("utf-8"),
         "好.docx": docx, "截断.docx": docx[: len(docx) // 2], "膨胀.docx": bad_files.docx_inflating(),
         "宽单元格.docx": bad_files.docx_wide_cell(), "其实是xlsx.docx": xlsx,
         "好.pdf": pdf, "截断.pdf": pdf[: len(pdf) // 2], "炸弹.pdf": bad_files.pdf_bomb(), "乱码.pdf": b"%PDF-1.7\n" + os.urandom(4096),
@@ -159,7 +159,7 @@ def test_hostile_uploads_and_banks(server, tmp_path):
             assert all(is_chinese(e["error"]) and "Traceback" not in e["error"] for e in errors), job
         listed = {d["source"] for d in timed(client, "GET", "/api/documents").json()["documents"]}
         assert {"好.txt", "好.md", "好.html", "好.docx", "好.pdf", "好.xlsx"} <= listed
-        assert not listed & {"膨胀.docx", "宽单元格.docx", "炸弹.pdf", "远角.xlsx", "合并.xlsx", "共享字符串.xlsx"}
+        assert not listed & {"膨胀.docx", "宽单元格.docx", "炸弹.pdf", "远角.xlsx", "合并.xlsx", "共享字符串.xlsx", "宽表.html"}
         for name, data in hostile_banks().items():
             response = timed(client, "POST", "/api/exam/check", files={"file": (name, data, "application/octet-stream")})
             assert response.status_code in (200, 400, 413), (name, response.status_code, response.text)

@@ -187,3 +187,11 @@ def test_a_deeply_nested_page_is_read_in_linear_time(tmp_path):
     items = read_html(tmp_path / "深.html", b"<div>" * 20_000 + "第一条 内容".encode("utf-8"))
     assert [item.text for item in items if item.text.strip()] == ["第一条 内容"]
     assert time.perf_counter() - started < 30
+
+
+def test_a_table_cell_spanning_a_hundred_million_columns_is_refused(tmp_path):
+    from regkb.ingest.readers import read_html
+
+    page = '<table><tr><td colspan="100000000" rowspan="3">牵头单位</td></tr></table>'.encode("utf-8")
+    with pytest.raises(IngestError, match="单元格太多"):
+        read_html(tmp_path / "宽.html", page)
