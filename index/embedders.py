@@ -190,14 +190,16 @@ class OnnxE5Embedder:
 
     # -- encoding
 
-    def _embed(self, texts: Sequence[str], prefix: str, progress: Progress | None) -> np.ndarray:
+    def _embed(self, texts: Sequence[str], prefix: str, progress: Progress | None,
+               first_window_only: bool = False) -> np.ndarray:
         n = len(texts)
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
         windows: list[tuple[int, list[int]]] = []  # (text index, window ids with <s> </s>)
         for i, ids in enumerate(self.tokenize(texts, prefix)):
-            for start in range(0, max(len(ids), 1), self._window):
+            read = min(len(ids), self._window) if first_window_only else len(ids)
+            for start in range(0, max(read, 1), self._window):
                 windows.append((i, [self._bos, *ids[start : start + self._window], self._eos]))
         left = np.bincount([i for i, _ in windows], minlength=n)
         weight = np.zeros(n, dtype=np.float32)
@@ -241,7 +243,9 @@ class OnnxE5Embedder:
         return self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self.query_prefix, None)
+        # a query is read as far as its first window, as sentence-transformers truncates it:
+        # a 2,000-character question would otherwise cost four windows on every request
+        return self._embed(texts, self.query_prefix, None, first_window_only=True)
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self._embed(texts, self.passage_prefix, progress)
