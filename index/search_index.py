@@ -99,6 +99,7 @@ class SearchFilters:
     level: str | None = None
     source: str | None = None
     authority: str | None = None
+    excluded_docs: tuple[str, ...] = ()  # documents not to search (versions not in force on the day asked)
 
     def active(self) -> bool:
         return any(asdict(self).values())
@@ -135,7 +136,7 @@ class SearchIndex:
     def _columns(self) -> dict[str, np.ndarray]:
         """The filterable fields as arrays, so a filter is a few vector comparisons."""
         return {name: np.array([getattr(row, name) or "" for row in self.rows], dtype=str)
-                for name in ("doc_type", "region", "level", "source", "authority")}
+                for name in ("doc_id", "doc_type", "region", "level", "source", "authority")}
 
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Boolean row mask for the filters, None when nothing is filtered."""
@@ -148,6 +149,8 @@ class SearchIndex:
                 mask &= self._columns[name] == wanted
         if filters.region:  # 辽宁 matches 辽宁省
             mask &= np.char.find(self._columns["region"], filters.region) >= 0
+        if filters.excluded_docs:
+            mask &= ~np.isin(self._columns["doc_id"], list(filters.excluded_docs))
         return mask
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 from regkb.corpus.models import Target
 from regkb.service.duty_schemas import DutyMatch
+from regkb.service.schemas import StatusFields
 
 AnswerKind = Literal["passage", "duty", "target", "department", "none"]
 
 
-class Citation(BaseModel):
+class Citation(StatusFields):
     """Where a quote comes from. ``quote`` is verbatim inside the chunk ``chunk_id``."""
 
     source: str
@@ -31,7 +32,7 @@ class Citation(BaseModel):
     score: float = 0.0
 
 
-class RelatedPassage(BaseModel):
+class RelatedPassage(StatusFields):
     """A passage near the question that is not offered as its answer."""
 
     source: str

@@ -316,12 +316,13 @@ class AnswerDesk:
 
     # --- the entry point ---------------------------------------------------------------
 
-    def ask(self, question: str, region: str | None = None) -> AskResponse:
+    def ask(self, question: str, region: str | None = None, as_of: str | None = None) -> AskResponse:
+        """``as_of``: the day whose texts in force answer (default today)."""
         question = validate_query(question)
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
-        hits = self._hits(question, region)
+        hits = self._hits(question, region, as_of)
         if kind == "passage":
             answer = self._cited_part(question, hits)
             if answer is not None:  # a cited 款 or 项 is the answer itself
@@ -368,8 +369,8 @@ class AnswerDesk:
 
     # --- passages ----------------------------------------------------------------------
 
-    def _hits(self, question: str, region: str | None):
-        hits = self.kb.search(question, k=20).hits
+    def _hits(self, question: str, region: str | None, as_of: str | None = None):
+        hits = self.kb.search(question, k=20, region=region, as_of=as_of).hits
         if region:  # national rules apply everywhere; local ones only in their region
             hits = [h for h in hits if h.region in (None, "全国") or region_match(region, h.region)]
         return hits

@@ -28,8 +28,11 @@ from regkb.index.sentences import sentence_evidence
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
-from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse,
-                                   SearchHit, SearchResponse)
+from regkb.corpus.validity import STATUS_NAMES, Status, parse_as_of
+from regkb.index.regions import Gazetteer
+from regkb.index.restatements import fold_restatements
+from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
+                                   RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
 from regkb.service.settings import Settings
 from regkb.service.validation import KnowledgeBaseError, validate_query
@@ -255,7 +258,7 @@ class KnowledgeBase:
     # --- index ------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk"):
+        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchBackend:
@@ -278,8 +281,49 @@ class KnowledgeBase:
 
     # --- queries ----------------------------------------------------------------------
 
-    def documents(self) -> DocumentsResponse:
-        return DocumentsResponse(documents=self.store.documents())
+    def documents(self, as_of: str | None = None) -> DocumentsResponse:
+        day = self.as_of(as_of)
+        statuses = self.versions_desk.statuses(day)
+        return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self._status_fields(statuses, d.doc_id))
+                                            for d in self.store.documents()])
+
+    # --- versions and validity (service/versions.py) -------------------------------------
+
+    @cached_property
+    def versions_desk(self):
+        from regkb.service.versions import VersionDesk
+
+        return VersionDesk(self.store)
+
+    @staticmethod
+    def as_of(value: str | None) -> str:
+        """The day asked (ISO), today when none; a bad date is the user's error."""
+        try:
+            return parse_as_of(value)
+        except ValueError as exc:
+            raise KnowledgeBaseError(str(exc)) from exc
+
+    @staticmethod
+    def _status_fields(statuses: dict[str, Status], doc_id: str) -> dict:
+        status = statuses.get(doc_id, Status.in_force)
+        return {"status": status.value, "status_name": STATUS_NAMES[status]}
+
+    def versions(self, title: str, as_of: str | None = None):
+        """A law's versions in the store, oldest first, with their status on the day (``VersionsResponse``)."""
+        return self.versions_desk.versions(title, self.as_of(as_of))
+
+    def diff(self, title: str, old: str | None = None, new: str | None = None, as_of: str | None = None):
+        """The articles changed, added, removed and renumbered between two versions (``DiffResponse``)."""
+        return self.versions_desk.diff(title, self.as_of(as_of), old, new)
+
+    def with_status(self, passages: list, as_of: str | None = None) -> list:
+        """Citations or related passages (anything with a ``chunk_id``) with their document's status set."""
+        statuses = self.versions_desk.statuses(self.as_of(as_of))
+        for passage in passages:
+            if passage.chunk_id:  # "{doc_id}:{seq}"
+                fields = self._status_fields(statuses, passage.chunk_id.split(":")[0])
+                passage.status, passage.status_name = fields["status"], fields["status_name"]
+        return passages
 
     def remove(self, doc_id: str) -> RemoveResponse:
         document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
@@ -300,13 +344,17 @@ class KnowledgeBase:
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
-               region: str | None = None) -> SearchResponse:
+               region: str | None = None, as_of: str | None = None) -> SearchResponse:
         """Hits for the query. ``filters`` exclude documents (``SearchFilters(region=…)`` keeps
         only that region's); ``region`` ranks instead: that place's documents and the national
-        ones lead, other places' drop below them."""
-        from regkb.index.retrieval import SearchMode
+        ones lead, other places' drop below them. Only the texts in force on ``as_of`` (default
+        today) are searched; local articles that restate a hit are folded under it."""
+        import dataclasses
+
+        from regkb.index.retrieval import CANDIDATES, SearchMode
 
         query = validate_query(query)
+        day = self.as_of(as_of)
         if not 1 <= k <= 200:
             raise KnowledgeBaseError("k 应在 1 到 200 之间")
         try:
@@ -318,8 +366,46 @@ class KnowledgeBase:
             retriever.embedder = self._query_embedder()
         if not self.index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
-        hits = retriever.retrieve(query, k, search_mode, filters, region)
-        return SearchResponse(query=query, mode=search_mode.value, hits=self.search_hits(hits))
+        filters = filters or SearchFilters()
+        if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
+            filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
+        hits = self.search_hits(retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region), day)
+        return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
+
+    def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
+        """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated
+        exam key from a wrong one)."""
+        day = self.as_of(as_of)
+        replaced = self.versions_desk.replaced(day)
+        others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
+        if not replaced:
+            return SearchResponse(query=query, mode="hybrid", hits=[])
+        return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
+
+    @cached_property
+    def _places(self) -> Gazetteer:
+        return Gazetteer([d.region for d in self.store.documents()])
+
+    def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
+        """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
+        with a place asked (or named in the query), its articles and the national ones stay apart."""
+        from regkb.index.legal_prior import is_national
+
+        asked = region or self._places.find(query)
+        national = [is_national(h) for h in hits]
+
+        def stays_apart(position: int) -> bool:
+            return asked is not None and (national[position] or self._places.applies(hits[position].region, asked))
+
+        groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
+                                   [h.doc_id for h in hits], national, stays_apart)
+        folded = []
+        for group in groups:
+            hit = hits[group.row].model_copy(update={"score": round(group.score, 6)})
+            hit.local_copies = [LocalCopy(**hits[i].model_dump(include=set(LocalCopy.model_fields)))
+                                for i, _ in group.copies]
+            folded.append(hit)
+        return folded
 
     def _query_embedder(self) -> Embedder:
         self._check_model()
@@ -344,8 +430,9 @@ class KnowledgeBase:
         embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
         return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 
-    def search_hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
-        """The hits of a ranked list of ``(index row, score)``, with their chunks and documents."""
+    def search_hits(self, hits: list[tuple[int, float]], as_of: str | None = None) -> list[SearchHit]:
+        """The hits of a ranked list of ``(index row, score)``, with their chunks, documents and status."""
+        statuses = self.versions_desk.statuses(self.as_of(as_of))
         rows = [self.index.rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
         documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
@@ -356,7 +443,8 @@ class KnowledgeBase:
             result.append(SearchHit(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=document.source,
                                     title=document.title, doc_type=document.doc_type, authority=document.authority,
                                     region=document.region, section_path=chunk.section_path,
-                                    article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
+                                    article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page,
+                                    **self._status_fields(statuses, chunk.doc_id)))
         return result
 
     # --- who owns what: duties and departments ---------------------------------------------
@@ -415,9 +503,13 @@ class KnowledgeBase:
 
         return TargetDesk(self.store)
 
-    def ask(self, question: str, region: str | None = None):
-        """An extractive, cited answer, or an abstention (``AskResponse``)."""
-        return self._answer_desk.ask(question, region)
+    def ask(self, question: str, region: str | None = None, as_of: str | None = None):
+        """An extractive, cited answer from the texts in force on ``as_of``, or an abstention (``AskResponse``)."""
+        day = self.as_of(as_of)
+        answer = self._answer_desk.ask(question, region, as_of=day)
+        self.with_status(answer.citations, day)
+        self.with_status(answer.related, day)
+        return answer
 
     def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
         """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
@@ -428,27 +520,28 @@ class KnowledgeBase:
         return self._target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
-             topic: str | None = None, seed: int = 0, out: Path | None = None):
-        """A paper of grounded questions (``ExamResponse``); with ``out`` also written to a
-        .docx paper, an .xlsx bank or a .json file."""
-        desk = self._exam_desk()
+             topic: str | None = None, seed: int = 0, out: Path | None = None, as_of: str | None = None):
+        """A paper of grounded questions on the texts in force on ``as_of`` (``ExamResponse``); with
+        ``out`` also written to a .docx paper, an .xlsx bank or a .json file."""
+        desk = self._exam_desk(as_of)
         paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
         return desk.export(paper, Path(out)) if out else paper
 
-    def check_exam(self, path: Path, report: bool = True):
-        """Each question of an existing bank checked against the articles (``ExamCheckResponse``);
-        ``report`` writes an xlsx report beside the bank."""
-        return self._exam_desk().check_bank(Path(path), report=report)
+    def check_exam(self, path: Path, report: bool = True, as_of: str | None = None):
+        """Each question of an existing bank checked against the articles in force on ``as_of``
+        (``ExamCheckResponse``); ``report`` writes an xlsx report beside the bank."""
+        return self._exam_desk(as_of).check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None):
         """One question answered from the articles (``ExamSolveResponse``)."""
         return self._exam_desk().solve(stem, options or [])
 
-    def _exam_desk(self):
-        """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""
+    def _exam_desk(self, as_of: str | None = None):
+        """One exam desk per store generation and day: its corpus view is rebuilt after an ingest or removal."""
         from regkb.service.exams import ExamDesk
 
+        day = self.as_of(as_of)
         desk = self.__dict__.get("_exams")
-        if desk is None or desk.generation != self.store.generation:
-            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self)
+        if desk is None or (desk.generation, desk.as_of) != (self.store.generation, day):
+            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
         return desk
