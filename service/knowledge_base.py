@@ -29,7 +29,7 @@ from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
 from regkb.corpus.validity import STATUS_NAMES, Status, parse_as_of
-from regkb.index.regions import Gazetteer
+from regkb.index.regions import Gazetteer, is_national
 from regkb.index.restatements import fold_restatements
 from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
                                    RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
@@ -45,6 +45,14 @@ def indexed_text(title: str | None, chunk: Chunk) -> str:
     """What BM25 and the embedder see for a chunk: its text under its title and headings."""
     heading = " ".join(part for part in [title or "", *chunk.section_path] if part)
     return f"{heading}\n{chunk.text}" if heading else chunk.text
+
+
+def chunk_sentence_evidence(chunks: list[Chunk], documents: dict[str, Document]) -> tuple[list[str], list[int]]:
+    """The sentence texts of the chunks (in row order) and their rows; a sentence repeated word for
+    word in several documents is embedded once, under the national document's title when one holds it."""
+    titles = [documents[c.doc_id].title for c in chunks]
+    precedence = [(not is_national(documents[c.doc_id]), title or "", c.doc_id) for c, title in zip(chunks, titles)]
+    return sentence_evidence([(title, c.text) for c, title in zip(chunks, titles)], precedence)
 
 
 def _progress(total: int, unit: str, enabled: bool):
@@ -203,7 +211,7 @@ class KnowledgeBase:
         # transaction: a crash before the commit leaves the previous store untouched.
         texts = [indexed_text(record.title, chunk) for record, _, chunks, *_ in prepared for chunk in chunks]
         texts += sentence_texts([duty for *_, duties, _ in prepared for duty in duties])[0]
-        texts += sentence_evidence([(record.title, chunk.text) for record, _, chunks, *_ in prepared for chunk in chunks])[0]
+        texts += self._new_sentence_texts(prepared)
         if not self.store.documents():
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
@@ -216,6 +224,15 @@ class KnowledgeBase:
             self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
             self.store.bump_generation()
         self._invalidate()
+
+    def _new_sentence_texts(self, prepared: list) -> list[str]:
+        """The sentence texts of the new chunks, each sentence said elsewhere in the store under the
+        text chosen store-wide (already cached when another document holds it first)."""
+        written = {record.doc_id: record for record, *_ in prepared}
+        documents = {d.doc_id: d for d in self.store.documents() if d.doc_id not in written} | written
+        kept = [c for c in self.store.chunks() if c.doc_id not in written]
+        texts, rows = chunk_sentence_evidence(kept + [c for _, _, chunks, *_ in prepared for c in chunks], documents)
+        return [text for text, row in zip(texts, rows) if row >= len(kept)]
 
     def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
         """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
@@ -277,7 +294,7 @@ class KnowledgeBase:
                                          lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
                                          model_id=self.embedder.model_id if texts else "",
                                          generation=self.store.generation,
-                                         sentences=sentence_evidence([(documents[c.doc_id].title, c.text) for c in chunks]))
+                                         sentences=chunk_sentence_evidence(chunks, documents))
 
     # --- queries ----------------------------------------------------------------------
 
@@ -337,8 +354,7 @@ class KnowledgeBase:
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
         keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
-        keep |= {text_hash(t) for t in sentence_evidence([(documents[c.doc_id].title, c.text)
-                                                          for c in self.store.chunks()])[0]}
+        keep |= {text_hash(t) for t in chunk_sentence_evidence(self.store.chunks(), documents)[0]}
         self.store.prune_vectors(keep)
         self.index  # rebuild now, so no index file mentions the document any more
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
@@ -389,8 +405,6 @@ class KnowledgeBase:
     def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
         """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
         with a place asked (or named in the query), its articles and the national ones stay apart."""
-        from regkb.index.legal_prior import is_national
-
         asked = region or self._places.find(query)
         national = [is_national(h) for h in hits]
 
@@ -426,7 +440,7 @@ class KnowledgeBase:
             self.store.bump_generation()
         self._invalidate()
         texts = [indexed_text(d.title, c) for d in self.store.documents() for c in self.store.chunks(d.doc_id)]
-        texts += sentence_evidence([(d.title, c.text) for d in self.store.documents() for c in self.store.chunks(d.doc_id)])[0]
+        texts += chunk_sentence_evidence(self.store.chunks(), {d.doc_id: d for d in self.store.documents()})[0]
         embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
         return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 
