@@ -63,7 +63,15 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["unseen"] = _unseen_scores(kb)
     report.update(_ask_scores(kb, with_misses))
     report["exam"] = _exam_scores(kb)
+    report["library"] = _library_scores(kb)
     return report
+
+
+def _library_scores(kb) -> dict:
+    """Versions and national-vs-local questions (zero questions on a store without those documents)."""
+    from regkb.eval.library_eval import library_report
+
+    return library_report(kb)
 
 
 def _unseen_scores(kb) -> dict:
@@ -132,7 +140,23 @@ def format_report(report: dict) -> str:
         lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
+    lines += _format_library(report.get("library"))
     return "\n".join(lines)
+
+
+def _format_library(library: dict | None) -> list[str]:
+    lines = []
+    for split, m in (library or {}).get("versions", {}).items():
+        if m["questions"]:
+            lines.append(f"\n版本问题({split},{m['questions']} 题):现行条文排在前 {m['in_force_first']:.3f}(此前 "
+                         f"{m['before_in_force_first']:.3f}),被修订条文排在其上 {m['replaced_above']:.3f}(此前 "
+                         f"{m['before_replaced_above']:.3f}),--as-of 给出旧条文 {m['as_of_old_first']:.3f}")
+    for split, m in (library or {}).get("restatements", {}).items():
+        if m["questions"]:
+            lines.append(f"全国与地方重述({split},{m['questions']} 题):全国条文排第一 {m['national_first']:.3f}(此前 "
+                         f"{m['before_national_first']:.3f}),指定地区时两者都在前三 {m['region_and_national_top3']:.3f},"
+                         f"前十中同一地区重述最多 {m['max_restatements_per_region_top10']} 条")
+    return lines
 
 
 def _format_plain_set(plain: dict | None, refs: dict | None) -> list[str]:

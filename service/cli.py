@@ -422,6 +422,10 @@ def cmd_versions(args) -> int:
     return 0
 
 
+def _version_label(version) -> str:
+    return version.date or (f"{version.effective} 起施行" if version.effective else version.source)
+
+
 _CHANGE_NAMES = {"changed": "修改", "added": "新增", "removed": "删除", "renumbered": "条号变动"}
 
 
@@ -434,7 +438,7 @@ def cmd_diff(args) -> int:
     if _printed_json(args, response):
         return 0
     counts = {name: sum(c.change == change for c in response.articles) for change, name in _CHANGE_NAMES.items()}
-    print(f"《{response.title}》{response.old.date or response.old.source} → {response.new.date or response.new.source}:"
+    print(f"《{response.title}》{_version_label(response.old)} → {_version_label(response.new)}:"
           + "、".join(f"{name} {n} 条" for name, n in counts.items()) + f",未变 {response.unchanged} 条")
     for c in response.articles:
         label = " → ".join(x for x in (c.old_article, c.new_article) if x)

@@ -57,6 +57,7 @@ def test_ask_shows_a_cited_article(browser, site, viewport):
     first = page.locator("#ask-result .cite").first
     first.wait_for(timeout=30_000)
     assert "安全生产法" in first.locator(".cite-title").inner_text()
+    assert first.locator(".cite-title .status").inner_text() == "现行有效"  # the 时效性 tag
     assert "第" in first.locator(".path").inner_text() and "条" in first.locator(".path").inner_text()
     first.locator("details summary").click()
     first.locator(".context").get_by_text("来源文件").wait_for(timeout=10_000)
@@ -96,6 +97,7 @@ def test_upload_a_document_and_find_it(browser, site, tmp_path):
     page.get_by_text("导入完成").wait_for(timeout=120_000)
     row = page.locator("#doc-result tr", has_text="浏览器测试规定")
     row.wait_for(timeout=10_000)
+    assert "现行有效" in row.inner_text()
     shot(page, "documents")
     page.click("#tabs button[data-tab=ask]")
     page.fill("#ask-q", "灭火器压力表谁来巡查")
