@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # share of the shorter text's bigrams found in the other: a local article that adds a
 # clause to the national one still restates it
 RESTATEMENT_OVERLAP = 0.7
@@ -74,3 +76,36 @@ def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: 
         shown.append(RestatementGroup(row=hits[lead][0], score=max(hits[p][1] for p in group),
                                       copies=[hits[p] for p in group if p != lead]))
     return sorted(shown, key=lambda g: -g.score)
+
+
+def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[int], local_rows: list[int],
+                     candidates: int = 3, block: int = 2048) -> dict[int, int]:
+    """For each local chunk that restates a national one: local row → national row.
+
+    A library may rank the national article far below its many local copies (their titles
+    and lengths suit BM25 better); knowing which national article a local one restates lets
+    the search put the law in its copies' place. The candidates are the ``candidates``
+    nearest national chunks by vector; the one sharing the most bigrams wins if it passes
+    ``RESTATEMENT_OVERLAP``."""
+    national_rows, local_rows = np.asarray(national_rows, dtype=np.int64), np.asarray(local_rows, dtype=np.int64)
+    if not len(national_rows) or not len(local_rows):
+        return {}
+    grams: dict[int, frozenset[str]] = {}
+
+    def grams_of(row: int) -> frozenset[str]:
+        if row not in grams:
+            grams[row] = bigrams(texts[row])
+        return grams[row]
+
+    found: dict[int, int] = {}
+    national_vectors = vectors[national_rows]
+    for start in range(0, len(local_rows), block):
+        rows = local_rows[start : start + block]
+        similarity = vectors[rows] @ national_vectors.T
+        nearest = np.argsort(-similarity, axis=1)[:, :candidates]
+        for row, picks in zip(rows, nearest):
+            scored = [(overlap(grams_of(int(row)), grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
+            best, source = max(scored)
+            if best >= RESTATEMENT_OVERLAP:
+                found[int(row)] = source
+    return found

@@ -39,8 +39,9 @@ from regkb.index.bm25 import Bm25Index
 
 _CURRENT = "CURRENT"
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
-# and section paths, sentence vectors); an older build is rebuilt from the store.
-FORMAT = 2
+# and section paths, sentence vectors; 3: the national article a local one restates); an
+# older build is rebuilt from the store.
+FORMAT = 3
 
 
 class _OneThreadForSearches:
@@ -90,6 +91,7 @@ class IndexRow:
     title: str | None = None  # the document's title, for looking up cited articles (《消防法》第十六条)
     article: str | None = None  # 第X条
     section_path: list[str] = field(default_factory=list)
+    restates: str | None = None  # a local article's chunk: the national chunk it restates, if any
 
 
 @dataclass

@@ -17,6 +17,8 @@ import time
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, Target, doc_id_for, text_hash
 from regkb.corpus.store import Store, StoreError
@@ -275,7 +277,7 @@ class KnowledgeBase:
     # --- index ------------------------------------------------------------------------
 
     def _invalidate(self) -> None:
-        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places"):
+        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places", "_rows_by_chunk"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchBackend:
@@ -284,17 +286,29 @@ class KnowledgeBase:
         texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
         if texts:
             self._check_model()
+        # embeds only after a crash mid-way; otherwise all come from the cache
+        embed = lambda batch: cached_embeddings(self.store, self.embedder, batch)[0]  # noqa: E731
+        sources = self._national_sources(chunks, documents, embed(texts)) if texts else {}
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
                          level=documents[c.doc_id].level, authority=documents[c.doc_id].authority,
-                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path)
-                for c in chunks]
-        # embeds only after a crash mid-way; otherwise all come from the cache
-        return self._index_storage.build(rows, texts, self.tokenizer.tokenize,
-                                         lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
+                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path,
+                         restates=chunks[sources[row]].chunk_id if row in sources else None)
+                for row, c in enumerate(chunks)]
+        return self._index_storage.build(rows, texts, self.tokenizer.tokenize, embed,
                                          model_id=self.embedder.model_id if texts else "",
                                          generation=self.store.generation,
                                          sentences=chunk_sentence_evidence(chunks, documents))
+
+    @staticmethod
+    def _national_sources(chunks: list[Chunk], documents: dict[str, Document], vectors) -> dict[int, int]:
+        """Local article → the national article it restates (rows of ``chunks``)."""
+        from regkb.index.restatements import national_sources
+
+        national = [is_national(documents[c.doc_id]) for c in chunks]
+        articles = [row for row, c in enumerate(chunks) if c.article]
+        return national_sources([c.text for c in chunks], vectors, [r for r in articles if national[r]],
+                                [r for r in articles if not national[r]])
 
     # --- queries ----------------------------------------------------------------------
 
@@ -385,8 +399,28 @@ class KnowledgeBase:
         filters = filters or SearchFilters()
         if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
             filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
-        hits = self.search_hits(retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region), day)
+        ranked = retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region)
+        hits = self.search_hits(self._with_national_sources(ranked, self.index.allowed(filters)), day)
         return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
+
+    @cached_property
+    def _rows_by_chunk(self) -> dict[str, int]:
+        return {row.chunk_id: number for number, row in enumerate(self.index.rows)}
+
+    def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
+        """Each local article that restates a national one brings that national article along,
+        at its own score, when the ranking lacks it and the filters allow it (the fold then
+        shows the law with the local article under it)."""
+        if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
+            return ranked
+        present = {row for row, _ in ranked}
+        added = []
+        for row, score in ranked:
+            source = self._rows_by_chunk.get(self.index.rows[row].restates or "")
+            if source is not None and source not in present and (allowed is None or allowed[source]):
+                present.add(source)
+                added.append((source, score))
+        return sorted(ranked + added, key=lambda pair: -pair[1])
 
     def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
         """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated

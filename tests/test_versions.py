@@ -121,6 +121,17 @@ def test_national_article_leads_and_local_restatements_fold_under_it(versions_kb
     assert "山东省" in {h.region for h in regional}
 
 
+def test_the_index_knows_which_national_article_a_local_one_restates(versions_kb):
+    rows = versions_kb.index.rows
+    by_chunk = {row.chunk_id: row for row in rows}
+    shandong = next(r for r in rows if r.source.startswith("山东省") and r.article == "第十七条")
+    law = by_chunk[shandong.restates]
+    assert (law.source, law.article) == (SAFETY_LAW.name, "第二十一条")
+    assert not any(r.restates for r in rows if r.source == SAFETY_LAW.name)  # national articles restate nothing
+    shandong_16 = next(r for r in rows if r.source.startswith("山东省") and r.article == "第十六条")
+    assert shandong_16.restates is None  # its own rule, not a copy
+
+
 def test_a_key_that_only_the_replaced_text_supports_is_outdated(versions_kb, tmp_path):
     bank = tmp_path / "bank.json"
     bank.write_text(json.dumps({"questions": [
