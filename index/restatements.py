@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # share of the shorter text's bigrams found in the other: a local article that adds a
-# clause to the national one still restates it
-RESTATEMENT_OVERLAP = 0.7
+# clause to the national one still restates it ...
+RESTATEMENT_OVERLAP = 0.65
+# ... but a short article inside a long one (主要负责人对本单位安全生产工作全面负责 inside the
+# list of the 主要负责人's duties) does not: the shared bigrams must also be this share of the longer
+RESTATEMENT_SPAN = 0.4
 _LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条")
 _NOISE = re.compile(r"[\s，。；：、（）()“”《》,.;:!?！？]")
 
@@ -35,7 +38,11 @@ def bigrams(text: str) -> frozenset[str]:
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+    """The share of the shorter set found in the other, or 0 when they do not restate each other."""
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / min(len(a), len(b)) if shared >= RESTATEMENT_SPAN * max(len(a), len(b)) else 0.0
 
 
 def restates(a: str, b: str) -> bool:

@@ -408,29 +408,17 @@ class KnowledgeBase:
         return {row.chunk_id: number for number, row in enumerate(self.index.rows)}
 
     def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
-        """Each local article that restates a national one brings that national article along,
-        at its own score, when the ranking lacks it and the filters allow it (the fold then
-        shows the law with the local article under it)."""
+        """Each local article that restates a national one lifts that national article to its own
+        score, bringing it in when the ranking lacks it, where the filters allow it (the fold
+        then shows the law with the local article under it, or beside it when its place is asked)."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return ranked
-        present = {row for row, _ in ranked}
-        added = []
+        scores = dict(ranked)
         for row, score in ranked:
             source = self._rows_by_chunk.get(self.index.rows[row].restates or "")
-            if source is not None and source not in present and (allowed is None or allowed[source]):
-                present.add(source)
-                added.append((source, score))
-        return sorted(ranked + added, key=lambda pair: -pair[1])
-
-    def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
-        """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated
-        exam key from a wrong one)."""
-        day = self.as_of(as_of)
-        replaced = self.versions_desk.replaced(day)
-        others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
-        if not replaced:
-            return SearchResponse(query=query, mode="hybrid", hits=[])
-        return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
+            if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
+                scores[source] = score
+        return sorted(scores.items(), key=lambda pair: -pair[1])
 
     @cached_property
     def _places(self) -> Gazetteer:
