@@ -483,6 +483,12 @@ class KnowledgeBase:
                                     **self._status_fields(statuses, chunk.doc_id)))
         return result
 
+    def article(self, law: str, number: str | int):
+        """One article's whole text and citation, by law name and article number (``ArticleText``)."""
+        from regkb.service.article_lookup import find_article
+
+        return find_article(self.store, law, number)
+
     # --- who owns what: duties and departments ---------------------------------------------
 
     @cached_property
