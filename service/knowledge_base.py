@@ -420,6 +420,16 @@ class KnowledgeBase:
                 scores[source] = score
         return sorted(scores.items(), key=lambda pair: -pair[1])
 
+    def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
+        """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated
+        exam key from a wrong one)."""
+        day = self.as_of(as_of)
+        replaced = self.versions_desk.replaced(day)
+        if not replaced:
+            return SearchResponse(query=query, mode="hybrid", hits=[])
+        others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
+        return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
+
     @cached_property
     def _places(self) -> Gazetteer:
         return Gazetteer([d.region for d in self.store.documents()])
