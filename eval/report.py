@@ -67,6 +67,17 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     return report
 
 
+def store_scores(kb) -> dict:
+    """The retrieval figures that compare two stores: the everyday-words set (hybrid), article
+    references, and the library sets (versions, national vs local)."""
+    from regkb.eval.library_eval import library_report
+
+    return {"documents": len(kb.store.documents()),
+            "plain_set": evaluate_plain_set(kb, load_plain_questions(), modes=("hybrid",)),
+            "article_refs": {k: v for k, v in evaluate_references(kb).items() if k != "misses"},
+            "library": library_report(kb)}
+
+
 def _library_scores(kb) -> dict:
     """Versions and national-vs-local questions (zero questions on a store without those documents)."""
     from regkb.eval.library_eval import library_report
@@ -141,6 +152,10 @@ def format_report(report: dict) -> str:
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     lines += _format_library(report.get("library"))
+    if report.get("library_store"):
+        other = report["library_store"]
+        lines += ["", f"—— 另一个知识库({other['documents']} 篇文档) ——"]
+        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + _format_library(other["library"])
     return "\n".join(lines)
 
 

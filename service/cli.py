@@ -296,6 +296,14 @@ def cmd_eval(args) -> int:
     kb = _open_kb(args)
     report = run_eval(kb, question_set=Path(args.set) if args.set else None, corpus=[Path(p) for p in args.corpus],
                       with_misses=args.misses)
+    if args.library_home:
+        import dataclasses
+
+        from regkb.eval.report import store_scores
+        from regkb.service.knowledge_base import KnowledgeBase
+
+        library = KnowledgeBase.open(dataclasses.replace(kb.settings, home=Path(args.library_home)), create=False)
+        report["library_store"] = store_scores(library)
     if not _printed_json(args, report):
         from regkb.eval.report import format_report
 
@@ -597,6 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH",
                    help="对照基线(固定 250 字切块的 BM25)所用的原始文件或目录")
     p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
+    p.add_argument("--library-home", metavar="HOME",
+                   help="另一个知识库(如 seeds+laws+library 全部法规库)的目录:同时报告其口语化问题、条文引用、版本与地方重述")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")
