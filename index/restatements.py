@@ -109,7 +109,8 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
     for start in range(0, len(local_rows), block):
         rows = local_rows[start : start + block]
         similarity = vectors[rows] @ national_vectors.T
-        nearest = np.argsort(-similarity, axis=1)[:, :candidates]
+        top = min(candidates, len(national_rows))
+        nearest = np.argpartition(-similarity, top - 1, axis=1)[:, :top]
         for row, picks in zip(rows, nearest):
             scored = [(overlap(grams_of(int(row)), grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
             best, source = max(scored)
