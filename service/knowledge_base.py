@@ -413,9 +413,12 @@ class KnowledgeBase:
         then shows the law with the local article under it, or beside it when its place is asked)."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return ranked
+        restating = [(self.index.rows[row].restates, score) for row, score in ranked]
+        if not any(chunk_id for chunk_id, _ in restating):  # none known (or a backend that keeps no such map)
+            return ranked
         scores = dict(ranked)
-        for row, score in ranked:
-            source = self._rows_by_chunk.get(self.index.rows[row].restates or "")
+        for chunk_id, score in restating:
+            source = self._rows_by_chunk.get(chunk_id or "")
             if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
                 scores[source] = score
         return sorted(scores.items(), key=lambda pair: -pair[1])
