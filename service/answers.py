@@ -355,14 +355,15 @@ class AnswerDesk:
             self.writer.rewrite(answer)
         return answer
 
-    def _weigh(self, question: str, answer: AskResponse) -> AskResponse:
+    def _weigh(self, question: str, answer: AskResponse, query: np.ndarray | None = None) -> AskResponse:
         """Support of an answer: how much of the question its best quote covers, mixed with the
         embedder's similarity of question and quote (which sees paraphrases the words miss and
         keeps a lone shared word from passing as an answer)."""
         if not answer.citations:
             return answer
         embedder = self.kb.embedder
-        query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
+        if query is None:
+            query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
         quote = np.asarray(embedder.embed_passages([answer.citations[0].quote])[0], dtype=np.float32)
         similarity = float(np.clip((float(query @ quote) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR), 0.0, 1.0))
         answer.evidence = round((1 - DENSE_SHARE) * answer.evidence + DENSE_SHARE * similarity, 4)
@@ -401,7 +402,8 @@ class AnswerDesk:
                 quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4)))
         answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
                              evidence=round(candidates[cited[0]][1].score, 4))
-        confidence = "high" if self._weigh(question, answer).evidence >= self.threshold else self.support.confidence(support)
+        words = self._weigh(question, answer, vector).evidence
+        confidence = "high" if words >= self.threshold else self.support.confidence(support)
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
         answer.confidence = confidence
