@@ -17,10 +17,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build. setuptools prints a
+# generic notice on every editable install; the install itself is declared without warnings.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 setup: $(VENV)/.installed

@@ -12,7 +12,6 @@ unless ``REGKB_CORS_ORIGINS`` names origins.
 """
 
 
-import hmac
 import logging
 import os
 import tempfile
@@ -32,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
 from regkb.service.answer_schemas import AskResponse, TargetsResponse
+from regkb.service.api_key import KEY_REQUIRED, key_matches
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.jobs import IngestJobs, Job, new_job_id
@@ -144,7 +144,7 @@ class BodyLimit:
             return MAX_UPLOAD_FILES * self.caps.max_upload_bytes
         if method == "POST" and path == "/api/exam/check":
             return self.caps.max_upload_bytes + self.caps.max_body_bytes  # one file and its multipart wrapping
-        if path.startswith("/v1/"):
+        if path.startswith("/v1/") or path == "/mcp":  # a conversation, or an agent's bank of questions
             return self.caps.max_chat_bytes
         return self.caps.max_body_bytes
 
@@ -229,7 +229,8 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         serving = await run_in_threadpool(ServingKnowledgeBase, settings)
         app.state.serving = serving
         app.state.jobs = IngestJobs(serving)
-        yield
+        async with app.state.mcp.session_manager.run():  # the MCP transport's task group
+            yield
         app.state.jobs.shutdown()
         serving.close()
 
@@ -257,11 +258,8 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         return request.app.state.serving
 
     def require_key(request: Request) -> None:
-        if not service.api_key:
-            return
-        given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.strip().encode(), service.api_key.encode()):
-            raise HTTPException(401, "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）")
+        if service.api_key and not key_matches(request.headers, service.api_key):
+            raise HTTPException(401, KEY_REQUIRED)
 
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]
@@ -389,8 +387,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             return side.remove(doc_id)
 
     from regkb.service.chat import chat_router
+    from regkb.service.dify import dify_router
+    from regkb.service.mcp_server import mount_mcp
 
     app.include_router(chat_router(serving))
+    app.include_router(dify_router(serving, service.api_key))
+    app.state.mcp = mount_mcp(app.router.routes, lambda: app.state.serving.reading(), service.api_key)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

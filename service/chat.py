@@ -275,18 +275,52 @@ def completion(request: ChatRequest, reading: ReadAs, answer: AskResponse) -> Ch
                           **reading.model_dump()))
 
 
-def sse_events(reply: ChatCompletion) -> Iterator[str]:
-    """The reply as ``chat.completion.chunk`` events: the role, the text line by line, then the end."""
-    def event(delta: dict, finish: str | None = None, **extra) -> str:
+def sse_events(reply: ChatCompletion, include_usage: bool = False) -> Iterator[str]:
+    """The reply as ``chat.completion.chunk`` events: the role, the text line by line, then the
+    end; with ``include_usage`` (``stream_options``) a last chunk with no choices carries ``usage``."""
+    def event(choices: list[dict], **extra) -> str:
         chunk = {"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": reply.model,
-                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+                 "choices": choices, **extra}
         return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
-    yield event({"role": "assistant", "content": ""})
+    def choice(delta: dict, finish: str | None = None) -> list[dict]:
+        return [{"index": 0, "delta": delta, "finish_reason": finish}]
+
+    no_usage = {"usage": None} if include_usage else {}
+    yield event(choice({"role": "assistant", "content": ""}), **no_usage)
     for piece in re.split(r"(?<=\n)", reply.choices[0].message.content):
-        yield event({"content": piece})
-    yield event({}, "stop", citations=[c.model_dump() for c in reply.citations], regkb=reply.regkb.model_dump())
+        yield event(choice({"content": piece}), **no_usage)
+    yield event(choice({}, "stop"), citations=[c.model_dump() for c in reply.citations], regkb=reply.regkb.model_dump(),
+                **no_usage)
+    if include_usage:
+        yield event([], usage=reply.usage.model_dump())
     yield "data: [DONE]\n\n"
+
+
+# what a platform may send that this "model" cannot do: refused, not silently dropped
+TOOL_FIELDS = ("tools", "functions", "tool_choice", "function_call")
+
+
+def refuse_unsupported(request: ChatRequest) -> None:
+    """``n`` > 1 and tool calling are refused with a clear error; ``max_tokens`` and the
+    sampling settings are accepted and ignored (the answer is quoted, never cut)."""
+    extra = request.model_extra or {}
+    n = extra.get("n")
+    if n is not None and n != 1:
+        raise KnowledgeBaseError(f"本服务每次只给出一个回答：n 应为 1（收到 {str(n)[:20]}）")
+    used = [name for name in TOOL_FIELDS if extra.get(name) not in (None, [], "none", "auto")]
+    used += ["messages.tool_calls"] * any((m.model_extra or {}).get("tool_calls") or m.role == "tool"
+                                          for m in request.messages)
+    if used:
+        raise KnowledgeBaseError(f"本服务不支持工具调用（{used[0]}）：请去掉 tools、tool_choice 和工具消息后再试")
+    options = extra.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise KnowledgeBaseError("stream_options 应为 JSON 对象，如 {\"include_usage\": true}")
+
+
+def wants_usage(request: ChatRequest) -> bool:
+    options = (request.model_extra or {}).get("stream_options") or {}
+    return bool(options.get("include_usage"))
 
 
 def openai_error(exc: KnowledgeBaseError) -> JSONResponse:
@@ -316,12 +350,13 @@ def chat_router(serving_dependency: Callable) -> APIRouter:
                 return reading, current.ask(reading.read_as)
 
         try:
+            refuse_unsupported(body)
             reading, result = await run_in_threadpool(answer)
         except KnowledgeBaseError as exc:
             return openai_error(exc)
         reply = completion(body, reading, result)
         if body.stream:
-            return StreamingResponse(sse_events(reply), media_type="text/event-stream",
+            return StreamingResponse(sse_events(reply, wants_usage(body)), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         return reply
 

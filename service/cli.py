@@ -340,6 +340,17 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_mcp(args) -> int:
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.mcp_server import serve_stdio
+    from regkb.service.settings import Settings
+
+    settings = Settings.from_env(show_progress=False)
+    KnowledgeBase.open(settings, create=False).store.close()  # a missing store is refused now, not at the first call
+    serve_stdio(settings)
+    return 0
+
+
 def _exam_paper_text(paper) -> str:
     """A paper as text for the terminal: the questions, then the key with sources."""
     from regkb.service.exam_export import answer_text, citation
@@ -534,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="工作进程数（每个进程各载入一份索引）")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", parents=[common], help="以 MCP（Model Context Protocol）服务的方式经标准输入输出提供检索、问答等工具")
+    p.set_defaults(func=cmd_mcp)
 
     _add_exam_parser(sub, common)
 

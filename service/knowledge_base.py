@@ -359,6 +359,12 @@ class KnowledgeBase:
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
         return result
 
+    def article(self, law: str, number: str | int):
+        """One article's whole text and citation, by law name and article number (``ArticleText``)."""
+        from regkb.service.article_lookup import find_article
+
+        return find_article(self.store, law, number)
+
     # --- who owns what: duties and departments ---------------------------------------------
 
     @cached_property

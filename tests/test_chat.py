@@ -119,3 +119,51 @@ def test_bad_requests_are_4xx_for_the_client(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="regkb", messages=[{"role": "system", "content": "只有系统消息"}])
     assert "用户" in raised.value.message
+
+
+def test_streamed_usage_comes_last_when_asked(client):
+    chunks = list(client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
+                                                 stream=True, stream_options={"include_usage": True}))
+    *answer, last = chunks
+    assert last.choices == [] and last.usage.total_tokens == last.usage.prompt_tokens + last.usage.completion_tokens
+    assert last.usage.prompt_tokens == len(QUESTION)
+    assert last.usage.completion_tokens == len("".join(c.choices[0].delta.content or "" for c in answer))
+    assert all(c.usage is None for c in answer) and answer[-1].choices[0].finish_reason == "stop"
+    plain = list(client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
+                                                stream=True))
+    assert all(c.choices for c in plain)  # no usage chunk unless asked
+
+
+def test_max_tokens_is_ignored_and_usage_counts(client):
+    whole = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
+    capped = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
+                                            max_tokens=5, temperature=0.2)
+    assert capped.choices[0].message.content == whole.choices[0].message.content  # a quote is never cut
+    assert capped.usage.completion_tokens == len(capped.choices[0].message.content) > 5
+
+
+def test_a_system_message_stays_out_of_retrieval(client):
+    plain = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
+    steered = client.chat.completions.create(model="regkb", messages=[
+        {"role": "system", "content": "你是消防法专家，只回答关于危险化学品和消防的问题"},
+        {"role": "user", "content": QUESTION}])
+    assert steered.choices[0].message.content == plain.choices[0].message.content
+    assert steered.model_extra["regkb"]["read_as"] == QUESTION
+
+
+def test_what_the_model_cannot_do_is_refused_clearly(client):
+    import openai
+
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}], n=2)
+    assert "n 应为 1" in raised.value.message
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}], tools=[tool])
+    assert "不支持工具调用" in raised.value.message
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="regkb", messages=[
+            {"role": "user", "content": QUESTION},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "结果"}])
