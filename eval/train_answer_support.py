@@ -27,7 +27,7 @@ import argparse
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -97,28 +97,15 @@ def collect(kb, sets: dict[str, list[EverydayQuestion]]) -> list[Example]:
     return [e for e in examples if e.signals]
 
 
-@dataclass(frozen=True)
-class Fitted:
-    """The two models' coefficients (``SupportModel`` without thresholds)."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: np.ndarray
-    bias: float
-    scope: np.ndarray
-    scope_bias: float
-
-    def best(self, example: Example) -> tuple[float, bool, bool]:
-        """(the answer's support, a quoted candidate is gold, the question is answerable)."""
-        model = SupportModel(tuple(feature_names()), self.mean, self.scale, self.weights, self.bias, self.scope,
-                             self.scope_bias, {})
-        cited, support = model.choose(example.signals, example.vector)
-        return support, any(example.labels[i] for i in cited), example.question.answerable
+def scored(model: SupportModel, example: Example) -> tuple[float, bool, bool]:
+    """(the answer's support, a quoted candidate is gold, the question is answerable)."""
+    cited, support = model.choose(example.signals, example.vector)
+    return support, any(example.labels[i] for i in cited), example.question.answerable
 
 
-def fit(examples: list[Example]) -> Fitted:
-    """The scope model on every question (balanced classes); the hit model on the candidates
-    of answerable ones, standardised."""
+def fit(examples: list[Example]) -> SupportModel:
+    """The scope model on every question; the hit model on the candidates of answerable ones,
+    standardised (thresholds not yet set)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -131,22 +118,22 @@ def fit(examples: list[Example]) -> Fitted:
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     hit = LogisticRegression(C=HIT_C, max_iter=5000).fit((x - scaler.mean_) / scale, y)
-    return Fitted(scaler.mean_, scale, hit.coef_[0], float(hit.intercept_[0]), scope.coef_[0],
-                  float(scope.intercept_[0]))
+    return SupportModel(tuple(feature_names()), scaler.mean_, scale, hit.coef_[0], float(hit.intercept_[0]),
+                        scope.coef_[0], float(scope.intercept_[0]), {})
 
 
 Scored = tuple[str, float, bool, bool]  # set, support, a quoted candidate is gold, answerable
 
 
 def out_of_fold(examples: list[Example]) -> list[Scored]:
-    """``Fitted.best`` of each question from models fitted without its fold."""
+    """``scored`` of each question by models fitted without its fold."""
     order = np.random.default_rng(SEED).permutation(len(examples))
     result: list = [None] * len(examples)
     for fold in (order[i::FOLDS] for i in range(FOLDS)):
         held = set(fold.tolist())
         fitted = fit([e for i, e in enumerate(examples) if i not in held])
         for i in fold:
-            result[i] = (examples[i].group, *fitted.best(examples[i]))
+            result[i] = (examples[i].group, *scored(fitted, examples[i]))
     return result
 
 
@@ -176,13 +163,11 @@ def choose_thresholds(scored: list[Scored]) -> dict[str, float]:
 def train(kb, real: Path | None) -> SupportModel:
     examples = collect(kb, training_questions(real))
     thresholds = choose_thresholds(out_of_fold(examples))
-    fitted = fit(examples)
     meta = {"questions": len(examples), "answerable": sum(1 for e in examples if e.question.answerable),
             "positives": int(sum(sum(e.labels) for e in examples if e.question.answerable)),
             "hit_C": HIT_C, "scope_C": SCOPE_C, "folds": FOLDS, "max_wrong": MAX_WRONG,
             "min_abstained": MIN_ABSTAINED, "high_precision": HIGH_PRECISION}
-    return SupportModel(tuple(feature_names()), fitted.mean, fitted.scale, fitted.weights, fitted.bias, fitted.scope,
-                        fitted.scope_bias, thresholds, meta)
+    return replace(fit(examples), thresholds=thresholds, meta=meta)
 
 
 def main(argv: list[str] | None = None) -> int:
