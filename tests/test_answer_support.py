@@ -94,3 +94,16 @@ def test_thresholds_rise_until_enough_unanswerable_questions_abstain():
     scored = [("ask dev", 0.9, True, True), ("ask dev", 0.3, True, True)]
     scored += [("offtopic dev", p, False, False) for p in (0.1, 0.2, 0.7)]
     assert choose_thresholds(scored)["medium"] == 0.9  # 0.3 and 0.7 would answer the one at 0.7
+
+
+def test_eval_report_prints_the_three_figures_per_set():
+    from regkb.eval.report import _format_ask
+
+    report = {"everyday": {
+        "plain test": {"answerable": 66, "unanswerable": 11, "answered_gold": 0.4394, "answered_wrong": 0.1061,
+                       "abstained_unanswerable": 1.0, "medium": 15},
+        "offtopic test": {"answerable": 0, "unanswerable": 58, "answered_gold": None, "answered_wrong": None,
+                          "abstained_unanswerable": 0.9655, "medium": 2}}}
+    lines = "\n".join(_format_ask(report))
+    assert "plain test" in lines and "答对 0.439  答错 0.106" in lines and "拒答 1.000" in lines
+    assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]
