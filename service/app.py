@@ -88,6 +88,7 @@ class AskRequest(BaseModel):
 class SolveRequest(BaseModel):
     stem: str = Field(min_length=1, max_length=MAX_STEM_CHARS, description="题干")
     options: list[Annotated[str, Field(max_length=500)]] | None = Field(None, max_length=10, description="选项")
+    type: Literal["single", "multi", "judge", "blank"] | None = Field(None, description="题型(省略时由题干和选项推断)")
 
 
 class ChunkContext(BaseModel):
@@ -347,14 +348,22 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.post("/api/exam/solve", response_model=ExamSolveResponse, tags=["组卷"])
     def solve(kb: Serving, body: SolveRequest):
         with kb.reading() as current:
-            return current.solve(body.stem, body.options)
+            return current.solve(body.stem, body.options, body.type)
 
-    @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"])
-    def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")]):
+    @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"],
+              responses={200: {"content": {XLSX: {}}, "description": "体检结果；format=xlsx 时为 Excel 报告"}})
+    def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")],
+                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json"):
         with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
             path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
             with kb.reading() as current:
-                return current.check_exam(path, report=False)
+                response = current.check_exam(path, report=format == "xlsx")
+            if format == "json":
+                return response
+            content = Path(response.report).read_bytes()
+        name = quote(f"{Path(file.filename or '题库').stem}.体检.xlsx")
+        return Response(content, media_type=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{name}"})
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
     def documents(kb: Serving):

@@ -394,8 +394,9 @@ def cmd_exam_check(args) -> int:
     names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
     for result in response.results:
         if result.verdict == "disagrees":
-            print(f"第 {result.row} 题【不一致】题库答案 {result.given},条文答案 {result.corpus_answer}:{result.stem[:50]}")
-            print(f"    依据《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
+            implied = f"条文答案 {result.corpus_answer}" if result.corpus_answer else "与现行条文不符"
+            print(f"第 {result.row} 题【不一致】题库答案 {result.given},{implied}:{result.stem[:50]}")
+            print(f"    依据现行《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
         elif args.all:
             print(f"第 {result.row} 题【{names[result.verdict]}】{result.stem[:50]}")
     print(f"共检查 {response.checked} 题:一致 {response.agrees},不一致 {response.disagrees},无法判定 {response.undecided}"
@@ -405,7 +406,7 @@ def cmd_exam_check(args) -> int:
 
 def cmd_exam_solve(args) -> int:
     kb = _open_kb(args)
-    response = kb.solve(args.stem, args.options or [])
+    response = kb.solve(args.stem, args.options or [], args.type)
     if _printed_json(args, response):
         return 0
     if not response.decided:
@@ -435,6 +436,7 @@ def _add_exam_parser(sub, common) -> None:
     s = actions.add_parser("solve", parents=[common], help="依据条文解答一道题")
     s.add_argument("stem", metavar="STEM", help="题干")
     s.add_argument("--options", nargs="+", metavar="OPTION", help="选项文本,依次为 A B C …(判断题不需要)")
+    s.add_argument("--type", choices=("judge", "single", "multi", "blank"), help="题型(省略时由题干和选项推断)")
     s.set_defaults(func=cmd_exam_solve)
 
 

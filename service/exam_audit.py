@@ -5,7 +5,9 @@ statement (figures compared by value, 三十日 = 30日). A statement found whol
 matches an article's sentence except for a figure, a negation, a modal or one short word is
 false, and that sentence is the evidence. A choice question is answered option by option: each
 option is put into the blank and judged, or, for "…包括（ ）" lists, looked up among the items
-of the article. Where no article settles a question, the answer is None (``undecided``).
+of the article. A 填空 without options is read from the sentence its stem aligns with
+(``exam_blanks``). A law named in the stem narrows the search to it. Where no article settles a
+question, the answer is None (``undecided``).
 
 >>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
 >>> judge.solve("特种设备使用单位应当在投入使用后60日内办理使用登记", []).answer  # doctest: +SKIP
@@ -16,53 +18,40 @@ from __future__ import annotations
 
 import difflib
 import re
-from difflib import Match
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+from regkb.service.exam_align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
+from regkb.service.exam_blanks import fill_slots, same_blank_answer
 from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
-from regkb.service.exam_facts import MODAL_SWAPS, number_value
 from regkb.service.exam_generators import LETTERS
+from regkb.service.exam_text import SLOT_RE, canonical
 
-SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
-PREFIX_RE = re.compile(r"^(?:根据|依据|按照)《([^》]+)》(?:的)?(?:规定|要求)?[，,：:]?")
+_ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
+# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
+PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
+CITED_LAW_RE = re.compile(r"《([^》]+)》")
+LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
+# "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
+JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
+LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
-_NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
-                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
-TRUE_COVERAGE = 0.8
 FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
-MIN_BLOCK = 2
-EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
+LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
+BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
+BLANK_MARGIN = 0.1
 SEARCH_K = 5
-_NEGATIONS = ("不", "未", "非", "无")
-_MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
-_TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
-               re.compile(r"特别重大|重大|较大|一般(?=事故)"))
-_GOVERNMENT_RE = re.compile(r"国务院|人民政府")
-_FUNCTION_CHARS = set("的了和及等或与并对在其之")
-_SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
+NAMED_LAW_DEPTH = 4
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
-
-
-def canonical(text: str) -> str:
-    """Text for comparison: no punctuation or spaces, figures as Arabic values (三十日 → 30日,
-    百分之四十 → 40%, 十万元 → 100000元)."""
-    def figure(match: re.Match) -> str:
-        value = number_value(match.group(2) or match.group(3))
-        if value is None:
-            return match.group(0)
-        shown = str(int(value)) if value == int(value) else str(value)
-        return shown + ("%" if match.group(1) else "")
-
-    text = _SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))
-    return normalise(_NUMERAL_RE.sub(figure, text))
+_ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
+_REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
 
 @dataclass
@@ -78,104 +67,16 @@ class Finding:
     verdict: bool | None  # the article says the statement is true / false / nothing certain
     coverage: float
     evidence: Evidence | None = None
+    matched: float = 0.0  # characters of the statement the sentence holds, less what it says in between
+    decisive: bool = False  # false by one fact changed (a figure, modal, negation, government)
 
 
 @dataclass
 class Solution:
     answer: str | None  # "true"/"false" or letters; None when no article settles it
     evidence: Evidence | None = None
-
-
-def _conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
-    """Align two canonical texts in order; returns the share of the statement matched, the
-    hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
-    or added: 出租/承租, 每半年/每年) and the rewordings the statement adds."""
-    matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
-    blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
-    if not blocks:
-        return 0.0, 0, 0, 0
-    matched = sum(b.size for b in blocks)
-    hard = soft = inserts = 0
-    # the text before the first and after the last common piece counts as a gap too: a
-    # statement that begins with another subject (国务院 for 县级以上地方各级人民政府) differs there
-    start, end = Match(0, 0, 0), Match(len(statement), len(sentence), 0)
-    for left, right in zip([start, *blocks], [*blocks, end]):
-        ours = statement[left.a + left.size:right.a]
-        theirs = sentence[left.b + left.size:right.b]
-        if not ours:
-            hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
-            continue  # otherwise the article says more here, and a statement may leave it out
-        if left is start:
-            theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
-        elif right is end:
-            theirs = theirs[:EDGE]
-        if theirs:
-            if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
-                    or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
-                hard += 1  # another figure, modal or level of government
-            elif len(ours) <= 8 and len(theirs) <= 12:
-                soft += 1
-            else:
-                inserts += 1
-        elif ours in _NEGATIONS or _modals(ours):
-            hard += 1
-        elif _qualifier(ours):
-            soft += 1
-        else:
-            inserts += 1
-    return matched / max(1, len(statement)), hard, soft, inserts
-
-
-class Composite(str):
-    """A 项 joined to its lead-in: a sentence the article implies but never writes in one
-    order (a bank writes "发生较大事故，对…单位处…罚款" for the rule and its 项)."""
-
-
-def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
-    """Order-free comparison: the share of the statement covered by common pieces of two or
-    more characters, taken longest first, and the pieces of the statement left over."""
-    ours, theirs, matched = statement, sentence, 0
-    while True:
-        match = difflib.SequenceMatcher(None, ours, theirs, autojunk=False).find_longest_match(0, len(ours), 0, len(theirs))
-        if match.size < MIN_BLOCK:
-            break
-        matched += match.size
-        ours = ours[:match.a] + "\x00" * match.size + ours[match.a + match.size:]
-        theirs = theirs[:match.b] + "\x01" * match.size + theirs[match.b + match.size:]
-    return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
-
-
-def _compare(statement: str, sentence: str) -> tuple[float, int, int]:
-    """(coverage, conflicts, rewordings) of a statement against a candidate sentence. Against a
-    composite whose only conflicts come from word order, the order is not held against it."""
-    other = canonical(sentence)
-    coverage, hard, soft, inserts = _conflicts(statement, other)
-    clashes = _clashes(statement, other)
-    if isinstance(sentence, Composite) and soft and not hard and not clashes:
-        loose, leftover = _loose(statement, other)
-        if loose >= TRUE_COVERAGE and not any(_qualifier(piece) for piece in leftover):
-            return loose, 0, 0
-    return coverage, hard + soft + clashes, inserts
-
-
-def _clashes(statement: str, sentence: str) -> int:
-    """Terms of one kind that both texts name but differently: figures (30日 and 60日), accident
-    grades (较大 and 一般). Alignment alone can pair a statement with a sibling 项."""
-    count = 0
-    for pattern in _TERM_KINDS:
-        ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
-        count += bool(ours and theirs and not ours <= theirs)
-    return count
-
-
-def _qualifier(inserted: str) -> bool:
-    """One or two characters the statement adds inside a matched phrase change what it says
-    (每半年 for 每年, 特别重大 for 重大); a longer insertion is a rewording (特种设备单位)."""
-    return len(inserted) <= 2 and not set(inserted) <= _FUNCTION_CHARS
-
-
-def _modals(text: str) -> set[str]:
-    return set(_MODAL_RE.findall(text))
+    findings: list[Finding] = field(default_factory=list)  # a choice question's, per option
+    negative: bool = False  # the stem asks for what is not so (不包括, 错误的是)
 
 
 class StatementJudge:
@@ -206,22 +107,26 @@ class StatementJudge:
     def _candidates(self, query: str, law: str | None) -> list[tuple[Evidence, list[str]]]:
         """(evidence, sentences) per article found: single sentences, and each 项 under its
         lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
-        hits = self.search(query, k=SEARCH_K).hits
         if law:
-            named = [h for h in hits if h.title and law in h.title]
-            hits = named or hits
+            # the named law's articles first, from a deeper search (another law may rank above them)
+            hits = self.search(query, k=SEARCH_K * NAMED_LAW_DEPTH).hits
+            hits = [h for h in hits if h.title and law in h.title][:SEARCH_K] or hits[:SEARCH_K]
+        else:
+            hits = self.search(query, k=SEARCH_K).hits
         result = []
         for hit in hits:
             lines = self._article_lines(hit)
-            sentences, leadin = [], ""
+            sentences, leadin, items = [], "", {}
             for line in lines:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
+                    items[ITEM_RE.match(line).group(1)] = item
                     sentences += [item, Composite(leadin + item)] if leadin else [item]
                     if leadin and _ONE_OF_RE.search(leadin):
                         sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
+                sentences += _referred(line, items)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
@@ -233,15 +138,20 @@ class StatementJudge:
     def _law_names(self) -> re.Pattern:
         """The titles of the laws in the store as a statement may name them (《特种设备安全法》, 特种设备安全法)."""
         if self._names is None:
-            titles = {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
-                      if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
-            pattern = "|".join(sorted(map(re.escape, titles), key=len, reverse=True)) or "(?!)"
+            pattern = "|".join(sorted(map(re.escape, self._titles()), key=len, reverse=True)) or "(?!)"
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
 
-    def judge_statement(self, statement: str, law: str | None = None, candidates=None) -> Finding:
+    def _titles(self) -> set[str]:
+        return {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
+                if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
+
+    def _canonical(self, text: str) -> str:
+        return canonical(self._law_names().sub("本法", text))
+
+    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
         """Whether the articles found say ``statement``, say something else in its place, or neither."""
-        target = canonical(self._law_names().sub("本法", statement))
+        target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
         candidates = candidates if candidates is not None else self._candidates(statement, law)
@@ -250,18 +160,22 @@ class StatementJudge:
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         for evidence, sentences in candidates:
             for sentence in sentences:
-                coverage, conflicts, inserts = _compare(target, sentence)
+                # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
+                other = self._canonical(sentence)
+                coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
-                        best_true = Finding(True, coverage, found)
+                        fit = coverage * len(target) - skipped(target, other)
+                        best_true = Finding(True, coverage, found, fit)
                 elif conflicts and coverage >= FALSE_COVERAGE:
                     if best_false is None or coverage > best_false.coverage:
-                        best_false = Finding(False, coverage, found)
+                        best_false = Finding(False, coverage, found, coverage * len(target), decisive)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
-        if best_true:
-            return best_true
+        if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
+                              and best_false.coverage > best_true.coverage):
+            return best_true  # a 项 read into its rule yields to a sentence that says it in order
         # a sentence that matches about as well without any conflict may be the statement
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
@@ -270,61 +184,189 @@ class StatementJudge:
 
     # --- questions --------------------------------------------------------------------
 
+    def read_stem(self, stem: str) -> tuple[str, str | None]:
+        """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
+        stem = JUDGE_MARK_RE.sub("", stem.strip())
+        cited = CITED_LAW_RE.search(stem)
+        return PREFIX_RE.sub("", stem), self.law_title(cited.group(1)) if cited else None
+
+    def law_title(self, name: str) -> str | None:
+        """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
+        written in full, or loosely. The one place that reads a law's name, so a table of short
+        names can take over here."""
+        name = name.removeprefix("中华人民共和国")
+        titles = self._titles()
+        if name in titles:
+            return name
+        ratio, title = max(((difflib.SequenceMatcher(None, name, t).ratio(), t) for t in titles), default=(0.0, None))
+        return title if ratio >= LAW_NAME_SIMILARITY else None
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
-        """The answer the articles imply for one question (``kind`` judge/single/multi; guessed
-        from the options when None)."""
-        law_match = PREFIX_RE.match(stem.strip())
-        law = law_match.group(1).removeprefix("中华人民共和国") if law_match else None
-        body = PREFIX_RE.sub("", stem.strip())
+        """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
+        guessed from the stem and options when None)."""
+        body, law = self.read_stem(stem)
         options = [o for o in options if o and o.strip()]
+        if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
+            return self._blank(body, law)
         if not options or kind == "judge":
             finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
-        findings = self._options(body, options, law)
+        findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
-        proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
-        if kind in ("single", None) and len(proven) == 1:
-            # one option the article proves is the key of a single choice, whatever the others
-            return Solution(LETTERS[proven[0]], findings[proven[0]].evidence)
-        if any(f.verdict is None for f in findings):
-            return Solution(None)
-        chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
-        if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
-            return Solution(None)
-        evidence = next((f.evidence for f in findings if f.verdict and f.evidence), None)
-        return Solution("".join(chosen), evidence)
+        return Solution(*_choose(findings, negative, kind, options), findings=findings, negative=negative)
 
-    def _options(self, body: str, options: list[str], law: str | None) -> list[Finding]:
+    def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
+        """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
+        options = [o for o in options if o and o.strip()]
+        if kind == "blank" and not options:
+            body, law = self.read_stem(stem)
+            # the key written into the blanks may be an article's sentence word for word
+            filled = self.judge_statement(_filled(body, key).rstrip("。") + "。", law)
+            if filled.verdict:
+                return "agrees", Solution(key, filled.evidence)
+            solution = self._blank(body, law)
+            same = same_blank_answer(solution.answer, key) if solution.answer else None
+            if same is None and filled.verdict is False and filled.decisive:
+                return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
+        else:
+            solution = self.solve(stem, options, kind)
+            same = None if solution.answer is None else solution.answer == key
+            refuting = _refuting(solution, kind, key) if same is None else None
+            if refuting:
+                # no option is proven, but the article says the key is not the answer
+                return "disagrees", Solution(None, refuting.evidence)
+        return {True: "agrees", False: "disagrees", None: "undecided"}[same], solution
+
+    def _blank(self, body: str, law: str | None) -> Solution:
+        """A 填空 without options: the text that an article sentence has at the blanks. Of the
+        sentences that align about as well as the best, the one that shares the most text right
+        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内)."""
+        fills = []
+        for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
+            for sentence in sentences:
+                fill = fill_slots(body, sentence)
+                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE:
+                    fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
+        if not fills:
+            return Solution(None)
+        top = max(fill.coverage for fill, _ in fills)
+        fill, evidence = max((f for f in fills if f[0].coverage >= top - BLANK_MARGIN),
+                             key=lambda f: (f[0].adjacent, f[0].coverage))
+        return Solution("；".join(fill.texts), evidence)
+
+    def _options(self, body: str, options: list[str], law: str | None, kind: str | None) -> list[Finding]:
         slot = SLOT_RE.search(body)
         tail = body[slot.end():] if slot else ""
-        if slot and normalise(tail):
+        lead = SLOT_RE.sub("", body)
+        if slot and normalise(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
             # the blank is inside the sentence: each option filled in is a statement
-            query = SLOT_RE.sub("", body)
-            candidates = self._candidates(query, law)
-            return [self.judge_statement(body[:slot.start()] + o + tail, law, candidates) for o in options]
+            candidates = self._candidates(lead, law)
+            # the stem fixes the order: an option's words found elsewhere in the sentence do not count
+            findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
+                        for o in options]
+            if all(f.verdict is not None for f in findings) or any(f.verdict for f in findings):
+                return findings
+            # options that are the items of a list the article words its own way ("为了（ ），根据…制定"
+            # over "为了规范…，防止和减少…，根据…，制定本条例")
+            listed = self._listed(lead, options, law, kind, lead_said=True)
+            return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
-        return self._listed(SLOT_RE.sub("", body), options, law)
+        return self._listed(lead, options, law, kind)
 
-    def _listed(self, lead: str, options: list[str], law: str | None) -> list[Finding]:
-        """"…包括（ ）": each option is looked up among the lines of the article that the stem
-        finds (the article where the most options are found)."""
-        best: list[Finding] = []
+    def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None,
+                lead_said: bool = False) -> list[Finding]:
+        """"…包括（ ）": each option is looked up among the lines of the articles that say the
+        stem's lead (第六十七条 and 第六十八条 both speak of 安全生产监督检查人员, and an option may
+        restate either); where no article says it (and ``lead_said`` does not ask for one), in the
+        article where the most options are found."""
+        wanted = self._canonical(lead)
+        articles = []  # (share of the lead the article says, findings per option)
         for evidence, sentences in self._candidates(lead, law):
-            text = canonical("".join(sentences))
+            text = self._canonical("".join(sentences))
             # the lead-in that introduces the list is the evidence for every option
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
-            findings = []
-            for option in options:
-                target = canonical(option)
-                coverage = 1.0 if target and target in text else max(
-                    (_conflicts(target, canonical(s))[0] for s in sentences), default=0.0)
-                verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
-                findings.append(Finding(verdict, coverage, Evidence(quote, evidence.source, evidence.title,
-                                                                    evidence.article)))
-            if sum(f.verdict is True for f in findings) > sum(f.verdict is True for f in best):
-                best = findings
-        if sum(f.verdict is True for f in best) < 2:
+            found = Evidence(quote, evidence.source, evidence.title, evidence.article)
+            said = conflicts(wanted, text)[0] if wanted else 0.0
+            articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
+        saying = [findings for said, findings in articles if said >= LEAD_SAID]
+        if saying:
+            best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
+        elif lead_said:
+            return [Finding(None, 0.0) for _ in options]
+        else:
+            best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
+        if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best
+
+
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
+    """Whether an article lists ``option``: found (whole, or most of it in order and saying
+    nothing else), absent (a sentence that covers it opposes it: 可随时发布 where 不得擅自发布),
+    or unclear. ``target`` is the option's canonical text."""
+    if target and target in text:
+        return Finding(True, 1.0, evidence)
+    coverage = 0.0
+    for sentence in sentences:
+        covered, conflicts, *_ = compare(target, sentence, order_free=False)
+        if not conflicts:
+            coverage = max(coverage, covered)
+    verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
+    return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _referred(line: str, items: dict[str, str]) -> list[Composite]:
+    """"个人有前款第二项、第三项…行为之一的，处警告或者五百元以下罚款": the 款 once per 项 it
+    refers to, with the 项's words in place of the reference (banks write "个人损坏…器材的，处…")."""
+    match = _REFERENCE_RE.search(line)
+    if not match:
+        return []
+    numbers = re.findall(r"第[(（]?([一二三四五六七八九十]+)[)）]?项", match.group(0))
+    return [Composite(line[:match.start()] + items[n].rstrip("；;。的") + "的" + line[match.end():])
+            for n in numbers if n in items]
+
+
+def _choose(findings: list[Finding], negative: bool, kind: str | None,
+            options: list[str]) -> tuple[str | None, Evidence | None]:
+    """The letters the options' findings imply, and the sentence that shows it."""
+    proven = [i for i, f in enumerate(findings) if f.verdict is (not negative)]
+    if kind in ("single", None) and proven:
+        # the option the article proves is the key of a single choice, whatever the others. Of
+        # two proven, one written inside the other is the shorter reading (停业 in 停产停业整顿),
+        # and the one that says more of the sentence wins (国务院和县级以上地方各级人民政府 over
+        # 国务院和地方各级人民政府, which leaves out a qualifier)
+        texts = [canonical(o) for o in options]
+        proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
+        ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
+        if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
+            return LETTERS[ranked[0]], findings[ranked[0]].evidence
+    if any(f.verdict is None for f in findings):
+        return None, None
+    chosen = [LETTERS[i] for i, f in enumerate(findings) if f.verdict != negative]
+    if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
+        return None, None
+    return "".join(chosen), next((f.evidence for f in findings if f.verdict and f.evidence), None)
+
+
+def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
+    """The finding that shows a single choice's key wrong when no option is proven: the keyed
+    option read into the stem differs from a sentence in one fact (a figure, a modal …)."""
+    findings = solution.findings
+    if kind != "single" or len(key) != 1 or key not in LETTERS[:len(findings)] or solution.negative:
+        return None
+    if any(f.verdict for f in findings):
+        return None
+    keyed = findings[LETTERS.index(key)]
+    return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
+
+
+def _filled(body: str, key: str) -> str:
+    """The stem with the key written into its blanks (a key for two blanks is split at ；)."""
+    pieces = re.split(r"[；;]", key)
+    if len(pieces) != len(SLOT_RE.findall(body)):
+        pieces = [key]
+    for piece in pieces:
+        body = SLOT_RE.sub(piece.strip(), body, count=1)
+    return body

@@ -167,10 +167,12 @@ class ExamDesk:
 
         return StatementJudge(self.search, self.store)
 
-    def solve(self, stem: str, options: list[str]) -> ExamSolveResponse:
+    def solve(self, stem: str, options: list[str], kind: str | None = None) -> ExamSolveResponse:
         """The answer the articles imply for one question, with the sentence that decides it."""
         stem = validate_query(stem)
-        solution = self.judge.solve(stem, options)
+        if kind is not None:
+            parse_types([kind])
+        solution = self.judge.solve(stem, options, kind)
         evidence = solution.evidence
         return ExamSolveResponse(stem=stem, options=options, answer=solution.answer, decided=solution.answer is not None,
                                  source=evidence.source if evidence else None, title=evidence.title if evidence else None,
@@ -192,14 +194,10 @@ class ExamDesk:
     def _check_one(self, row: int, record: dict) -> ExamCheckResult:
         kind = record["type"]
         given = record["answer"]
-        solution = self.judge.solve(record["stem"], record["options"], kind) if kind != "blank" else None
-        evidence = solution.evidence if solution else None
-        if solution is None or solution.answer is None:
-            verdict = "undecided"
-        else:
-            verdict = "agrees" if solution.answer == given else "disagrees"
+        verdict, solution = self.judge.check(record["stem"], record["options"], kind, given)
+        evidence = solution.evidence
         return ExamCheckResult(row=row, stem=record["stem"], type=kind, given=given, verdict=verdict,
-                               corpus_answer=solution.answer if solution else None,
+                               corpus_answer=solution.answer,
                                source=evidence.source if evidence else None, title=evidence.title if evidence else None,
                                article=evidence.article if evidence else None,
                                quote=evidence.sentence if evidence else None)

@@ -446,9 +446,10 @@ class KnowledgeBase:
         ``report`` writes an xlsx report beside the bank."""
         return self._exam_desk().check_bank(Path(path), report=report)
 
-    def solve(self, stem: str, options: list[str] | None = None):
-        """One question answered from the articles (``ExamSolveResponse``)."""
-        return self._exam_desk().solve(stem, options or [])
+    def solve(self, stem: str, options: list[str] | None = None, kind: str | None = None):
+        """One question answered from the articles (``ExamSolveResponse``); ``kind`` (judge,
+        single, multi, blank) is guessed from the stem and options when None."""
+        return self._exam_desk().solve(stem, options or [], kind)
 
     def _exam_desk(self):
         """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""

@@ -110,11 +110,14 @@ def build_mcp_server(reading: Reading) -> MCPServer:
                 ) -> TargetsResponse:
         return _call(reading, lambda kb: kb.targets(region=region, indicator=indicator, compare=compare))
 
-    @server.tool(description="依据条文解答一道题（判断、单选、多选）。/ Solve one exam question from the articles.")
+    @server.tool(description="依据条文解答一道题（判断、单选、多选、填空）。/ Solve one exam question from the articles.")
     def exam_solve(stem: Annotated[str, Field(min_length=1, max_length=MAX_STEM_CHARS, description="题干 / stem")],
                    options: Annotated[list[Annotated[str, Field(max_length=500)]], Field(
-                       max_length=10, description="选项 / options")] = []) -> ExamSolveResponse:  # noqa: B006 (never mutated)
-        return _call(reading, lambda kb: kb.solve(stem, options))
+                       max_length=10, description="选项 / options")] = [],  # noqa: B006 (never mutated)
+                   type: Annotated[Literal["single", "multi", "judge", "blank"] | None, Field(
+                       description="题型，省略时推断 / question type, guessed when left out")] = None,
+                   ) -> ExamSolveResponse:
+        return _call(reading, lambda kb: kb.solve(stem, options, type))
 
     @server.tool(description="题库体检：逐题对照条文核对答案。/ Check each question of a bank against the articles.")
     def exam_check(rows: Annotated[list[ExamRow], Field(min_length=1, max_length=MAX_BANK_ROWS,

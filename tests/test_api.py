@@ -275,5 +275,17 @@ def test_an_exam_bank_is_checked_from_an_upload(client):
     response = client.post("/api/exam/check", files={"file": ("题库.csv", bank.encode("utf-8"), "text/csv")})
     assert response.status_code == 200, response.text
     assert response.json()["checked"] == 1 and response.json()["report"] is None
+    report = client.post("/api/exam/check", params={"format": "xlsx"},
+                         files={"file": ("题库.csv", bank.encode("utf-8"), "text/csv")})
+    assert report.status_code == 200 and report.content.startswith(b"PK\x03\x04")
+    assert "%E9%A2%98%E5%BA%93.%E4%BD%93%E6%A3%80.xlsx" in report.headers["content-disposition"]  # 题库.体检.xlsx
     refused = client.post("/api/exam/check", files={"file": ("题库.exe", b"MZ", "application/octet-stream")})
     assert refused.status_code == 400 and is_chinese(refused.json()["detail"])
+
+
+def test_solve_takes_the_question_type(client):
+    stem = "生产经营单位必须依法参加（ ），为从业人员缴纳保险费。"
+    blank = client.post("/api/exam/solve", json={"stem": stem, "type": "blank"})
+    assert blank.status_code == 200 and blank.json()["answer"] == "工伤保险"
+    wrong = client.post("/api/exam/solve", json={"stem": stem, "type": "essay"})
+    assert wrong.status_code == 422

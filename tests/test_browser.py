@@ -115,3 +115,33 @@ def test_upload_a_document_and_find_it(browser, site, tmp_path):
     page.click("#ask-form button[type=submit]")
     page.locator("#ask-result .cite", has_text="浏览器测试规定").first.wait_for(timeout=30_000)
     page.close()
+
+
+def test_bank_check_flags_a_wrong_key_beside_its_article(browser, site, tmp_path):
+    from openpyxl import load_workbook
+
+    bank = tmp_path / "旧题库.csv"
+    bank.write_text("题型,题干,答案\n"
+                    "判断题,生产经营单位应当在有较大危险因素的生产经营场所和有关设施、设备上，设置明显的安全警示标志。,正确\n"
+                    "判断题,生产经营单位发生生产安全事故后，事故现场有关人员应当在2小时内报告本单位负责人。,正确\n"
+                    "填空题,生产经营单位必须依法参加（ ），为从业人员缴纳保险费。,工伤保险\n", encoding="utf-8")
+    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    page.goto(site + "/#exam")
+    page.set_input_files("#bank-file", str(bank))
+    page.click("#bank-form button[type=submit]")
+    page.locator("#bank-summary").wait_for(timeout=60_000)
+    assert "共检查 3 题" in page.locator("#bank-summary").inner_text()
+    flagged = page.locator("#bank-flagged tr.flagged")
+    assert flagged.count() == 1
+    row = flagged.first.inner_text()
+    assert "2小时内" in row and "第八十三条" in row and "立即报告本单位负责人" in row
+    shot(page, "bank-check")
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#bank-report")
+    report = tmp_path / "report.xlsx"
+    download.value.save_as(report)
+    assert download.value.suggested_filename == "旧题库.体检.xlsx"
+    sheet = load_workbook(report).active
+    conclusions = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert conclusions == ["一致", "不一致", "一致"]
+    page.close()

@@ -148,3 +148,47 @@ def test_cli_check_and_solve(law_kb, bank):
     assert result.returncode == 0 and "答案:B" in result.stdout and "第五条" in result.stdout
     result = regkb(home, "exam", "check", str(path.with_suffix(".doc")))
     assert result.returncode == 2 and result.stderr.startswith("错误:")
+
+
+def test_paraphrase_is_tolerated_but_a_changed_fact_is_not(law_kb):
+    # 工伤社会保险 = 工伤保险, and 依法 may be dropped
+    right = law_kb.solve("生产经营单位必须参加工伤社会保险，为从业人员缴纳保险费。")
+    assert right.answer == "true" and right.article == "第五十一条"
+    changed = law_kb.solve("生产经营单位可以参加工伤保险，为从业人员缴纳保险费。")
+    assert changed.answer == "false" and changed.article == "第五十一条"
+
+
+def test_blank_without_options_is_read_from_the_article(law_kb, tmp_path):
+    stem = "其他生产经营单位，从业人员超过（ ）人的，应当设置安全生产管理机构或者配备专职安全生产管理人员。"
+    solved = law_kb.solve(stem)  # a blank inside the stem and no options: a 填空
+    assert solved.answer == "100" and solved.article == "第二十四条"
+    bank = tmp_path / "blanks.json"
+    bank.write_text(json.dumps([{"type": "blank", "stem": stem, "answer": "一百"},
+                                {"type": "blank", "stem": stem, "answer": "300"},
+                                {"type": "blank", "stem": "生产经营单位必须依法参加（ ），为从业人员缴纳保险费。", "answer": "工伤保险"}],
+                               ensure_ascii=False), encoding="utf-8")
+    verdicts = [r.verdict for r in law_kb.check_exam(bank, report=False).results]
+    assert verdicts == ["agrees", "disagrees", "agrees"]
+
+
+def test_penalty_ranges_compare_as_banks_write_them(law_kb):
+    stem = "生产经营单位的主要负责人未履行本法规定的安全生产管理职责的，责令限期改正，处（ ）的罚款。"
+    solved = law_kb.solve(stem, ["1～2万元", "2～5万元", "5～10万元", "10～20万元"])
+    assert solved.answer == "B" and solved.article == "第九十四条"
+
+
+def test_multi_select_reads_items_the_options_restate(law_kb):
+    # A and B restate 第六十七条, C 第六十八条 (in older words: 监督执法证件 for 行政执法证件)
+    solved = law_kb.solve("安全生产监督检查人员（ ）", ["执行监督检查任务时，必须出示有效的监督执法证件", "应当忠于职守，坚持原则，秉公执法",
+                                                 "应当将检查的时间、地点、内容、发现的问题及其处理情况，作出书面记录",
+                                                 "可以随时发布检查中获取的商业信息"])
+    assert solved.answer == "ABC"
+
+
+def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
+    judge = law_kb._exam_desk().judge
+    body, law = judge.read_stem("依据《中华人民共和国安全生产法》第二十条的规定，不具备安全生产条件的生产经营单位（ ）。")
+    assert body == "不具备安全生产条件的生产经营单位（ ）。" and law == "安全生产法"
+    assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name
+    assert judge.law_title("消防法") is None  # not in this store
+    assert judge.read_stem("《安全生产法》是为了（ ）。") == ("《安全生产法》是为了（ ）。", "安全生产法")

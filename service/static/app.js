@@ -396,6 +396,59 @@ async function followJob(id, label, bar) {
 const loaders = { duties: loadDepartments, docs: loadDocuments };
 const loaded = new Set();
 
+// --- 题库体检 ---------------------------------------------------------------------------
+
+function bankForm() {
+  const form = new FormData();
+  const file = $("bank-file").files[0];
+  form.append("file", file, file.name);
+  return form;
+}
+
+function judged(answer) {
+  return { true: "正确", false: "错误" }[answer] || answer || "—";
+}
+
+async function checkBank(event) {
+  event.preventDefault();
+  if (!$("bank-file").files.length) return;
+  const target = $("bank-result");
+  $("bank-report").disabled = true;
+  show(target, el("p", { class: "hint" }, "正在逐题核对…"));
+  try {
+    const result = await api("/api/exam/check", { method: "POST", body: bankForm(), headers: keyHeaders() });
+    const flagged = result.results.filter((r) => r.verdict === "disagrees");
+    const summary = el("p", { id: "bank-summary" },
+      `共检查 ${result.checked} 题：一致 ${result.agrees}，不一致 ${result.disagrees}，无法判定 ${result.undecided}`);
+    const rows = flagged.map((r) => el("tr", { class: "flagged" },
+      el("td", {}, String(r.row)),
+      el("td", {}, r.stem, el("div", { class: "path" },
+        `题库答案：${judged(r.given)}　${r.corpus_answer ? `条文答案：${judged(r.corpus_answer)}` : "与现行条文不符"}`)),
+      el("td", {}, el("div", { class: "path" }, `《${r.title || r.source || ""}》${r.article || ""}`), r.quote || "")));
+    const table = flagged.length
+      ? el("table", { id: "bank-flagged" }, el("tr", {}, el("th", {}, "题号"), el("th", {}, "题目"), el("th", {}, "条文")), ...rows)
+      : el("p", { class: "hint" }, "没有与条文不一致的题。");
+    show(target, summary, table);
+    $("bank-report").disabled = false;
+  } catch (error) {
+    show(target, errorBox(error.message));
+  }
+}
+
+async function downloadBankReport() {
+  try {
+    const response = await fetch("/api/exam/check?format=xlsx", { method: "POST", body: bankForm(), headers: keyHeaders() });
+    if (!response.ok) throw new Error((await response.json()).detail);
+    const name = $("bank-file").files[0].name.replace(/\.[^.]+$/, "");
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `${name}.体检.xlsx` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (error) {
+    $("bank-result").append(errorBox(error.message));
+  }
+}
+
 function openTab(name) {
   for (const button of document.querySelectorAll("#tabs button")) button.classList.toggle("active", button.dataset.tab === name);
   for (const section of document.querySelectorAll("section.tab")) section.hidden = section.id !== `tab-${name}`;
@@ -413,6 +466,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("#exam-form button[data-format]")) {
     button.addEventListener("click", () => downloadExam(button.dataset.format));
   }
+  $("bank-form").addEventListener("submit", checkBank);
+  $("bank-report").addEventListener("click", downloadBankReport);
+  $("bank-file").addEventListener("change", () => { $("bank-report").disabled = true; });
   $("upload-form").addEventListener("submit", upload);
   $("upload-files").addEventListener("change", () => {
     const names = [...$("upload-files").files].map((f) => f.name);

@@ -1,0 +1,143 @@
+"""One statement against one article sentence, as a trainer compares them: aligned in order,
+each gap between the common pieces read as a conflict (another figure, modal, negation or level
+of government: hard; a short word swapped or added: soft) or a rewording; clauses written in
+another order read order-free.
+
+>>> compare(canonical("特种设备使用单位应当在投入使用后60日内办理使用登记"),
+...         "特种设备使用单位应当在特种设备投入使用前或者投入使用后三十日内办理使用登记。").conflicts > 0
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from difflib import Match
+from typing import NamedTuple
+
+from regkb.service.exam_facts import MODAL_SWAPS
+from regkb.service.exam_text import canonical
+
+# How much of a statement must line up with a sentence before the sentence may prove it
+TRUE_COVERAGE = 0.8
+MIN_BLOCK = 2
+EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
+_NEGATIONS = ("不", "未", "非", "无")
+_MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
+_GOVERNMENT_RE = re.compile(r"国务院|人民政府")
+_FUNCTION_CHARS = set("的了和及等或与并对在其之时都均")
+_TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
+               re.compile(r"特别重大|重大|较大|一般(?=事故)"))
+
+
+def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
+    """Align two canonical texts in order; returns the share of the statement matched, the
+    hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
+    or added: 出租/承租, 每半年/每年) and the rewordings the statement adds."""
+    matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
+    blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
+    if not blocks:
+        return 0.0, 0, 0, 0
+    matched = sum(b.size for b in blocks)
+    hard = soft = inserts = 0
+    # the text before the first and after the last common piece counts as a gap too: a
+    # statement that begins with another subject (国务院 for 县级以上地方各级人民政府) differs there
+    start, end = Match(0, 0, 0), Match(len(statement), len(sentence), 0)
+    for left, right in zip([start, *blocks], [*blocks, end]):
+        ours = statement[left.a + left.size:right.a]
+        theirs = sentence[left.b + left.size:right.b]
+        if not ours:
+            hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
+            continue  # otherwise the article says more here, and a statement may leave it out
+        if left is start:
+            theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
+        elif right is end:
+            theirs = theirs[:EDGE]
+        if theirs:
+            if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
+                    or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
+                hard += 1  # another figure, modal or level of government
+            elif len(ours) <= 8 and len(theirs) <= 12:
+                soft += 1
+            else:
+                inserts += 1
+        elif ours in _NEGATIONS or _modals(ours):
+            hard += 1
+        elif _qualifier(ours) and right is not end:
+            soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
+        else:
+            inserts += 1
+    return matched / max(1, len(statement)), hard, soft, inserts
+
+
+def skipped(statement: str, sentence: str) -> int:
+    """Characters of the sentence between the pieces it shares with the statement that the
+    statement leaves out ("处5万元至10万元" read across "处2万元至5万元的罚款；逾期未改正的，")."""
+    blocks = [b for b in difflib.SequenceMatcher(None, statement, sentence, autojunk=False).get_matching_blocks()
+              if b.size >= MIN_BLOCK]
+    return sum(right.b - left.b - left.size for left, right in zip(blocks, blocks[1:]) if right.a == left.a + left.size)
+
+
+class Composite(str):
+    """A 项 joined to its lead-in: a sentence the article implies but never writes in one
+    order (a bank writes "发生较大事故，对…单位处…罚款" for the rule and its 项)."""
+
+
+def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
+    """Order-free comparison: the share of the statement covered by common pieces of two or
+    more characters, taken longest first, and the pieces of the statement left over."""
+    ours, theirs, matched = statement, sentence, 0
+    while True:
+        match = difflib.SequenceMatcher(None, ours, theirs, autojunk=False).find_longest_match(0, len(ours), 0, len(theirs))
+        if match.size < MIN_BLOCK:
+            break
+        matched += match.size
+        ours = ours[:match.a] + "\x00" * match.size + ours[match.a + match.size:]
+        theirs = theirs[:match.b] + "\x01" * match.size + theirs[match.b + match.size:]
+    return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
+
+
+class Comparison(NamedTuple):
+    coverage: float
+    conflicts: int
+    inserts: int  # rewordings
+    decisive: bool = False  # one hard conflict and nothing else: one fact changed
+
+
+def compare(statement: str, sentence: str, order_free: bool = True, other: str | None = None) -> Comparison:
+    """A statement against a candidate sentence (``other``: the sentence already canonical).
+    Against a composite whose only conflicts come from word order, the order is not held against it."""
+    other = canonical(sentence) if other is None else other
+    coverage, hard, soft, inserts = conflicts(statement, other)
+    clashes = _clashes(statement, other)
+    # a composite's conflicts may come from its order alone; a sentence read in order that
+    # already opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
+    reordered = soft if isinstance(sentence, Composite) else order_free and not soft and coverage < TRUE_COVERAGE
+    if reordered and not hard and not clashes:
+        # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
+        # 查验其…许可证"): read order-free, what the statement adds must be a function word
+        loose, leftover = _loose(statement, other)
+        if loose >= TRUE_COVERAGE:
+            qualifiers = [piece for piece in leftover if _qualifier(piece)]
+            return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
+    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft)
+
+
+def _clashes(statement: str, sentence: str) -> int:
+    """Terms of one kind that both texts name but differently: figures (30日 and 60日), accident
+    grades (较大 and 一般). Alignment alone can pair a statement with a sibling 项."""
+    count = 0
+    for pattern in _TERM_KINDS:
+        ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
+        count += bool(ours and theirs and not ours <= theirs)
+    return count
+
+
+def _qualifier(inserted: str) -> bool:
+    """One or two characters the statement adds inside a matched phrase change what it says
+    (每半年 for 每年, 特别重大 for 重大); a longer insertion is a rewording (特种设备单位)."""
+    return len(inserted) <= 2 and not set(inserted) <= _FUNCTION_CHARS
+
+
+def _modals(text: str) -> set[str]:
+    return set(_MODAL_RE.findall(text))

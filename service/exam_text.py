@@ -1,0 +1,76 @@
+"""Question and article text made comparable: figures by value (三十日 → 30日, 百分之四十 →
+40%, 十万元 → 100000元), 本条例/本办法 as 本法, and punctuation dropped (``canonical``) or
+kept as one clause mark (``marked``, for finding where a clause starts and ends).
+
+>>> canonical("处十万元以上的罚款") == canonical("处10万元以上的罚款")
+True
+>>> marked("应当在三十日内，办理登记。")
+'应当在30日内|办理登记|'
+"""
+
+from __future__ import annotations
+
+import re
+
+from regkb.service.exam_corpus import normalise
+from regkb.service.exam_facts import number_value
+
+_NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
+                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
+_SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
+# 、 joins the items of one list inside a clause ("重大、特别重大"): it is dropped, not a mark
+_PUNCTUATION_RE = re.compile(r"[，。；：,.;:!！?？]+")
+_QUOTES_RE = re.compile(r"[\s、“”\"'‘’()（）《》【】\[\]]")
+# The blank of a 填空 or choice stem: （ ）, ( ), ____
+SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
+CLAUSE_MARK = "|"
+
+
+# Words a trainer writes for the statute's without changing what it says; both sides of a
+# comparison are rewritten, so a pair only has to be one-way.
+SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
+            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"))
+_UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
+_NUM = r"[\d.零〇一二两三四五六七八九十百千万]+"
+# A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
+# (10～30万元, 10-30万元): one spelling, "10万元至30万元", so the two compare equal.
+_RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT})(?:以下)?"
+                       rf"|({_NUM})({_UNIT})以上({_NUM})({_UNIT})以下")
+
+
+def _ranges(text: str) -> str:
+    def one(match: re.Match) -> str:
+        low, low_unit, high, high_unit = (match.group(1, 2, 3, 4) if match.group(1) else match.group(5, 6, 7, 8))
+        if not low_unit and high.endswith("万") and not low.endswith("万"):
+            low += "万"  # 100～500万元: both ends in 万元
+        return f"{low}{low_unit or high_unit}至{high}{high_unit}"
+
+    return _RANGE_RE.sub(one, text)
+
+
+def _words(text: str) -> str:
+    for word, same in SYNONYMS:
+        text = text.replace(word, same)
+    return text
+
+
+def _figures(text: str) -> str:
+    def figure(match: re.Match) -> str:
+        value = number_value(match.group(2) or match.group(3))
+        if value is None:
+            return match.group(0)
+        shown = str(int(value)) if value == int(value) else str(value)
+        return shown + ("%" if match.group(1) else "")
+
+    text = _ranges(_words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))))
+    return _NUMERAL_RE.sub(figure, text)
+
+
+def canonical(text: str) -> str:
+    """Text for comparison: no punctuation or spaces, figures as Arabic values."""
+    return normalise(_figures(text))
+
+
+def marked(text: str) -> str:
+    """``canonical`` with each run of clause punctuation kept as one ``|``."""
+    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text)))
