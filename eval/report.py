@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from regkb.eval.duty_metrics import score_duties
+from regkb.eval.everyday_eval import evaluate_everyday
 from regkb.eval.retrieval_eval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
                                       load_plain_questions, load_questions, normalise)
 
@@ -50,7 +51,8 @@ def _duty_search_scores(kb, questions) -> dict:
             "plain_top1": round(plain_top1 / (plain or 1), 4)}
 
 
-def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False) -> dict:
+def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False,
+             real_questions: Path | None = None) -> dict:
     questions = load_questions(question_set)
     files = _corpus_files(kb, corpus)
     report = evaluate(kb, questions, corpus_files=files, with_misses=with_misses)
@@ -63,6 +65,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["law_short_refs"] = evaluate_references(kb, name=LAW_SHORT_REFS)
     report["unseen"] = _unseen_scores(kb)
     report.update(_ask_scores(kb, with_misses))
+    report["everyday"] = evaluate_everyday(kb, real_questions)
     report["exam"] = _exam_scores(kb)
     return report
 
@@ -172,6 +175,16 @@ def _format_ask(report: dict) -> list[str]:
             lines.append(f"\n问答({split},{m['answerable']} 个可答 + {m['unanswerable']} 个无依据):答案准确率 "
                          f"{m['answer_accuracy']:.3f}  路由准确率 {m['routing_accuracy']:.3f}  拒答率 {m['abstention_rate']:.3f}"
                          f"  误拒率 {m['wrong_abstention_rate']:.3f}")
+    everyday = report.get("everyday") or {}
+    if everyday:
+        lines.append("\n日常问法问答(答对 = 引用了标准条文;答错 = 作答但未引用标准条文;拒答 = 无依据问题不作答):")
+    for name, m in everyday.items():
+        parts = [f"{m['answerable']} 个可答 + {m['unanswerable']} 个无依据"]
+        if m["answerable"]:
+            parts.append(f"答对 {m['answered_gold']:.3f}  答错 {m['answered_wrong']:.3f}")
+        if m["unanswerable"]:
+            parts.append(f"拒答 {m['abstained_unanswerable']:.3f}")
+        lines.append(f"  {name:<14}" + "  ".join(parts) + f"  (把握中等 {m['medium']} 题)")
     for source, scores in report.get("targets", {}).items():
         lines.append(f"规划目标抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     return lines
