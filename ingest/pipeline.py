@@ -146,17 +146,27 @@ def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipe
 def document_duties(document: ParsedDocument, doc_id: str, registry=None) -> list:
     """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
     the prose of plans and opinions. The two kinds are never mixed in one document."""
-    from regkb.corpus.departments import DepartmentRegistry
+    from regkb.corpus.departments import DepartmentRegistry, full_forms
     from regkb.ingest.duties import DivisionOfLabourParser
     from regkb.ingest.duty_tables import DutyTableParser
     from regkb.ingest.prose_duties import ProseDutyExtractor
 
     registry = registry if registry is not None else DepartmentRegistry()
     meta = document.meta
-    args = {"source": document.source, "doc_id": doc_id, "registry": registry}
-    duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
-    if meta.doc_type == "division_of_labour":
-        duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-    elif meta.doc_type in ("plan", "opinion") and not duties:
-        duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-    return [d for d in duties if d.lead or d.responsible or d.cooperating]
+
+    def extract(into: DepartmentRegistry) -> list:
+        args = {"source": document.source, "doc_id": doc_id, "registry": into}
+        duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
+        if meta.doc_type == "division_of_labour":
+            duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        elif meta.doc_type in ("plan", "opinion") and not duties:
+            duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        return [d for d in duties if d.lead or d.responsible or d.cooperating]
+
+    # A short form met before its full form (市中院 … 市中级人民法院) joins it too: a first
+    # pass finds the document's names, their full forms are registered, the second pass joins.
+    scratch = DepartmentRegistry.from_dict(registry.to_dict())
+    names = list(dict.fromkeys(n for d in extract(scratch) for n in d.lead + d.responsible + d.cooperating))
+    for full in dict.fromkeys(full_forms(names).values()):
+        registry.add(full, level=meta.level, region=meta.region)
+    return extract(registry)

@@ -216,6 +216,39 @@ def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
     return items
 
 
+def _span(cell, name: str) -> int:
+    value = str(cell.get(name, "1")).strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _html_grid(table) -> list[list[str]]:
+    """The table's cells on their grid: a cell merged over rows or columns (rowspan,
+    colspan) repeats its text in every position it covers, as the xlsx reader does, so
+    each column keeps its own role (a 牵头单位 cell spanning two tasks stays 牵头)."""
+    grid: list[list[str]] = []
+    pending: dict[tuple[int, int], str] = {}  # (row, column) -> text of a cell from above
+    for r, tr in enumerate(table.find_all("tr")):
+        row: list[str] = []
+        cells = iter(tr.find_all(["td", "th"]))
+        column = 0
+        while True:
+            if (r, column) in pending:
+                row.append(pending.pop((r, column)))
+                column += 1
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                break
+            text = "\n".join(s.strip() for s in cell.get_text("\n").split("\n") if s.strip())
+            for c in range(column, column + _span(cell, "colspan")):
+                row.append(text)
+                for below in range(r + 1, r + _span(cell, "rowspan")):
+                    pending[(below, c)] = text
+            column += _span(cell, "colspan")
+        grid.append(row)
+    return grid
+
+
 _HTML_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "pre", "section", "article")
 
 
@@ -228,7 +261,7 @@ def read_html(path: Path, data: bytes) -> list[Line | Table]:
     items: list[Line | Table] = []
     body = soup.body or soup
     for table in body.find_all("table"):
-        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        rows = _html_grid(table)
         placeholder = soup.new_tag("p")
         placeholder.string = f"\x00table{len(items)}"
         items.append(Table(rows=[row for row in rows if any(row)]))

@@ -294,8 +294,11 @@ def cmd_eval(args) -> int:
     from regkb.eval.report import run_eval
 
     kb = _open_kb(args)
+    real = Path(args.real) if args.real else None
+    if real is not None and not real.is_file():
+        raise CommandError(f"找不到真实问题文件:{real}")
     report = run_eval(kb, question_set=Path(args.set) if args.set else None, corpus=[Path(p) for p in args.corpus],
-                      with_misses=args.misses)
+                      with_misses=args.misses, real_questions=real)
     if args.library_home:
         import dataclasses
 
@@ -609,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
     p.add_argument("--library-home", metavar="HOME",
                    help="另一个知识库(如 seeds+laws+library 全部法规库)的目录:同时报告其口语化问题、条文引用、版本与地方重述")
+    p.add_argument("--real", metavar="JSONL", help="另评真实提问(如 ../shared/data/real_questions_dev.jsonl)的问答三项指标")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")

@@ -153,10 +153,14 @@ async function ask(event) {
   }
 }
 
+// How sure the answer is (``confidence`` of /api/ask); an abstention says so itself.
+const CONFIDENCE = { high: "把握：较高", medium: "把握：中等（请结合具体情况核对）" };
+
 function answerCard(answer) {
   const quotes = answer.citations.map((c) => c.quote);
-  const card = el("div", { class: "card", "data-kind": answer.kind },
+  const card = el("div", { class: "card", "data-kind": answer.kind, "data-confidence": answer.confidence },
     answer.abstained ? el("p", { class: "notice" }, "知识库中没有找到足以回答的条文：") : null,
+    CONFIDENCE[answer.confidence] ? el("p", { class: "confidence" }, CONFIDENCE[answer.confidence]) : null,
     el("div", { class: "answer" }, highlighted(answer.answer, quotes)));
   if (answer.citations.length) {
     card.append(el("h2", {}, `依据（${answer.citations.length} 条）`), ...answer.citations.map((c) => citation(c, c.quote)));
