@@ -27,7 +27,7 @@ from haystack.core.errors import PipelineRuntimeError  # noqa: E402
 from regkb.corpus.models import DocumentMeta, ParsedDocument, Table
 from regkb.ingest.clean import clean_items, is_chrome, normalise_spaces
 from regkb.ingest.limits import MAX_PARSE_SECONDS, check_time, parse_deadline
-from regkb.ingest.metadata import extract_metadata, infer_authority
+from regkb.ingest.metadata import effective_date, extract_metadata, infer_authority
 from regkb.ingest.readers import Line, RawDocument, read_file
 from regkb.ingest.structure import parse_structure
 
@@ -81,6 +81,8 @@ class MetadataExtractor:
             meta = meta.model_copy(update=overrides.model_dump(exclude_none=True))
             if overrides.authority is None:  # a given type or level decides the authority anew
                 meta.authority = infer_authority(meta.doc_type, meta.level, meta.issuer, meta.title)
+        if overrides is None or overrides.effective is None:
+            meta.effective = effective_date([i.text for i in items if isinstance(i, Line)], meta.date)
         return {"meta": meta}
 
 

@@ -35,7 +35,7 @@ from regkb.service.answer_schemas import AskResponse, TargetsResponse
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.jobs import IngestJobs, Job, new_job_id
-from regkb.service.schemas import DocumentsResponse, RemoveResponse, SearchResponse
+from regkb.service.schemas import DiffResponse, DocumentsResponse, RemoveResponse, SearchResponse, VersionsResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
 from regkb.service.uploads import UploadError, save_upload, save_uploads
@@ -81,9 +81,13 @@ class Health(BaseModel):
     generation: int
 
 
+AS_OF_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="问题")
     region: str | None = Field(None, max_length=MAX_NAME_CHARS, description="地区，如 辽宁")
+    as_of: str | None = Field(None, pattern=AS_OF_PATTERN, description="按某日有效的条文作答，YYYY-MM-DD（默认今天）")
 
 
 class SolveRequest(BaseModel):
@@ -266,6 +270,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]
     Name = Annotated[str | None, Query(max_length=MAX_NAME_CHARS)]
+    AsOf = Annotated[str | None, Query(pattern=AS_OF_PATTERN, description="按某日有效的条文，YYYY-MM-DD（默认今天）")]
 
     @app.get("/healthz", response_model=Health, tags=["服务"])
     def healthz(kb: Serving) -> Health:
@@ -277,16 +282,26 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def search(kb: Serving, q: Text, k: Annotated[int, Query(ge=1, le=200)] = 10,
                mode: Literal["hybrid", "bm25", "dense"] = "hybrid", type: DocType | None = None,
                region: Name = None, level: Level | None = None, source: Name = None,
-               authority: Authority | None = None):
+               authority: Authority | None = None, as_of: AsOf = None):
         filters = SearchFilters(doc_type=type and type.value, region=region, level=level and level.value,
                                 source=source, authority=authority and authority.value)
         with kb.reading() as current:
-            return current.search(q, k=k, mode=mode, filters=filters)
+            return current.search(q, k=k, mode=mode, filters=filters, as_of=as_of)
 
     @app.post("/api/ask", response_model=AskResponse, tags=["问答"])
     def ask(kb: Serving, body: AskRequest):
         with kb.reading() as current:
-            return current.ask(body.question, region=body.region)
+            return current.ask(body.question, region=body.region, as_of=body.as_of)
+
+    @app.get("/api/versions", response_model=VersionsResponse, tags=["文档"])
+    def versions(kb: Serving, title: Text, as_of: AsOf = None):
+        with kb.reading() as current:
+            return current.versions(title, as_of=as_of)
+
+    @app.get("/api/diff", response_model=DiffResponse, tags=["文档"])
+    def diff(kb: Serving, title: Text, old: Name = None, new: Name = None, as_of: AsOf = None):
+        with kb.reading() as current:
+            return current.diff(title, old, new, as_of=as_of)
 
     @app.get("/api/chunks/{chunk_id}", response_model=ChunkContext, tags=["检索"])
     def chunk(kb: Serving, chunk_id: str, around: Annotated[int, Query(ge=0, le=5)] = 1):
@@ -336,12 +351,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
              types: Annotated[str, Query(max_length=40, description="题型，逗号分隔：single,multi,judge,blank")] =
              "single,multi,judge,blank",
              source: Name = None, topic: Name = None, seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
-             format: Literal["json", "docx", "xlsx"] = "json"):
+             format: Literal["json", "docx", "xlsx"] = "json", as_of: AsOf = None):
         wanted = [t.strip() for t in types.split(",") if t.strip()]
         if not wanted or any(t not in EXAM_TYPES for t in wanted):
             raise HTTPException(422, f"题型应为 {'、'.join(EXAM_TYPES)} 中的一个或几个，用逗号分隔")
         with kb.reading() as current:
-            paper = current.exam(count=count, types=wanted, source=source, topic=topic, seed=seed)
+            paper = current.exam(count=count, types=wanted, source=source, topic=topic, seed=seed, as_of=as_of)
         if format == "json":
             return paper
         return exam_file(paper, format)
@@ -354,11 +369,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"],
               responses={200: {"content": {XLSX: {}}, "description": "体检结果；format=xlsx 时为 Excel 报告"}})
     def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")],
-                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json"):
+                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json",
+                   as_of: AsOf = None):
         with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
             path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
             with kb.reading() as current:
-                response = current.check_exam(path, report=format == "xlsx")
+                response = current.check_exam(path, report=format == "xlsx", as_of=as_of)
             if format == "json":
                 return response
             content = Path(response.report).read_bytes()
@@ -367,9 +383,9 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                         headers={"Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{name}"})
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
-    def documents(kb: Serving, request: Request):
+    def documents(kb: Serving, request: Request, as_of: AsOf = None):
         with kb.reading() as current:
-            listed = current.documents()
+            listed = current.documents(as_of=as_of)
         if not key.proven(request.headers):  # where a file lay on the server is for the key holder
             for document in listed.documents:
                 document.path = None

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation
+from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, Confidence
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 
 MODEL_ID = "regkb"
@@ -102,10 +102,12 @@ class ReadAs(BaseModel):
 
 
 class ChatDetails(ReadAs):
-    """regkb's own part of a reply: the answer's kind, whether it abstained, how the question was read."""
+    """regkb's own part of a reply: the answer's kind, whether it abstained, how sure it is, how
+    the question was read."""
 
     kind: AnswerKind
     abstained: bool
+    confidence: Confidence = "none"
 
 
 class ChatCompletion(BaseModel):
@@ -273,7 +275,8 @@ def completion(request: ChatRequest, reading: ReadAs, answer: AskResponse) -> Ch
         choices=[ChatChoice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=prompt, completion_tokens=_tokens(content), total_tokens=prompt + _tokens(content)),
         citations=answer.citations,
-        regkb=ChatDetails(kind=answer.kind, abstained=answer.abstained, **reading.model_dump()))
+        regkb=ChatDetails(kind=answer.kind, abstained=answer.abstained, confidence=answer.confidence,
+                          **reading.model_dump()))
 
 
 def sse_events(reply: ChatCompletion, include_usage: bool = False) -> Iterator[str]:
