@@ -20,6 +20,7 @@ with each committed change and tells the on-disk indexes whether they are curren
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -83,9 +84,26 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.executescript(_SCHEMA)
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            if not self.path.is_file() or os.access(self.path.parent, os.W_OK) and os.access(self.path, os.W_OK):
+                raise StoreError(f"无法打开知识库文件 {self.path}:{exc}") from exc
+            self._db = self._read_only()  # a read-only folder or mount: reads still work, writes say why not
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"无法打开知识库文件 {self.path}:{exc}") from exc
         self._depth = 0
+
+    def _read_only(self) -> sqlite3.Connection:
+        """The store opened for reading only; ``immutable`` where SQLite cannot create the
+        WAL's shared-memory file beside it (nothing can change the file there anyway)."""
+        for flags in ("mode=ro", "mode=ro&immutable=1"):
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None,
+                                 check_same_thread=False)
+            try:
+                db.execute("SELECT count(*) FROM meta").fetchone()
+                return db
+            except sqlite3.OperationalError:
+                db.close()
+        raise StoreError(f"无法打开知识库文件 {self.path}(只读,且无法读取)")
 
     def _migrate(self) -> None:
         """Bring a store written by an earlier version up to this schema."""

@@ -204,8 +204,11 @@ def save_index(index: faiss.Index, path: str | os.PathLike) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        faiss.write_index(index, tmp)
-        with open(tmp, "rb+") as handle:
+        # written by Python, not by faiss's own writer: a full disk is then an OSError with
+        # its errno, not a RuntimeError in English
+        with open(tmp, "wb") as handle:
+            handle.write(faiss.serialize_index(index))
+            handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -8,7 +8,9 @@ module reads that file and writes, fully offline, into one cache folder:
 - a sentence-transformers folder (``config.json``, ``model.safetensors``, ``tokenizer.json``
   built with ``tokenizers``, mean pooling, normalisation, e5 prompts);
 - ``onnx/encoder.onnx``: the encoder with ONNX Runtime's fused BERT operators, fp32;
-- ``onnx/encoder_int8.onnx``: the same with dynamically quantized int8 matmuls;
+- ``onnx/encoder_int8_7bit.onnx``: the same with dynamically quantized int8 matmuls, weights
+  in 7 bits so that every x86-64 CPU computes the same vectors (``portable_int8_graph``; a
+  folder built by an earlier version, with 8-bit ``encoder_int8.onnx``, gains it on first use);
 - ``onnx/query_encoder.onnx``: the fp32 encoder with the query adapter merged into its
   attention weights (``index/query_adapter.py``), for questions only. It is rebuilt on its
   own (a few seconds) when the adapter file changes.
@@ -21,7 +23,7 @@ cached folder at once.
 >>> from regkb.index.e5_convert import build_default_model  # doctest: +SKIP
 >>> folder = build_default_model()  # doctest: +SKIP
 >>> sorted(p.name for p in (folder / "onnx").iterdir())  # doctest: +SKIP
-['encoder.onnx', 'encoder_int8.onnx', 'query_encoder.onnx']
+['encoder.onnx', 'encoder_int8_7bit.onnx', 'query_encoder.onnx']
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 META_FILE = "regkb_model.json"
 ONNX_FP32 = "onnx/encoder.onnx"
-ONNX_INT8 = "onnx/encoder_int8.onnx"
+ONNX_INT8_PORTABLE = "onnx/encoder_int8_7bit.onnx"
 ONNX_QUERY = "onnx/query_encoder.onnx"
 
 _QK = 32  # values per 4-bit block
@@ -341,8 +343,7 @@ def export_onnx(folder: Path) -> None:
     fuse it with ONNX Runtime's BERT optimizer, and quantize the fused graph to int8."""
     (folder / "onnx").mkdir(exist_ok=True)
     export_fused(folder, folder / ONNX_FP32)
-    with _quiet():
-        quantize_onnx(folder / ONNX_FP32, folder / ONNX_INT8)
+    portable_int8_graph(folder)
 
 
 def export_fused(folder: Path, out: Path, deltas: dict[str, np.ndarray] | None = None) -> None:
@@ -459,6 +460,30 @@ def ensure_query_graph(folder: Path) -> Path | None:
     return folder / ONNX_QUERY
 
 
+def portable_int8_graph(folder: Path) -> Path:
+    """The int8 encoder whose vectors do not depend on the CPU, built beside the fp32 one on
+    first use (a few seconds; written to a temporary file and renamed into place).
+
+    ONNX Runtime's int8 matmul multiplies uint8 activations by int8 weights. With AVX-512
+    VNNI the products are summed in 32 bits; with AVX2 alone (or AVX-512 without VNNI) pairs
+    of products are first added in 16 bits, saturating at 32,767, which 8-bit weights can
+    pass (255·127·2) and 7-bit weights cannot (255·64·2): with 7 bits both kernels compute
+    the same integers (eval/isa_check.py measures it under an emulated AVX2 CPU).
+    """
+    path = folder / ONNX_INT8_PORTABLE
+    if not path.is_file():
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".int8-", suffix=".onnx")
+        os.close(handle)
+        try:
+            with _quiet():
+                quantize_onnx(folder / ONNX_FP32, Path(temp), reduce_range=True)
+            Path(temp).chmod(0o644)
+            os.replace(temp, path)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    return path
+
+
 def quantize_onnx(src: Path, out: Path, per_channel: bool = True, reduce_range: bool = False) -> None:
     """Dynamic int8 quantization of the matmuls (weights int8 per channel, activations per call)."""
     import onnx
@@ -522,7 +547,7 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
         _write_json(tmp / META_FILE, {
             "model_id": MODEL_ID, "recipe_version": RECIPE_VERSION, "source": str(source),
-            "source_sha256": sha, "files": files, "onnx_fp32": ONNX_FP32, "onnx_int8": ONNX_INT8,
+            "source_sha256": sha, "files": files, "onnx_fp32": ONNX_FP32, "onnx_int8": ONNX_INT8_PORTABLE,
             "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX,
             "build_seconds": round(time.perf_counter() - started, 1),
         })

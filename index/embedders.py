@@ -169,7 +169,11 @@ class OnnxE5Embedder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.set_denormal_as_zero", "1")
-        path = graph or folder / meta["onnx_int8" if precision == "int8" else "onnx_fp32"]
+        if graph is None:
+            from .e5_convert import portable_int8_graph
+
+            graph = portable_int8_graph(folder) if precision == "int8" else folder / meta["onnx_fp32"]
+        path = graph
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._pool = None
 

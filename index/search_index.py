@@ -38,6 +38,7 @@ from regkb.index import ann
 from regkb.index.bm25 import Bm25Index
 
 _CURRENT = "CURRENT"
+_PREVIOUS = ".CURRENT.previous"  # the pointer save() replaced, until the next save
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
 # and section paths, sentence vectors; 3: the national article a local one restates); an
 # older build is rebuilt from the store.
@@ -202,28 +203,53 @@ class SearchIndex:
     # --- persistence ------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
+        """Write this build beside the live one, then make it live. The build it replaces
+        stays on disk, named by ``.CURRENT.previous``, until the next save, so that
+        ``restore`` can bring it back when the store fails to commit this generation."""
         folder.mkdir(parents=True, exist_ok=True)
         name = f"gen-{self.manifest['generation']}"
         staging = folder / f".{name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        self.bm25.save(staging / "bm25")
-        if self.vectors is not None:
-            ann.save_index(self.vectors, staging / "vectors.faiss")
-        if self.sentences is not None:
-            ann.save_index(self.sentences, staging / "sentences.faiss")
-            np.save(staging / "sentence_rows.npy", self.sentence_rows)
-        (staging / "rows.json").write_text(json.dumps([asdict(r) for r in self.rows], ensure_ascii=False), encoding="utf-8")
-        (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = folder / name
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(staging, final)
-        pointer = folder / f".{_CURRENT}.tmp"
-        pointer.write_text(name, encoding="utf-8")
-        os.replace(pointer, folder / _CURRENT)
-        for old in folder.glob("gen-*"):  # earlier builds are no longer referenced
-            if old.name != name:
+        try:
+            staging.mkdir()
+            self.bm25.save(staging / "bm25")
+            if self.vectors is not None:
+                ann.save_index(self.vectors, staging / "vectors.faiss")
+            if self.sentences is not None:
+                ann.save_index(self.sentences, staging / "sentences.faiss")
+                np.save(staging / "sentence_rows.npy", self.sentence_rows)
+            (staging / "rows.json").write_text(json.dumps([asdict(r) for r in self.rows], ensure_ascii=False), encoding="utf-8")
+            (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            pointer = folder / f".{_CURRENT}.tmp"
+            pointer.write_text(name, encoding="utf-8")
+            live = _live_name(folder)
+            if live is not None and live != name:
+                (folder / _PREVIOUS).write_text(live, encoding="utf-8")
+            else:
+                (folder / _PREVIOUS).unlink(missing_ok=True)
+        except BaseException:  # a full disk: leave no half-written build behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for old in folder.glob("gen-*"):  # builds older than the one being replaced
+            if old.name not in (live, name):
                 shutil.rmtree(old, ignore_errors=True)
+        final = folder / name
+        shutil.rmtree(final, ignore_errors=True)  # a rebuild of the live generation replaces it
+        os.replace(staging, final)
+        os.replace(pointer, folder / _CURRENT)
+
+    @staticmethod
+    def restore(folder: Path, generation: int) -> None:
+        """Make the build of ``generation`` live again if a newer save replaced it (the store
+        did not commit that newer generation), and delete the newer build."""
+        live = _live_name(folder)
+        if live is None or live == f"gen-{generation}":
+            return
+        if _live_name(folder, _PREVIOUS) == f"gen-{generation}":
+            os.replace(folder / _PREVIOUS, folder / _CURRENT)
+        else:  # nothing to go back to: the next load rebuilds from the store
+            (folder / _CURRENT).unlink(missing_ok=True)
+        shutil.rmtree(folder / live, ignore_errors=True)
 
     @staticmethod
     def current_generation(folder: Path) -> int | None:
@@ -249,3 +275,11 @@ class SearchIndex:
     def size_on_disk(self, folder: Path) -> int:
         live = folder / f"gen-{self.manifest['generation']}"
         return sum(p.stat().st_size for p in live.rglob("*") if p.is_file())
+
+
+def _live_name(folder: Path, pointer: str = _CURRENT) -> str | None:
+    """The build folder a pointer file names (None when there is none)."""
+    try:
+        return (folder / pointer).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None

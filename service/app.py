@@ -38,6 +38,7 @@ from regkb.service.jobs import IngestJobs, Job, new_job_id
 from regkb.service.schemas import DiffResponse, DocumentsResponse, RemoveResponse, SearchResponse, VersionsResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
+from regkb.service.storage_errors import storage_error
 from regkb.service.uploads import UploadError, save_upload, save_uploads
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
@@ -111,7 +112,7 @@ class ChunkContext(BaseModel):
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 422, 501)}
-WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 409)}
+WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 409, 507)}
 
 # Starlette's own messages, said in Chinese
 HTTP_MESSAGES = {404: "没有这个地址", 405: "不支持这种请求方法", 413: "请求内容太大", 401: "需要 API 密钥"}
@@ -201,6 +202,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
     async def unexpected_error(request: Request, exc: Exception):
+        said = storage_error(exc)  # a full disk or a read-only store, met outside the knowledge base
+        if said is not None:
+            return await knowledge_base_error(request, said)
         logging.getLogger("regkb.service").exception("unhandled error on %s", request.url.path)
         return JSONResponse({"detail": "服务内部错误，请稍后再试或联系管理员"}, status_code=500)
 
@@ -235,6 +239,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         serving = await run_in_threadpool(ServingKnowledgeBase, settings)
         app.state.serving = serving
         app.state.jobs = IngestJobs(serving)
+        app.state.jobs.resume_interrupted()  # uploads a crash left unfinished: never left waiting
         async with app.state.mcp.session_manager.run():  # the MCP transport's task group
             yield
         app.state.jobs.shutdown()
@@ -408,6 +413,15 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
             raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
         for error in found.report.errors if found.report else ():
             error.path = Path(error.path).name  # the upload folder on the server is no caller's business
+        return found
+
+    @app.delete("/api/jobs/{job_id}", response_model=Job, status_code=202, tags=["文档"],
+                responses=WRITE_ERRORS, dependencies=[Depends(require_key)])
+    def cancel_job(request: Request, job_id: str):
+        """Cancel a queued or running ingest: nothing of it is stored; the job ends ``cancelled``."""
+        found = request.app.state.jobs.cancel(job_id)
+        if found is None:
+            raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
         return found
 
     @app.delete("/api/documents/{doc_id}", response_model=RemoveResponse, tags=["文档"],

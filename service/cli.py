@@ -662,15 +662,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
+    import sqlite3
+
     from regkb.service.knowledge_base import KnowledgeBaseError
+    from regkb.service.storage_errors import storage_error
 
     try:
         return args.func(args)
     except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: not an error
         sys.stderr.close()
         return 0
-    except (KnowledgeBaseError, CommandError, ValueError, FileNotFoundError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except (KnowledgeBaseError, CommandError, ValueError, OSError, sqlite3.OperationalError) as exc:
+        said = storage_error(exc) or exc  # a full disk or a read-only store in one Chinese line
+        message = str(said).splitlines()[0] if str(said) else type(exc).__name__
         if getattr(args, "json", False):
             _print_json({"error": message})
         print(f"错误:{message}", file=sys.stderr)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestError
                                    RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
 from regkb.service.settings import Settings
+from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError, validate_query
 
 _REGISTRY_KEY = "departments"
@@ -138,19 +142,27 @@ class KnowledgeBase:
 
     # --- ingest -----------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False) -> IngestReport:
-        """Add new files, replace changed ones, skip unchanged ones (``force`` re-reads them too)."""
+    def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False,
+               checkpoint: Callable[[int], None] | None = None) -> IngestReport:
+        """Add new files, replace changed ones, skip unchanged ones (``force`` re-reads them too).
+
+        ``checkpoint(files read so far)`` is called after each file, as passages are embedded
+        and before the commit; an exception it raises abandons the ingest, nothing stored
+        (vectors already embedded stay in the cache, where only a later ingest looks)."""
         started = time.perf_counter()
         report = IngestReport()
         files = self._expand(paths, report)
         parsed: list[tuple[ParsedDocument, Path, bool]] = []  # (document, file, replaces an older version)
         with _progress(len(files), "文件", self.settings.show_progress) as bar:
-            for path in files:
+            for read, path in enumerate(files, start=1):
                 bar.set_description(path.name[:24])
                 self._parse_one(path, overrides is not None or force, report, parsed, overrides)
                 bar.update(1)
+                if checkpoint:
+                    checkpoint(read)
         if parsed:
-            self._store_parsed(parsed, report)
+            with said_in_chinese():
+                self._store_parsed(parsed, report, lambda: checkpoint and checkpoint(len(files)))
         report.documents = len(self.store.documents())
         report.seconds = round(time.perf_counter() - started, 2)
         return report
@@ -192,7 +204,8 @@ class KnowledgeBase:
             return
         parsed.append((document, path, existing is not None))
 
-    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport) -> None:
+    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport,
+                      checkpoint: Callable[[], None]) -> None:
         chunker = StructureChunker(self.settings.chunker)
         registry = self.departments_registry()
         prepared = []
@@ -220,14 +233,13 @@ class KnowledgeBase:
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
         embedding_started = time.perf_counter()
-        report.embedded = self._embed_missing(texts)
+        report.embedded = self._embed_missing(texts, checkpoint)
+        checkpoint()
         report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
-        with self.store.transaction():
+        with self._committing():
             for record, document, chunks, duties, targets in prepared:
                 self.store.put_document(record, document.sections, chunks, duties, targets)
             self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
-            self.store.bump_generation()
-        self._invalidate()
 
     def _new_sentence_texts(self, prepared: list) -> list[str]:
         """The sentence texts of the new chunks, each sentence said elsewhere in the store under the
@@ -255,11 +267,16 @@ class KnowledgeBase:
         extractor = TargetExtractor(region=meta.region, level=meta.level, title=meta.title)
         return extractor.run(document.blocks, source=document.source, doc_id=doc_id)["targets"]
 
-    def _embed_missing(self, texts: list[str]) -> int:
+    def _embed_missing(self, texts: list[str], checkpoint: Callable[[], None] = lambda: None) -> int:
         """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
+
+        def advanced(count: int) -> None:
+            bar.update(count)
+            checkpoint()
+
         with _progress(len(texts), "块", self.settings.show_progress) as bar:
             bar.set_description("向量化")
-            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=bar.update)
+            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=advanced)
         return embedded
 
     def departments_registry(self) -> DepartmentRegistry:
@@ -277,6 +294,22 @@ class KnowledgeBase:
         self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
 
     # --- index ------------------------------------------------------------------------
+
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        """One change of the store and its index, committed as one unit: the new generation's
+        index is written before the store commits, and if that or the commit fails (a full
+        disk), the transaction rolls back and the previous index is live again."""
+        try:
+            with said_in_chinese(), self.store.transaction():
+                yield
+                self.store.bump_generation()
+                self._invalidate()
+                self.index  # noqa: B018  (built and saved here, inside the transaction)
+        except BaseException:
+            self._invalidate()
+            self._index_storage.restore(self.store.generation)
+            raise
 
     def _invalidate(self) -> None:
         for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places", "_rows_by_chunk"):
@@ -362,17 +395,17 @@ class KnowledgeBase:
         document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
         if document is None:
             raise KnowledgeBaseError(f"没有这个文档:{doc_id}(用 regkb documents 查看已导入的文档)")
-        with self.store.transaction():
+        with self._committing():  # no index file mentions the document any more
             self.store.delete_document(document.doc_id)
             self._rebuild_registry()
-            self.store.bump_generation()
-        self._invalidate()
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
         keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
         keep |= {text_hash(t) for t in chunk_sentence_evidence(self.store.chunks(), documents)[0]}
-        self.store.prune_vectors(keep)
-        self.index  # rebuild now, so no index file mentions the document any more
+        try:
+            self.store.prune_vectors(keep)
+        except sqlite3.OperationalError:  # it only frees space; the removal has committed
+            pass
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,

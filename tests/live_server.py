@@ -42,3 +42,16 @@ def live_server(app, startup_seconds: float = 120.0):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def wait_for_job(url: str, job_id: str, seconds: float = 180.0) -> dict:
+    """The job's report once it has ended (done, failed or cancelled)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{url}/api/jobs/{job_id}", timeout=30).json()
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job['status']} after {seconds} s")

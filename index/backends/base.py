@@ -65,6 +65,10 @@ class IndexStorage(Protocol):
 
     def load(self) -> SearchBackend: ...
 
+    def restore(self, generation: int) -> None:
+        """Bring back the index of ``generation`` when a build after it was not committed by
+        the store (a no-op where the backend cannot)."""
+
     def build(self, rows: list[IndexRow], texts: list[str], tokenize: Tokenize, embed: Embed, *, model_id: str,
               generation: int, sentences: Sentences | None = None) -> SearchBackend:
         """Make the stored index hold exactly ``rows`` (``texts`` are what BM25 and the embedder see;

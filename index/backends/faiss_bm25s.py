@@ -39,6 +39,9 @@ class FaissBm25sStorage:
     def current_generation(self) -> int | None:
         return SearchIndex.current_generation(self.folder)
 
+    def restore(self, generation: int) -> None:
+        SearchIndex.restore(self.folder, generation)
+
     def load(self) -> SearchIndex:
         return SearchIndex.load(self.folder)
 

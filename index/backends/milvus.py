@@ -36,15 +36,18 @@ questions and cost 0.02 hit@5 in bm25 mode (eval/RESULTS.md, "Milvus backend").
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from regkb.corpus.store import StoreError
 from regkb.index.backends.base import Embed, Hits, Sentences, Tokenize
 from regkb.index.search_index import IndexRow, SearchFilters
 
@@ -67,6 +70,7 @@ MAX_TOKENS = 4000  # a VARCHAR holds 65,535 bytes; a code and its space take 17
 BM25_K1, BM25_B = 1.2, 0.75  # bm25s's defaults (index/bm25.py)
 AVGDL_SAMPLE = 5_000
 REWEIGHT_DRIFT = 0.01
+LITE_LOCK_WAIT_SECONDS = 5.0  # a second process waits this long for Milvus Lite's lock
 _ROWS_REMEMBERED = 100_000  # the row cache of a long-running replica is cleared beyond this
 
 
@@ -75,11 +79,62 @@ def connect(uri: str):
     """One client per database and process: Milvus Lite starts its server once per file."""
     from pymilvus import MilvusClient
 
-    # pymilvus logs warnings and failed calls on stderr; our errors say what failed, in Chinese
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    # pymilvus and Milvus Lite log warnings, failed calls and tracebacks on stderr; our errors
+    # say what failed, in Chinese
+    for name in ("pymilvus", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if "://" not in uri:  # a Milvus Lite file
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        wait_for_lite_lock(Path(uri))
     return MilvusClient(uri)
+
+
+def wait_for_lite_lock(database: Path, seconds: float = LITE_LOCK_WAIT_SECONDS) -> None:
+    """Milvus Lite lets one process at a time open a database (a ``flock`` on its ``LOCK``
+    file): wait ``seconds`` for another holder to let go, then say who holds it."""
+    lock = database / "LOCK"
+    if not lock.is_file():
+        return
+    deadline = time.monotonic() + seconds
+    with open(lock, "rb") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(_busy_message(database, lock_holder(lock))) from None
+                time.sleep(0.2)
+                continue
+            fcntl.flock(handle, fcntl.LOCK_UN)  # free: Milvus Lite takes it itself
+            return
+
+
+def lock_holder(path: Path) -> int | None:
+    """The process holding a lock on ``path``, from the kernel's table (Linux), or None."""
+    inode = str(path.stat().st_ino)
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.replace("->", "").split()
+        for at, field in enumerate(fields):  # "... WRITE <pid> <major>:<minor>:<inode> ..."
+            if field.count(":") == 2 and field.rsplit(":", 1)[1] == inode and fields[at - 1].isdigit():
+                return int(fields[at - 1])
+    return None
+
+
+def _busy_message(database: Path, pid: int | None) -> str:
+    who = "另一个进程"
+    if pid is not None:
+        try:
+            command = " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
+        except OSError:
+            command = ""
+        who = f"进程 {pid}" + (f"（{command[:80]}）" if command else "")
+    return (f"Milvus Lite 数据库 {database} 正被{who}占用，Milvus Lite 同一时间只允许一个进程打开它；"
+            f"请只让一个 regkb 进程使用它（例如只运行 regkb serve，通过其 HTTP 接口检索），"
+            f"或改用 Milvus 服务器（REGKB_MILVUS_URI=http://主机:19530）")
 
 
 def open_collection(client, name: str) -> bool:
@@ -448,6 +503,9 @@ class MilvusIndexStorage:
         """None for an index of an older layout, so that the knowledge base rebuilds it."""
         manifest = self._manifest()
         return manifest["generation"] if manifest.get("format") == FORMAT else None
+
+    def restore(self, generation: int) -> None:
+        """Milvus keeps one build, updated in place: nothing to go back to."""
 
     def load(self) -> MilvusSearchIndex:
         return MilvusSearchIndex(self.client, self.prefix, self._manifest(), self.state)

@@ -173,6 +173,8 @@ def open_milvus_store(uri: str, prefix: str, create: bool) -> MilvusStore:
     try:
         client = connect(uri)
         found = MilvusStore.exists(client, prefix)
+    except StoreError:
+        raise
     except Exception as exc:  # pymilvus raises its own and gRPC errors for an unreachable server
         raise StoreError(f"无法连接 Milvus:{uri}({type(exc).__name__}: {exc})") from exc
     if not create and not found:

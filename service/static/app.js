@@ -391,8 +391,8 @@ async function followJob(id, label, bar) {
       loadDocuments();
       return;
     }
-    if (job.status === "failed") {
-      show($("upload-status"), errorBox(job.error || "导入失败"));
+    if (job.status === "failed" || job.status === "cancelled") {
+      show($("upload-status"), errorBox(job.error || job.stage));
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
