@@ -16,6 +16,7 @@ Each step is a small Haystack component; ``build_ingest_pipeline()`` wires them,
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from regkb.haystack_import import import_haystack
@@ -23,6 +24,10 @@ from regkb.haystack_import import import_haystack
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 from haystack.core.errors import PipelineRuntimeError  # noqa: E402
+
+# On a failed run Haystack snapshots the inputs and warns on stderr that a Path is kept as a
+# string; the failure itself reaches the user as one line of ours.
+logging.getLogger("haystack.utils.base_serialization").setLevel(logging.ERROR)
 
 from regkb.corpus.models import DocumentMeta, ParsedDocument, Table
 from regkb.ingest.clean import clean_items, is_chrome, normalise_spaces

@@ -4,6 +4,8 @@ key checked before the body, no English wrappers and no server paths."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -144,6 +146,18 @@ def test_ingest_errors_are_the_readers_own(small_kb, tmp_path):
     error = small_kb.ingest([broken]).errors[0].error
     assert error.startswith("损坏.docx:") and is_chinese(error)
     assert "Pipeline" not in error and "component" not in error
+
+
+def test_a_refused_file_leaves_stderr_quiet(tmp_path):
+    """The refusal is the JSON's one line; Haystack's English warnings about its snapshot of
+    the failed run stay off the terminal."""
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "坏.pdf").write_bytes(b"not a pdf at all")
+    done = subprocess.run([sys.executable, "-m", "regkb.service.cli", "ingest", str(tmp_path / "files"), "--json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "REGKB_HOME": str(tmp_path / "home")})
+    assert done.returncode == 1 and is_chinese(json.loads(done.stdout)["errors"][0]["error"])
+    assert done.stderr == ""
 
 
 def test_callers_without_the_key_see_no_server_paths(client, module_home):
