@@ -157,6 +157,13 @@ _PLACES = (
 )
 
 _SEPARATORS = "、,，;；/\n"
+# Bare names that may be one of a one-level list's bodies, and vertically managed bodies
+# (named after their place, never the issuer's) that may not.
+_PLAIN_ENDINGS = ("局", "委", "办", "厅")
+_PLAIN_LENGTH = 5  # a place (2+ characters) and a function (3+) make a longer name
+_VERTICAL_ENDINGS = ("海事局", "海警局", "分局", "监管局", "监察局", "铁路局", "航道局")
+# A space between a complete name and the next one separates them (市卫健委 市民政局).
+_SPACE_BETWEEN_NAMES = re.compile(r"(?<=[厅委局办会院部队司心团室处站署])[ \t\u3000\xa0]+(?=[省市县区各])")
 _SPACE_RE = re.compile(r"\s+")
 _GENERIC_TAIL_RE = re.compile(r"(?<=[厅委局办会院部队司心团室处站署])等(?:有关|相关|其他)?(?:部门|单位)$")
 
@@ -205,6 +212,12 @@ def canonical_form(name: str) -> str:
     return prefix + standard_core(core)
 
 
+def spaced_names_apart(text: str) -> str:
+    """``市卫健委 市民政局`` → ``市卫健委、市民政局``: a space after a complete name, before
+    the next one's level prefix, separates two names (before spaces are squeezed out)."""
+    return _SPACE_BETWEEN_NAMES.sub("、", text)
+
+
 def split_top_level(text: str, separators: str = _SEPARATORS) -> list[str]:
     """Split at separators outside brackets: ``各县（市、区）人民政府、市应急局`` is two names."""
     parts: list[str] = []
@@ -232,9 +245,28 @@ def is_own_body(core: str, full: str, known: Callable[[str], bool] | None = None
     return core in _STANDARD_OF or (known is not None and known(full))
 
 
+def _plain_department(name: str) -> bool:
+    """A bare government department (水务局, 经信局, 人力社保局): a short function name with
+    no level character inside (团市委), not a body named after its place (遵义公路管理局) nor a
+    vertically managed one (舟山海事局, 银保监分局)."""
+    return (len(name) <= _PLAIN_LENGTH and name.endswith(_PLAIN_ENDINGS) and not name.endswith(_VERTICAL_ENDINGS)
+            and not is_entity(name) and not any(level in name for level in LEVEL_PREFIXES))
+
+
+def _one_level_list(items: list[str], carried: str) -> bool:
+    """Whether a list names the bodies of one level only: each department in it has the
+    same level prefix or is a plain bare department, and a prefix is written (in the list
+    or the clause before it). Then a bare department is one of them (水务局 among 市… bodies)."""
+    departments = [item for item in items if is_department_like(item) and not is_entity(item)]
+    prefixes = {split_prefix(item)[0] for item in departments} - {""}
+    return len(prefixes | ({carried[0]} if carried else set())) == 1 and \
+        all(split_prefix(item)[0] or _plain_department(item) for item in departments)
+
+
 def _restore_prefixes(items: list[str], prefix: str = "",
                       known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     out: list[str] = []
+    one_level = _one_level_list(items, prefix)
     # prefix: the last explicit level prefix, e.g. 省, or 省委 before a party 部
     for item in items:
         own, core = split_prefix(item)
@@ -245,7 +277,8 @@ def _restore_prefixes(items: list[str], prefix: str = "",
             # 省委宣传部、组织部 → 省委组织部; 省委宣传部、文化和旅游厅 → 省文化和旅游厅
             party = prefix.endswith("委") and item.endswith("部")
             use = prefix if party else prefix[0]
-            out.append(use + item if party or is_own_body(item, use + item, known) else item)
+            own_body = party or is_own_body(item, use + item, known) or (one_level and _plain_department(item))
+            out.append(use + item if own_body else item)
         else:
             out.append(item)
     return out, prefix
@@ -283,7 +316,7 @@ def split_departments_carrying(text: str, prefix: str = "",
                                known: Callable[[str], bool] | None = None) -> tuple[list[str], str]:
     """``split_departments`` that starts from, and also returns, the running level prefix
     (so a prefix carries over from one clause of a parenthesis to the next)."""
-    raw = [normalise_name(p) for p in split_top_level(text)]
+    raw = [normalise_name(p) for p in split_top_level(spaced_names_apart(text))]
     raw = [p for p in raw if p]
     items: list[str] = []
     i = 0
@@ -301,6 +334,31 @@ def split_departments_carrying(text: str, prefix: str = "",
 # Names of national bodies: one body wherever it is named, so no region in its identity.
 _NATIONAL_STARTS = ("国家", "国务院", "中央", "中共中央", "全国", "应急管理部", "中国")
 _LEVEL_ENDINGS = {"省": ("省", "自治区"), "市": ("市", "州", "盟"), "县": ("县", "旗"), "区": ("区",)}
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """Whether ``short`` is a contraction of ``full`` as officials write one: the same level
+    prefix, the same first and last character, the other characters in order (市中级法院 and
+    市中院 of 市中级人民法院, 市综合执法局 of 市综合行政执法局). A name that starts with the
+    whole short one is a body inside it (市公安局交通管理局), not its long form."""
+    (short_prefix, short_core), (full_prefix, full_core) = split_prefix(short), split_prefix(full)
+    if short_prefix != full_prefix or not 2 <= len(short_core) < len(full_core) or is_entity(short) \
+            or is_entity(full) or (short_core[0], short_core[-1]) != (full_core[0], full_core[-1]) \
+            or full_core.startswith(short_core):
+        return False
+    remaining = iter(full_core)
+    return all(char in remaining for char in short_core)
+
+
+def full_forms(names: list[str]) -> dict[str, str]:
+    """short name -> the one longer name of ``names`` it contracts (names with no single
+    such name are left out)."""
+    joined = {}
+    for short in names:
+        fuller = [full for full in names if abbreviates(short, full)]
+        if len(fuller) == 1:
+            joined[short] = fuller[0]
+    return joined
 
 
 def _place_of_level(prefix: str, region: str) -> str | None:
@@ -375,6 +433,12 @@ class DepartmentRegistry:
             raise ValueError("部门名称不能为空")
         canon = canonical_form(name)
         key = (canon, region_key(canon, region))
+        if key not in self._entries:
+            # a contraction of a body already met in the region is that body (市中院)
+            fuller = [n for n, where in self._entries if where == key[1] and abbreviates(canon, n)]
+            if len(fuller) == 1:
+                canon = fuller[0]
+                key = (canon, key[1])
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry()

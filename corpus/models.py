@@ -62,6 +62,8 @@ class DocumentMeta(BaseModel):
     region: str | None = None
     level: Level | None = None
     authority: Authority | None = None
+    effective: str | None = None  # ISO date this version takes effect (its 施行 date, else ``date``)
+    repealed: bool | None = None  # 已废止, as given at ingest
 
 
 class Document(DocumentMeta):

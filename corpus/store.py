@@ -34,7 +34,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, content_hash TEXT NOT NULL,
     title TEXT, doc_type TEXT, issuer TEXT, doc_number TEXT, date TEXT, region TEXT, level TEXT,
-    authority TEXT, chunks INTEGER NOT NULL DEFAULT 0
+    authority TEXT, chunks INTEGER NOT NULL DEFAULT 0, effective TEXT, repealed INTEGER
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, seq INTEGER NOT NULL,
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _DOC_COLUMNS = ("doc_id", "source", "content_hash", "title", "doc_type", "issuer", "doc_number", "date",
-                "region", "level", "authority", "chunks", "path")
+                "region", "level", "authority", "chunks", "path", "effective", "repealed")
 
 
 def _chunk(row: tuple) -> Chunk:
@@ -112,6 +112,11 @@ class Store:
             self._db.execute("ALTER TABLE documents ADD COLUMN path TEXT")
         if "authority" not in columns:
             self._db.execute("ALTER TABLE documents ADD COLUMN authority TEXT")
+        # versions and validity: when a version takes effect, and whether it was repealed
+        if "effective" not in columns:
+            self._db.execute("ALTER TABLE documents ADD COLUMN effective TEXT")
+        if "repealed" not in columns:
+            self._db.execute("ALTER TABLE documents ADD COLUMN repealed INTEGER")
 
     def close(self) -> None:
         self._db.close()

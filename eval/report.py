@@ -8,8 +8,9 @@ from importlib import resources
 from pathlib import Path
 
 from regkb.eval.duty_metrics import score_duties
-from regkb.eval.retrieval_eval import (evaluate, evaluate_plain_set, evaluate_references, load_plain_questions,
-                                      load_questions, normalise)
+from regkb.eval.everyday_eval import evaluate_everyday
+from regkb.eval.retrieval_eval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
+                                      load_plain_questions, load_questions, normalise)
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
 
@@ -50,7 +51,8 @@ def _duty_search_scores(kb, questions) -> dict:
             "plain_top1": round(plain_top1 / (plain or 1), 4)}
 
 
-def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False) -> dict:
+def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = None, with_misses: bool = False,
+             real_questions: Path | None = None) -> dict:
     questions = load_questions(question_set)
     files = _corpus_files(kb, corpus)
     report = evaluate(kb, questions, corpus_files=files, with_misses=with_misses)
@@ -60,10 +62,31 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
     report["duty_search"] = _duty_search_scores(kb, questions)
     report["plain_set"] = evaluate_plain_set(kb, load_plain_questions())
     report["article_refs"] = evaluate_references(kb)
+    report["law_short_refs"] = evaluate_references(kb, name=LAW_SHORT_REFS)
     report["unseen"] = _unseen_scores(kb)
     report.update(_ask_scores(kb, with_misses))
+    report["everyday"] = evaluate_everyday(kb, real_questions)
     report["exam"] = _exam_scores(kb)
+    report["library"] = _library_scores(kb)
     return report
+
+
+def store_scores(kb) -> dict:
+    """The retrieval figures that compare two stores: the everyday-words set (hybrid), article
+    references, and the library sets (versions, national vs local)."""
+    from regkb.eval.library_eval import library_report
+
+    return {"documents": len(kb.store.documents()),
+            "plain_set": evaluate_plain_set(kb, load_plain_questions(), modes=("hybrid",)),
+            "article_refs": {k: v for k, v in evaluate_references(kb).items() if k != "misses"},
+            "library": library_report(kb)}
+
+
+def _library_scores(kb) -> dict:
+    """Versions and national-vs-local questions (zero questions on a store without those documents)."""
+    from regkb.eval.library_eval import library_report
+
+    return library_report(kb)
 
 
 def _unseen_scores(kb) -> dict:
@@ -79,6 +102,10 @@ def _format_unseen(unseen: dict) -> list[str]:
     for half, s in unseen["duties"].items():
         lines.append(f"未见过样式的文档 {half}({s['documents']} 篇)分工抽取:P {s['precision']:.3f} "
                      f"R {s['recall']:.3f} F1 {s['f1']:.3f}")
+    for half in ("dev", "test"):
+        found = unseen.get("targets", {}).get(half)
+        if found and found["targets"]:
+            lines.append(f"未见样式指标表 {half}:目标 {found['found']}/{found['targets']} 条值、单位、方向全对")
     names = {"unseen_dev": "未见样式 dev", "unseen_test": "未见样式 test", "shared": "共享语料", "all": "合计"}
     parts = [f"{names[k]} {m['correct']:.3f}({m['documents']} 篇)" for k, m in unseen["metadata"].items()]
     lines.append("元数据(标题、类型、地区、层级、文号)正确率:" + ";".join(parts))
@@ -132,7 +159,28 @@ def format_report(report: dict) -> str:
         lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
+    lines += _refs_line("法规简称与混合写法引用", report.get("law_short_refs"))
+    lines += _format_library(report.get("library"))
+    if report.get("library_store"):
+        other = report["library_store"]
+        lines += ["", f"—— 另一个知识库({other['documents']} 篇文档) ——"]
+        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + _format_library(other["library"])
     return "\n".join(lines)
+
+
+def _format_library(library: dict | None) -> list[str]:
+    lines = []
+    for split, m in (library or {}).get("versions", {}).items():
+        if m["questions"]:
+            lines.append(f"\n版本问题({split},{m['questions']} 题):现行条文排在前 {m['in_force_first']:.3f}(此前 "
+                         f"{m['before_in_force_first']:.3f}),被修订条文排在其上 {m['replaced_above']:.3f}(此前 "
+                         f"{m['before_replaced_above']:.3f}),--as-of 给出旧条文 {m['as_of_old_first']:.3f}")
+    for split, m in (library or {}).get("restatements", {}).items():
+        if m["questions"]:
+            lines.append(f"全国与地方重述({split},{m['questions']} 题):全国条文排第一 {m['national_first']:.3f}(此前 "
+                         f"{m['before_national_first']:.3f}),指定地区时两者都在前三 {m['region_and_national_top3']:.3f},"
+                         f"前十中同一地区重述最多 {m['max_restatements_per_region_top10']} 条")
+    return lines
 
 
 def _format_plain_set(plain: dict | None, refs: dict | None) -> list[str]:
@@ -152,9 +200,11 @@ def _format_plain_set(plain: dict | None, refs: dict | None) -> list[str]:
                 m = plain[key]
                 lines.append(f"{name} {m['questions']} 题(hybrid,dev+test):hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} "
                              f"MRR {m['mrr@10']:.3f}")
-    if refs and refs.get("refs"):
-        lines.append(f"条文引用 {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}")
-    return lines
+    return lines + _refs_line("条文引用", refs)
+
+
+def _refs_line(label: str, refs: dict | None) -> list[str]:
+    return [f"{label} {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}"] if refs and refs.get("refs") else []
 
 
 def _format_ask(report: dict) -> list[str]:
@@ -164,6 +214,16 @@ def _format_ask(report: dict) -> list[str]:
             lines.append(f"\n问答({split},{m['answerable']} 个可答 + {m['unanswerable']} 个无依据):答案准确率 "
                          f"{m['answer_accuracy']:.3f}  路由准确率 {m['routing_accuracy']:.3f}  拒答率 {m['abstention_rate']:.3f}"
                          f"  误拒率 {m['wrong_abstention_rate']:.3f}")
+    everyday = report.get("everyday") or {}
+    if everyday:
+        lines.append("\n日常问法问答(答对 = 引用了标准条文;答错 = 作答但未引用标准条文;拒答 = 无依据问题不作答):")
+    for name, m in everyday.items():
+        parts = [f"{m['answerable']} 个可答 + {m['unanswerable']} 个无依据"]
+        if m["answerable"]:
+            parts.append(f"答对 {m['answered_gold']:.3f}  答错 {m['answered_wrong']:.3f}")
+        if m["unanswerable"]:
+            parts.append(f"拒答 {m['abstained_unanswerable']:.3f}")
+        lines.append(f"  {name:<14}" + "  ".join(parts) + f"  (把握中等 {m['medium']} 题)")
     for source, scores in report.get("targets", {}).items():
         lines.append(f"规划目标抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     return lines

@@ -49,6 +49,7 @@ class Question:
 
 PLAIN_SET = "plain_questions.jsonl"
 ARTICLE_REFS = "article_refs.jsonl"
+LAW_SHORT_REFS = "law_short_refs.jsonl"  # 100 references by short names and mixed forms (issue 27)
 
 
 def _data_lines(path: Path | None, name: str) -> list[dict]:
@@ -183,10 +184,10 @@ def evaluate_plain_set(kb, questions: list[Question], modes=MODES) -> dict:
     return report
 
 
-def evaluate_references(kb, path: Path | None = None) -> dict:
+def evaluate_references(kb, path: Path | None = None, name: str = ARTICLE_REFS) -> dict:
     """Citations of the store's documents: the share whose cited article is the first hit."""
     sources = {d.source for d in kb.store.documents()}
-    refs = [r for r in _data_lines(path, ARTICLE_REFS) if r["source"] in sources]
+    refs = [r for r in _data_lines(path, name) if r["source"] in sources]
     misses = []
     for ref in refs:
         hits = kb.search(ref["ref"], k=1).hits

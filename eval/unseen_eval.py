@@ -6,7 +6,8 @@ file name, GB/AQ standards) has hand-written gold in ``eval/data/unseen/gold.jso
 once into a dev half (for tuning) and a test half (for reporting) by a hash of the file name.
 
 ``unseen_duty_scores()`` reads every document with the real ingest pipeline and scores its
-exact duties against the gold, per half. ``metadata_scores(documents)`` checks title, type,
+exact duties against the gold, per half; ``unseen_target_scores()`` counts the gold targets
+of its indicator tables found with the same value, unit and direction. ``metadata_scores(documents)`` checks title, type,
 region, level and document number of documents against the gold of both corpora (the
 shared one's gold is ``eval/data/metadata_gold_shared.json``).
 
@@ -84,6 +85,42 @@ def unseen_duty_scores(parsed: dict | None = None, with_errors: bool = False) ->
     return report
 
 
+def document_targets(document) -> list:
+    """The targets the ingest extractor reads from a parsed document's blocks."""
+    from regkb.ingest.targets import TargetExtractor
+
+    meta = document.meta
+    extractor = TargetExtractor(region=meta.region, level=meta.level, title=meta.title)
+    return extractor.run(document.blocks, source=document.source)["targets"]
+
+
+def _target_found(gold: dict, targets: list) -> bool:
+    """A gold target is found when a target of the same value, unit and direction names its
+    indicator (the extracted name holds the gold one or is held by it)."""
+    return any((t.value, t.unit, t.direction) == (gold["value"], gold["unit"], gold["direction"])
+               and (gold["indicator"] in t.indicator or t.indicator in gold["indicator"]) for t in targets)
+
+
+def unseen_target_scores(parsed: dict | None = None, with_errors: bool = False) -> dict:
+    """Gold targets found (value, unit and direction right), per half."""
+    parsed = parsed if parsed is not None else parse_unseen()
+    report: dict = {half: {"targets": 0, "found": 0} for half in ("dev", "test")}
+    missed = []
+    for doc in unseen_gold():
+        if not doc.get("targets"):
+            continue
+        targets = document_targets(parsed[doc["source"]])
+        for gold in doc["targets"]:
+            report[doc["split"]]["targets"] += 1
+            if _target_found(gold, targets):
+                report[doc["split"]]["found"] += 1
+            else:
+                missed.append({"source": doc["source"], **gold})
+    if with_errors:
+        report["missed"] = missed
+    return report
+
+
 def _field_value(meta, field: str):
     value = meta.get(field) if isinstance(meta, dict) else getattr(meta, field)
     return getattr(value, "value", value)
@@ -127,7 +164,8 @@ def unseen_report(kb=None, with_errors: bool = False) -> dict:
         stored = {d.source: d for d in kb.store.documents()}
         metadata["shared"] = metadata_scores(stored, shared_metadata_gold(), with_errors)
         metadata["all"] = metadata_scores({**stored, **metas}, shared_metadata_gold() + gold)
-    return {"duties": unseen_duty_scores(parsed, with_errors), "metadata": metadata}
+    return {"duties": unseen_duty_scores(parsed, with_errors), "targets": unseen_target_scores(parsed, with_errors),
+            "metadata": metadata}
 
 
 if __name__ == "__main__":

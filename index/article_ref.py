@@ -1,8 +1,8 @@
 """Article references are looked up, not searched.
 
 Users type citations: 安全生产法第二十一条, 《消防法》第16条, 工伤保险条例 第十四条第一款,
-特种设备安全法第四十条规定了什么. A reference names a law (its title, or the title without
-中华人民共和国 or 省) and an article in Chinese or Arabic numerals, optionally a 款 and a 项.
+特设法第四十条规定了什么. A reference names a law (its title or one of its short names,
+``regkb.corpus.law_names``) and an article in Chinese or Arabic numerals, optionally a 款 and a 项.
 The cited article's chunks go first, exactly; the rest of the ranking follows as searched.
 
 >>> parse_references("《消防法》第16条规定了什么", ["中华人民共和国消防法"])
@@ -23,6 +23,7 @@ from regkb.haystack_import import import_haystack
 import_haystack()
 from haystack import component  # noqa: E402
 
+from regkb.corpus.law_names import generic_names, law_names  # noqa: E402
 from regkb.index.hits import HitList  # noqa: E402
 from regkb.index.search_index import IndexRow  # noqa: E402
 
@@ -30,9 +31,11 @@ ChunkTexts = Callable[[list[int]], list[str]]
 
 _DIGITS = "零一二三四五六七八九"
 _NUMBER = r"[0-9０-９零〇一二两三四五六七八九十百千]+"
-_ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的)?\s*第\s*({_NUMBER})\s*条"
+# no two neighbouring quantifiers match the same characters (a run of spaces is read one way only)
+_ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的\s*)?第\s*({_NUMBER})\s*条"
                       rf"(?:\s*第\s*({_NUMBER})\s*款)?(?:\s*第\s*[（(]?\s*({_NUMBER})\s*[)）]?\s*项)?")
-_STRIP = ("中华人民共和国",)
+# a word starts after no Chinese character, or after a word that introduces a citation
+_WORD_START = r"(?:(?<![\u4e00-\u9fff])|(?<=[据照按依和与及的是在见即反违查看问读新旧]))"
 
 
 def arabic_number(text: str) -> int:
@@ -71,15 +74,18 @@ def chinese_number(n: int) -> str:
 
 
 def title_aliases(title: str) -> list[str]:
-    """The names a user may cite a document by: the title, without 中华人民共和国, without 省."""
-    aliases = {title}
-    for prefix in _STRIP:
-        if title.startswith(prefix) and len(title) > len(prefix) + 1:
-            aliases.add(title[len(prefix):])
-    for alias in list(aliases):
-        if "省" in alias[:4]:
-            aliases.add(alias.replace("省", "", 1))
-    return sorted(aliases, key=len, reverse=True)
+    """The names a user may cite a document by, longest first: the title and its short names
+    (``regkb.corpus.law_names``: without 中华人民共和国, without 省, 安法, 特设法 …)."""
+    return sorted(law_names(title), key=len, reverse=True)
+
+
+def _name_pattern(names: list[str]) -> str:
+    """Alternation of the names, longest first; a generic short name (安全法, 应急条例) only
+    where a word starts, so 网络安全法第二十一条 cites no law of the store."""
+    generic = generic_names()
+    parts = [re.escape(name) if name not in generic else _WORD_START + re.escape(name)
+             for name in sorted(names, key=len, reverse=True)]
+    return "|".join(parts)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
     names = {alias: title for title in titles if title for alias in title_aliases(title)}
     if not names:
         return []
-    pattern = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+    pattern = re.compile(_name_pattern(list(names)))
     found: list[ArticleRef] = []
     for match in pattern.finditer(query):
         article = _ARTICLE.match(query, match.end())

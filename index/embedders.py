@@ -27,7 +27,7 @@ import os
 import struct
 import sys
 import threading
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
@@ -194,14 +194,16 @@ class OnnxE5Embedder:
 
     # -- encoding
 
-    def _embed(self, texts: Sequence[str], prefix: str, progress: Progress | None) -> np.ndarray:
+    def _embed(self, texts: Sequence[str], prefix: str, progress: Progress | None,
+               first_window_only: bool = False) -> np.ndarray:
         n = len(texts)
         out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
             return out
         windows: list[tuple[int, list[int]]] = []  # (text index, window ids with <s> </s>)
         for i, ids in enumerate(self.tokenize(texts, prefix)):
-            for start in range(0, max(len(ids), 1), self._window):
+            read = min(len(ids), self._window) if first_window_only else len(ids)
+            for start in range(0, max(read, 1), self._window):
                 windows.append((i, [self._bos, *ids[start : start + self._window], self._eos]))
         left = np.bincount([i for i, _ in windows], minlength=n)
         weight = np.zeros(n, dtype=np.float32)
@@ -245,7 +247,9 @@ class OnnxE5Embedder:
         return self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, self.query_prefix, None)
+        # a query is read as far as its first window, as sentence-transformers truncates it:
+        # a 2,000-character question would otherwise cost four windows on every request
+        return self._embed(texts, self.query_prefix, None, first_window_only=True)
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self._embed(texts, self.passage_prefix, progress)
@@ -313,6 +317,11 @@ def embed_search_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray
     return tuned(texts) if tuned is not None else embedder.embed_queries(texts)
 
 
+# Search vectors remembered (``SplitEmbedder``): enough for ``ask`` to find its own search's
+# under concurrent requests, too few for a benchmark's pass over a question set to reuse them.
+SEARCH_VECTORS_KEPT = 32
+
+
 class SplitEmbedder:
     """Passages on one engine, queries on another, each loaded when first used.
 
@@ -323,7 +332,8 @@ class SplitEmbedder:
     ``search_queries``, when given, embeds the questions of a search: the query encoder tuned
     for ranking (``index/query_adapter.py``). Its cosines order passages better but are not
     on the plain model's scale, so whatever compares a cosine with a fixed threshold (the
-    answer desk's evidence, the duty desk) uses ``embed_queries``.
+    answer desk's evidence, the duty desk) uses ``embed_queries``. A question's search vector
+    is remembered for a while: ``ask`` reads it again after its search.
     """
 
     def __init__(self, passages: Callable[[], Embedder], queries: Callable[[], Embedder],
@@ -332,6 +342,7 @@ class SplitEmbedder:
         self._make_passages, self._make_queries = passages, queries
         self._make_search_queries = search_queries or (lambda: self.query_engine)
         self.model_id, self.dim = model_id, dim
+        self._search_vector = lru_cache(maxsize=SEARCH_VECTORS_KEPT)(lambda text: self.search_query_engine.embed_queries([text])[0])
 
     @cached_property
     def passage_engine(self) -> Embedder:
@@ -349,6 +360,8 @@ class SplitEmbedder:
         return self.query_engine.embed_queries(texts)
 
     def embed_search_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:
+            return self._search_vector(texts[0])[None, :].copy()
         return self.search_query_engine.embed_queries(texts)
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

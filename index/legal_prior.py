@@ -33,10 +33,9 @@ import_haystack()
 from haystack import component  # noqa: E402
 
 from regkb.index.hits import HitList  # noqa: E402
-from regkb.index.regions import NATIONAL, Gazetteer  # noqa: E402
+from regkb.index.regions import Gazetteer, is_national  # noqa: E402
 from regkb.index.search_index import IndexRow  # noqa: E402
 
-NATIONAL_AUTHORITIES = frozenset({"law", "administrative_regulation", "departmental_rule"})
 PENALTY_CHAPTER = "法律责任"
 CONSEQUENCE_QUESTION = re.compile(r"罚|处分|后果|怎么处理|如何处理|会怎样|会怎么样|追究|坐牢|判刑|拘留|吊销|没收|担责|法律责任")
 
@@ -46,10 +45,6 @@ class PriorWeights:
     local_weight: float = 0.85  # a local document when no place is asked
     other_region_weight: float = 0.5  # a document of another place than the one asked
     penalty_weight: float = 0.7  # a 法律责任 article for a question that is not about consequences
-
-
-def is_national(row: IndexRow) -> bool:
-    return row.region == NATIONAL or (row.region is None and row.authority in NATIONAL_AUTHORITIES)
 
 
 @component

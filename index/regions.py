@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 
 NATIONAL = "全国"
+NATIONAL_AUTHORITIES = frozenset({"law", "administrative_regulation", "departmental_rule"})
 # Administrative suffixes, longest first: 包头市九原区 → 包头市 | 九原区
 _PART = re.compile(r".+?(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|州|盟|旗)|.+$")
 _SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|盟|旗)$")
@@ -46,6 +47,11 @@ def short_name(part: str) -> str:
     """湖州市 → 湖州, 浙江省 → 浙江, 九原区 → 九原 (a name that would become one character stays whole)."""
     stripped = _SUFFIX.sub("", part)
     return stripped if len(stripped) >= 2 else part
+
+
+def is_national(item) -> bool:
+    """A document (or a row, a hit) of the whole country: region 全国, or no region and a national authority."""
+    return item.region == NATIONAL or (item.region is None and item.authority in NATIONAL_AUTHORITIES)
 
 
 class Gazetteer:

@@ -40,8 +40,9 @@ from regkb.index.bm25 import Bm25Index
 _CURRENT = "CURRENT"
 _PREVIOUS = ".CURRENT.previous"  # the pointer save() replaced, until the next save
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
-# and section paths, sentence vectors); an older build is rebuilt from the store.
-FORMAT = 2
+# and section paths, sentence vectors; 3: the national article a local one restates); an
+# older build is rebuilt from the store.
+FORMAT = 3
 
 
 class _OneThreadForSearches:
@@ -91,6 +92,7 @@ class IndexRow:
     title: str | None = None  # the document's title, for looking up cited articles (《消防法》第十六条)
     article: str | None = None  # 第X条
     section_path: list[str] = field(default_factory=list)
+    restates: str | None = None  # a local article's chunk: the national chunk it restates, if any
 
 
 @dataclass
@@ -100,6 +102,7 @@ class SearchFilters:
     level: str | None = None
     source: str | None = None
     authority: str | None = None
+    excluded_docs: tuple[str, ...] = ()  # documents not to search (versions not in force on the day asked)
 
     def active(self) -> bool:
         return any(asdict(self).values())
@@ -136,7 +139,7 @@ class SearchIndex:
     def _columns(self) -> dict[str, np.ndarray]:
         """The filterable fields as arrays, so a filter is a few vector comparisons."""
         return {name: np.array([getattr(row, name) or "" for row in self.rows], dtype=str)
-                for name in ("doc_type", "region", "level", "source", "authority")}
+                for name in ("doc_id", "doc_type", "region", "level", "source", "authority")}
 
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Boolean row mask for the filters, None when nothing is filtered."""
@@ -149,6 +152,8 @@ class SearchIndex:
                 mask &= self._columns[name] == wanted
         if filters.region:  # 辽宁 matches 辽宁省
             mask &= np.char.find(self._columns["region"], filters.region) >= 0
+        if filters.excluded_docs:
+            mask &= ~np.isin(self._columns["doc_id"], list(filters.excluded_docs))
         return mask
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

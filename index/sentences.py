@@ -51,13 +51,31 @@ def chunk_evidence(title: str | None, text: str) -> list[str]:
     return [evidence_text(title, s) for s in sentences] if len(sentences) > 1 else []
 
 
-def sentence_evidence(chunks: list[tuple[str | None, str]]) -> tuple[list[str], list[int]]:
+def sentence_evidence(chunks: list[tuple[str | None, str]],
+                      precedence: list[tuple] | None = None) -> tuple[list[str], list[int]]:
     """For ``(title, chunk text)`` pairs in row order: the sentence texts to embed, and the
-    row each belongs to (ascending)."""
+    row each belongs to (ascending).
+
+    With ``precedence`` (a sort key per chunk), a sentence said word for word in several
+    chunks (a local regulation restating the law) is embedded once: every chunk holding it
+    uses the text of the chunk whose key sorts first, e.g. the national document's.
+
+    >>> law, copy = "第五条 甲应当做乙事项。丙应当做丁事项。", "第九条 戊应当做己事项。丙应当做丁事项。"
+    >>> sentence_evidence([("安全生产法", law), ("某省条例", copy)], [(0, "安全生产法"), (1, "某省条例")])
+    (['安全生产法 第五条 甲应当做乙事项。', '安全生产法 丙应当做丁事项。', '某省条例 第九条 戊应当做己事项。', '安全生产法 丙应当做丁事项。'], [0, 0, 1, 1])
+    """
+    split = [split_sentences(text) for _, text in chunks]
+    first: dict[str, tuple[tuple, str]] = {}  # sentence → (key, its evidence text) of the chunk first in precedence
+    if precedence is not None:
+        for row, ((title, _), sentences) in enumerate(zip(chunks, split)):
+            for sentence in sentences if len(sentences) > 1 else ():
+                if sentence not in first or precedence[row] < first[sentence][0]:
+                    first[sentence] = (precedence[row], evidence_text(title, sentence))
     texts: list[str] = []
     rows: list[int] = []
-    for row, (title, text) in enumerate(chunks):
-        evidence = chunk_evidence(title, text)
-        texts += evidence
-        rows += [row] * len(evidence)
+    for row, ((title, _), sentences) in enumerate(zip(chunks, split)):
+        if len(sentences) < 2:
+            continue  # the chunk's own vector already is that sentence's
+        texts += [first[s][1] if s in first else evidence_text(title, s) for s in sentences]
+        rows += [row] * len(sentences)
     return texts, rows

@@ -16,6 +16,7 @@ import re
 from functools import cached_property
 from importlib import resources
 
+from regkb.corpus.law_names import thesaurus_entries
 from regkb.index.jieba_dictionary import load_prefix_dictionary
 
 _KEEP = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
@@ -58,6 +59,8 @@ class ChineseTokenizer:
         for line in _data_lines("thesaurus.txt"):
             plain, _, terms = line.partition("=")
             mapping[plain.strip()] = terms.split()
+        for short, laws in thesaurus_entries().items():  # 特设法 = 特种设备安全法 …
+            mapping.setdefault(short, laws)
         return mapping
 
     def words(self, text: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from regkb.corpus.departments import spaced_names_apart
 from regkb.corpus.models import Table
 from regkb.ingest.headings import is_heading_line, match_standard_heading
 from regkb.ingest.readers import Line
@@ -120,7 +121,7 @@ def clean_items(items: list[Line | Table]) -> list[Line | Table]:
     for item in items:
         if isinstance(item, Table):
             flush()
-            rows = [[normalise_spaces(cell) for cell in row] for row in item.rows]
+            rows = [[normalise_spaces(spaced_names_apart(cell)) for cell in row] for row in item.rows]
             rows = [row for row in rows if any(row)]
             if rows:
                 cleaned.append(item.model_copy(update={"rows": rows}))

@@ -47,13 +47,18 @@ _COLUMN_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("deadline", ("时限", "时间", "期限", "节点", "进度安排")),
     ("responsible", ("责任单位", "责任部门", "负责单位", "负责部门", "主责", "承办", "责任处室",
                      "落实单位", "责任主体", "责任分工", "实施单位", "责任领导")),
-    ("value", ("目标值", "预期值", "指标值", "现状值", "基期值", "基数")),
+    ("value", ("目标值", "预期值", "指标值", "目标要求", "现状值", "基期值", "基数")),
+    ("nature", ("属性", "性质")),  # 指标属性 (约束性/预期性) describes the indicator, it is not the task
     ("task", ("任务", "事项", "内容", "措施", "工作要点", "重点工作", "主要工作", "具体工作", "举措", "项目", "目标",
               "指标")),
     ("category", ("类别", "领域", "方面", "类型", "分类")),
     ("note", ("备注", "说明")),
 ]
-_ROLE_COLUMNS = ("lead", "responsible", "cooperating")
+_ROLE_COLUMNS = ("lead", "responsible", "cooperating", "first_lead")
+# 责任单位（排名第一的为牵头单位）: a responsible column whose first body leads
+_FIRST_LEADS = re.compile(r"(?:第一|首位|首个|排首).{0,6}牵头|牵头.{0,6}(?:第一|首位)")
+_YEAR_HEADER = re.compile(r"^20\d\d年(?:度|底|末)?(?:目标)?$")
+_BASELINE_WORDS = ("现状", "基期", "基数", "基准")
 _LEAD_MARK_RE = re.compile(r"[(（]\s*牵头\s*[)）]")
 _MARKED_RE = re.compile(r"([^、,，;；\n]+?)\s*[(（]\s*牵头\s*[)）]")
 _SEP_END = ("、", ",", "，", ";", "；", "/")
@@ -68,12 +73,24 @@ def classify_header(text: str) -> str | None:
         return None
     if t in ("序", "No", "No."):
         return "seq"
+    if _FIRST_LEADS.search(t):
+        return "first_lead"
     for kind, words in _COLUMN_RULES:
         if any(w in t for w in words):
             return kind
     if t in ("责任", "负责"):
         return "responsible"
+    if _YEAR_HEADER.match(t):
+        return "value"  # 2020年 / 2025年: an indicator table's baseline and target columns
     return None
+
+
+def target_value_columns(headers: list[str], kinds: list[str | None]) -> list[int]:
+    """The value columns that hold a target: not a baseline (现状值, 基期值, 基数), and of
+    several year columns (2020年, 2025年) only the last, the period's end."""
+    values = [j for j, k in enumerate(kinds) if k == "value" and not any(w in headers[j] for w in _BASELINE_WORDS)]
+    years = [j for j in values if _YEAR_HEADER.match(headers[j])]
+    return [j for j in values if j not in years[:-1]]
 
 
 def _clean_text(cell: str | None) -> str:
@@ -100,8 +117,9 @@ def split_cell_departments(cell: str | None, known: Callable[[str], bool] | None
             text = ln
         elif text.endswith(_SEP_END) or ln.startswith(_SEP_END) or paren_balance(text) > 0:
             text += ln
-        elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")):
-            text += ln
+        elif _LEAD_MARK_RE.match(ln) or ln.startswith(("等", "(", "（")) or \
+                re.split(r"[、,，;；]", text)[-1] in LEVEL_PREFIXES:
+            text += ln  # …、市 / 市场监管局: the level prefix of the name the next line ends
         elif text.endswith(_NAME_ENDS) or _LEAD_MARK_RE.search(text[-5:]) or \
                 ln.startswith(LEVEL_PREFIXES + _NAME_STARTS):
             text += "、" + ln
@@ -139,6 +157,29 @@ def _find_header(rows: list[list[str]]) -> tuple[int, int] | None:
     return None
 
 
+def _joined_header(header_rows: list[list[str]], width: int) -> list[str]:
+    """One name per column from header rows stacked by merged cells (责任分工/牵头单位)."""
+    headers = []
+    for j in range(width):
+        parts: list[str] = []
+        for row in header_rows:
+            value = _clean_text(row[j]) if j < len(row) else ""
+            if value and value not in parts:
+                parts.append(value)
+        headers.append("/".join(parts))
+    return headers
+
+
+def table_header(rows: list[list[str]]) -> tuple[list[str], int]:
+    """(column names, index of the first body row): the header rows found among the first
+    rows, past a title merged across the table; the first row when none is found."""
+    found = _find_header(rows)
+    if found is None:
+        return [_clean_text(c) for c in rows[0]], 1
+    start, end = found
+    return _joined_header(rows[start:end], max(len(r) for r in rows)), end
+
+
 class DutyTableParser(DutyExtractor):
     """Duties from division-of-labour tables.
 
@@ -169,24 +210,15 @@ class DutyTableParser(DutyExtractor):
         start, end = found
         width = max(len(r) for r in rows)
         rows = [r + [""] * (width - len(r)) for r in rows]
-        header_rows = rows[start:end]
-        headers: list[str] = []
-        kinds: list[str | None] = []
-        for j in range(width):
-            parts: list[str] = []
-            for hr in header_rows:
-                v = _clean_text(hr[j])
-                if v and v not in parts:
-                    parts.append(v)
-            headers.append("/".join(parts))
-            kinds.append(classify_header("".join(parts)))
+        headers = _joined_header(rows[start:end], width)
+        kinds = [classify_header(h.replace("/", "")) for h in headers]
         task_cols = [j for j, k in enumerate(kinds) if k == "task"]
         if not task_cols or not any(k in _ROLE_COLUMNS for k in kinds):
             return []
         task_col = task_cols[-1]
         category_cols = [j for j, k in enumerate(kinds) if k == "category"] + task_cols[:-1]
         fill_down = set(category_cols) | {j for j, k in enumerate(kinds) if k == "seq"}
-        value_cols = [j for j, k in enumerate(kinds) if k == "value"]
+        value_cols = target_value_columns(headers, kinds)
         known = known_names([row[j] for row in rows[end:] for j, k in enumerate(kinds) if k in _ROLE_COLUMNS],
                             registry)
 
@@ -214,7 +246,9 @@ class DutyTableParser(DutyExtractor):
             for j, kind in enumerate(kinds):
                 if kind in _ROLE_COLUMNS and row[j].strip():
                     names, marked = _split_with_lead_marks(row[j], known)
-                    roles[kind].extend(names)
+                    if kind == "first_lead":
+                        marked, names = marked + names[:1], names[1:]
+                    roles["responsible" if kind == "first_lead" else kind].extend(names)
                     roles["lead"].extend(marked)
                 elif kind == "deadline" and cells[j]:
                     deadline = cells[j]
@@ -229,7 +263,7 @@ class DutyTableParser(DutyExtractor):
             if duties and (not task or (task == duties[-1].task and path == duties[-1].section_path)):
                 # the task cell is merged with the row above: same task, more departments
                 prev = duties[-1]
-                for r in _ROLE_COLUMNS:
+                for r in canon:
                     for name in canon[r]:
                         if name not in getattr(prev, r):
                             getattr(prev, r).append(name)

@@ -51,6 +51,10 @@ _PLACE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|自治州|地�
 _PUBLISHED = re.compile(r"^.{0,20}(发布日期|发布时间|印发日期|成文日期)[:：]")
 _SELF_NAMED = re.compile(r"编制(?:完成)?了?《([^》]{4,60}(?:规划|方案|意见|计划))》")
 _FILE_STEM_TITLE = re.compile(r"^(.+?)[(（]\d{4}-\d{2}-\d{2}[)）]$")
+# A line of a law's adoption and amendment history: "2011年5月27日 北京市……会议修订"
+_HISTORY = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日).{0,80}?(?:通过|修订|修正|公布|批准)")
+# The article (or a line under the title) that says when the text takes effect: "本条例自2001年9月1日起施行"
+_TAKES_EFFECT = re.compile(r"(?:^|本(?:法|条例|规定|办法|细则|决定|规则))自(\d{4}年\d{1,2}月\d{1,2}日)起(?:施行|生效)")
 
 
 def _iso_date(match: re.Match) -> str:
@@ -229,6 +233,22 @@ def _doc_number(head: list[str], date: str | None) -> str | None:
     return None
 
 
+def history_date(lines: list[str]) -> str | None:
+    """The latest date of the adoption and amendment history: the date of this version."""
+    dates = [_iso_date(_DATE.search(m.group(1))) for m in map(_HISTORY.match, lines) if m]
+    return max(dates) if dates else None
+
+
+def effective_date(lines: list[str], version_date: str | None) -> str | None:
+    """When this version takes effect: the text's own 施行 date when it is not older than the
+    version (an amended law keeps its first 施行 date; then the version's date is meant)."""
+    found = next((m for m in map(_TAKES_EFFECT.search, lines) if m), None)
+    stated = _iso_date(_DATE.search(found.group(1))) if found else None
+    if stated and (version_date is None or stated >= version_date):
+        return stated
+    return version_date
+
+
 def extract_metadata(source: str, lines: list[str], chrome: list[str] | None = None) -> DocumentMeta:
     """Metadata from the cleaned opening lines of a document (front matter included);
     ``chrome``: web-page lines removed by cleaning (``发布时间:…``), read for a date only."""
@@ -244,6 +264,8 @@ def extract_metadata(source: str, lines: list[str], chrome: list[str] | None = N
     in_name = _DATE_IN_NAME.search(source)
     if in_name:
         date = in_name.group(1)
+    elif history_date(head):
+        date = history_date(head)
     else:
         # the signature date (a line that is only a date) beats a date inside the text
         published = [line for line in (chrome or []) + head if _PUBLISHED.match(line)]

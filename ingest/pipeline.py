@@ -16,16 +16,23 @@ Each step is a small Haystack component; ``build_ingest_pipeline()`` wires them,
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from regkb.haystack_import import import_haystack
 
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
+from haystack.core.errors import PipelineRuntimeError  # noqa: E402
+
+# On a failed run Haystack snapshots the inputs and warns on stderr that a Path is kept as a
+# string; the failure itself reaches the user as one line of ours.
+logging.getLogger("haystack.utils.base_serialization").setLevel(logging.ERROR)
 
 from regkb.corpus.models import DocumentMeta, ParsedDocument, Table
 from regkb.ingest.clean import clean_items, is_chrome, normalise_spaces
-from regkb.ingest.metadata import extract_metadata, infer_authority
+from regkb.ingest.limits import MAX_PARSE_SECONDS, check_time, parse_deadline
+from regkb.ingest.metadata import effective_date, extract_metadata, infer_authority
 from regkb.ingest.readers import Line, RawDocument, read_file
 from regkb.ingest.structure import parse_structure
 
@@ -71,6 +78,7 @@ class MetadataExtractor:
 
     @component.output_types(meta=DocumentMeta)
     def run(self, raw: RawDocument, front: list[str], items: list, overrides: DocumentMeta | None = None) -> dict:
+        check_time(raw.source)
         chrome = [text for text in (normalise_spaces(i.text) for i in raw.items[:80] if isinstance(i, Line))
                   if is_chrome(text)]
         meta = extract_metadata(raw.source, front + head_lines(items), chrome=chrome)
@@ -78,6 +86,8 @@ class MetadataExtractor:
             meta = meta.model_copy(update=overrides.model_dump(exclude_none=True))
             if overrides.authority is None:  # a given type or level decides the authority anew
                 meta.authority = infer_authority(meta.doc_type, meta.level, meta.issuer, meta.title)
+        if overrides is None or overrides.effective is None:
+            meta.effective = effective_date([i.text for i in items if isinstance(i, Line)], meta.date)
         return {"meta": meta}
 
 
@@ -99,6 +109,7 @@ class StructureParser:
 
     @component.output_types(document=ParsedDocument)
     def run(self, raw: RawDocument, items: list, meta: DocumentMeta) -> dict:
+        check_time(raw.source)
         standard = meta.doc_type == "standard"
         sections, blocks, tables = parse_structure(items, standard=standard,
                                                    citation=meta.doc_number if standard else None)
@@ -133,10 +144,20 @@ def build_ingest_pipeline() -> Pipeline:
     return pipeline
 
 
-def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipeline | None = None) -> ParsedDocument:
-    """Run the ingest pipeline on one file; raises ``IngestError`` for unreadable input."""
+def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipeline | None = None,
+               seconds: float = MAX_PARSE_SECONDS) -> ParsedDocument:
+    """Run the ingest pipeline on one file within ``seconds``; raises ``IngestError`` for
+    unreadable input, input over the caps of ``regkb.ingest.limits``, and a run past its time."""
     pipeline = pipeline or build_ingest_pipeline()
-    result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
+    try:
+        with parse_deadline(seconds):
+            result = pipeline.run({"reader": {"path": Path(path)}, "metadata": {"overrides": overrides}})
+    except PipelineRuntimeError as exc:
+        # Haystack wraps a component's error in English ("The following component failed to
+        # run …"): the caller gets the component's own error, whose message is ours
+        if exc.__cause__ is None:
+            raise
+        raise exc.__cause__ from None
     return result["structure"]["document"]
 
 
@@ -144,17 +165,27 @@ def parse_file(path: Path, overrides: DocumentMeta | None = None, pipeline: Pipe
 def document_duties(document: ParsedDocument, doc_id: str, registry=None) -> list:
     """Exact duties from a 分工方案's parentheses and from duty tables; inferred ones from
     the prose of plans and opinions. The two kinds are never mixed in one document."""
-    from regkb.corpus.departments import DepartmentRegistry
+    from regkb.corpus.departments import DepartmentRegistry, full_forms
     from regkb.ingest.duties import DivisionOfLabourParser
     from regkb.ingest.duty_tables import DutyTableParser
     from regkb.ingest.prose_duties import ProseDutyExtractor
 
     registry = registry if registry is not None else DepartmentRegistry()
     meta = document.meta
-    args = {"source": document.source, "doc_id": doc_id, "registry": registry}
-    duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
-    if meta.doc_type == "division_of_labour":
-        duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-    elif meta.doc_type in ("plan", "opinion") and not duties:
-        duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
-    return [d for d in duties if d.lead or d.responsible or d.cooperating]
+
+    def extract(into: DepartmentRegistry) -> list:
+        args = {"source": document.source, "doc_id": doc_id, "registry": into}
+        duties = DutyTableParser(level=meta.level, region=meta.region).run(document.tables, **args)["duties"]
+        if meta.doc_type == "division_of_labour":
+            duties += DivisionOfLabourParser(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        elif meta.doc_type in ("plan", "opinion") and not duties:
+            duties = ProseDutyExtractor(level=meta.level, region=meta.region).run(document.blocks, **args)["duties"]
+        return [d for d in duties if d.lead or d.responsible or d.cooperating]
+
+    # A short form met before its full form (市中院 … 市中级人民法院) joins it too: a first
+    # pass finds the document's names, their full forms are registered, the second pass joins.
+    scratch = DepartmentRegistry.from_dict(registry.to_dict())
+    names = list(dict.fromkeys(n for d in extract(scratch) for n in d.lead + d.responsible + d.cooperating))
+    for full in dict.fromkeys(full_forms(names).values()):
+        registry.add(full, level=meta.level, region=meta.region)
+    return extract(registry)

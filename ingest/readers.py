@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from regkb.corpus.models import Table
+from regkb.ingest.limits import (MAX_UNPACKED_BYTES, check_cells, check_grid, check_pdf_streams, check_time,
+                                 check_xlsx, check_zip)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".xlsx", ".pdf", ".html", ".htm")
 
@@ -44,8 +46,11 @@ def content_hash_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
 def decode_text(data: bytes, source: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+    for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -130,16 +135,23 @@ def read_docx(path: Path, data: bytes) -> list[Line | Table]:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    check_zip(path.name, data)
     try:
         doc = DocxDocument(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise IngestError(f"{path.name}:无法读取 docx 文件(文件损坏或不是 docx):{exc}") from exc
     items: list[Line | Table] = []
+    cells = 0
     for block in doc.element.body.iterchildren():
+        check_time(path.name)
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             items.append(Line(Paragraph(block, doc).text))
         elif tag == "tbl":
+            # a merged cell is repeated once per grid column it spans: count before expanding
+            cells += sum(int(span) if span.isdigit() else 1 for span in block.xpath(".//w:tc/w:tcPr/w:gridSpan/@w:val"))
+            cells += len(block.xpath(".//w:tc[not(w:tcPr/w:gridSpan)]"))
+            check_cells(path.name, cells)
             table = DocxTable(block, doc)
             rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
             items.append(Table(rows=rows))
@@ -155,10 +167,12 @@ def read_pdf(path: Path, data: bytes) -> list[Line | Table]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    check_pdf_streams(path.name, data)
     items: list[Line | Table] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page_number, page in enumerate(pdf.pages, start=1):
+                check_time(path.name)
                 tables = page.find_tables()
                 outside = page
                 for table in tables:
@@ -198,13 +212,15 @@ def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
 
     import openpyxl
 
+    check_xlsx(path.name, data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise IngestError(f"{path.name}:无法读取 xlsx 文件(文件损坏或不是 xlsx):{exc}") from exc
     items: list[Line | Table] = []
     for sheet in workbook.worksheets:
-        grid = [["" if value is None else str(value).strip() for value in row] for row in sheet.iter_rows(values_only=True)]
+        check_time(path.name)
+        grid = [["" if value is None else str(value).strip() for value in row] for row in sheet_rows(sheet, path.name)]
         for merged in sheet.merged_cells.ranges:
             top = sheet.cell(merged.min_row, merged.min_col).value
             for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
@@ -214,6 +230,50 @@ def read_xlsx(path: Path, data: bytes) -> list[Line | Table]:
         if rows:
             items.append(Table(rows=rows))
     return items
+
+
+def sheet_rows(sheet, name: str) -> list[tuple]:
+    """A worksheet's values row by row, once its grid (A1 to its farthest cell) is known to fit
+    the caps: one cell at XFD1048576 makes a grid of 17 billion cells."""
+    check_grid(name, sheet.max_row, sheet.max_column)
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _span(cell, name: str) -> int:
+    value = str(cell.get(name, "1")).strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _html_grid(table, name: str) -> list[list[str]]:
+    """The table's cells on their grid: a cell merged over rows or columns (rowspan,
+    colspan) repeats its text in every position it covers, as the xlsx reader does, so
+    each column keeps its own role (a 牵头单位 cell spanning two tasks stays 牵头)."""
+    grid: list[list[str]] = []
+    pending: dict[tuple[int, int], str] = {}  # (row, column) -> text of a cell from above
+    covered = 0  # grid positions filled so far
+    for r, tr in enumerate(table.find_all("tr")):
+        row: list[str] = []
+        cells = iter(tr.find_all(["td", "th"]))
+        column = 0
+        while True:
+            if (r, column) in pending:
+                row.append(pending.pop((r, column)))
+                column += 1
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                break
+            text = "\n".join(s.strip() for s in cell.get_text("\n").split("\n") if s.strip())
+            columns, rows = _span(cell, "colspan"), _span(cell, "rowspan")
+            covered += columns * rows
+            check_cells(name, covered)  # before a colspan of 10⁸ is spelled out
+            for c in range(column, column + columns):
+                row.append(text)
+                for below in range(r + 1, r + rows):
+                    pending[(below, c)] = text
+            column += columns
+        grid.append(row)
+    return grid
 
 
 _HTML_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "pre", "section", "article")
@@ -228,21 +288,39 @@ def read_html(path: Path, data: bytes) -> list[Line | Table]:
     items: list[Line | Table] = []
     body = soup.body or soup
     for table in body.find_all("table"):
-        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        rows = _html_grid(table, path.name)
         placeholder = soup.new_tag("p")
         placeholder.string = f"\x00table{len(items)}"
         items.append(Table(rows=[row for row in rows if any(row)]))
         table.replace_with(placeholder)
     tables = items
-    for tag in body.find_all(_HTML_BLOCKS):
-        tag.insert_after("\n")
     result: list[Line | Table] = []
-    for line in body.get_text().split("\n"):
+    for line in _text_with_breaks(body).split("\n"):
         if line.startswith("\x00table"):
             result.append(tables[int(line[len("\x00table"):])])
         else:
             result.append(Line(line))
     return result
+
+
+def _text_with_breaks(root) -> str:
+    """The text under ``root`` with a line break after each block element, in one pass (an
+    ``insert_after`` per block walks the tree again each time: quadratic in a deep page)."""
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    stack: list[tuple[object, bool]] = [(child, False) for child in reversed(root.contents)]
+    while stack:
+        node, closed = stack.pop()
+        if closed:
+            parts.append("\n")
+        elif isinstance(node, Tag):
+            if node.name in _HTML_BLOCKS:
+                stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif type(node) in (NavigableString, CData):  # not comments, doctypes, declarations
+            parts.append(str(node))
+    return "".join(parts)
 
 
 _READERS = {
@@ -263,6 +341,8 @@ def read_file(path: Path) -> RawDocument:
     if reader is None:
         raise IngestError(f"{path.name}:不支持的文件格式 {suffix or '(无扩展名)'},支持 {'、'.join(SUPPORTED_SUFFIXES)}")
     try:
+        if path.stat().st_size > MAX_UNPACKED_BYTES:
+            raise IngestError(f"{path.name}:文件太大({path.stat().st_size >> 20} MB),上限 {MAX_UNPACKED_BYTES >> 20} MB")
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path.name}:无法读取文件:{exc.strerror}") from exc

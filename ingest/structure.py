@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from regkb.corpus.models import Block, Section, Table
 from regkb.ingest.headings import (ANNEX_KIND, ARTICLE, HeadingMatch, looks_like_law, match_heading,
                                    match_standard_heading)
+from regkb.ingest.duty_tables import table_header
 from regkb.ingest.readers import Line
 
 _LAW_ITEM = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
@@ -95,9 +96,12 @@ def _add_table(builder: _Builder, table: Table, caption: str | None) -> None:
                     builder.add(line.strip(), "paragraph", table.page)
                     builder.blocks[-1].section_path = path
         return
-    header = [cell.replace("\n", "") for cell in rows[0]]
+    header, body = table_header(rows)
+    # a title row merged across the table, above its header, names the table
+    spanning = [row[0].replace("\n", "") for row in rows[:body] if len({c for c in row if c}) == 1 and row[0]]
+    caption = caption or (spanning[0] if spanning and spanning[0] not in header else None)
     path = builder.path + ([caption] if caption else [])
-    for row in rows[1:]:
+    for row in rows[body:]:
         cells = row + [""] * (len(header) - len(row))
         builder.add(_row_text(header, cells), "table_row", table.page, cells=cells, header=header)
         builder.blocks[-1].section_path = path

@@ -23,6 +23,7 @@ import_haystack()
 from haystack import component  # noqa: E402
 
 from regkb.corpus.models import Block, Target  # noqa: E402
+from regkb.ingest.duty_tables import classify_header, target_value_columns  # noqa: E402
 
 # Sections that look back (what the last plan achieved) rather than forward.
 _PAST_SECTION = re.compile(r"成效|回顾|进展|形势|现状|面临")
@@ -30,6 +31,7 @@ _PAST_SECTION = re.compile(r"成效|回顾|进展|形势|现状|面临")
 # that names none.
 _PLAN_PERIOD = {"十一五": "2010", "十二五": "2015", "十三五": "2020", "十四五": "2025", "十五五": "2030"}
 _PERIOD_RANGE = re.compile(r"20\d\d\s*[—–\-－~～至到]\s*(20\d\d)\s*年")
+_ANNUAL_TITLE = re.compile(r"(20\d\d)年度?(?=[^\d—–\-－~～至到])")
 _DEADLINE = re.compile(r"(?:到|至|在)(20\d\d)年(?:底|末)?")
 _BASELINE = re.compile(r"(?:与|比|较)(.{2,14}?)(?:相比|比较)")
 # The short form, "比2020年下降16%" / "较“十三五”末下降20%": 比 or 较 and a period, right before the verb.
@@ -38,8 +40,17 @@ _BASELINE_YEAR = re.compile(r"(20\d\d)")
 
 _NUMBER = r"(?P<num>\d+(?:\.\d+)?)"
 _PERCENT_UNITS = ("%", "％", "‰", "个百分点")
-_COUNT_UNITS = ("个月", "周", "天", "个", "辆", "支", "家", "座", "所", "人次")
-_UNIT = "(?P<unit>" + "|".join(map(re.escape, _PERCENT_UNITS + _COUNT_UNITS)) + ")?"
+_COUNT_UNITS = ("个月", "周", "天", "个", "辆", "支", "家", "座", "所", "人次", "分钟", "小时")
+# in a table's value cell a bare count of people or accidents is the goal (控制在1起以内, 达到1.5人);
+# in prose it is mostly a condition (入井人数超过30人)
+_TABLE_UNITS = ("起", "人")
+# a rate's unit: 人/10万人, 人/万车, 平方米/人
+_RATE_UNIT = r"[\u4e00-\u9fff]{1,3}/\d*[万亿千百]?[\u4e00-\u9fff]{1,3}"
+# an indicator table's unit: a 单位 column (not 责任单位), or the name's bracket (万车死亡率（人/万车）)
+_UNIT_HEADERS = ("单位", "计量单位")
+_INDICATOR_HEADERS = ("指标", "项目", "名称")
+_UNIT_IN_NAME = re.compile(r"[（(]((?:%|％|‰|" + _RATE_UNIT + r"|[\u4e00-\u9fff]{1,2}))[)）]$")
+_VALUE_LIKE_UNIT = re.compile(r"^(?:%|％|‰|" + _RATE_UNIT + r"|[\u4e00-\u9fff]{1,4})$")
 _DOWN = ("累计下降", "下降", "降低", "减少")
 _UP = ("累计提高", "增加", "提高", "增长", "提升")
 _AT_LEAST = ("不低于", "不少于", "超过", "高于", "＞", ">", "≥", "大于")
@@ -50,9 +61,15 @@ _BASELINE_BEFORE_VERB = re.compile(r"(?:比|较)(" + _PERIOD + r")(?=\s*(?:均|�
 _BASELINE_AT_END = re.compile(r"(?:比|较)" + _PERIOD + "$")
 # "<indicator><verb>[在职人员的]<number><unit>[以上]": a verb, then the number (a verb may be
 # followed by a short "X的" naming what the number is a share of).
-_VALUE = re.compile(
-    "(?:(?P<verb>" + "|".join(map(re.escape, _VERBS)) + r")\s*(?:[^\d，,；;。:：]{1,8}?的)?)?\s*" + _NUMBER + r"\s*" + _UNIT
-    + r"(?P<tail>及以上|以上|以内|以下)?")
+def _value_pattern(units: tuple[str, ...]) -> re.Pattern:
+    unit = "(?P<unit>" + "|".join([_RATE_UNIT, *map(re.escape, units)]) + ")?"
+    return re.compile(
+        "(?:(?P<verb>" + "|".join(map(re.escape, _VERBS)) + r")\s*(?:[^\d，,；;。:：]{1,8}?的)?)?\s*" + _NUMBER + r"\s*" + unit
+        + r"(?P<tail>及以上|以上|以内|以下)?")
+
+
+_VALUE = _value_pattern(_PERCENT_UNITS + _COUNT_UNITS)
+_TABLE_VALUE = _value_pattern(_PERCENT_UNITS + _COUNT_UNITS + _TABLE_UNITS)
 # "推进5个重点行业领域风险评估工作", "配备1辆以上移动指挥车": a count before the thing counted.
 _COUNTED = re.compile(
     r"(?P<verb>推进|完成|配备|建成|建设|创建|培育|新建|打造)" + _NUMBER + r"(?P<unit>个|辆|支|家|座|所|处)"
@@ -66,7 +83,8 @@ _NATURE = re.compile(r"约束性|预期性")
 
 
 def plan_end_year(title: str | None, texts: list[str]) -> str | None:
-    """The last year of the plan's period, from its title or its first lines."""
+    """The last year of the plan's period, from its title or its first lines; else the
+    year an annual plan's title names (金华市2024年安全生产目标指标)."""
     for text in [title or "", *texts]:
         match = _PERIOD_RANGE.search(text)
         if match:
@@ -74,7 +92,8 @@ def plan_end_year(title: str | None, texts: list[str]) -> str | None:
         for name, year in _PLAN_PERIOD.items():
             if f"{name}”" in text or f"{name}\"" in text or f"{name}时期" in text or f"{name}规划" in text:
                 return year
-    return None
+    annual = _ANNUAL_TITLE.search(title or "")
+    return annual.group(1) if annual else None
 
 
 def direction_of(verb: str | None, tail: str | None, indicator: str) -> str:
@@ -152,33 +171,42 @@ class TargetExtractor:
 
     def _table_row(self, block: Block, default_deadline: str | None) -> list[Target]:
         header = [h.strip() for h in block.header]
-        cells = dict(zip(header, (c.strip() for c in block.cells)))
-
-        def column(*words: str, avoid: tuple[str, ...] = ()) -> str | None:
-            for name in header:
-                if any(w in name for w in words) and not any(a in name for a in avoid):
-                    return name
-            return None
-
-        indicator_col = column("指标", "项目", "名称", avoid=("性质", "属性", "值", "目标", "单位"))
-        value_col = column("目标", "预期", "值", "20", avoid=("性质", "属性", "单位", "基期", "基准", "现状"))
-        if not indicator_col or not value_col or not cells.get(indicator_col) or not cells.get(value_col):
+        cells = [c.strip() for c in block.cells] + [""] * (len(header) - len(block.cells))
+        kinds = [classify_header(h.replace("/", "")) for h in header]
+        tasks = [j for j, kind in enumerate(kinds) if kind == "task"]
+        if not tasks:
             return []
+        # the indicator's column names it (指标名称, 考核指标); a 规划目标 column holds values
+        indicator_col = next((j for j in tasks if any(w in header[j] for w in _INDICATOR_HEADERS)), tasks[-1])
         indicator = cells[indicator_col]
-        value_text = cells[value_col]
-        match = _VALUE.search(value_text)
-        if not match:
+        values = target_value_columns(header, kinds) + [j for j in tasks if j != indicator_col and "目标" in header[j]]
+        # the value is in a target column; failing that, a goal written in the indicator
+        # cell itself (…覆盖率达到100%) or in a note (备注: 不低于90%)
+        if not indicator:
             return []
-        unit = match.group("unit") or (cells.get(column("单位") or "", "") or None)
-        nature_col = column("性质", "属性")
-        baseline_col = column("基期", "基准", "现状")
-        years = _DEADLINE.findall(value_col) or _BASELINE_YEAR.findall(value_col)
+        found = next(((j, m) for j in values for m in [_TABLE_VALUE.search(cells[j])] if m), None)
+        if found is None:
+            spare = [indicator_col] + [j for j, kind in enumerate(kinds) if kind == "note"]
+            found = next(((j, m) for j in spare for m in [_TABLE_VALUE.search(cells[j])] if m and m.group("verb")), None)
+        if found is None:
+            return []
+        column, match = found
+        if column == indicator_col:
+            indicator = _clean_indicator(indicator[:match.start()])
+        named_unit = _UNIT_IN_NAME.search(indicator)
+        indicator = _UNIT_IN_NAME.sub("", indicator).strip()
+        unit_col = next((j for j, h in enumerate(header) if h in _UNIT_HEADERS), None)
+        unit = match.group("unit") or (named_unit.group(1) if named_unit else None) or \
+            (cells[unit_col] if unit_col is not None and _VALUE_LIKE_UNIT.search(cells[unit_col]) else None)
+        baselines = [j for j, kind in enumerate(kinds) if kind == "value" and j not in values and cells[j]]
+        natures = [cells[j] for j, kind in enumerate(kinds) if kind == "nature" and cells[j]]
+        years = _BASELINE_YEAR.findall(header[column]) if column in values else []
         return [self._target(
             block, "table", indicator=indicator, value=match.group("num"), unit=_unit(unit),
             direction=direction_of(match.group("verb"), match.group("tail"), indicator),
-            deadline=years[-1] if years else default_deadline,
-            nature=cells.get(nature_col) if nature_col else None,
-            baseline=cells.get(baseline_col) if baseline_col else None, quote=block.text)]
+            deadline=years[-1] if years else default_deadline, nature=natures[0] if natures else None,
+            baseline=cells[baselines[0]] if baselines else None, quote=block.text,
+            baseline_year=(_BASELINE_YEAR.findall(header[baselines[0]]) or [None])[0] if baselines else None)]
 
     # --- 专栏 boxes and prose ----------------------------------------------------------
 

@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field
 
 from regkb.corpus.models import Target
 from regkb.service.duty_schemas import DutyMatch
+from regkb.service.schemas import StatusFields
 
 AnswerKind = Literal["passage", "duty", "target", "department", "none"]
+Confidence = Literal["high", "medium", "none"]
 
 
-class Citation(BaseModel):
+class Citation(StatusFields):
     """Where a quote comes from. ``quote`` is verbatim inside the chunk ``chunk_id``."""
 
     source: str
@@ -31,7 +33,7 @@ class Citation(BaseModel):
     score: float = 0.0
 
 
-class RelatedPassage(BaseModel):
+class RelatedPassage(StatusFields):
     """A passage near the question that is not offered as its answer."""
 
     source: str
@@ -64,7 +66,11 @@ class AskResponse(BaseModel):
     duties: list[DutyMatch] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     route: AnswerKind = "passage"  # where the question was sent (``kind`` is "none" when it abstained)
-    evidence: float = 0.0  # the best quote's support score, compared with the abstention threshold
+    evidence: float = 0.0  # the best quote's support, compared with the abstention threshold
+    # high: answered; medium: answered, with the phrase that asks the reader to check it against
+    # their case; none: abstained
+    confidence: Confidence = "none"
+    support: float | None = None  # a passage answer's support: in scope, and a quote is the passage that answers
     region: str | None = None
     extractive_answer: str | None = None  # the quotes-only answer, when a writer rephrased it
     writer: WriterReport | None = None

@@ -34,6 +34,9 @@ import numpy as np
 
 from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
 from regkb.index.article_ref import ArticleRef, parse_references
+from regkb.index.embedders import embed_search_queries
+from regkb.index.retrieval import embedded_query
+from regkb.service.answer_support import CANDIDATES, Signals, SupportModel
 from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duty_desk import strip_who_words
 from regkb.service.duty_schemas import DutyMatch
@@ -48,6 +51,7 @@ PHRASES = {
     "department": "承担的任务:", "role_lead": "牵头", "role_responsible": "负责", "role_cooperating": "配合",
     "count": "项", "and_more": "等",
     "abstain": "知识库中没有找到回答这个问题的依据。下面列出最接近的条文,仅供参考,不作为答案。",
+    "medium": "最相关的规定如下,请结合具体情况核对:",
 }
 ROLE_PHRASES = {"lead": PHRASES["role_lead"], "responsible": PHRASES["role_responsible"],
                 "cooperating": PHRASES["role_cooperating"]}
@@ -75,6 +79,7 @@ _ASKING = frozenset({
     "啥", "怎么办", "违法", "算不算", "算", "要求", "做", "给", "发", "内", "后", "时", "处理", "哪几级", "几级",
 })
 _YEAR = re.compile(r"20\d\d")
+_GENERAL_CHAPTER = re.compile(r"^第[一二三四五六七八九十]+章\s*(?:总则|附则)")
 
 # --- quoting ---------------------------------------------------------------------------------
 # A sentence or list item: up to a sentence end or the end of its line.
@@ -89,16 +94,10 @@ MAX_PARAGRAPH_QUOTE = 160
 MAX_ARTICLE_QUOTE = 220
 # A second quote is given when it covers nearly as much of the question as the best one.
 SECOND_QUOTE_SHARE = 0.85
-HITS_READ = 6
 EXPANSION_WEIGHT = 0.5
 # A quote's support: its sentence's coverage, plus this share of its whole chunk's coverage
 # (a sentence whose article is about the question is better evidence than a lone word match).
 CHUNK_SHARE = 0.3
-# Choosing the quote, a hit's search score (÷ the first hit's) adds this weight to its support:
-# the search ranks by meaning as well as words, and an everyday question shares few words with
-# the article that answers it. Chosen on the ask dev split (eval/RESULTS.md); the support the
-# abstention threshold reads stays the quote's own.
-SEARCH_SHARE = 0.5
 RELATED_COUNT = 3
 DUTY_QUOTES = 2  # duties read: the best, and the next when nearly as good
 DEPARTMENT_QUOTES = 5
@@ -265,10 +264,17 @@ class AnswerDesk:
     department) and its store, so improvements of retrieval flow into the answers.
     """
 
-    def __init__(self, kb, threshold: float = ABSTAIN_THRESHOLD, writer=None):
+    def __init__(self, kb, threshold: float = ABSTAIN_THRESHOLD, writer=None, support: SupportModel | None = None):
         self.kb = kb
-        self.threshold = threshold
+        self.threshold = threshold  # for duty and target answers (word support)
         self.writer = writer
+        if support is not None:
+            self.support = support
+
+    @cached_property
+    def support(self) -> SupportModel:
+        """Decides which passage is quoted and whether to answer (read when first needed)."""
+        return SupportModel.load()
 
     @classmethod
     def for_knowledge_base(cls, kb) -> "AnswerDesk":
@@ -316,12 +322,13 @@ class AnswerDesk:
 
     # --- the entry point ---------------------------------------------------------------
 
-    def ask(self, question: str, region: str | None = None) -> AskResponse:
+    def ask(self, question: str, region: str | None = None, as_of: str | None = None) -> AskResponse:
+        """``as_of``: the day whose texts in force answer (default today)."""
         question = validate_query(question)
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
-        hits = self._hits(question, region)
+        hits = self._hits(question, region, as_of)
         if kind == "passage":
             answer = self._cited_part(question, hits)
             if answer is not None:  # a cited 款 or 项 is the answer itself
@@ -337,26 +344,27 @@ class AnswerDesk:
             self._weigh(question, answer)
         if answer is None or answer.evidence < self.threshold:
             # a duty or target question the plans do not answer may still have a rule that does
-            passage = self._weigh(question, self._passage(question, hits))
-            if answer is None or passage.evidence > answer.evidence:
-                answer = passage
+            answer = self._passage(question, hits)
+        else:
+            answer.confidence = "high"
         answer.route = kind
         answer.region = region
         answer.related = [self._related(hit) for hit in hits[:RELATED_COUNT]]
-        if answer.evidence < self.threshold:
+        if answer.confidence == "none":
             return self._abstain(question, kind, region, answer)
         if self.writer is not None:
             self.writer.rewrite(answer)
         return answer
 
-    def _weigh(self, question: str, answer: AskResponse) -> AskResponse:
+    def _weigh(self, question: str, answer: AskResponse, query: np.ndarray | None = None) -> AskResponse:
         """Support of an answer: how much of the question its best quote covers, mixed with the
         embedder's similarity of question and quote (which sees paraphrases the words miss and
         keeps a lone shared word from passing as an answer)."""
         if not answer.citations:
             return answer
         embedder = self.kb.embedder
-        query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
+        if query is None:
+            query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
         quote = np.asarray(embedder.embed_passages([answer.citations[0].quote])[0], dtype=np.float32)
         similarity = float(np.clip((float(query @ quote) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR), 0.0, 1.0))
         answer.evidence = round((1 - DENSE_SHARE) * answer.evidence + DENSE_SHARE * similarity, 4)
@@ -364,41 +372,28 @@ class AnswerDesk:
 
     def _abstain(self, question: str, kind: AnswerKind, region: str | None, best: AskResponse) -> AskResponse:
         return AskResponse(question=question, kind="none", answer=PHRASES["abstain"], abstained=True, route=kind,
-                           evidence=best.evidence, region=region, related=best.related)
+                           evidence=best.evidence, support=best.support, region=region, related=best.related)
 
     # --- passages ----------------------------------------------------------------------
 
-    def _hits(self, question: str, region: str | None):
-        hits = self.kb.search(question, k=20).hits
+    def _hits(self, question: str, region: str | None, as_of: str | None = None):
+        hits = self.kb.search(question, k=20, region=region, as_of=as_of).hits
         if region:  # national rules apply everywhere; local ones only in their region
             hits = [h for h in hits if h.region in (None, "全国") or region_match(region, h.region)]
         return hits
 
     def _passage(self, question: str, hits) -> AskResponse:
-        terms = self._question_terms(question)
-        chosen: list[tuple[float, Unit]] = []  # (support + the hit's share of the search score, unit)
-        top_score = (hits[0].score if hits else 0.0) or 1.0
-        for rank, hit in enumerate(hits[:HITS_READ]):
-            chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
-                          section_path=hit.section_path, article=hit.article)
-            heading = " ".join([hit.title or "", *hit.section_path, hit.article or ""])
-            whole = self.coverage(terms, heading + hit.text)
-            best = None
-            for unit in units_of(chunk, rank):
-                unit.score = self.coverage(terms, heading + unit.text) * (1 - CHUNK_SHARE) + CHUNK_SHARE * whole
-                if best is None or unit.score > best.score:
-                    best = unit
-            if best is not None:
-                chosen.append((best.score + SEARCH_SHARE * hit.score / top_score, best))
-        if not chosen:
+        """The best sentences of the hits the support model picks among the search's first
+        ``CANDIDATES``. Confidence: ``high`` when the support clears its high threshold or the
+        first quote's word support clears the word threshold (as before: the question's own
+        words in the rule's), ``medium`` when the support clears its lower one, else ``none``."""
+        candidates, vector = self.candidates(question, hits)
+        if not candidates:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
-        chosen.sort(key=lambda pair: (-round(pair[0], 6), pair[1].rank))
-        kept = [u for value, u in chosen if value >= SECOND_QUOTE_SHARE * chosen[0][0]][:MAX_CITATIONS]
-        top = kept[0].score
-        by_id = {h.chunk_id: h for h in hits}
+        cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
         citations = []
-        for unit in kept:
-            hit = by_id[unit.chunk.chunk_id]
+        for i in cited:
+            hit, unit, _ = candidates[i]
             start, end = self._quote_span(unit)
             paragraph, item = span_label(unit.chunk, start, end)
             citations.append(Citation(
@@ -406,9 +401,66 @@ class AnswerDesk:
                 authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
                 section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
                 quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4)))
+        answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
+                             evidence=round(candidates[cited[0]][1].score, 4))
+        words = self._weigh(question, answer, vector).evidence
+        confidence = "high" if words >= self.threshold else self.support.confidence(support)
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
-        return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
-                           evidence=round(top, 4))
+        answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
+        answer.confidence = confidence
+        answer.support = round(support, 4)
+        return answer
+
+    def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
+        """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
+        coverage) and the signals the support model reads; and the question's plain vector."""
+        hits = hits[:CANDIDATES]
+        if not hits:
+            return [], None
+        terms = self._question_terms(question)
+        index = self.kb.index
+        rows = [self._rows[hit.chunk_id] for hit in hits]
+        embedder = self.kb.embedder
+        plain = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
+        tuned_text = embedded_query(question, self.kb.tokenizer.expansion_terms(question))
+        tuned = np.asarray(embed_search_queries(embedder, [tuned_text])[0], dtype=np.float32)
+        cosines = {}
+        for name, vector in (("plain", plain), ("tuned", tuned)):
+            chunk = index.chunk_scores(vector, rows)
+            sentence = index.sentence_scores(vector, rows)
+            cosines[name] = (chunk, {row: sentence.get(row, chunk.get(row, 0.0)) for row in rows})
+        top_score = hits[0].score or 1.0
+        result = []
+        for rank, (hit, row) in enumerate(zip(hits, rows)):
+            unit = self._best_unit(terms, hit, rank)
+            if unit is None:
+                continue
+            result.append((hit, unit, Signals(
+                rank=rank, search=hit.score / top_score, coverage=unit.score,
+                general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
+                cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
+                tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))
+        return result, plain
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """Index row of each chunk id."""
+        return {row.chunk_id: i for i, row in enumerate(self.kb.index.rows)}
+
+    def _best_unit(self, terms, hit, rank: int) -> Unit | None:
+        """The hit's sentence that covers most of the question (with a share of its whole
+        chunk's and headings' coverage: a sentence whose article is about the question is
+        better evidence than a lone word match)."""
+        chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
+                      section_path=hit.section_path, article=hit.article)
+        heading = " ".join([hit.title or "", *hit.section_path, hit.article or ""])
+        whole = self.coverage(terms, heading + hit.text)
+        best = None
+        for unit in units_of(chunk, rank):
+            unit.score = self.coverage(terms, heading + unit.text) * (1 - CHUNK_SHARE) + CHUNK_SHARE * whole
+            if best is None or unit.score > best.score:
+                best = unit
+        return best
 
     def _cited_part(self, question: str, hits) -> AskResponse | None:
         """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part."""
@@ -428,7 +480,7 @@ class AnswerDesk:
                                 section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
                                 quote=hit.text[span[0]:span[1]], chunk_id=hit.chunk_id, score=1.0)
             return AskResponse(question=question, kind="passage", answer=self._quoted([citation]),
-                               citations=[citation], evidence=1.0,
+                               citations=[citation], evidence=1.0, confidence="high",
                                related=[self._related(h) for h in hits[:RELATED_COUNT]])
         return None
 

@@ -30,22 +30,23 @@ from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
+from regkb.service.api_key import ApiKey, KeyBeforeBody
 from regkb.service.answer_schemas import AskResponse, TargetsResponse
-from regkb.service.api_key import KEY_REQUIRED, key_matches
 from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.jobs import IngestJobs, Job, new_job_id
-from regkb.service.schemas import DocumentsResponse, RemoveResponse, SearchResponse
+from regkb.service.schemas import DiffResponse, DocumentsResponse, RemoveResponse, SearchResponse, VersionsResponse
 from regkb.service.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import storage_error
-from regkb.service.uploads import UploadError, save_upload
+from regkb.service.uploads import UploadError, save_upload, save_uploads
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
 
 STATIC = Path(__file__).parent / "static"
 MAX_NAME_CHARS = 100  # region, department, source and other short names
 MAX_UPLOAD_FILES = 20
+MAX_JOB_ID_CHARS = 64  # ids are 16 hex digits; a longer one is not looked up (nor made a file name)
 MAX_STEM_CHARS = 500  # an exam question; solving costs one search per option, so longer is refused
 EXAM_TYPES = ("single", "multi", "judge", "blank")
 BANK_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -81,9 +82,13 @@ class Health(BaseModel):
     generation: int
 
 
+AS_OF_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="问题")
     region: str | None = Field(None, max_length=MAX_NAME_CHARS, description="地区，如 辽宁")
+    as_of: str | None = Field(None, pattern=AS_OF_PATTERN, description="按某日有效的条文作答，YYYY-MM-DD（默认今天）")
 
 
 class SolveRequest(BaseModel):
@@ -244,7 +249,9 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                   description="检索、问答、部门分工、规划目标、组卷与文档管理；另有 OpenAI 兼容的 /v1/chat/completions。")
     _install_error_handlers(app)
     _chinese_error_schema(app)
+    key = ApiKey(service.api_key)
     app.add_middleware(BodyLimit, caps=service)
+    app.add_middleware(KeyBeforeBody, key=key)  # added last, so it runs first: no body is read without the key
     if service.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -263,13 +270,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def serving(request: Request) -> ServingKnowledgeBase:
         return request.app.state.serving
 
-    def require_key(request: Request) -> None:
-        if service.api_key and not key_matches(request.headers, service.api_key):
-            raise HTTPException(401, KEY_REQUIRED)
+    require_key = key.require
 
     Serving = Annotated[ServingKnowledgeBase, Depends(serving)]
     Text = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="问题或查询词")]
     Name = Annotated[str | None, Query(max_length=MAX_NAME_CHARS)]
+    AsOf = Annotated[str | None, Query(pattern=AS_OF_PATTERN, description="按某日有效的条文，YYYY-MM-DD（默认今天）")]
 
     @app.get("/healthz", response_model=Health, tags=["服务"])
     def healthz(kb: Serving) -> Health:
@@ -281,16 +287,26 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     def search(kb: Serving, q: Text, k: Annotated[int, Query(ge=1, le=200)] = 10,
                mode: Literal["hybrid", "bm25", "dense"] = "hybrid", type: DocType | None = None,
                region: Name = None, level: Level | None = None, source: Name = None,
-               authority: Authority | None = None):
+               authority: Authority | None = None, as_of: AsOf = None):
         filters = SearchFilters(doc_type=type and type.value, region=region, level=level and level.value,
                                 source=source, authority=authority and authority.value)
         with kb.reading() as current:
-            return current.search(q, k=k, mode=mode, filters=filters)
+            return current.search(q, k=k, mode=mode, filters=filters, as_of=as_of)
 
     @app.post("/api/ask", response_model=AskResponse, tags=["问答"])
     def ask(kb: Serving, body: AskRequest):
         with kb.reading() as current:
-            return current.ask(body.question, region=body.region)
+            return current.ask(body.question, region=body.region, as_of=body.as_of)
+
+    @app.get("/api/versions", response_model=VersionsResponse, tags=["文档"])
+    def versions(kb: Serving, title: Text, as_of: AsOf = None):
+        with kb.reading() as current:
+            return current.versions(title, as_of=as_of)
+
+    @app.get("/api/diff", response_model=DiffResponse, tags=["文档"])
+    def diff(kb: Serving, title: Text, old: Name = None, new: Name = None, as_of: AsOf = None):
+        with kb.reading() as current:
+            return current.diff(title, old, new, as_of=as_of)
 
     @app.get("/api/chunks/{chunk_id}", response_model=ChunkContext, tags=["检索"])
     def chunk(kb: Serving, chunk_id: str, around: Annotated[int, Query(ge=0, le=5)] = 1):
@@ -340,12 +356,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
              types: Annotated[str, Query(max_length=40, description="题型，逗号分隔：single,multi,judge,blank")] =
              "single,multi,judge,blank",
              source: Name = None, topic: Name = None, seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
-             format: Literal["json", "docx", "xlsx"] = "json"):
+             format: Literal["json", "docx", "xlsx"] = "json", as_of: AsOf = None):
         wanted = [t.strip() for t in types.split(",") if t.strip()]
         if not wanted or any(t not in EXAM_TYPES for t in wanted):
             raise HTTPException(422, f"题型应为 {'、'.join(EXAM_TYPES)} 中的一个或几个，用逗号分隔")
         with kb.reading() as current:
-            paper = current.exam(count=count, types=wanted, source=source, topic=topic, seed=seed)
+            paper = current.exam(count=count, types=wanted, source=source, topic=topic, seed=seed, as_of=as_of)
         if format == "json":
             return paper
         return exam_file(paper, format)
@@ -358,11 +374,12 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
     @app.post("/api/exam/check", response_model=ExamCheckResponse, tags=["组卷"],
               responses={200: {"content": {XLSX: {}}, "description": "体检结果；format=xlsx 时为 Excel 报告"}})
     def check_exam(kb: Serving, file: Annotated[UploadFile, File(description="题库：xlsx、csv 或 JSON")],
-                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json"):
+                   format: Annotated[Literal["json", "xlsx"], Query(description="json 结果或 xlsx 报告")] = "json",
+                   as_of: AsOf = None):
         with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
             path = save_upload(file.file, file.filename or "", Path(folder), service.max_upload_bytes, BANK_SUFFIXES)
             with kb.reading() as current:
-                response = current.check_exam(path, report=format == "xlsx")
+                response = current.check_exam(path, report=format == "xlsx", as_of=as_of)
             if format == "json":
                 return response
             content = Path(response.report).read_bytes()
@@ -371,9 +388,13 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                         headers={"Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{name}"})
 
     @app.get("/api/documents", response_model=DocumentsResponse, tags=["文档"])
-    def documents(kb: Serving):
+    def documents(kb: Serving, request: Request, as_of: AsOf = None):
         with kb.reading() as current:
-            return current.documents()
+            listed = current.documents(as_of=as_of)
+        if not key.proven(request.headers):  # where a file lay on the server is for the key holder
+            for document in listed.documents:
+                document.path = None
+        return listed
 
     @app.post("/api/documents", response_model=Job, status_code=202, tags=["文档"],
               responses=WRITE_ERRORS, dependencies=[Depends(require_key)])
@@ -381,15 +402,17 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
         if not files or len(files) > MAX_UPLOAD_FILES:
             raise UploadError(f"一次请上传 1 到 {MAX_UPLOAD_FILES} 个文件")
         job_id = new_job_id()
-        folder = settings.home / "uploads" / job_id
-        saved = [save_upload(f.file, f.filename or "", folder, service.max_upload_bytes) for f in files]
+        saved = save_uploads([(f.file, f.filename or "") for f in files], settings.home / "uploads" / job_id,
+                             service.max_upload_bytes)
         return request.app.state.jobs.submit(saved, job_id)
 
     @app.get("/api/jobs/{job_id}", response_model=Job, tags=["文档"])
     def job(request: Request, job_id: str):
-        found = request.app.state.jobs.get(job_id)
+        found = request.app.state.jobs.get(job_id) if len(job_id) <= MAX_JOB_ID_CHARS else None
         if found is None:
             raise HTTPException(404, f"没有这个任务：{job_id[:40]}")
+        for error in found.report.errors if found.report else ():
+            error.path = Path(error.path).name  # the upload folder on the server is no caller's business
         return found
 
     @app.delete("/api/jobs/{job_id}", response_model=Job, status_code=202, tags=["文档"],

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation
+from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, Confidence
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 
 MODEL_ID = "regkb"
@@ -37,7 +37,10 @@ _ARTICLE = re.compile(rf"第[{_NUMERAL}]+条")
 _PART = re.compile(rf"第[（(]?[{_NUMERAL}]+[)）]?[款项]")
 _BOOK_TITLE = re.compile(r"《([^》]{2,60})》")
 _LEADING = re.compile(r"^(那么|那|还有|另外|再问一下|这个|这|该|它|其)+")
-_TRAILING = re.compile(r"[呢吗啊呀吧]*[?？!！。.,，\s]*$")
+# what ends a question and says nothing: particles, then punctuation (stripped, not matched:
+# a regular expression anchored at the end is tried from every position, quadratic in the length)
+_PARTICLES = "呢吗啊呀吧"
+_END_PUNCTUATION = "?？!！。.,，"
 # the question words that end a question; what is before them is its topic
 _ASKING = re.compile(r"(是怎么规定的|怎么规定|如何规定|规定了什么|有什么规定|有哪些规定|有什么要求|有哪些要求|怎么处理|如何处理|"
                      r"怎么办|怎么罚|罚多少|是什么|有哪些|是多少|多少|什么|哪些|怎样|如何|吗)$")
@@ -99,10 +102,12 @@ class ReadAs(BaseModel):
 
 
 class ChatDetails(ReadAs):
-    """regkb's own part of a reply: the answer's kind, whether it abstained, how the question was read."""
+    """regkb's own part of a reply: the answer's kind, whether it abstained, how sure it is, how
+    the question was read."""
 
     kind: AnswerKind
     abstained: bool
+    confidence: Confidence = "none"
 
 
 class ChatCompletion(BaseModel):
@@ -189,7 +194,7 @@ def read_frame(question: str, vocabulary: Vocabulary) -> Frame:
     for match in (article, part):
         if match:
             text = text.replace(match.group(0), " ")
-    rest = _TRAILING.sub("", _LEADING.sub("", re.sub(r"\s+", "", text))).lstrip("的之中里")
+    rest = _LEADING.sub("", "".join(text.split())).rstrip(_END_PUNCTUATION).rstrip(_PARTICLES).lstrip("的之中里")
     return Frame(law, article and article.group(0), part and part.group(0), region, rest)
 
 
@@ -223,7 +228,8 @@ def complete(previous: Frame, current: Frame) -> tuple[Frame, list[str]]:
 
 def read_conversation(messages: list[ChatMessage], vocabulary: Vocabulary) -> ReadAs:
     """Read the user turns in order, each completed from the one before when it is a follow-up."""
-    turns = [m.text().strip() for m in messages if m.role == "user" and m.text().strip()]
+    # a turn is read as far as a question may go: the patterns below never see more
+    turns = [m.text().strip()[:MAX_QUERY_CHARS] for m in messages if m.role == "user" and m.text().strip()]
     if not turns:
         raise KnowledgeBaseError("对话中没有用户提问")
     frame, carried = read_frame(turns[0], vocabulary), []
@@ -269,7 +275,8 @@ def completion(request: ChatRequest, reading: ReadAs, answer: AskResponse) -> Ch
         choices=[ChatChoice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=prompt, completion_tokens=_tokens(content), total_tokens=prompt + _tokens(content)),
         citations=answer.citations,
-        regkb=ChatDetails(kind=answer.kind, abstained=answer.abstained, **reading.model_dump()))
+        regkb=ChatDetails(kind=answer.kind, abstained=answer.abstained, confidence=answer.confidence,
+                          **reading.model_dump()))
 
 
 def sse_events(reply: ChatCompletion, include_usage: bool = False) -> Iterator[str]:

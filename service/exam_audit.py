@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from regkb.corpus.law_names import full_law_name, generic_names, law_names
 from regkb.service.exam_align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
 from regkb.service.exam_blanks import fill_slots, same_blank_answer
 from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
@@ -138,7 +139,8 @@ class StatementJudge:
     def _law_names(self) -> re.Pattern:
         """The titles of the laws in the store as a statement may name them (《特种设备安全法》, 特种设备安全法)."""
         if self._names is None:
-            pattern = "|".join(sorted(map(re.escape, self._titles()), key=len, reverse=True)) or "(?!)"
+            names = {name for title in self._titles() for name in law_names(title) if name not in generic_names()}
+            pattern = "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
             self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
 
@@ -196,8 +198,9 @@ class StatementJudge:
         names can take over here."""
         name = name.removeprefix("中华人民共和国")
         titles = self._titles()
-        if name in titles:
-            return name
+        named = full_law_name(name, sorted(titles))  # the title, or a short name (特设法, 危化品条例)
+        if named:
+            return named
         ratio, title = max(((difflib.SequenceMatcher(None, name, t).ratio(), t) for t in titles), default=(0.0, None))
         return title if ratio >= LAW_NAME_SIMILARITY else None
 

@@ -17,15 +17,18 @@ import json
 import re
 from pathlib import Path
 
+from regkb.ingest.limits import check_xlsx
+from regkb.ingest.readers import IngestError, sheet_rows
 from regkb.service.exam_generators import LETTERS, SLOT
 from regkb.service.exam_schemas import TYPE_NAMES, ExamQuestion
 from regkb.service.export_files import atomic_write
-from regkb.service.validation import KnowledgeBaseError
+from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
 
 OPTION_COLUMNS = 6
 COLUMNS = ("题型", "题干", *(f"选项{LETTERS[i]}" for i in range(OPTION_COLUMNS)), "答案", "解析", "出处", "难度")
 PAPER_FORMATS = (".docx", ".xlsx", ".json")
 BANK_FORMATS = (".xlsx", ".csv", ".json")
+MAX_BANK_QUESTIONS = 1000  # each is solved against the corpus: a search per option
 TYPE_ORDER = ("judge", "single", "multi", "blank")
 CHINESE_NUMBERS = "一二三四五六"
 JUDGE_WORDS = {"true": "正确", "false": "错误"}
@@ -157,8 +160,10 @@ def read_bank(path: Path) -> list[dict]:
         if suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
             records = data.get("questions", []) if isinstance(data, dict) else data
-            return [_from_json(r) for r in records if isinstance(r, dict) and r.get("stem")]
+            return _within_caps(path, [_from_json(r) for r in records if isinstance(r, dict) and r.get("stem")])
         rows = _xlsx_rows(path) if suffix == ".xlsx" else _csv_rows(path)
+    except IngestError as exc:
+        raise KnowledgeBaseError(str(exc)) from exc
     except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
         raise KnowledgeBaseError(f"无法读取题库 {path.name}:{exc}") from exc
     except Exception as exc:  # openpyxl raises its own errors on a corrupt workbook
@@ -169,11 +174,24 @@ def read_bank(path: Path) -> list[dict]:
     if "题干" not in header:
         raise KnowledgeBaseError(f"题库 {path.name} 缺少“题干”列(列名应为:{'、'.join(COLUMNS)})")
     records = [dict(zip(header, [str(c).strip() if c is not None else "" for c in row])) for row in rows[1:]]
-    return [_from_row(r) for r in records if r.get("题干")]
+    return _within_caps(path, [_from_row(r) for r in records if r.get("题干")])
+
+
+def _within_caps(path: Path, questions: list[dict]) -> list[dict]:
+    """A bank is checked question by question against the corpus: its size and each text's are capped."""
+    if len(questions) > MAX_BANK_QUESTIONS:
+        raise KnowledgeBaseError(f"题库 {path.name} 有 {len(questions)} 道题,一次最多检查 {MAX_BANK_QUESTIONS} 道;请拆分后再检查")
+    for number, question in enumerate(questions, start=1):
+        if max(map(len, [question["stem"], *question["options"]])) > MAX_QUERY_CHARS:
+            raise KnowledgeBaseError(f"题库 {path.name} 第 {number} 题的题干或选项太长(上限 {MAX_QUERY_CHARS} 字)")
+    return questions
 
 
 def _from_json(record: dict) -> dict:
-    return {"type": record.get("type"), "stem": record["stem"], "options": list(record.get("options") or []),
+    options = record.get("options") or []
+    kind = record.get("type")
+    return {"type": kind if isinstance(kind, str) else None, "stem": str(record["stem"]),
+            "options": [str(o) for o in options] if isinstance(options, list) else [],
             "answer": str(record.get("answer", ""))}
 
 
@@ -193,13 +211,14 @@ def _from_row(record: dict) -> dict:
 
 
 def _xlsx_rows(path: Path) -> list[list]:
+    import io
+
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        book.close()
+    data = path.read_bytes()
+    check_xlsx(path.name, data)
+    book = load_workbook(io.BytesIO(data), data_only=True)
+    return [list(row) for row in sheet_rows(book.worksheets[0], path.name)]
 
 
 def _csv_rows(path: Path) -> list[list]:

@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 QuestionType = Literal["single", "multi", "judge", "blank"]
-Verdict = Literal["agrees", "disagrees", "undecided"]
+# outdated: the bank's key matches only a replaced text (a version no longer in force)
+Verdict = Literal["agrees", "disagrees", "undecided", "outdated"]
 
 TYPE_NAMES = {"judge": "判断题", "single": "单选题", "multi": "多选题", "blank": "填空题"}
 
@@ -57,6 +58,7 @@ class ExamCheckResponse(BaseModel):
     agrees: int = 0
     disagrees: int = 0
     undecided: int = 0
+    outdated: int = 0
     results: list[ExamCheckResult]
     report: str | None = None  # the xlsx report written beside the input
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import random
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -52,17 +52,25 @@ def _piece_key(piece) -> str:
 
 class ExamDesk:
     """Builds papers from one store. ``search`` is the knowledge base's search (for --topic
-    and for the bank audit); the corpus view is built on first use."""
+    and for the bank audit); the corpus view is built on first use. Papers use the texts in
+    force (``excluded_docs`` are the others); ``replaced_search`` searches the replaced texts,
+    to tell an outdated key from a wrong one."""
 
-    def __init__(self, store, registry, search: Callable):
+    def __init__(self, store, registry, search: Callable, replaced_search: Callable | None = None,
+                 excluded_docs: frozenset[str] = frozenset(), as_of: str | None = None):
         self.store = store
         self.registry = registry
         self.search = search
+        self.replaced_search = replaced_search
+        self.excluded_docs = excluded_docs
+        self.as_of = as_of
         self.generation = store.generation
 
     @classmethod
-    def for_knowledge_base(cls, kb) -> "ExamDesk":
-        return cls(kb.store, kb.departments_registry(), kb.search)
+    def for_knowledge_base(cls, kb, as_of: str) -> "ExamDesk":
+        excluded = kb.versions_desk.not_in_force(as_of)
+        replaced = partial(kb.search_replaced, as_of=as_of) if kb.versions_desk.replaced(as_of) else None
+        return cls(kb.store, kb.departments_registry(), partial(kb.search, as_of=as_of), replaced, frozenset(excluded), as_of)
 
     @cached_property
     def corpus(self) -> ExamCorpus:
@@ -139,13 +147,13 @@ class ExamDesk:
 
         def placed(piece, text: str) -> bool:
             place = piece.place
-            return wanted(place.source, place.title, place.article, text + " ".join(place.section_path))
+            return place.doc_id not in self.excluded_docs and wanted(place.source, place.title, place.article, text + " ".join(place.section_path))
 
         return {
             "sentences": [s for s in corpus.sentences if placed(s, s.text)],
             "enumerations": [e for e in corpus.enumerations if placed(e, e.quote)],
-            "duties": [d for d in corpus.duties
-                       if wanted(d.source, corpus.duty_titles.get(d.source, ""), None, d.task + " ".join(d.section_path))],
+            "duties": [d for d in corpus.duties if d.doc_id not in self.excluded_docs
+                       and wanted(d.source, corpus.duty_titles.get(d.source, ""), None, d.task + " ".join(d.section_path))],
             # a plan is one "article" to the search: a target is on the topic when said in a hit, not anywhere in it
             "targets": [t for t in corpus.targets if placed(t, t.target.quote) and (
                 not topic or topic in t.target.quote + " ".join(t.place.section_path) or any(t.text in h.text for h in hits))],
@@ -167,6 +175,12 @@ class ExamDesk:
 
         return StatementJudge(self.search, self.store)
 
+    @cached_property
+    def replaced_judge(self):
+        from regkb.service.exam_audit import StatementJudge
+
+        return StatementJudge(self.replaced_search, self.store) if self.replaced_search else None
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> ExamSolveResponse:
         """The answer the articles imply for one question, with the sentence that decides it."""
         stem = validate_query(stem)
@@ -186,7 +200,8 @@ class ExamDesk:
 
         results = [self._check_one(row, record) for row, record in enumerate(read_bank(path), start=1)]
         response = ExamCheckResponse(checked=len(results), results=results,
-                                     **{v: sum(r.verdict == v for r in results) for v in ("agrees", "disagrees", "undecided")})
+                                     **{v: sum(r.verdict == v for r in results)
+                                        for v in ("agrees", "disagrees", "undecided", "outdated")})
         if report:
             response.report = str(self._write_report(path, response))
         return response
@@ -196,6 +211,10 @@ class ExamDesk:
         given = record["answer"]
         verdict, solution = self.judge.check(record["stem"], record["options"], kind, given)
         evidence = solution.evidence
+        if verdict != "agrees" and self.replaced_judge is not None:
+            former_verdict, former = self.replaced_judge.check(record["stem"], record["options"], kind, given)
+            if former_verdict == "agrees":  # the key was right under a text no longer in force: quote that text
+                verdict, evidence = "outdated", former.evidence
         return ExamCheckResult(row=row, stem=record["stem"], type=kind, given=given, verdict=verdict,
                                corpus_answer=solution.answer,
                                source=evidence.source if evidence else None, title=evidence.title if evidence else None,
@@ -205,7 +224,7 @@ class ExamDesk:
     def _write_report(self, path: Path, response: ExamCheckResponse) -> Path:
         from regkb.service.exam_export import JUDGE_WORDS, atomic_write, write_rows
 
-        names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定"}
+        names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定", "outdated": "依据已修订"}
         header = ("序号", "题干", "题库答案", "结论", "条文答案", "出处", "条文原文")
         rows = [[r.row, r.stem, JUDGE_WORDS.get(r.given, r.given), names[r.verdict],
                  JUDGE_WORDS.get(r.corpus_answer or "", r.corpus_answer or ""),

@@ -12,6 +12,7 @@ HTTP API expose. Both are thin layers over this class.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import sys
 import time
@@ -19,6 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, Target, doc_id_for, text_hash
@@ -31,8 +34,11 @@ from regkb.index.sentences import sentence_evidence
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
-from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse,
-                                   SearchHit, SearchResponse)
+from regkb.corpus.validity import STATUS_NAMES, Status, parse_as_of
+from regkb.index.regions import Gazetteer, is_national
+from regkb.index.restatements import fold_restatements
+from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
+                                   RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
 from regkb.service.duty_desk import sentence_texts
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import said_in_chinese
@@ -46,6 +52,14 @@ def indexed_text(title: str | None, chunk: Chunk) -> str:
     """What BM25 and the embedder see for a chunk: its text under its title and headings."""
     heading = " ".join(part for part in [title or "", *chunk.section_path] if part)
     return f"{heading}\n{chunk.text}" if heading else chunk.text
+
+
+def chunk_sentence_evidence(chunks: list[Chunk], documents: dict[str, Document]) -> tuple[list[str], list[int]]:
+    """The sentence texts of the chunks (in row order) and their rows; a sentence repeated word for
+    word in several documents is embedded once, under the national document's title when one holds it."""
+    titles = [documents[c.doc_id].title for c in chunks]
+    precedence = [(not is_national(documents[c.doc_id]), title or "", c.doc_id) for c, title in zip(chunks, titles)]
+    return sentence_evidence([(title, c.text) for c, title in zip(chunks, titles)], precedence)
 
 
 def _progress(total: int, unit: str, enabled: bool):
@@ -181,8 +195,9 @@ class KnowledgeBase:
         except IngestError as exc:
             report.errors.append(IngestErrorItem(path=str(path), error=str(exc)))
             return
-        except Exception as exc:  # a reader library failing on a malformed file
-            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件({type(exc).__name__}: {exc})"))
+        except Exception:  # a reader library failing on a malformed file; its English is for the log
+            logging.getLogger("regkb.ingest").debug("cannot parse %s", path, exc_info=True)
+            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件(文件已损坏,或内容与扩展名不符)"))
             return
         if not document.blocks:
             report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:没有识别出正文内容"))
@@ -213,7 +228,7 @@ class KnowledgeBase:
         # transaction: a crash before the commit leaves the previous store untouched.
         texts = [indexed_text(record.title, chunk) for record, _, chunks, *_ in prepared for chunk in chunks]
         texts += sentence_texts([duty for *_, duties, _ in prepared for duty in duties])[0]
-        texts += sentence_evidence([(record.title, chunk.text) for record, _, chunks, *_ in prepared for chunk in chunks])[0]
+        texts += self._new_sentence_texts(prepared)
         if not self.store.documents():
             self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
         self._check_model()
@@ -225,6 +240,15 @@ class KnowledgeBase:
             for record, document, chunks, duties, targets in prepared:
                 self.store.put_document(record, document.sections, chunks, duties, targets)
             self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
+
+    def _new_sentence_texts(self, prepared: list) -> list[str]:
+        """The sentence texts of the new chunks, each sentence said elsewhere in the store under the
+        text chosen store-wide (already cached when another document holds it first)."""
+        written = {record.doc_id: record for record, *_ in prepared}
+        documents = {d.doc_id: d for d in self.store.documents() if d.doc_id not in written} | written
+        kept = [c for c in self.store.chunks() if c.doc_id not in written]
+        texts, rows = chunk_sentence_evidence(kept + [c for _, _, chunks, *_ in prepared for c in chunks], documents)
+        return [text for text, row in zip(texts, rows) if row >= len(kept)]
 
     def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
         """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
@@ -288,7 +312,7 @@ class KnowledgeBase:
             raise
 
     def _invalidate(self) -> None:
-        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk"):
+        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places", "_rows_by_chunk"):
             self.__dict__.pop(name, None)
 
     def _rebuild_index(self) -> SearchBackend:
@@ -297,22 +321,75 @@ class KnowledgeBase:
         texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
         if texts:
             self._check_model()
+        # embeds only after a crash mid-way; otherwise all come from the cache
+        embed = lambda batch: cached_embeddings(self.store, self.embedder, batch)[0]  # noqa: E731
+        sources = self._national_sources(chunks, documents, embed(texts)) if texts else {}
         rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
                          doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
                          level=documents[c.doc_id].level, authority=documents[c.doc_id].authority,
-                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path)
-                for c in chunks]
-        # embeds only after a crash mid-way; otherwise all come from the cache
-        return self._index_storage.build(rows, texts, self.tokenizer.tokenize,
-                                         lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
+                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path,
+                         restates=chunks[sources[row]].chunk_id if row in sources else None)
+                for row, c in enumerate(chunks)]
+        return self._index_storage.build(rows, texts, self.tokenizer.tokenize, embed,
                                          model_id=self.embedder.model_id if texts else "",
                                          generation=self.store.generation,
-                                         sentences=sentence_evidence([(documents[c.doc_id].title, c.text) for c in chunks]))
+                                         sentences=chunk_sentence_evidence(chunks, documents))
+
+    @staticmethod
+    def _national_sources(chunks: list[Chunk], documents: dict[str, Document], vectors) -> dict[int, int]:
+        """Local article → the national article it restates (rows of ``chunks``)."""
+        from regkb.index.restatements import national_sources
+
+        national = [is_national(documents[c.doc_id]) for c in chunks]
+        articles = [row for row, c in enumerate(chunks) if c.article]
+        return national_sources([c.text for c in chunks], vectors, [r for r in articles if national[r]],
+                                [r for r in articles if not national[r]])
 
     # --- queries ----------------------------------------------------------------------
 
-    def documents(self) -> DocumentsResponse:
-        return DocumentsResponse(documents=self.store.documents())
+    def documents(self, as_of: str | None = None) -> DocumentsResponse:
+        day = self.as_of(as_of)
+        statuses = self.versions_desk.statuses(day)
+        return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self._status_fields(statuses, d.doc_id))
+                                            for d in self.store.documents()])
+
+    # --- versions and validity (service/versions.py) -------------------------------------
+
+    @cached_property
+    def versions_desk(self):
+        from regkb.service.versions import VersionDesk
+
+        return VersionDesk(self.store)
+
+    @staticmethod
+    def as_of(value: str | None) -> str:
+        """The day asked (ISO), today when none; a bad date is the user's error."""
+        try:
+            return parse_as_of(value)
+        except ValueError as exc:
+            raise KnowledgeBaseError(str(exc)) from exc
+
+    @staticmethod
+    def _status_fields(statuses: dict[str, Status], doc_id: str) -> dict:
+        status = statuses.get(doc_id, Status.in_force)
+        return {"status": status.value, "status_name": STATUS_NAMES[status]}
+
+    def versions(self, title: str, as_of: str | None = None):
+        """A law's versions in the store, oldest first, with their status on the day (``VersionsResponse``)."""
+        return self.versions_desk.versions(title, self.as_of(as_of))
+
+    def diff(self, title: str, old: str | None = None, new: str | None = None, as_of: str | None = None):
+        """The articles changed, added, removed and renumbered between two versions (``DiffResponse``)."""
+        return self.versions_desk.diff(title, self.as_of(as_of), old, new)
+
+    def with_status(self, passages: list, as_of: str | None = None) -> list:
+        """Citations or related passages (anything with a ``chunk_id``) with their document's status set."""
+        statuses = self.versions_desk.statuses(self.as_of(as_of))
+        for passage in passages:
+            if passage.chunk_id:  # "{doc_id}:{seq}"
+                fields = self._status_fields(statuses, passage.chunk_id.split(":")[0])
+                passage.status, passage.status_name = fields["status"], fields["status_name"]
+        return passages
 
     def remove(self, doc_id: str) -> RemoveResponse:
         document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
@@ -324,8 +401,7 @@ class KnowledgeBase:
         documents = {d.doc_id: d for d in self.store.documents()}
         keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
         keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
-        keep |= {text_hash(t) for t in sentence_evidence([(documents[c.doc_id].title, c.text)
-                                                          for c in self.store.chunks()])[0]}
+        keep |= {text_hash(t) for t in chunk_sentence_evidence(self.store.chunks(), documents)[0]}
         try:
             self.store.prune_vectors(keep)
         except sqlite3.OperationalError:  # it only frees space; the removal has committed
@@ -333,13 +409,17 @@ class KnowledgeBase:
         return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
-               region: str | None = None) -> SearchResponse:
+               region: str | None = None, as_of: str | None = None) -> SearchResponse:
         """Hits for the query. ``filters`` exclude documents (``SearchFilters(region=…)`` keeps
         only that region's); ``region`` ranks instead: that place's documents and the national
-        ones lead, other places' drop below them."""
-        from regkb.index.retrieval import SearchMode
+        ones lead, other places' drop below them. Only the texts in force on ``as_of`` (default
+        today) are searched; local articles that restate a hit are folded under it."""
+        import dataclasses
+
+        from regkb.index.retrieval import CANDIDATES, SearchMode
 
         query = validate_query(query)
+        day = self.as_of(as_of)
         if not 1 <= k <= 200:
             raise KnowledgeBaseError("k 应在 1 到 200 之间")
         try:
@@ -351,8 +431,65 @@ class KnowledgeBase:
             retriever.embedder = self._query_embedder()
         if not self.index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
-        hits = retriever.retrieve(query, k, search_mode, filters, region)
-        return SearchResponse(query=query, mode=search_mode.value, hits=self.search_hits(hits))
+        filters = filters or SearchFilters()
+        if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
+            filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
+        ranked = retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region)
+        hits = self.search_hits(self._with_national_sources(ranked, self.index.allowed(filters)), day)
+        return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
+
+    @cached_property
+    def _rows_by_chunk(self) -> dict[str, int]:
+        return {row.chunk_id: number for number, row in enumerate(self.index.rows)}
+
+    def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
+        """Each local article that restates a national one lifts that national article to its own
+        score, bringing it in when the ranking lacks it, where the filters allow it (the fold
+        then shows the law with the local article under it, or beside it when its place is asked)."""
+        if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
+            return ranked
+        restating = [(self.index.rows[row].restates, score) for row, score in ranked]
+        if not any(chunk_id for chunk_id, _ in restating):  # none known (or a backend that keeps no such map)
+            return ranked
+        scores = dict(ranked)
+        for chunk_id, score in restating:
+            source = self._rows_by_chunk.get(chunk_id or "")
+            if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
+                scores[source] = score
+        return sorted(scores.items(), key=lambda pair: -pair[1])
+
+    def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
+        """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated
+        exam key from a wrong one)."""
+        day = self.as_of(as_of)
+        replaced = self.versions_desk.replaced(day)
+        if not replaced:
+            return SearchResponse(query=query, mode="hybrid", hits=[])
+        others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
+        return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
+
+    @cached_property
+    def _places(self) -> Gazetteer:
+        return Gazetteer([d.region for d in self.store.documents()])
+
+    def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
+        """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
+        with a place asked (or named in the query), its articles and the national ones stay apart."""
+        asked = region or self._places.find(query)
+        national = [is_national(h) for h in hits]
+
+        def stays_apart(position: int) -> bool:
+            return asked is not None and (national[position] or self._places.applies(hits[position].region, asked))
+
+        groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
+                                   [h.doc_id for h in hits], national, stays_apart)
+        folded = []
+        for group in groups:
+            hit = hits[group.row].model_copy(update={"score": round(group.score, 6)})
+            hit.local_copies = [LocalCopy(**hits[i].model_dump(include=set(LocalCopy.model_fields)))
+                                for i, _ in group.copies]
+            folded.append(hit)
+        return folded
 
     def _query_embedder(self) -> Embedder:
         self._check_model()
@@ -373,12 +510,13 @@ class KnowledgeBase:
             self.store.bump_generation()
         self._invalidate()
         texts = [indexed_text(d.title, c) for d in self.store.documents() for c in self.store.chunks(d.doc_id)]
-        texts += sentence_evidence([(d.title, c.text) for d in self.store.documents() for c in self.store.chunks(d.doc_id)])[0]
+        texts += chunk_sentence_evidence(self.store.chunks(), {d.doc_id: d for d in self.store.documents()})[0]
         embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
         return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
 
-    def search_hits(self, hits: list[tuple[int, float]]) -> list[SearchHit]:
-        """The hits of a ranked list of ``(index row, score)``, with their chunks and documents."""
+    def search_hits(self, hits: list[tuple[int, float]], as_of: str | None = None) -> list[SearchHit]:
+        """The hits of a ranked list of ``(index row, score)``, with their chunks, documents and status."""
+        statuses = self.versions_desk.statuses(self.as_of(as_of))
         rows = [self.index.rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
         documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
@@ -389,7 +527,8 @@ class KnowledgeBase:
             result.append(SearchHit(chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=document.source,
                                     title=document.title, doc_type=document.doc_type, authority=document.authority,
                                     region=document.region, section_path=chunk.section_path,
-                                    article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page))
+                                    article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page,
+                                    **self._status_fields(statuses, chunk.doc_id)))
         return result
 
     def article(self, law: str, number: str | int):
@@ -454,9 +593,13 @@ class KnowledgeBase:
 
         return TargetDesk(self.store)
 
-    def ask(self, question: str, region: str | None = None):
-        """An extractive, cited answer, or an abstention (``AskResponse``)."""
-        return self._answer_desk.ask(question, region)
+    def ask(self, question: str, region: str | None = None, as_of: str | None = None):
+        """An extractive, cited answer from the texts in force on ``as_of``, or an abstention (``AskResponse``)."""
+        day = self.as_of(as_of)
+        answer = self._answer_desk.ask(question, region, as_of=day)
+        self.with_status(answer.citations, day)
+        self.with_status(answer.related, day)
+        return answer
 
     def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
         """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
@@ -467,28 +610,29 @@ class KnowledgeBase:
         return self._target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
-             topic: str | None = None, seed: int = 0, out: Path | None = None):
-        """A paper of grounded questions (``ExamResponse``); with ``out`` also written to a
-        .docx paper, an .xlsx bank or a .json file."""
-        desk = self._exam_desk()
+             topic: str | None = None, seed: int = 0, out: Path | None = None, as_of: str | None = None):
+        """A paper of grounded questions on the texts in force on ``as_of`` (``ExamResponse``); with
+        ``out`` also written to a .docx paper, an .xlsx bank or a .json file."""
+        desk = self._exam_desk(as_of)
         paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
         return desk.export(paper, Path(out)) if out else paper
 
-    def check_exam(self, path: Path, report: bool = True):
-        """Each question of an existing bank checked against the articles (``ExamCheckResponse``);
-        ``report`` writes an xlsx report beside the bank."""
-        return self._exam_desk().check_bank(Path(path), report=report)
+    def check_exam(self, path: Path, report: bool = True, as_of: str | None = None):
+        """Each question of an existing bank checked against the articles in force on ``as_of``
+        (``ExamCheckResponse``); ``report`` writes an xlsx report beside the bank."""
+        return self._exam_desk(as_of).check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None, kind: str | None = None):
         """One question answered from the articles (``ExamSolveResponse``); ``kind`` (judge,
         single, multi, blank) is guessed from the stem and options when None."""
         return self._exam_desk().solve(stem, options or [], kind)
 
-    def _exam_desk(self):
-        """One exam desk per store generation: its corpus view is rebuilt after an ingest or removal."""
+    def _exam_desk(self, as_of: str | None = None):
+        """One exam desk per store generation and day: its corpus view is rebuilt after an ingest or removal."""
         from regkb.service.exams import ExamDesk
 
+        day = self.as_of(as_of)
         desk = self.__dict__.get("_exams")
-        if desk is None or desk.generation != self.store.generation:
-            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self)
+        if desk is None or (desk.generation, desk.as_of) != (self.store.generation, day):
+            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
         return desk

@@ -20,7 +20,6 @@ from pydantic import BaseModel
 
 from regkb.corpus.models import text_hash
 from regkb.index.backends.base import BackendKind
-from regkb.index.sentences import sentence_evidence
 from regkb.service.validation import KnowledgeBaseError
 
 MIGRATION_TARGETS = tuple(k.value for k in BackendKind if k is not BackendKind.faiss)
@@ -42,7 +41,7 @@ class MigrationReport(BaseModel):
 def migrate_to_milvus(source) -> MigrationReport:
     """``source`` is a ``KnowledgeBase`` on the local store; the target is its settings' Milvus."""
     from regkb.index.backends.milvus_store import open_milvus_store
-    from regkb.service.knowledge_base import _MODEL_KEY, KnowledgeBase, indexed_text
+    from regkb.service.knowledge_base import _MODEL_KEY, KnowledgeBase, chunk_sentence_evidence, indexed_text
 
     started = time.perf_counter()
     settings = dataclasses.replace(source.settings, backend=BackendKind.milvus.value)
@@ -59,7 +58,7 @@ def migrate_to_milvus(source) -> MigrationReport:
     target = KnowledgeBase(settings, target_store)
     documents = {d.doc_id: d for d in target_store.documents()}
     chunks = target_store.chunks()
-    sentence_texts = sentence_evidence([(documents[c.doc_id].title, c.text) for c in chunks])[0]
+    sentence_texts = chunk_sentence_evidence(chunks, documents)[0]
     hashes = [text_hash(t) for t in [indexed_text(documents[c.doc_id].title, c) for c in chunks] + sentence_texts]
     model_id = target_store.get_meta(_MODEL_KEY) or ""
     missing = len(set(hashes) - set(target_store.cached_vectors(model_id, hashes))) if chunks else 0

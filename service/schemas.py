@@ -29,7 +29,28 @@ class IngestReport(BaseModel):
     embed_seconds: float = 0.0  # the embedding model's share of ``seconds``
 
 
-class SearchHit(BaseModel):
+class StatusFields(BaseModel):
+    """时效性 of the document a passage is from, on the day asked (see ``corpus/validity.py``)."""
+
+    status: str | None = None  # in_force, amended, not_yet_effective, repealed
+    status_name: str | None = None  # 现行有效, 已被修订, 尚未生效, 已废止
+
+
+class LocalCopy(BaseModel):
+    """An article of another document that restates a hit (各地规定), folded under it."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str | None = None
+    authority: str | None = None
+    region: str | None = None
+    article: str | None = None
+    text: str
+    score: float
+
+
+class SearchHit(StatusFields):
     chunk_id: str
     doc_id: str
     source: str
@@ -42,6 +63,7 @@ class SearchHit(BaseModel):
     text: str
     score: float
     page: int | None = None
+    local_copies: list[LocalCopy] = Field(default_factory=list)  # 各地规定 that restate this article
 
 
 class SearchResponse(BaseModel):
@@ -50,8 +72,42 @@ class SearchResponse(BaseModel):
     hits: list[SearchHit]
 
 
+class DocumentEntry(Document, StatusFields):
+    pass
+
+
 class DocumentsResponse(BaseModel):
-    documents: list[Document]
+    documents: list[DocumentEntry]
+
+
+class VersionEntry(StatusFields):
+    doc_id: str
+    source: str
+    title: str | None = None
+    date: str | None = None  # the version's date (of its adoption or last amendment)
+    effective: str | None = None  # the day it takes effect
+
+
+class VersionsResponse(BaseModel):
+    title: str
+    as_of: str
+    versions: list[VersionEntry]
+
+
+class ArticleChange(BaseModel):
+    change: str  # changed, added, removed, renumbered
+    old_article: str | None = None
+    new_article: str | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+
+
+class DiffResponse(BaseModel):
+    title: str
+    old: VersionEntry
+    new: VersionEntry
+    articles: list[ArticleChange]
+    unchanged: int = 0  # articles the same in both, number and text
 
 
 class RemovedDocument(BaseModel):

@@ -8,6 +8,7 @@ from importlib import resources
 import pytest
 
 from conftest import LAWS
+from regkb.corpus.law_names import SHORT_NAMES, full_law_name, law_names_table
 from regkb.index.article_ref import (ArticleRef, ArticleReferenceLookup, arabic_number, chinese_number,
                                      parse_references, title_aliases)
 from regkb.index.hits import HitList
@@ -75,6 +76,50 @@ def test_every_listed_reference_finds_its_article(law_rows):
         assert texts[found[0]].startswith(ref["article"])
 
 
+def _refs(name: str) -> list[dict]:
+    return [json.loads(line) for line in resources.files("regkb.eval").joinpath("data", name)
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_short_names_of_every_law_find_their_article(law_rows):
+    """100 references over the 14 laws in mixed forms (short names, 《》, Arabic and Chinese
+    numerals): each gives its article first."""
+    rows, texts = law_rows
+    lookup = ArticleReferenceLookup(rows, lambda numbers: [texts[n] for n in numbers])
+    refs = _refs("law_short_refs.jsonl")
+    assert len(refs) >= 100 and {r["source"] for r in refs} == {p.name for p in LAWS.glob("*.md")}
+    assert {row.name for row in SHORT_NAMES} <= {r["name"] for r in refs}  # every short name of the table
+    found = [r for r in refs if (first := lookup.lookup(r["ref"]))
+             and (rows[first[0]].source, rows[first[0]].article) == (r["source"], r["article"])]
+    assert len(found) == len(refs), [r["ref"] for r in refs if r not in found]
+
+
+@pytest.mark.parametrize("query, title", [
+    ("安法第五条", "中华人民共和国安全生产法"),
+    ("依据安全法第五条", "中华人民共和国安全生产法"),
+    ("特设法第40条", "中华人民共和国特种设备安全法"),
+    ("《应急条例》第32条", "生产安全事故应急条例"),
+])
+def test_short_names_and_their_boundaries(query, title):
+    titles = TITLES + ["生产安全事故应急条例"]
+    assert [ref.title for ref in parse_references(query, titles)] == [title]
+
+
+def test_generic_short_names_need_a_word_start():
+    titles = TITLES + ["生产安全事故应急条例"]
+    assert parse_references("网络安全法第二十一条", titles) == []
+    assert parse_references("突发公共卫生事件应急条例第十条", titles) == []
+
+
+def test_the_short_name_table_is_sourced():
+    table = law_names_table([f"中华人民共和国{t}" if t.endswith("法") else t for t in {r.law for r in SHORT_NAMES}])
+    assert all(row["source"] for row in table)
+    assert {"title": "中华人民共和国特种设备安全法", "name": "特种设备法", "source": next(
+        r.source for r in SHORT_NAMES if r.name == "特种设备法")} in table
+    assert full_law_name("《特设法》") == "特种设备安全法" and full_law_name("职业病法") == "职业病防治法"
+    assert full_law_name("网络安全法") is None
+
+
 def test_cited_article_goes_first_and_the_rest_follows(law_rows):
     rows, texts = law_rows
     lookup = ArticleReferenceLookup(rows, lambda numbers: [texts[n] for n in numbers])
@@ -91,3 +136,12 @@ def test_search_puts_the_cited_article_first(law_kb):
     assert law_kb.search("《安全生产法》第5条讲的是什么", k=1, mode="bm25").hits[0].article == "第五条"
     # an article the law does not have is searched as words, not an error
     assert law_kb.search("安全生产法第五百条", k=3).hits
+
+
+def test_the_thesaurus_maps_short_names_to_the_law():
+    from regkb.index.tokenizer import ChineseTokenizer
+
+    tokenizer = ChineseTokenizer()
+    assert "特种设备安全法" in tokenizer.expansion_terms("特设法对电梯定期检验有什么要求")
+    assert "危险化学品安全管理条例" in tokenizer.expansion_terms("危化品条例关于储存的规定")
+    assert not any("安全生产法" in term for term in tokenizer.expansion_terms("网络安全法对日志有什么要求"))

@@ -57,13 +57,27 @@ def test_ask_shows_a_cited_article(browser, site, viewport):
     first = page.locator("#ask-result .cite").first
     first.wait_for(timeout=30_000)
     assert "安全生产法" in first.locator(".cite-title").inner_text()
+    assert first.locator(".cite-title .status").inner_text() == "现行有效"  # the 时效性 tag
     assert "第" in first.locator(".path").inner_text() and "条" in first.locator(".path").inner_text()
+    card = page.locator("#ask-result .card").first
+    assert card.get_attribute("data-confidence") == "high" and card.locator(".confidence").inner_text() == "把握：较高"
     first.locator("details summary").click()
     first.locator(".context").get_by_text("来源文件").wait_for(timeout=10_000)
     name = "ask-" + ("phone" if viewport is PHONE else "desktop")
     shot(page, name)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], "the page must not scroll sideways"
+    page.close()
+
+
+def test_an_abstention_shows_no_confidence_badge(browser, site):
+    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    page.goto(site + "/")
+    page.fill("#ask-q", "离婚以后孩子的抚养费怎么算")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#ask-result .notice").first.wait_for(timeout=30_000)
+    card = page.locator("#ask-result .card").first
+    assert card.get_attribute("data-confidence") == "none" and card.locator(".confidence").count() == 0
     page.close()
 
 
@@ -96,6 +110,7 @@ def test_upload_a_document_and_find_it(browser, site, tmp_path):
     page.get_by_text("导入完成").wait_for(timeout=120_000)
     row = page.locator("#doc-result tr", has_text="浏览器测试规定")
     row.wait_for(timeout=10_000)
+    assert "现行有效" in row.inner_text()
     shot(page, "documents")
     page.click("#tabs button[data-tab=ask]")
     page.fill("#ask-q", "灭火器压力表谁来巡查")

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from regkb.corpus.departments import DepartmentRegistry, full_name, region_key, split_departments
+from regkb.corpus.departments import (DepartmentRegistry, abbreviates, full_name, region_key,
+                                     split_departments)
 from regkb.corpus.models import Block
-from regkb.eval.unseen_eval import metadata_scores, parse_unseen, unseen_dir, unseen_duty_scores, unseen_gold
+from regkb.eval.unseen_eval import (metadata_scores, parse_unseen, unseen_dir, unseen_duty_scores, unseen_gold,
+                                    unseen_target_scores)
 from regkb.ingest.duties import extract_duties, parse_assignment
 from regkb.ingest.duty_tables import duties_from_table
 from regkb.ingest.pipeline import document_duties, parse_file
@@ -222,9 +224,12 @@ LABELLED = ("吴兴区燃气安全整治任务分工方案\n一、重点任务\n
             "3.开展宣传。（牵头单位：区委宣传部；配合单位：区教育局、团区委）\n")
 
 
+def _duties_by_task(folder: Path, name: str, text: str) -> dict:
+    return {d.task: d for d in document_duties(parse_file(_write(folder, name, text)), "d")}
+
+
 def test_labelled_roles(tmp_path):
-    document = parse_file(_write(tmp_path, "labelled.txt", LABELLED))
-    duties = {d.task: d for d in document_duties(document, "l")}
+    duties = _duties_by_task(tmp_path, "labelled.txt", LABELLED)
     assert set(duties) == {"开展隐患排查", "加强燃气管理", "开展宣传"}
     first = duties["开展隐患排查"]
     assert (first.lead, first.cooperating, first.deadline) == (["区应急管理局"], ["区公安分局", "区住房城乡建设局"], "2023年底")
@@ -232,3 +237,92 @@ def test_labelled_roles(tmp_path):
     assert second.lead == ["区住房城乡建设局", "各街道"] and second.responsible == ["区市场监管局"]
     assert second.section_path == ["一、重点任务"]  # a sibling of task 1, not under it
     assert duties["开展宣传"].cooperating == ["区教育局", "团区委"]
+
+
+# --- city 分工表 and indicator tables (issue 27) ---------------------------------------------
+
+def test_every_indicator_table_target_is_found_with_value_unit_and_direction(unseen):
+    scores = unseen_target_scores(unseen, with_errors=True)
+    assert scores["dev"]["targets"] + scores["test"]["targets"] >= 20
+    assert scores["missed"] == []
+
+
+def test_a_bare_department_in_a_list_of_one_level_takes_its_prefix():
+    assert split_departments("市城管局、水务局、市消防救援支队") == ["市城管局", "市水务局", "市消防救援支队"]
+    # a clause carries the prefix of the clause before it
+    assert parse_assignment("（市应急管理局牵头，经信局、市自然资源和规划局配合）").cooperating == [
+        "市经信局", "市自然资源和规划局"]
+    # bodies named after their place, or managed from above, stay as written
+    assert split_departments("市应急管理局、舟山海事局、市公安局")[1] == "舟山海事局"
+    assert parse_assignment("（市交通运输局牵头，遵义公路管理局负责）").responsible == ["遵义公路管理局"]
+
+
+def test_departments_broken_over_lines_or_spaced_apart_are_all_kept():
+    rows = [["序号", "工作任务", "牵头单位", "配合单位"],
+            ["1", "开展消防宣传", "市消防救援支队", "市应急局、市\n市场监管局"],
+            ["2", "加强人员密集场所管理", "市消防救援支队", "市卫健委 市民政局"]]
+    first, second = duties_from_table(rows, source="t.docx", doc_id="t")
+    assert first.cooperating == ["市应急管理局", "市市场监管局"]
+    assert second.cooperating == ["市卫生健康委", "市民政局"]
+
+
+HTML_TABLE = ("<html><body><h1>某市燃气整治任务分工表</h1><table>"
+              "<tr><th rowspan='2'>序号</th><th rowspan='2'>重点任务</th><th colspan='2'>责任分工</th></tr>"
+              "<tr><th>牵头单位</th><th>配合单位</th></tr>"
+              "<tr><td>1</td><td>排查燃气企业</td><td rowspan='2'>市建设局</td><td>市应急管理局</td></tr>"
+              "<tr><td>2</td><td>更新燃气管道</td><td>市财政局</td></tr></table></body></html>")
+
+
+def test_a_cell_merged_over_rows_keeps_its_column_role_in_a_web_page(tmp_path):
+    duties = _duties_by_task(tmp_path, "分工表.html", HTML_TABLE)
+    assert (duties["更新燃气管道"].lead, duties["更新燃气管道"].cooperating) == (["市建设局"], ["市财政局"])
+
+
+def test_an_indicator_tables_attribute_column_is_not_its_task():
+    rows = [["序号", "指标名称", "单位", "2020年", "2025年", "指标属性", "责任单位"],
+            ["1", "城市消防站5分钟到场率", "%", "72", "≥90", "预期性", "市消防救援支队"]]
+    duty = duties_from_table(rows, source="t.docx", doc_id="t")[0]
+    assert duty.task == "城市消防站5分钟到场率≥90" and duty.responsible == ["市消防救援支队"]
+
+
+def test_a_short_form_of_an_official_name_joins_the_full_one_in_either_order(tmp_path):
+    text = ("某市打击安全生产违法行为分工方案\n一、重点任务\n"
+            "1.依法审查起诉危险作业案件。（市公安局、市中院按职责分工负责）\n"
+            "2.完善行刑衔接机制。（市司法局牵头，市中级人民法院、市人民检察院配合）\n"
+            "3.通报典型案例。（市司法局牵头，市中级法院、市检察院配合）\n")
+    registry = DepartmentRegistry()
+    duties = document_duties(parse_file(_write(tmp_path, "分工方案.txt", text)), "j", registry)
+    assert [d.responsible + d.cooperating for d in duties] == [
+        ["市公安局", "市中级人民法院"], ["市中级人民法院", "市检察院"], ["市中级人民法院", "市检察院"]]
+    assert set(registry.aliases("市中级人民法院")) == {"市中院", "市中级法院"}
+    assert registry.canonical("市中院") == "市中级人民法院"
+    assert not abbreviates("市公安局", "市公安局交通管理局")  # a body inside, not a long form
+
+
+def test_indicator_values_in_any_column_with_their_units(tmp_path):
+    from regkb.ingest.targets import TargetExtractor
+
+    rows = [["序号", "考核指标", "目标要求", "责任单位", "备注"],
+            ["1", "道路交通事故万车死亡率（人/万车）", "≤1.6", "市公安局", ""],
+            ["2", "高危行业安全生产责任保险覆盖率达到100%", "全面完成", "市应急管理局", ""],
+            ["3", "城区消防救援力量到场时间", "8分钟以内", "市消防救援支队", ""]]
+    path = tmp_path / "指标.xlsx"
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    document = parse_file(path)
+    targets = TargetExtractor(title="某市2024年安全生产目标").run(document.blocks)["targets"]
+    assert [(t.indicator, t.value, t.unit, t.direction, t.deadline) for t in targets] == [
+        ("道路交通事故万车死亡率", "1.6", "人/万车", "at_most", "2024"),
+        ("高危行业安全生产责任保险覆盖率", "100", "%", "reach", "2024"),
+        ("城区消防救援力量到场时间", "8", "分钟", "at_most", "2024")]
+
+
+def test_a_responsible_column_whose_first_body_leads():
+    rows = [["序号", "重点任务", "责任单位（排名第一的为牵头单位）", "完成时限"],
+            ["1", "开展燃气安全排查", "市住建局、市应急局、\n市市场监管局", "2024年底"]]
+    duty = duties_from_table(rows, source="t.docx", doc_id="t")[0]
+    assert (duty.lead, duty.responsible) == (["市住房城乡建设局"], ["市应急管理局", "市市场监管局"])

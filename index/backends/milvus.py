@@ -163,6 +163,9 @@ def filter_expression(filters: SearchFilters | None) -> str | None:
              if getattr(filters, name)]
     if filters.region:  # 辽宁 matches 辽宁省, as in the default backend
         parts.append(f'region like "%{_quoted(filters.region)}%"')
+    if filters.excluded_docs:
+        excluded = ", ".join(f'"{_quoted(doc_id)}"' for doc_id in filters.excluded_docs)
+        parts.append(f"doc_id not in [{excluded}]")
     return " and ".join(parts)
 
 

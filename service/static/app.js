@@ -91,6 +91,8 @@ function badges(item) {
   return [
     item.authority && el("span", { class: "badge" }, item.authority_name || NAMES.authority[item.authority] || item.authority),
     item.region && el("span", { class: "badge" }, item.region),
+    // 时效性: every passage says whether its text is in force on the day asked
+    item.status_name && el("span", { class: `badge status status-${item.status}` }, item.status_name),
   ];
 }
 
@@ -102,6 +104,11 @@ function citation(item, quote) {
     el("div", { class: "cite-title" }, `《${item.title || item.source}》`, badges(item)),
     el("div", { class: "path" }, where(item) || "（无章节）"),
     body);
+  if ((item.local_copies || []).length) {  // local articles that restate this one, on demand
+    node.append(el("details", { class: "copies" }, el("summary", {}, `各地规定（${item.local_copies.length}）`),
+      item.local_copies.map((c) => el("div", { class: "near" }, `《${c.title || c.source}》${c.article || ""}`,
+        c.region && el("span", { class: "badge" }, c.region), el("div", {}, clipped(c.text, 80))))));
+  }
   if (item.chunk_id) {
     const details = el("details", {}, el("summary", {}, "展开上下文"));
     details.addEventListener("toggle", () => openContext(details, item), { once: true });
@@ -146,10 +153,14 @@ async function ask(event) {
   }
 }
 
+// How sure the answer is (``confidence`` of /api/ask); an abstention says so itself.
+const CONFIDENCE = { high: "把握：较高", medium: "把握：中等（请结合具体情况核对）" };
+
 function answerCard(answer) {
   const quotes = answer.citations.map((c) => c.quote);
-  const card = el("div", { class: "card", "data-kind": answer.kind },
+  const card = el("div", { class: "card", "data-kind": answer.kind, "data-confidence": answer.confidence },
     answer.abstained ? el("p", { class: "notice" }, "知识库中没有找到足以回答的条文：") : null,
+    CONFIDENCE[answer.confidence] ? el("p", { class: "confidence" }, CONFIDENCE[answer.confidence]) : null,
     el("div", { class: "answer" }, highlighted(answer.answer, quotes)));
   if (answer.citations.length) {
     card.append(el("h2", {}, `依据（${answer.citations.length} 条）`), ...answer.citations.map((c) => citation(c, c.quote)));
@@ -314,9 +325,10 @@ async function loadDocuments() {
   try {
     const { documents } = await api("/api/documents");
     show(target, el("h2", {}, `已导入 ${documents.length} 篇文档`), table(
-      ["标题", "类型", "效力层级", "地区", "块数", ""],
+      ["标题", "类型", "效力层级", "地区", "日期", "效力", "块数", ""],
       documents.map((d) => [d.title || d.source, NAMES.doc_type[d.doc_type] || d.doc_type,
-        NAMES.authority[d.authority] || d.authority, d.region, String(d.chunks),
+        NAMES.authority[d.authority] || d.authority, d.region, d.date || "", badges({ status: d.status, status_name: d.status_name }),
+        String(d.chunks),
         el("button", { type: "button", class: "plain", "data-doc": d.doc_id, onclick: () => removeDocument(d) }, "删除")])));
   } catch (error) {
     show(target, errorBox(error.message));
