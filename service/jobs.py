@@ -108,7 +108,7 @@ class IngestJobs:
         if job.status == "queued":  # not started: it ends now (its runner skips it)
             self._end_cancelled(job)
         else:
-            self._update(job, stage=STAGE_NAMES["cancelling"])
+            self._save(job, stage=STAGE_NAMES["cancelling"], unless_finished=True)
         return job
 
     def resume_interrupted(self) -> list[Job]:
@@ -195,12 +195,16 @@ class IngestJobs:
         return True
 
     def _update(self, job: Job, **changes) -> None:
-        for name, value in changes.items():
-            setattr(job, name, value)
-        self._save(job)
+        self._save(job, **changes)
 
-    def _save(self, job: Job) -> None:
+    def _save(self, job: Job, unless_finished: bool = False, **changes) -> None:
+        """Write the job; with ``unless_finished``, only while the stored copy is unfinished (a
+        canceller holds a copy read earlier, and the runner may have ended the job since)."""
         with self._lock:
+            if unless_finished and (self.get(job.id) or job).status not in UNFINISHED:
+                return
+            for name, value in changes.items():
+                setattr(job, name, value)
             handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".job-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(job.model_dump_json())
