@@ -1,4 +1,4 @@
-"""Fit and check the relevance model behind ``/retrieval``'s scores (``service/relevance.py``).
+"""Fit and check the relevance model behind ``/retrieval``'s scores (``service/answers/relevance.py``).
 
 On the plain-language set (its fixed dev/test split; held-out questions dropped), every hit of
 the top ``depth`` is labelled relevant when it holds the question's quote in its source; the
@@ -22,7 +22,7 @@ import numpy as np
 
 from regkb.eval.retrieval_eval import load_plain_questions, normalise
 from regkb.service.knowledge_base import KnowledgeBase
-from regkb.service.relevance import FITTED, Features, RelevanceModel, features
+from regkb.service.answers.relevance import FITTED, Features, RelevanceModel, features
 from regkb.service.settings import Settings
 
 HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"

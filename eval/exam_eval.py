@@ -44,8 +44,8 @@ def _grounded(question, hits) -> bool:
 
 
 def paper_scores(kb) -> dict:
-    from regkb.service.exam_checks import failures
-    from regkb.service.exam_corpus import ExamCorpus
+    from regkb.service.exams.self_check import failures
+    from regkb.service.exams.corpus import ExamCorpus
 
     started = time.perf_counter()
     paper = kb.exam(count=PAPER_COUNT, seed=PAPER_SEED)

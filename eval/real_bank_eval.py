@@ -102,7 +102,7 @@ def bank_scores(kb, rows: list[dict]) -> tuple[dict, list[dict]]:
 
 def _same_key(row: dict, answer: str) -> bool:
     if row["type"] == "blank":
-        from regkb.service.exam_audit import same_blank_answer
+        from regkb.service.exams.bank_audit import same_blank_answer
 
         return same_blank_answer(answer, row["answer"]) is True
     return answer == row["answer"]

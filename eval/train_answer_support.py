@@ -1,4 +1,4 @@
-"""Fit the answer support model (``service/answer_support.py``) and its two thresholds.
+"""Fit the answer support model (``service/answers/support.py``) and its two thresholds.
 
     python -m regkb.eval.train_answer_support [--real ../shared/data/real_questions_dev.jsonl]
 
@@ -35,7 +35,7 @@ import numpy as np
 from regkb.eval.ask_eval import load_ask_questions
 from regkb.eval.everyday_eval import EverydayQuestion, Gold, load_real_questions, load_set
 from regkb.eval.retrieval_eval import load_questions
-from regkb.service.answer_support import SupportModel, Signals, feature_names, features
+from regkb.service.answers.support import SupportModel, Signals, feature_names, features
 
 HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"
 MAX_WRONG = 0.10

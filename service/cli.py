@@ -177,7 +177,7 @@ def cmd_duties(args) -> int:
         print("没有找到相关的分工任务。")
         return 0
     tty = sys.stdout.isatty()
-    from regkb.service.duty_desk import strip_who_words
+    from regkb.service.duties.desk import strip_who_words
 
     words = kb.tokenizer.words(strip_who_words(args.query))
     for rank, match in enumerate(response.matches, start=1):
@@ -194,7 +194,7 @@ def cmd_duties(args) -> int:
 
 
 def cmd_department(args) -> int:
-    from regkb.service.duty_desk import ROLE_NAMES
+    from regkb.service.duties.desk import ROLE_NAMES
 
     kb = _open_kb(args)
     response = kb.department(args.name, region=args.region)
@@ -343,10 +343,10 @@ def cmd_serve(args) -> int:
     print(f"regkb 服务：http://{shown}:{args.port}/  （网页；API 文档 /docs；OpenAI 兼容接口 /v1）", flush=True)
     if args.workers > 1:  # each worker process loads its own copy of the index
         # loading the index holds the GIL for seconds: a worker answers the supervisor's ping late
-        uvicorn.run("regkb.service.app:app_from_env", factory=True, host=host, port=args.port, workers=args.workers,
+        uvicorn.run("regkb.service.http.app:app_from_env", factory=True, host=host, port=args.port, workers=args.workers,
                     log_level="warning", timeout_worker_healthcheck=120)
     else:
-        from regkb.service.app import create_app
+        from regkb.service.http.app import create_app
 
         uvicorn.run(create_app(), host=host, port=args.port, log_level="warning")
     return 0
@@ -365,8 +365,8 @@ def cmd_mcp(args) -> int:
 
 def _exam_paper_text(paper) -> str:
     """A paper as text for the terminal: the questions, then the key with sources."""
-    from regkb.service.exam_export import answer_text, citation
-    from regkb.service.exam_schemas import TYPE_NAMES
+    from regkb.service.exams.export import answer_text, citation
+    from regkb.service.exams.schemas import TYPE_NAMES
 
     lines, keys = [], []
     for number, question in enumerate(paper.questions, start=1):

@@ -39,7 +39,7 @@ from regkb.index.regions import Gazetteer, is_national
 from regkb.index.restatements import fold_restatements
 from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
                                    RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
-from regkb.service.duty_desk import sentence_texts
+from regkb.service.duties.desk import sentence_texts
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError, validate_query
@@ -353,11 +353,11 @@ class KnowledgeBase:
         return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self._status_fields(statuses, d.doc_id))
                                             for d in self.store.documents()])
 
-    # --- versions and validity (service/versions.py) -------------------------------------
+    # --- versions and validity (service/library/versions.py) -------------------------------------
 
     @cached_property
     def versions_desk(self):
-        from regkb.service.versions import VersionDesk
+        from regkb.service.library.versions import VersionDesk
 
         return VersionDesk(self.store)
 
@@ -533,7 +533,7 @@ class KnowledgeBase:
 
     def article(self, law: str, number: str | int):
         """One article's whole text and citation, by law name and article number (``ArticleText``)."""
-        from regkb.service.article_lookup import find_article
+        from regkb.service.answers.article_lookup import find_article
 
         return find_article(self.store, law, number)
 
@@ -541,7 +541,7 @@ class KnowledgeBase:
 
     @cached_property
     def _duty_desk(self):
-        from regkb.service.duty_desk import DutyDesk
+        from regkb.service.duties.desk import DutyDesk
 
         return DutyDesk.for_knowledge_base(self)
 
@@ -572,8 +572,8 @@ class KnowledgeBase:
 
     def migrate(self, to: str = "milvus"):
         """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
-        (``MigrationReport``); see ``service/migration.py``."""
-        from regkb.service.migration import MIGRATION_TARGETS, migrate_to_milvus
+        (``MigrationReport``); see ``service/library/migration.py``."""
+        from regkb.service.library.migration import MIGRATION_TARGETS, migrate_to_milvus
 
         if to not in MIGRATION_TARGETS:
             raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
@@ -583,13 +583,13 @@ class KnowledgeBase:
 
     @cached_property
     def _answer_desk(self):
-        from regkb.service.answers import AnswerDesk
+        from regkb.service.answers.desk import AnswerDesk
 
         return AnswerDesk.for_knowledge_base(self)
 
     @cached_property
     def _target_desk(self):
-        from regkb.service.target_desk import TargetDesk
+        from regkb.service.targets.desk import TargetDesk
 
         return TargetDesk(self.store)
 
@@ -629,7 +629,7 @@ class KnowledgeBase:
 
     def _exam_desk(self, as_of: str | None = None):
         """One exam desk per store generation and day: its corpus view is rebuilt after an ingest or removal."""
-        from regkb.service.exams import ExamDesk
+        from regkb.service.exams.desk import ExamDesk
 
         day = self.as_of(as_of)
         desk = self.__dict__.get("_exams")

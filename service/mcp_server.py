@@ -27,11 +27,11 @@ from starlette.routing import Route
 
 from regkb.corpus.models import Authority, Document
 from regkb.index.search_index import SearchFilters
-from regkb.service.answer_schemas import AskResponse, TargetsResponse
-from regkb.service.api_key import KEY_REQUIRED, key_matches
-from regkb.service.article_lookup import ArticleText
-from regkb.service.duty_schemas import DepartmentResponse, DutiesResponse
-from regkb.service.exam_schemas import ExamCheckResponse, ExamSolveResponse
+from regkb.service.answers.schemas import AskResponse, TargetsResponse
+from regkb.service.http.api_key import KEY_REQUIRED, key_matches
+from regkb.service.answers.article_lookup import ArticleText
+from regkb.service.duties.schemas import DepartmentResponse, DutiesResponse
+from regkb.service.exams.schemas import ExamCheckResponse, ExamSolveResponse
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.schemas import DocumentsResponse, SearchResponse
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
@@ -196,7 +196,7 @@ class _LazyServing:
         self._serving = None
 
     def reading(self) -> AbstractContextManager[KnowledgeBase]:
-        from regkb.service.serving import ServingKnowledgeBase
+        from regkb.service.http.serving import ServingKnowledgeBase
 
         with self._lock:
             if self._serving is None:

@@ -10,7 +10,7 @@ import pytest
 
 from regkb.eval.everyday_eval import Gold
 from regkb.eval.train_answer_support import choose_thresholds, question_hash
-from regkb.service.answer_support import SUPPORT_FILE, Signals, SupportModel, feature_names, features
+from regkb.service.answers.support import SUPPORT_FILE, Signals, SupportModel, feature_names, features
 
 
 def signals(rank: int, cosine: float) -> Signals:

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from regkb.service.answer_schemas import AskResponse, Citation
-from regkb.service.answer_writer import AnswerWriter, WriterSettings, unsupported_sentences
+from regkb.service.answers.schemas import AskResponse, Citation
+from regkb.service.answers.writer import AnswerWriter, WriterSettings, unsupported_sentences
 
 QUOTE = "第九条 安全生产许可证的有效期为3年。安全生产许可证有效期满需要延期的，企业应当于期满前3个月向原安全生产许可证颁发管理机关办理延期手续。"
 FAITHFUL = "安全生产许可证的有效期为3年。有效期满需要延期的，企业应当于期满前3个月向原颁发管理机关办理延期手续。"

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from live_server import copy_store, live_server
-from regkb.service.app import ServiceSettings, create_app
+from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 
 DUTY_QUESTION = "尾矿库治理谁负责"

@@ -14,8 +14,8 @@ import pytest
 
 from regkb.corpus.models import DIRECTION_NAMES, Chunk
 from regkb.eval.ask_eval import evaluate_ask, load_ask_questions, split_of
-from regkb.service.answer_schemas import AskResponse
-from regkb.service.answers import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
+from regkb.service.answers.schemas import AskResponse
+from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 from conftest import LAWS, SEEDS
@@ -232,7 +232,7 @@ def test_the_support_picks_the_article_that_answers_not_the_one_sharing_a_word(c
 
 
 def test_only_hits_near_the_top_of_the_search_are_quoted(corpus_kb):
-    from regkb.service.answer_support import CANDIDATES
+    from regkb.service.answers.support import CANDIDATES
 
     for question in ("厂里干活用的口罩手套是不是得我们自己花钱买", "公司就五十来号人，非得专门找个人管安全吗"):
         response = corpus_kb.ask(question)

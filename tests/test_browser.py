@@ -34,7 +34,7 @@ def browser():
 
 @pytest.fixture
 def site(served_home):
-    from regkb.service.app import ServiceSettings, create_app
+    from regkb.service.http.app import ServiceSettings, create_app
     from regkb.service.settings import Settings
 
     app = create_app(Settings(home=served_home, show_progress=False), ServiceSettings())

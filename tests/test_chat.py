@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from live_server import live_server
-from regkb.service.chat import ChatMessage, Vocabulary, read_conversation
+from regkb.service.http.chat import ChatMessage, Vocabulary, read_conversation
 from regkb.service.validation import KnowledgeBaseError
 
 QUESTION = "生产经营单位的主要负责人有哪些安全生产职责"
@@ -67,7 +67,7 @@ def client(law_kb, tmp_path_factory):
     from openai import OpenAI
 
     from live_server import copy_store
-    from regkb.service.app import ServiceSettings, create_app
+    from regkb.service.http.app import ServiceSettings, create_app
     from regkb.service.settings import Settings
 
     home = copy_store(law_kb.settings.home, tmp_path_factory.mktemp("chat") / "home")

@@ -8,8 +8,8 @@ import pytest
 
 from live_server import copy_store, live_server
 from regkb.corpus.models import Document
-from regkb.service.app import ServiceSettings, create_app
-from regkb.service.metadata_filter import MetadataCondition, matches
+from regkb.service.http.app import ServiceSettings, create_app
+from regkb.service.library.metadata_filter import MetadataCondition, matches
 from regkb.service.settings import Settings
 
 KEY = "dify-test-key"

@@ -16,7 +16,7 @@ import pytest
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Document, Duty
 from regkb.corpus.store import Store
-from regkb.service.duty_desk import EXPORT_HEADER, DutyDesk, strip_who_words
+from regkb.service.duties.desk import EXPORT_HEADER, DutyDesk, strip_who_words
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 DIVISION_SOURCE = "004_36275ac223ca7fcd.txt"

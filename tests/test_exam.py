@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from regkb.service.exam_checks import failures, statement_of
-from regkb.service.exam_corpus import normalise
-from regkb.service.exam_export import COLUMNS, citation
-from regkb.service.exam_facts import find_facts, number_value, one_fact_changed
-from regkb.service.exam_generators import LETTERS
+from regkb.service.exams.self_check import failures, statement_of
+from regkb.service.exams.corpus import normalise
+from regkb.service.exams.export import COLUMNS, citation
+from regkb.service.exams.facts import find_facts, number_value, one_fact_changed
+from regkb.service.exams.generators import LETTERS
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 
@@ -34,7 +34,7 @@ def paper(law_kb):
 
 @pytest.fixture(scope="module")
 def corpus(law_kb):
-    from regkb.service.exam_corpus import ExamCorpus
+    from regkb.service.exams.corpus import ExamCorpus
 
     return ExamCorpus.from_store(law_kb.store, law_kb.departments_registry())
 
@@ -249,8 +249,8 @@ def test_target_distractors_skip_the_true_value_and_same_indicator_targets():
     """Another region's 死亡人数 target and the same plan's 降幅 row are no distractors: a trainee
     who knows either would be marked wrong for the right indicator."""
     from regkb.corpus.models import Target
-    from regkb.service.exam_corpus import ExamCorpus, Place, TargetStatement
-    from regkb.service.exam_generators import target_single
+    from regkb.service.exams.corpus import ExamCorpus, Place, TargetStatement
+    from regkb.service.exams.generators import target_single
 
     def statement(doc: str, indicator: str, value: str, direction: str = "down", unit: str = "%") -> TargetStatement:
         text = f"{indicator}下降{value}{unit}"
@@ -286,7 +286,7 @@ def test_target_questions_follow_the_topic(law_kb):
 
 
 def test_checks_refuse_target_questions_off_the_rules(corpus):
-    from regkb.service.exam_generators import target_judge, target_single
+    from regkb.service.exams.generators import target_judge, target_single
 
     statement = next(t for t in corpus.targets if t.value_text == "15%")
     single = target_single(statement, corpus, random.Random(0))

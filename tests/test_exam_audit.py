@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from regkb.service.exam_audit import canonical
-from regkb.service.exam_export import COLUMNS, row_of
-from regkb.service.exam_generators import LETTERS
+from regkb.service.exams.bank_audit import canonical
+from regkb.service.exams.export import COLUMNS, row_of
+from regkb.service.exams.generators import LETTERS
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 

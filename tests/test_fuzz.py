@@ -21,7 +21,7 @@ from schemathesis.checks import positive_data_acceptance
 
 import bad_files
 from live_server import copy_store, free_port
-from regkb.service.app import create_app
+from regkb.service.http.app import create_app
 from regkb.service.settings import Settings
 
 MAX_SECONDS = 5.0

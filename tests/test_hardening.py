@@ -21,9 +21,9 @@ from live_server import live_server
 from test_api import client, client_for, is_chinese, module_home, wait_for_job  # noqa: F401 (fixtures)
 from regkb.ingest.pipeline import parse_file
 from regkb.ingest.readers import IngestError
-from regkb.service.app import ServiceSettings, create_app
+from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
-from regkb.service.uploads import SNIFF_BYTES, save_upload
+from regkb.service.http.uploads import SNIFF_BYTES, save_upload
 
 NEW_RULE = "# 叉车安全管理规定\n\n第一条 叉车司机每班作业前检查制动器和货叉链条。\n".encode("utf-8")
 
@@ -65,7 +65,7 @@ def test_a_csv_bank_cut_inside_a_character_is_checked(client):
 
 def test_a_long_chat_message_is_read_at_once():
     """The trailing-phrase pattern was tried from every position: ~1 MB of 呢 took hours."""
-    script = ("from regkb.service.chat import ChatMessage, Vocabulary, read_conversation\n"
+    script = ("from regkb.service.http.chat import ChatMessage, Vocabulary, read_conversation\n"
               "message = ChatMessage(role='user', content='呢' * 1_000_000 + '了')\n"
               "print(read_conversation([message], Vocabulary((), ())).read_as[:5])\n")
     started = time.perf_counter()

@@ -119,8 +119,8 @@ def _job_file(home: Path, job_id: str) -> dict:
 
 
 def test_a_crashed_job_whose_files_are_gone_fails_visibly(served_home, tmp_path):
-    from regkb.service.app import create_app
-    from regkb.service.jobs import Job
+    from regkb.service.http.app import create_app
+    from regkb.service.http.jobs import Job
     from regkb.service.settings import Settings
 
     (served_home / "jobs").mkdir(exist_ok=True)
@@ -132,7 +132,7 @@ def test_a_crashed_job_whose_files_are_gone_fails_visibly(served_home, tmp_path)
 
 
 def test_queued_and_running_jobs_can_be_cancelled_and_store_nothing(served_home, tmp_path):
-    from regkb.service.app import create_app
+    from regkb.service.http.app import create_app
     from regkb.service.settings import Settings
 
     laws = _whole_laws(tmp_path / "files")
@@ -158,7 +158,7 @@ def test_queued_and_running_jobs_can_be_cancelled_and_store_nothing(served_home,
 
 @pytest.mark.parametrize("header", [{}, {"X-API-Key": "wrong"}])
 def test_cancelling_needs_the_key(served_home, header):
-    from regkb.service.app import ServiceSettings, create_app
+    from regkb.service.http.app import ServiceSettings, create_app
     from regkb.service.settings import Settings
 
     app = create_app(Settings(home=served_home, show_progress=False), ServiceSettings(api_key="secret"))

@@ -16,7 +16,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from live_server import copy_store, live_server
-from regkb.service.app import ServiceSettings, create_app
+from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 
 TOOLS = {"search", "ask", "duties", "department", "targets", "exam_solve", "exam_check", "article"}

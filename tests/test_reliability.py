@@ -90,7 +90,7 @@ def test_cli_on_a_full_disk_says_so_and_search_keeps_the_last_good_index(served_
 
 
 def test_upload_on_a_full_disk_fails_the_job_in_chinese_and_stores_nothing(served_home, monkeypatch, tmp_path):
-    from regkb.service.app import create_app
+    from regkb.service.http.app import create_app
     from regkb.service.settings import Settings
 
     before = _state(served_home)
@@ -148,7 +148,7 @@ def test_read_only_store_cli_says_so_in_one_line(served_home, monkeypatch):
 
 
 def test_read_only_store_http_writes_get_403(served_home, tmp_path):
-    from regkb.service.app import create_app
+    from regkb.service.http.app import create_app
     from regkb.service.settings import Settings
 
     before = _state(served_home)

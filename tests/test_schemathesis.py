@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from live_server import live_server
-from regkb.service.app import ServiceSettings, create_app
+from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 
 EXAMPLES_PER_OPERATION = 25  # × 22 operations ≈ 550 generated requests

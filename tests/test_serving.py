@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from regkb.service.serving import ServingKnowledgeBase
+from regkb.service.http.serving import ServingKnowledgeBase
 from regkb.service.settings import Settings
 
 QUESTION = "生产经营单位的主要负责人有哪些安全生产职责"

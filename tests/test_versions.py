@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import SAFETY_LAW, SHARED_CORPUS
-from regkb.service.app import ServiceSettings, create_app
+from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.cli import main
 from regkb.service.settings import Settings
 from regkb.service.validation import KnowledgeBaseError

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from regkb.service.exam_corpus import normalise
-from regkb.service.exam_facts import number_value
+from regkb.service.exams.corpus import normalise
+from regkb.service.exams.facts import number_value
 
 _NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
                          r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 
-from regkb.service.exam_corpus import ExamCorpus, normalise
-from regkb.service.exam_facts import one_fact_changed
-from regkb.service.exam_generators import BLANK, LETTERS, SLOT
-from regkb.service.exam_schemas import ExamQuestion
+from regkb.service.exams.corpus import ExamCorpus, normalise
+from regkb.service.exams.facts import one_fact_changed
+from regkb.service.exams.generators import BLANK, LETTERS, SLOT
+from regkb.service.exams.schemas import ExamQuestion
 
 _PREFIX_RE = re.compile(r"^根据《[^》]+》(?:规定)?[，,]")
 

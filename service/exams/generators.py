@@ -18,10 +18,10 @@ import re
 import string
 
 from regkb.corpus.models import Duty
-from regkb.service.exam_corpus import (Enumeration, ExamCorpus, Place, Sentence, TargetStatement, normalise,
+from regkb.service.exams.corpus import (Enumeration, ExamCorpus, Place, Sentence, TargetStatement, normalise,
                                        specific)
-from regkb.service.exam_facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_tiers, same_fact
-from regkb.service.exam_schemas import ExamQuestion
+from regkb.service.exams.facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_tiers, same_fact
+from regkb.service.exams.schemas import ExamQuestion
 
 LETTERS = string.ascii_uppercase
 SLOT = "（  ）"

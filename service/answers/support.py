@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.service.answer_schemas import Confidence
-from regkb.service.export_files import atomic_write
+from regkb.service.answers.schemas import Confidence
+from regkb.service.library.export_files import atomic_write
 
-SUPPORT_FILE = Path(__file__).parent / "data" / "answer_support.json"
+SUPPORT_FILE = Path(__file__).parents[1] / "data" / "answer_support.json"
 CANDIDATES = 5  # only a hit this near the top of the search may be quoted as the answer
 QUOTED = 2  # hits quoted at most
 SECOND_SHARE = 0.3  # the second is quoted when at least this share as probable as the first

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import AUTHORITY_NAMES, Authority, Document
 from regkb.index.search_index import SearchFilters
-from regkb.service.api_key import same_key
-from regkb.service.metadata_filter import MetadataCondition, matches
-from regkb.service.relevance import CANDIDATES, calibrated_hits
+from regkb.service.http.api_key import same_key
+from regkb.service.library.metadata_filter import MetadataCondition, matches
+from regkb.service.answers.relevance import CANDIDATES, calibrated_hits
 from regkb.service.validation import MAX_QUERY_CHARS
 
 WHOLE_BASE = "regkb"

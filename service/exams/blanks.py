@@ -18,8 +18,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from regkb.service.exam_facts import MODAL_SWAPS, number_value
-from regkb.service.exam_text import CLAUSE_MARK, SLOT_RE, canonical, marked
+from regkb.service.exams.facts import MODAL_SWAPS, number_value
+from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
 MIN_BLOCK = 2
 MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text beside it

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from regkb.corpus.models import Duty, Target
-from regkb.service.exam_facts import Fact, find_facts, number_value
+from regkb.service.exams.facts import Fact, find_facts, number_value
 
 ARTICLE_LABEL_RE = re.compile(r"^第[一二三四五六七八九十百零〇]+条(?:之[一二三四五六七八九十])?\s*")
 ITEM_RE = re.compile(r"^[(（]([一二三四五六七八九十]+)[)）]\s*")

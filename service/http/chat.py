@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, Confidence
+from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, Confidence
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 
 MODEL_ID = "regkb"

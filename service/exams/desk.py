@@ -14,10 +14,10 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from regkb.service import exam_generators as gen
-from regkb.service.exam_checks import failures
-from regkb.service.exam_corpus import ExamCorpus
-from regkb.service.exam_schemas import (ExamCheckResponse, ExamCheckResult, ExamQuestion, ExamResponse,
+from regkb.service.exams import generators as gen
+from regkb.service.exams.self_check import failures
+from regkb.service.exams.corpus import ExamCorpus
+from regkb.service.exams.schemas import (ExamCheckResponse, ExamCheckResult, ExamQuestion, ExamResponse,
                                        ExamSolveResponse)
 from regkb.service.validation import KnowledgeBaseError, validate_query
 
@@ -162,7 +162,7 @@ class ExamDesk:
     # --- exports ----------------------------------------------------------------------
 
     def export(self, paper: ExamResponse, path: Path) -> ExamResponse:
-        from regkb.service.exam_export import write_paper
+        from regkb.service.exams.export import write_paper
 
         write_paper(paper.questions, Path(path))
         return ExamResponse(questions=paper.questions, path=str(path))
@@ -171,13 +171,13 @@ class ExamDesk:
 
     @cached_property
     def judge(self):
-        from regkb.service.exam_audit import StatementJudge
+        from regkb.service.exams.bank_audit import StatementJudge
 
         return StatementJudge(self.search, self.store)
 
     @cached_property
     def replaced_judge(self):
-        from regkb.service.exam_audit import StatementJudge
+        from regkb.service.exams.bank_audit import StatementJudge
 
         return StatementJudge(self.replaced_search, self.store) if self.replaced_search else None
 
@@ -196,7 +196,7 @@ class ExamDesk:
     def check_bank(self, path: Path, report: bool = True) -> ExamCheckResponse:
         """Every question of a bank file against the articles; with ``report`` an xlsx report
         is written beside the file (``题库.体检.xlsx``)."""
-        from regkb.service.exam_export import read_bank
+        from regkb.service.exams.export import read_bank
 
         results = [self._check_one(row, record) for row, record in enumerate(read_bank(path), start=1)]
         response = ExamCheckResponse(checked=len(results), results=results,
@@ -222,7 +222,7 @@ class ExamDesk:
                                quote=evidence.sentence if evidence else None)
 
     def _write_report(self, path: Path, response: ExamCheckResponse) -> Path:
-        from regkb.service.exam_export import JUDGE_WORDS, atomic_write, write_rows
+        from regkb.service.exams.export import JUDGE_WORDS, atomic_write, write_rows
 
         names = {"agrees": "一致", "disagrees": "不一致", "undecided": "无法判定", "outdated": "依据已修订"}
         header = ("序号", "题干", "题库答案", "结论", "条文答案", "出处", "条文原文")

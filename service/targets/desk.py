@@ -17,8 +17,8 @@ from pathlib import Path
 
 from regkb.corpus.models import DIRECTION_NAMES, Target
 from regkb.corpus.store import Store
-from regkb.service.answer_schemas import TargetExport, TargetRow, TargetsResponse
-from regkb.service.export_files import export_rows
+from regkb.service.answers.schemas import TargetExport, TargetRow, TargetsResponse
+from regkb.service.library.export_files import export_rows
 from regkb.service.validation import KnowledgeBaseError
 
 EXPORT_HEADER = ("地区", "层级", "指标", "方向", "目标值", "单位", "基期", "完成时限", "指标性质", "类型", "来源", "原文")

@@ -30,16 +30,16 @@ from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
-from regkb.service.api_key import ApiKey, KeyBeforeBody
-from regkb.service.answer_schemas import AskResponse, TargetsResponse
-from regkb.service.duty_schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
-from regkb.service.exam_schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
-from regkb.service.jobs import IngestJobs, Job, new_job_id
+from regkb.service.http.api_key import ApiKey, KeyBeforeBody
+from regkb.service.answers.schemas import AskResponse, TargetsResponse
+from regkb.service.duties.schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
+from regkb.service.exams.schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
+from regkb.service.http.jobs import IngestJobs, Job, new_job_id
 from regkb.service.schemas import DiffResponse, DocumentsResponse, RemoveResponse, SearchResponse, VersionsResponse
-from regkb.service.serving import ServingKnowledgeBase, WriterBusy
+from regkb.service.http.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import storage_error
-from regkb.service.uploads import UploadError, save_upload, save_uploads
+from regkb.service.http.uploads import UploadError, save_upload, save_uploads
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
 
@@ -432,8 +432,8 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
                 raise HTTPException(404, f"没有这个文档：{doc_id[:MAX_NAME_CHARS]}")
             return side.remove(doc_id)
 
-    from regkb.service.chat import chat_router
-    from regkb.service.dify import dify_router
+    from regkb.service.http.chat import chat_router
+    from regkb.service.http.dify import dify_router
     from regkb.service.mcp_server import mount_mcp
 
     app.include_router(chat_router(serving))
@@ -451,7 +451,7 @@ def create_app(settings: Settings | None = None, service: ServiceSettings | None
 
 def exam_file(paper: ExamResponse, format: str) -> Response:
     """A paper as a Word or Excel download (written by the exam module, read back, sent)."""
-    from regkb.service.exam_export import write_paper
+    from regkb.service.exams.export import write_paper
 
     with tempfile.TemporaryDirectory(prefix="regkb-exam-") as folder:
         path = Path(folder) / f"exam.{format}"

@@ -36,11 +36,11 @@ from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chu
 from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
-from regkb.service.answer_support import CANDIDATES, Signals, SupportModel
-from regkb.service.answer_schemas import AnswerKind, AskResponse, Citation, RelatedPassage
-from regkb.service.duty_desk import strip_who_words
-from regkb.service.duty_schemas import DutyMatch
-from regkb.service.target_desk import LEVEL_ORDER, region_match
+from regkb.service.answers.support import CANDIDATES, Signals, SupportModel
+from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
+from regkb.service.duties.desk import strip_who_words
+from regkb.service.duties.schemas import DutyMatch
+from regkb.service.targets.desk import LEVEL_ORDER, region_match
 from regkb.service.validation import validate_query
 
 # --- fixed phrases: the only words of an answer that are not quotes or field values ----------
@@ -278,7 +278,7 @@ class AnswerDesk:
 
     @classmethod
     def for_knowledge_base(cls, kb) -> "AnswerDesk":
-        from regkb.service.answer_writer import AnswerWriter
+        from regkb.service.answers.writer import AnswerWriter
 
         return cls(kb, writer=AnswerWriter.from_env())
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names
-from regkb.service.exam_align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
-from regkb.service.exam_blanks import fill_slots, same_blank_answer
-from regkb.service.exam_corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
-from regkb.service.exam_generators import LETTERS
-from regkb.service.exam_text import SLOT_RE, canonical
+from regkb.service.exams.align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
+from regkb.service.exams.blanks import fill_slots, same_blank_answer
+from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
+from regkb.service.exams.generators import LETTERS
+from regkb.service.exams.text import SLOT_RE, canonical
 
 _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
 # "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law

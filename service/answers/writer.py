@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from regkb.service.answer_schemas import AskResponse, WriterReport
+from regkb.service.answers.schemas import AskResponse, WriterReport
 
 # A sentence is supported when this share of its character pairs lies in one quote (strict:
 # a false fallback costs fluency, a false pass costs trust).

@@ -37,7 +37,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from regkb.service.schemas import IngestReport
-from regkb.service.serving import ServingKnowledgeBase
+from regkb.service.http.serving import ServingKnowledgeBase
 from regkb.service.validation import KnowledgeBaseError
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]

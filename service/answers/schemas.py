@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from regkb.corpus.models import Target
-from regkb.service.duty_schemas import DutyMatch
+from regkb.service.duties.schemas import DutyMatch
 from regkb.service.schemas import StatusFields
 
 AnswerKind = Literal["passage", "duty", "target", "department", "none"]

@@ -15,8 +15,8 @@ import re
 from difflib import Match
 from typing import NamedTuple
 
-from regkb.service.exam_facts import MODAL_SWAPS
-from regkb.service.exam_text import canonical
+from regkb.service.exams.facts import MODAL_SWAPS
+from regkb.service.exams.text import canonical
 
 # How much of a statement must line up with a sentence before the sentence may prove it
 TRUE_COVERAGE = 0.8

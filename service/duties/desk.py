@@ -36,8 +36,8 @@ from regkb.corpus.models import Duty
 from regkb.corpus.store import Store
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
-from regkb.service.export_files import EXPORT_FORMATS, atomic_write
-from regkb.service.duty_schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
+from regkb.service.library.export_files import EXPORT_FORMATS, atomic_write
+from regkb.service.duties.schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
                                         DepartmentTask, DutiesResponse, DutyExport, DutyMatch)
 from regkb.service.validation import KnowledgeBaseError, validate_query
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from regkb.ingest.limits import check_xlsx
 from regkb.ingest.readers import IngestError, sheet_rows
-from regkb.service.exam_generators import LETTERS, SLOT
-from regkb.service.exam_schemas import TYPE_NAMES, ExamQuestion
-from regkb.service.export_files import atomic_write
+from regkb.service.exams.generators import LETTERS, SLOT
+from regkb.service.exams.schemas import TYPE_NAMES, ExamQuestion
+from regkb.service.library.export_files import atomic_write
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
 
 OPTION_COLUMNS = 6
