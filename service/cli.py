@@ -519,10 +519,12 @@ def cmd_migrate(args) -> int:
 # --- parser ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    # A command's --json defaults to "not given" rather than False, so that it keeps a --json
+    # given before the command (``regkb --json ingest …``) instead of resetting it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
-    parser = argparse.ArgumentParser(prog="regkb", description="安全生产法规知识库:导入、检索、问答",
-                                     parents=[common])
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="输出一个 JSON 对象")
+    parser = argparse.ArgumentParser(prog="regkb", description="安全生产法规知识库:导入、检索、问答")
+    parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     p = sub.add_parser("ingest", parents=[common], help="导入文件或目录(txt md docx pdf html)")

@@ -67,6 +67,19 @@ def test_bad_input_errors(tmp_path: Path):
     assert empty_question.returncode != 0 and "问题不能为空" in empty_question.stderr
 
 
+def test_json_before_the_command(tmp_path: Path):
+    """``regkb --json ingest …`` means ``regkb ingest … --json``: one JSON object on stdout."""
+    home = tmp_path / "home"
+    missing_store = regkb(home, "--json", "search", "燃气")
+    assert missing_store.returncode != 0 and "error" in json.loads(missing_store.stdout)
+    assert regkb(home, "search", "燃气").stdout == ""  # without --json: the error on stderr only
+    unknown = tmp_path / "data.xyz"
+    unknown.write_text("内容", encoding="utf-8")
+    ingest = regkb(home, "--json", "ingest", str(unknown))
+    assert ingest.returncode != 0
+    assert "不支持的文件格式" in json.loads(ingest.stdout)["errors"][0]["error"]
+
+
 def test_help_is_quick_and_lists_commands():
     result = subprocess.run([sys.executable, "-m", "regkb.service.cli", "--help"], capture_output=True, text=True)
     for command in ("ingest", "search", "documents", "remove", "eval"):
