@@ -12,6 +12,7 @@ import re
 from pydantic import BaseModel, Field
 
 from regkb.corpus.models import AUTHORITY_NAMES, Document
+from regkb.corpus.validity import Status, document_statuses, parse_as_of
 from regkb.index.article_ref import arabic_number, chinese_number, parse_references
 from regkb.service.validation import KnowledgeBaseError
 
@@ -48,8 +49,9 @@ def article_number(number: str | int) -> str:
 
 
 def find_article(store, law: str, number: str | int) -> ArticleText:
-    """The article ``number`` of the document cited as ``law``; the newest version when the
-    store holds several documents of that title."""
+    """The article ``number`` of the document cited as ``law``. Of several versions of that
+    title, the one in force today (现行有效) answers; without it (or without the article
+    there), the others, newest first."""
     article = article_number(number)
     name = law.strip().strip("《》")
     documents = [d for d in store.documents() if d.title]
@@ -58,6 +60,8 @@ def find_article(store, law: str, number: str | int) -> ArticleText:
         raise KnowledgeBaseError(f"知识库中没有《{name[:60]}》（用 regkb documents 查看已导入的文档）")
     title = refs[0].title
     versions = sorted((d for d in documents if d.title == title), key=lambda d: d.date or "", reverse=True)
+    statuses = document_statuses(versions, parse_as_of(None))
+    versions.sort(key=lambda d: statuses[d.doc_id] is not Status.in_force)  # stable: newest first after it
     for document in versions:
         chunks = [c for c in store.chunks(document.doc_id) if c.article == article]
         if chunks:
