@@ -1,20 +1,25 @@
 """Do int8 passage vectors depend on the CPU's instruction set? Measured on one machine.
 
-ONNX Runtime's int8 matmuls (MLAS) pick their kernel from CPUID: with AVX-512 VNNI the
-u8×s8 products are summed by ``vpdpbus*`` in 32 bits; with only AVX2 (or AVX-512 without
-VNNI) ``vpmaddubsw`` adds pairs of products in 16 bits and *saturates* at 32,767, which a
-pair of full-range 8-bit weights times uint8 activations can pass (255·127·2 = 64,770).
-Nothing in ONNX Runtime switches AVX-512 off, so the AVX2 side runs the same Python under
-``qemu-x86_64 -cpu EPYC-Rome`` (user-mode emulation of an AMD EPYC with AVX2, no AVX-512,
-no VNNI: the CPU the failing test run had), which makes MLAS take its AVX2 kernels.
+ONNX Runtime's kernels (MLAS) are picked from CPUID. Two kinds differ between AVX-512 and
+AVX2: the int8 matmul (with AVX-512 VNNI the u8×s8 products are summed by ``vpdpbus*`` in
+32 bits; with only AVX2, or AVX-512 without VNNI, ``vpmaddubsw`` adds pairs of products in
+16 bits and *saturates* at 32,767, which 8-bit weights can pass: 255·127·2 = 64,770), and
+softmax (its sum of exponentials runs 16 or 8 lanes wide: last-bit differences, which an
+int8 graph's dynamic quantization of the next layer turns into visible ones).
+``index/e5_convert.py:portable_int8_graph`` avoids both (7-bit weights; softmax written out
+as plain operators). Nothing in ONNX Runtime switches AVX-512 off, so the AVX2 side runs
+the same Python under ``qemu-x86_64 -cpu EPYC-Rome`` (user-mode emulation of an AMD EPYC
+with AVX2, no AVX-512, no VNNI: the CPU the failing test run had), which makes MLAS take
+its AVX2 kernels.
 
     python -m regkb.eval.isa_check [--n 24] [--graphs DIR] [--json]
 
-For each graph (int8 with 8-bit weights, as quantized before; int8 with 7-bit weights, which
-the default embedder uses; the fp32 graph, whose float kernels also differ by instruction
-set: the floor; plus any ``*.onnx`` in ``--graphs``):
-the cosine between the vectors of the same passages computed natively and under
-emulation, and whether ten questions rank the passages in the same order with both.
+For each graph (int8 with 7-bit weights and ONNX Runtime's fused QAttention, as quantized
+before; the portable int8 graph the default embedder now uses; the fp32 graph with fused
+attention, whose softmax also differs by instruction set; plus any ``*.onnx`` in
+``--graphs``): whether the vectors of the same passages computed natively and under
+emulation are bit-identical, their cosine, and whether ten questions rank the passages in
+the same order with both.
 Slow (the emulated side runs ~30× slower): not part of the test suite.
 """
 
@@ -97,10 +102,9 @@ def run_check(n: int, extra_graphs: Path | None) -> dict:
     fp32 = embedder.query_engine.embed_passages(texts)
     result = {"passages": len(texts), "questions": len(QUESTIONS), "emulated_cpu": EMULATED_CPU, "graphs": {}}
     with tempfile.TemporaryDirectory(prefix="regkb-isa-") as work:
-        eight_bit = Path(work) / "encoder_int8_8bit.onnx"
-        quantize_onnx(folder / ONNX_FP32, eight_bit)
-        # the fp32 graph is the floor: its float kernels differ between AVX-512 and AVX2 too
-        graphs = [eight_bit, portable_int8_graph(folder), folder / ONNX_FP32,
+        fused = Path(work) / "encoder_int8_7bit_qattention.onnx"
+        quantize_onnx(folder / ONNX_FP32, fused, reduce_range=True)
+        graphs = [fused, portable_int8_graph(folder), folder / ONNX_FP32,
                   *(sorted(extra_graphs.glob("*.onnx")) if extra_graphs else [])]
         texts_file = Path(work) / "texts.json"
         texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
@@ -109,6 +113,7 @@ def run_check(n: int, extra_graphs: Path | None) -> dict:
             avx2 = _vectors(graph, texts_file, Path(work), emulated=True)
             across = np.sum(native * avx2, axis=1)
             result["graphs"][graph.name] = {
+                "bit_identical": bool(np.array_equal(native, avx2)),
                 "cos_native_vs_avx2_min": round(float(across.min()), 6),
                 "cos_native_vs_avx2_mean": round(float(across.mean()), 6),
                 "max_abs_diff": float(np.abs(native - avx2).max()),

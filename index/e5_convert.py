@@ -8,9 +8,9 @@ module reads that file and writes, fully offline, into one cache folder:
 - a sentence-transformers folder (``config.json``, ``model.safetensors``, ``tokenizer.json``
   built with ``tokenizers``, mean pooling, normalisation, e5 prompts);
 - ``onnx/encoder.onnx``: the encoder with ONNX Runtime's fused BERT operators, fp32;
-- ``onnx/encoder_int8_7bit.onnx``: the same with dynamically quantized int8 matmuls, weights
-  in 7 bits so that every x86-64 CPU computes the same vectors (``portable_int8_graph``; a
-  folder built by an earlier version, with 8-bit ``encoder_int8.onnx``, gains it on first use);
+- ``onnx/encoder_int8_exact.onnx``: the encoder with dynamically quantized int8 matmuls,
+  built so that every x86-64 CPU computes the same vectors bit for bit (``portable_int8_graph``;
+  a folder built by an earlier version gains it on first use);
 - ``onnx/query_encoder.onnx``: the fp32 encoder with the query adapter merged into its
   attention weights (``index/query_adapter.py``), for questions only. It is rebuilt on its
   own (a few seconds) when the adapter file changes.
@@ -23,7 +23,7 @@ cached folder at once.
 >>> from regkb.index.e5_convert import build_default_model  # doctest: +SKIP
 >>> folder = build_default_model()  # doctest: +SKIP
 >>> sorted(p.name for p in (folder / "onnx").iterdir())  # doctest: +SKIP
-['encoder.onnx', 'encoder_int8_7bit.onnx', 'query_encoder.onnx']
+['encoder.onnx', 'encoder_int8_exact.onnx', 'query_encoder.onnx']
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 META_FILE = "regkb_model.json"
 ONNX_FP32 = "onnx/encoder.onnx"
-ONNX_INT8_PORTABLE = "onnx/encoder_int8_7bit.onnx"
+ONNX_INT8_PORTABLE = "onnx/encoder_int8_exact.onnx"
+# Names the passage vectors of ``portable_int8_graph``: stores and vector caches are keyed by it,
+# so vectors of an earlier int8 graph are never mixed with these (index/embedders.py).
+PORTABLE_INT8_ID = f"{MODEL_ID}@int8-exact"
 ONNX_QUERY = "onnx/query_encoder.onnx"
 
 _QK = 32  # values per 4-bit block
@@ -462,34 +465,81 @@ def ensure_query_graph(folder: Path) -> Path | None:
 
 def portable_int8_graph(folder: Path) -> Path:
     """The int8 encoder whose vectors do not depend on the CPU, built beside the fp32 one on
-    first use (a few seconds; written to a temporary file and renamed into place).
+    first use (some seconds; staged in a temporary folder and renamed into place).
 
-    ONNX Runtime's int8 matmul multiplies uint8 activations by int8 weights. With AVX-512
-    VNNI the products are summed in 32 bits; with AVX2 alone (or AVX-512 without VNNI) pairs
-    of products are first added in 16 bits, saturating at 32,767, which 8-bit weights can
-    pass (255·127·2) and 7-bit weights cannot (255·64·2): with 7 bits both kernels compute
-    the same integers (eval/isa_check.py measures it under an emulated AVX2 CPU).
+    ONNX Runtime (MLAS) picks its kernels from CPUID, and two kinds of them differ:
+
+    - the int8 matmul: with AVX-512 VNNI it sums u8×s8 products in 32 bits; with AVX2 alone
+      (or AVX-512 without VNNI) it adds pairs of products in 16 bits first, saturating at
+      32,767, which 8-bit weights can pass (255·127·2) and 7-bit weights cannot (255·64·2):
+      the weights are quantized to 7 bits, and then both compute the same integers;
+    - softmax (``Softmax`` and the fused ``Attention``/``QAttention``): its sum of
+      exponentials is vectorised 16 or 8 lanes wide, so attention weights differ in the last
+      bit, and a last-bit difference that moves an activation across a rounding step of the
+      next layer's dynamic quantization grows into a visible one (cosine 0.9988, rankings
+      swapped). Here attention stays unfused and each softmax is written out as ReduceMax,
+      Sub, Exp, ReduceSum and Div, whose kernels do not depend on the instruction set.
+
+    Every other operator of the graph gave bit-identical outputs on AVX-512 VNNI and on AVX2
+    (eval/isa_check.py runs the AVX2 side under an emulated CPU).
     """
     path = folder / ONNX_INT8_PORTABLE
-    if not path.is_file():
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".int8-", suffix=".onnx")
-        os.close(handle)
-        try:
-            with _quiet():
-                quantize_onnx(folder / ONNX_FP32, Path(temp), reduce_range=True)
-            Path(temp).chmod(0o644)
-            os.replace(temp, path)
-        finally:
-            Path(temp).unlink(missing_ok=True)
+    if path.is_file():
+        return path
+    staging = Path(tempfile.mkdtemp(prefix=".int8-", dir=path.parent))
+    try:
+        with _quiet():
+            export_raw_onnx(folder, staging / "raw.onnx")
+            optimize_onnx(staging / "raw.onnx", staging / "unfused.onnx", enable_attention=False)
+            write_softmax_out(staging / "unfused.onnx", staging / "exact.onnx")
+            quantize_onnx(staging / "exact.onnx", staging / "int8.onnx", reduce_range=True, weights_only=True)
+        (staging / "int8.onnx").chmod(0o644)
+        os.replace(staging / "int8.onnx", path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return path
 
 
-def quantize_onnx(src: Path, out: Path, per_channel: bool = True, reduce_range: bool = False) -> None:
-    """Dynamic int8 quantization of the matmuls (weights int8 per channel, activations per call)."""
+def write_softmax_out(src: Path, out: Path) -> None:
+    """``src`` with each last-axis Softmax replaced by exp(x - max) / sum, operator by operator."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(src))
+    graph = model.graph
+    axes = "softmax_last_axis"
+    graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), axes))
+    nodes = []
+    for node in graph.node:
+        axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
+        if node.op_type != "Softmax" or axis != -1:
+            nodes.append(node)
+            continue
+        x, name = node.input[0], node.name or node.output[0]
+        nodes += [helper.make_node("ReduceMax", [x], [f"{name}/max"], axes=[-1], keepdims=1),
+                  helper.make_node("Sub", [x, f"{name}/max"], [f"{name}/shifted"]),
+                  helper.make_node("Exp", [f"{name}/shifted"], [f"{name}/exp"]),
+                  helper.make_node("ReduceSum", [f"{name}/exp", axes], [f"{name}/sum"], keepdims=1),
+                  helper.make_node("Div", [f"{name}/exp", f"{name}/sum"], list(node.output))]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.save(model, str(out))
+
+
+def quantize_onnx(src: Path, out: Path, per_channel: bool = True, reduce_range: bool = False,
+                  weights_only: bool = False) -> None:
+    """Dynamic int8 quantization of the matmuls (weights int8 per channel, activations per call);
+    ``weights_only``: only those with a weight operand (attention's products of two activations
+    stay fp32)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8,
+    nodes = None
+    if weights_only:
+        graph = onnx.load(str(src)).graph
+        weights = {tensor.name for tensor in graph.initializer}
+        nodes = [n.name for n in graph.node if n.op_type == "MatMul" and weights.intersection(n.input)]
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, nodes_to_quantize=nodes,
                      per_channel=per_channel, reduce_range=reduce_range,
                      # shape inference cannot type the outputs of the fused contrib operators
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})

