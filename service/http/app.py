@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regkb.corpus.models import Authority, DocType, Level
 from regkb.service.http.api_key import ApiKey, KeyBeforeBody
-from regkb.service.answers.schemas import AskResponse, TargetsResponse
+from regkb.service.answers.schemas import AskResponse
 from regkb.service.duties.schemas import DepartmentResponse, DepartmentsResponse, DutiesResponse
 from regkb.service.exams.schemas import ExamCheckResponse, ExamResponse, ExamSolveResponse
 from regkb.service.http.jobs import IngestJobs, Job, new_job_id
@@ -39,6 +39,7 @@ from regkb.service.schemas import DiffResponse, DocumentsResponse, RemoveRespons
 from regkb.service.http.serving import ServingKnowledgeBase, WriterBusy
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import storage_error
+from regkb.service.targets.schemas import TargetsResponse
 from regkb.service.http.uploads import UploadError, save_upload, save_uploads
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError, NotBuiltError
 from regkb.index.search_index import SearchFilters
