@@ -105,7 +105,7 @@ def calibrate(kb, questions: list[AskQuestion], max_wrong_abstention: float = 0.
     possible while at most ``max_wrong_abstention`` of the answerable ones that are answered
     correctly would abstain; placed midway between the best-supported unanswerable question
     so abstained and the least-supported correct answer above it."""
-    desk = kb._answer_desk
+    desk = kb.answer_desk
     saved, desk.threshold = desk.threshold, 0.0
     try:
         rows = [(q, kb.ask(q.question)) for q in questions]

@@ -87,10 +87,10 @@ def training_questions(real: Path | None) -> dict[str, list[EverydayQuestion]]:
 
 def collect(kb, sets: dict[str, list[EverydayQuestion]]) -> list[Example]:
     """Each question searched as ``ask`` searches it, its candidates labelled."""
-    desk = kb._answer_desk
+    desk = kb.answer_desk
     examples = []
     for group, question in ((g, q) for g, questions in sets.items() for q in questions):
-        candidates, vector = desk.candidates(question.question, desk._hits(question.question, None))
+        candidates, vector = desk.candidates(question.question, desk.hits(question.question, None))
         labels = [int(any(g.cites(hit.source, hit.article, hit.text) for g in question.golds))
                   for hit, _, _ in candidates]
         examples.append(Example(group, question, vector, [s for _, _, s in candidates], labels))

@@ -18,8 +18,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,15 +35,23 @@ from regkb.index.sentences import sentence_evidence
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
-from regkb.corpus.validity import STATUS_NAMES, Status, parse_as_of
+from regkb.corpus.validity import parse_as_of
 from regkb.index.regions import Gazetteer, is_national
 from regkb.index.restatements import fold_restatements
-from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
+from regkb.service.schemas import (DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
                                    RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
 from regkb.service.duties.desk import sentence_texts
+from regkb.service.generation_cache import GenerationCache
 from regkb.service.settings import Settings
 from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError, validate_query
+
+if TYPE_CHECKING:  # the desks are imported when first used: a command loads only its own
+    from regkb.service.answers.desk import AnswerDesk
+    from regkb.service.duties.desk import DutyDesk
+    from regkb.service.exams.desk import ExamDesk
+    from regkb.service.library.versions import VersionDesk
+    from regkb.service.targets.desk import TargetDesk
 
 _REGISTRY_KEY = "departments"
 _MODEL_KEY = "embedding_model"
@@ -73,6 +82,8 @@ class KnowledgeBase:
         self.settings = settings
         self.store = store
         self._embedder_preload: EmbedderPreload | None = None
+        # the index, the retriever and every desk, built for the store's generation
+        self._cache = GenerationCache(lambda: self.store.generation)
 
     @classmethod
     def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
@@ -117,28 +128,34 @@ class KnowledgeBase:
         return build_ingest_pipeline()
 
     @cached_property
-    def _index_storage(self) -> IndexStorage:
+    def index_storage(self) -> IndexStorage:
+        """Where the backend keeps the index of each generation (and says which one it holds)."""
         return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
                                   milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
 
-    @cached_property
+    @property
     def index(self) -> SearchBackend:
-        if self._index_storage.current_generation() != self.store.generation:
-            return self._rebuild_index()
-        return self._index_storage.load()
+        return self._cache.get("index", self._load_index)
 
-    @cached_property
+    def _load_index(self) -> SearchBackend:
+        if self.index_storage.current_generation() != self.store.generation:
+            return self._rebuild_index()
+        return self.index_storage.load()
+
+    @property
     def retriever(self):
         """The query pipelines over ``index`` (the query embedder is attached on the first
         search that needs it); ``retriever.using(embedder)`` ranks with another one."""
         from regkb.index.retrieval import Retriever
 
-        return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
-                         [d.region for d in self.store.documents()])
+        return self._cache.get("retriever", lambda: Retriever(
+            self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
+            [d.region for d in self.store.documents()]))
 
     def _chunk_texts(self, rows: list[int]) -> list[str]:
-        chunks = self.store.chunks_by_id([self.index.rows[row].chunk_id for row in rows])
-        return [chunks[self.index.rows[row].chunk_id].text for row in rows]
+        index_rows = self.index.rows
+        chunks = self.store.chunks_by_id([index_rows[row].chunk_id for row in rows])
+        return [chunks[index_rows[row].chunk_id].text for row in rows]
 
     # --- ingest -----------------------------------------------------------------------
 
@@ -308,12 +325,11 @@ class KnowledgeBase:
                 self.index  # noqa: B018  (built and saved here, inside the transaction)
         except BaseException:
             self._invalidate()
-            self._index_storage.restore(self.store.generation)
+            self.index_storage.restore(self.store.generation)
             raise
 
     def _invalidate(self) -> None:
-        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places", "_rows_by_chunk"):
-            self.__dict__.pop(name, None)
+        self._cache.clear()
 
     def _rebuild_index(self) -> SearchBackend:
         documents = {d.doc_id: d for d in self.store.documents()}
@@ -330,7 +346,7 @@ class KnowledgeBase:
                          title=documents[c.doc_id].title, article=c.article, section_path=c.section_path,
                          restates=chunks[sources[row]].chunk_id if row in sources else None)
                 for row, c in enumerate(chunks)]
-        return self._index_storage.build(rows, texts, self.tokenizer.tokenize, embed,
+        return self.index_storage.build(rows, texts, self.tokenizer.tokenize, embed,
                                          model_id=self.embedder.model_id if texts else "",
                                          generation=self.store.generation,
                                          sentences=chunk_sentence_evidence(chunks, documents))
@@ -348,18 +364,16 @@ class KnowledgeBase:
     # --- queries ----------------------------------------------------------------------
 
     def documents(self, as_of: str | None = None) -> DocumentsResponse:
-        day = self.as_of(as_of)
-        statuses = self.versions_desk.statuses(day)
-        return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self._status_fields(statuses, d.doc_id))
-                                            for d in self.store.documents()])
+        """Every document in the store with its status on ``as_of``."""
+        return self.versions_desk.documents(self.as_of(as_of))
 
     # --- versions and validity (service/library/versions.py) -------------------------------------
 
-    @cached_property
-    def versions_desk(self):
+    @property
+    def versions_desk(self) -> VersionDesk:
         from regkb.service.library.versions import VersionDesk
 
-        return VersionDesk(self.store)
+        return self._cache.get("versions", lambda: VersionDesk(self.store))
 
     @staticmethod
     def as_of(value: str | None) -> str:
@@ -368,11 +382,6 @@ class KnowledgeBase:
             return parse_as_of(value)
         except ValueError as exc:
             raise KnowledgeBaseError(str(exc)) from exc
-
-    @staticmethod
-    def _status_fields(statuses: dict[str, Status], doc_id: str) -> dict:
-        status = statuses.get(doc_id, Status.in_force)
-        return {"status": status.value, "status_name": STATUS_NAMES[status]}
 
     def versions(self, title: str, as_of: str | None = None):
         """A law's versions in the store, oldest first, with their status on the day (``VersionsResponse``)."""
@@ -384,12 +393,7 @@ class KnowledgeBase:
 
     def with_status(self, passages: list, as_of: str | None = None) -> list:
         """Citations or related passages (anything with a ``chunk_id``) with their document's status set."""
-        statuses = self.versions_desk.statuses(self.as_of(as_of))
-        for passage in passages:
-            if passage.chunk_id:  # "{doc_id}:{seq}"
-                fields = self._status_fields(statuses, passage.chunk_id.split(":")[0])
-                passage.status, passage.status_name = fields["status"], fields["status_name"]
-        return passages
+        return self.versions_desk.with_status(passages, self.as_of(as_of))
 
     def remove(self, doc_id: str) -> RemoveResponse:
         document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
@@ -426,21 +430,20 @@ class KnowledgeBase:
             search_mode = SearchMode.parse(mode)
         except ValueError as exc:
             raise KnowledgeBaseError(str(exc)) from exc
-        retriever = self.retriever
-        if search_mode is not SearchMode.bm25 and retriever.embedder is None and self.index.rows:
+        retriever, index = self.retriever, self.index
+        if search_mode is not SearchMode.bm25 and retriever.embedder is None and index.rows:
             retriever.embedder = self._query_embedder()
-        if not self.index.rows:
+        if not index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
         filters = filters or SearchFilters()
         if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
             filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
         ranked = retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region)
-        hits = self.search_hits(self._with_national_sources(ranked, self.index.allowed(filters)), day)
+        hits = self.search_hits(self._with_national_sources(ranked, index.allowed(filters)), day)
         return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
 
-    @cached_property
     def _rows_by_chunk(self) -> dict[str, int]:
-        return {row.chunk_id: number for number, row in enumerate(self.index.rows)}
+        return self._cache.get("rows_by_chunk", lambda: {row.chunk_id: number for number, row in enumerate(self.index.rows)})
 
     def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
         """Each local article that restates a national one lifts that national article to its own
@@ -448,12 +451,13 @@ class KnowledgeBase:
         then shows the law with the local article under it, or beside it when its place is asked)."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return ranked
-        restating = [(self.index.rows[row].restates, score) for row, score in ranked]
+        index_rows = self.index.rows
+        restating = [(index_rows[row].restates, score) for row, score in ranked]
         if not any(chunk_id for chunk_id, _ in restating):  # none known (or a backend that keeps no such map)
             return ranked
-        scores = dict(ranked)
+        scores, rows_by_chunk = dict(ranked), self._rows_by_chunk()
         for chunk_id, score in restating:
-            source = self._rows_by_chunk.get(chunk_id or "")
+            source = rows_by_chunk.get(chunk_id or "")
             if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
                 scores[source] = score
         return sorted(scores.items(), key=lambda pair: -pair[1])
@@ -468,18 +472,18 @@ class KnowledgeBase:
         others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
         return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
 
-    @cached_property
     def _places(self) -> Gazetteer:
-        return Gazetteer([d.region for d in self.store.documents()])
+        return self._cache.get("places", lambda: Gazetteer([d.region for d in self.store.documents()]))
 
     def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
         """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
         with a place asked (or named in the query), its articles and the national ones stay apart."""
-        asked = region or self._places.find(query)
+        places = self._places()
+        asked = region or places.find(query)
         national = [is_national(h) for h in hits]
 
         def stays_apart(position: int) -> bool:
-            return asked is not None and (national[position] or self._places.applies(hits[position].region, asked))
+            return asked is not None and (national[position] or places.applies(hits[position].region, asked))
 
         groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
                                    [h.doc_id for h in hits], national, stays_apart)
@@ -497,7 +501,7 @@ class KnowledgeBase:
 
     def _check_model(self) -> None:
         """Vectors of two models cannot be compared: the store remembers the one it was built with."""
-        built_with = self.store.get_meta(_MODEL_KEY)
+        built_with = self.embedding_model()
         if built_with and built_with != self.embedder.model_id:
             raise KnowledgeBaseError(
                 f"知识库是用向量模型 {built_with} 建立的,当前模型是 {self.embedder.model_id};"
@@ -516,8 +520,8 @@ class KnowledgeBase:
 
     def search_hits(self, hits: list[tuple[int, float]], as_of: str | None = None) -> list[SearchHit]:
         """The hits of a ranked list of ``(index row, score)``, with their chunks, documents and status."""
-        statuses = self.versions_desk.statuses(self.as_of(as_of))
-        rows = [self.index.rows[row] for row, _ in hits]
+        day, index_rows, versions = self.as_of(as_of), self.index.rows, self.versions_desk
+        rows = [index_rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
         documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
         result = []
@@ -528,7 +532,7 @@ class KnowledgeBase:
                                     title=document.title, doc_type=document.doc_type, authority=document.authority,
                                     region=document.region, section_path=chunk.section_path,
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page,
-                                    **self._status_fields(statuses, chunk.doc_id)))
+                                    **versions.status_fields(chunk.doc_id, day)))
         return result
 
     def article(self, law: str, number: str | int):
@@ -539,28 +543,29 @@ class KnowledgeBase:
 
     # --- who owns what: duties and departments ---------------------------------------------
 
-    @cached_property
-    def _duty_desk(self):
+    @property
+    def duty_desk(self) -> DutyDesk:
         from regkb.service.duties.desk import DutyDesk
 
-        return DutyDesk.for_knowledge_base(self)
+        return self._cache.get("duties", lambda: DutyDesk(self.store, self.departments_registry(), self.tokenizer,
+                                                          lambda: self.embedder))
 
     def duties(self, query: str, k: int = 5):
         """Duties whose task matches the question, best first (``DutiesResponse``)."""
-        return self._duty_desk.search(query, k)
+        return self.duty_desk.search(query, k)
 
     def department(self, name: str, region: str | None = None):
         """A department's tasks with its role in each, under any spelling; ``region`` picks
         one body when the name fits several regions' (``DepartmentResponse``)."""
-        return self._duty_desk.department(name, region)
+        return self.duty_desk.department(name, region)
 
     def departments(self):
         """Every department with its task counts per role (``DepartmentsResponse``)."""
-        return self._duty_desk.departments()
+        return self.duty_desk.departments()
 
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
-        return self._duty_desk.export(path)
+        return self.duty_desk.export(path)
 
     def refresh(self) -> bool:
         """For a long-running replica on the Milvus backend: take up what a writer published
@@ -579,60 +584,69 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
         return migrate_to_milvus(self)
 
-    # --- answers, targets and exams (each a module of its own in service/) ------------------
+    def embedding_model(self) -> str:
+        """The model the store's vectors were made with ("" before the first ingest)."""
+        return self.store.get_meta(_MODEL_KEY) or ""
 
-    @cached_property
-    def _answer_desk(self):
+    # --- answers, targets and exams (each a package of its own in service/) ------------------
+
+    @property
+    def answer_desk(self) -> AnswerDesk:
+        """Answers from this knowledge base's own search, duties, departments and targets."""
         from regkb.service.answers.desk import AnswerDesk
+        from regkb.service.answers.writer import AnswerWriter
 
-        return AnswerDesk.for_knowledge_base(self)
+        return self._cache.get("answers", lambda: AnswerDesk(self, writer=AnswerWriter.from_env()))
 
-    @cached_property
-    def _target_desk(self):
+    @property
+    def target_desk(self) -> TargetDesk:
         from regkb.service.targets.desk import TargetDesk
 
-        return TargetDesk(self.store)
+        return self._cache.get("targets", lambda: TargetDesk(self.store))
+
+    def exam_desk(self, as_of: str | None = None) -> ExamDesk:
+        """The exam desk of the texts in force on ``as_of`` (one day's desk kept at a time)."""
+        from regkb.service.exams.desk import ExamDesk
+
+        day = self.as_of(as_of)
+
+        def build() -> ExamDesk:
+            replaced = partial(self.search_replaced, as_of=day) if self.versions_desk.replaced(day) else None
+            return ExamDesk(self.store, self.departments_registry(), partial(self.search, as_of=day), replaced,
+                            frozenset(self.versions_desk.not_in_force(day)), day)
+
+        return self._cache.get("exams", build, variant=day)
 
     def ask(self, question: str, region: str | None = None, as_of: str | None = None):
         """An extractive, cited answer from the texts in force on ``as_of``, or an abstention (``AskResponse``)."""
         day = self.as_of(as_of)
-        answer = self._answer_desk.ask(question, region, as_of=day)
+        answer = self.answer_desk.ask(question, region, as_of=day)
         self.with_status(answer.citations, day)
         self.with_status(answer.related, day)
         return answer
 
     def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
         """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
-        return self._target_desk.targets(region, indicator, compare)
+        return self.target_desk.targets(region, indicator, compare)
 
     def export_targets(self, path: Path):
         """Write every target to an .xlsx or .csv file (``TargetExport``)."""
-        return self._target_desk.export(path)
+        return self.target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
              topic: str | None = None, seed: int = 0, out: Path | None = None, as_of: str | None = None):
         """A paper of grounded questions on the texts in force on ``as_of`` (``ExamResponse``); with
         ``out`` also written to a .docx paper, an .xlsx bank or a .json file."""
-        desk = self._exam_desk(as_of)
+        desk = self.exam_desk(as_of)
         paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
         return desk.export(paper, Path(out)) if out else paper
 
     def check_exam(self, path: Path, report: bool = True, as_of: str | None = None):
         """Each question of an existing bank checked against the articles in force on ``as_of``
         (``ExamCheckResponse``); ``report`` writes an xlsx report beside the bank."""
-        return self._exam_desk(as_of).check_bank(Path(path), report=report)
+        return self.exam_desk(as_of).check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None, kind: str | None = None):
         """One question answered from the articles (``ExamSolveResponse``); ``kind`` (judge,
         single, multi, blank) is guessed from the stem and options when None."""
-        return self._exam_desk().solve(stem, options or [], kind)
-
-    def _exam_desk(self, as_of: str | None = None):
-        """One exam desk per store generation and day: its corpus view is rebuilt after an ingest or removal."""
-        from regkb.service.exams.desk import ExamDesk
-
-        day = self.as_of(as_of)
-        desk = self.__dict__.get("_exams")
-        if desk is None or (desk.generation, desk.as_of) != (self.store.generation, day):
-            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
-        return desk
+        return self.exam_desk().solve(stem, options or [], kind)

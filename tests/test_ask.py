@@ -221,8 +221,8 @@ def test_the_support_picks_the_article_that_answers_not_the_one_sharing_a_word(c
     """叉车 is a thesaurus term of 特种设备安全法 第一百条 (scope: 场（厂）内专用机动车辆), which
     word coverage preferred; the answer is 第十四条 (operators need a qualification)."""
     question = "我们厂的叉车师傅没有证能开叉车吗"
-    desk = corpus_kb._answer_desk
-    candidates, vector = desk.candidates(question, desk._hits(question, None))
+    desk = corpus_kb.answer_desk
+    candidates, vector = desk.candidates(question, desk.hits(question, None))
     cited, _ = desk.support.choose([signals for _, _, signals in candidates], vector)
     assert candidates[cited[0]][0].article == "第十四条"
     response = corpus_kb.ask(question)

@@ -232,8 +232,8 @@ def test_an_index_of_the_older_layout_is_rebuilt(law_kb, milvus_uri):
     manifest) is dropped and rebuilt whole on open."""
     source = KnowledgeBase.open(replace(law_kb.settings, milvus_uri=milvus_uri, milvus_collection="older"), create=False)
     source.migrate(to="milvus")
-    storage = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False)._index_storage
-    manifest = storage._manifest()
+    storage = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "older"), create=False).index_storage
+    manifest = storage.manifest()
     del manifest["format"]
     storage.state.put([{"key": "index", "gen": manifest["generation"], "seq": 0, "data": json.dumps(manifest)}])
     assert storage.current_generation() is None

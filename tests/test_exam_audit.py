@@ -186,7 +186,7 @@ def test_multi_select_reads_items_the_options_restate(law_kb):
 
 
 def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
-    judge = law_kb._exam_desk().judge
+    judge = law_kb.exam_desk().judge
     body, law = judge.read_stem("依据《中华人民共和国安全生产法》第二十条的规定，不具备安全生产条件的生产经营单位（ ）。")
     assert body == "不具备安全生产条件的生产经营单位（ ）。" and law == "安全生产法"
     assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name

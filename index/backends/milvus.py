@@ -495,25 +495,26 @@ class MilvusIndexStorage:
         self.state = StateTable(client, f"{prefix}_state")
         self.vocabulary = Vocabulary(self.state)
 
-    def _manifest(self) -> dict:
+    def manifest(self) -> dict:
+        """The stored index's manifest (its generation, layout and counts); empty when none is stored."""
         marker = self.state.get("index")
         return json.loads(marker["data"]) if marker else {}
 
     def current_generation(self) -> int | None:
         """None for an index of an older layout, so that the knowledge base rebuilds it."""
-        manifest = self._manifest()
+        manifest = self.manifest()
         return manifest["generation"] if manifest.get("format") == FORMAT else None
 
     def restore(self, generation: int) -> None:
         """Milvus keeps one build, updated in place: nothing to go back to."""
 
     def load(self) -> MilvusSearchIndex:
-        return MilvusSearchIndex(self.client, self.prefix, self._manifest(), self.state)
+        return MilvusSearchIndex(self.client, self.prefix, self.manifest(), self.state)
 
     def build(self, rows: list[IndexRow], texts: list[str], tokenize: Tokenize, embed: Embed, *, model_id: str,
               generation: int, sentences: Sentences | None = None) -> MilvusSearchIndex:
         """``sentences`` go to ``<prefix>_sentences``, each keyed to its chunk's entity."""
-        previous = self._manifest()
+        previous = self.manifest()
         if previous and previous.get("format") != FORMAT:
             self._drop()
             previous = {}

@@ -17,7 +17,7 @@ abstention when the corpus holds no basis for one.
 The answer text is made only of quotes, citation labels, the duty's or target's own fields,
 and the fixed phrases in ``PHRASES``; ``tests/test_ask.py`` checks that on the whole eval set.
 
->>> desk = AnswerDesk.for_knowledge_base(kb)  # doctest: +SKIP
+>>> desk = kb.answer_desk  # doctest: +SKIP
 >>> desk.ask("生产经营单位的主要负责人有哪些职责").citations[0].article  # doctest: +SKIP
 '第二十一条'
 """
@@ -276,12 +276,6 @@ class AnswerDesk:
         """Decides which passage is quoted and whether to answer (read when first needed)."""
         return SupportModel.load()
 
-    @classmethod
-    def for_knowledge_base(cls, kb) -> "AnswerDesk":
-        from regkb.service.answers.writer import AnswerWriter
-
-        return cls(kb, writer=AnswerWriter.from_env())
-
     # --- corpus statistics -------------------------------------------------------------
 
     @cached_property
@@ -328,7 +322,7 @@ class AnswerDesk:
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
-        hits = self._hits(question, region, as_of)
+        hits = self.hits(question, region, as_of)
         if kind == "passage":
             answer = self._cited_part(question, hits)
             if answer is not None:  # a cited 款 or 项 is the answer itself
@@ -376,7 +370,8 @@ class AnswerDesk:
 
     # --- passages ----------------------------------------------------------------------
 
-    def _hits(self, question: str, region: str | None, as_of: str | None = None):
+    def hits(self, question: str, region: str | None, as_of: str | None = None):
+        """The search hits an answer is drawn from (in the region asked, with the national ones)."""
         hits = self.kb.search(question, k=20, region=region, as_of=as_of).hits
         if region:  # national rules apply everywhere; local ones only in their region
             hits = [h for h in hits if h.region in (None, "全国") or region_match(region, h.region)]

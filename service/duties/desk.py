@@ -149,7 +149,7 @@ class DutyDesk:
     ``embedder`` is a zero-argument callable returning the embedder, so a desk that only
     lists departments never loads a model.
 
-    >>> desk = DutyDesk.for_knowledge_base(kb)  # doctest: +SKIP
+    >>> desk = kb.duty_desk  # doctest: +SKIP
     >>> [d.name for d in desk.departments().departments][:2]  # doctest: +SKIP
     ['省应急管理厅', '省、中直负有安全生产监管职责的部门']
     """
@@ -160,10 +160,6 @@ class DutyDesk:
         self.registry = registry
         self.tokenizer = tokenizer
         self._embedder_factory = embedder
-
-    @classmethod
-    def for_knowledge_base(cls, kb) -> "DutyDesk":
-        return cls(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
 
     # --- lazily built parts ---------------------------------------------------------
 
