@@ -152,7 +152,7 @@ def format_report(report: dict) -> str:
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
-    lines += _format_ask(report)
+    lines += format_ask(report)
     if report.get("exam", {}).get("paper"):
         from regkb.eval.exam_eval import format_exam
 
@@ -160,15 +160,15 @@ def format_report(report: dict) -> str:
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     lines += _refs_line("法规简称与混合写法引用", report.get("law_short_refs"))
-    lines += _format_library(report.get("library"))
+    lines += format_library(report.get("library"))
     if report.get("library_store"):
         other = report["library_store"]
         lines += ["", f"—— 另一个知识库({other['documents']} 篇文档) ——"]
-        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + _format_library(other["library"])
+        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + format_library(other["library"])
     return "\n".join(lines)
 
 
-def _format_library(library: dict | None) -> list[str]:
+def format_library(library: dict | None) -> list[str]:
     lines = []
     for split, m in (library or {}).get("versions", {}).items():
         if m["questions"]:
@@ -207,7 +207,7 @@ def _refs_line(label: str, refs: dict | None) -> list[str]:
     return [f"{label} {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}"] if refs and refs.get("refs") else []
 
 
-def _format_ask(report: dict) -> list[str]:
+def format_ask(report: dict) -> list[str]:
     lines = []
     for split, m in ((k, report.get("ask", {}).get(k)) for k in ("dev", "test")):
         if m and m["questions"]:

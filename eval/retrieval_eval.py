@@ -73,7 +73,7 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _rank_of_first_relevant(question: Question, hits: list[tuple[str, str]]) -> int | None:
+def rank_of_first_relevant(question: Question, hits: list[tuple[str, str]]) -> int | None:
     quote = normalise(question.quote)
     for rank, (source, text) in enumerate(hits, start=1):
         if source == question.source and quote in normalise(text):
@@ -81,7 +81,7 @@ def _rank_of_first_relevant(question: Question, hits: list[tuple[str, str]]) -> 
     return None
 
 
-def _metrics(ranks: list[int | None], latencies: list[float]) -> dict:
+def rank_metrics(ranks: list[int | None], latencies: list[float]) -> dict:
     n = len(ranks) or 1
     return {
         "hit@1": round(sum(1 for r in ranks if r == 1) / n, 4),
@@ -145,16 +145,16 @@ def evaluate(kb, questions: list[Question], corpus_files: list[Path] | None = No
         ranks, latencies, misses = [], [], []
         for question in answerable:
             hits, ms = _timed(search, question.question)
-            rank = _rank_of_first_relevant(question, hits)
+            rank = rank_of_first_relevant(question, hits)
             ranks.append(rank)
             latencies.append(ms)
             if rank != 1 and with_misses:
                 misses.append({"id": question.id, "question": question.question, "rank": rank,
                                "expected": f"{question.source} {question.article or ''} {question.quote}".strip(),
                                "first": f"{hits[0][0]} {hits[0][1][:60]}" if hits else None})
-        report["modes"][name] = _metrics(ranks, latencies)
+        report["modes"][name] = rank_metrics(ranks, latencies)
         report["by_style"][name] = {
-            style: _metrics([r for r, q in zip(ranks, answerable) if q.style == style], [])
+            style: rank_metrics([r for r, q in zip(ranks, answerable) if q.style == style], [])
             for style in sorted({q.style for q in answerable})
         }
         for style_metrics in report["by_style"][name].values():

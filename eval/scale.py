@@ -169,7 +169,7 @@ def _set_search_param(index, kind: str, value) -> None:
 
     from regkb.index import ann
 
-    inner = ann._inner(index)
+    inner = ann.inner_index(index)
     if kind == "hnsw":
         inner.hnsw.efSearch = int(value)
     elif kind == "ivf":
@@ -194,10 +194,10 @@ def _tune(index, kind: str, tune_q: np.ndarray, tune_truth: np.ndarray) -> tuple
     if kind == "hnsw":
         grid = list(EF_GRID)
     elif kind == "ivf":
-        nlist = ann._inner(index).nlist
+        nlist = ann.inner_index(index).nlist
         grid = [p for p in NPROBE_GRID if p <= nlist]
     else:
-        nlist = faiss.downcast_index(ann._inner(index).base_index).nlist
+        nlist = faiss.downcast_index(ann.inner_index(index).base_index).nlist
         options = []
         for k_factor in K_FACTOR_GRID:  # cheapest nprobe for each k_factor, then fastest
             for nprobe in (p for p in NPROBE_GRID if p <= nlist):
@@ -247,7 +247,7 @@ def bench_dense_kind(
     if kind == "hnsw":
         row["params"] = {"M": ann.HNSW_M, "efConstruction": ann.HNSW_EF_CONSTRUCTION}
     elif kind in ("ivf", "ivfpq"):
-        ivf = ann._inner(index)
+        ivf = ann.inner_index(index)
         ivf = faiss.downcast_index(ivf.base_index) if kind == "ivfpq" else ivf
         row["params"] = {"nlist": ivf.nlist}
         if kind == "ivfpq":

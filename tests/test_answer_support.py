@@ -97,13 +97,13 @@ def test_thresholds_rise_until_enough_unanswerable_questions_abstain():
 
 
 def test_eval_report_prints_the_three_figures_per_set():
-    from regkb.eval.report import _format_ask
+    from regkb.eval.report import format_ask
 
     report = {"everyday": {
         "plain test": {"answerable": 66, "unanswerable": 11, "answered_gold": 0.4394, "answered_wrong": 0.1061,
                        "abstained_unanswerable": 1.0, "medium": 15},
         "offtopic test": {"answerable": 0, "unanswerable": 58, "answered_gold": None, "answered_wrong": None,
                           "abstained_unanswerable": 0.9655, "medium": 2}}}
-    lines = "\n".join(_format_ask(report))
+    lines = "\n".join(format_ask(report))
     assert "plain test" in lines and "答对 0.439  答错 0.106" in lines and "拒答 1.000" in lines
     assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regkb.index.backends.faiss_bm25s import _PROBE, FaissBm25sStorage
+from regkb.index.backends.faiss_bm25s import SEGMENTER_PROBE, FaissBm25sStorage
 from regkb.index.search_index import IndexRow
 
 
@@ -28,7 +28,7 @@ def test_a_rebuild_segments_only_new_texts(tmp_path):
     storage.build(_rows(2), ["安全生产", "消防设施"], tokenize, _embed, model_id="m", generation=1)
     seen.clear()
     index = storage.build(_rows(3), ["安全生产", "消防设施", "特种设备"], tokenize, _embed, model_id="m", generation=2)
-    assert seen == [_PROBE, "特种设备"]
+    assert seen == [SEGMENTER_PROBE, "特种设备"]
     assert index.bm25.search(["消", "防"], 1)[0][0] == 1  # the kept tokens are the ones searched
 
 
@@ -42,4 +42,4 @@ def test_a_changed_segmenter_segments_everything_again(tmp_path):
         return [text[i : i + 2] for i in range(0, len(text), 2)]
 
     storage.build(_rows(2), ["安全生产", "消防设施"], by_pairs, _embed, model_id="m", generation=2)
-    assert seen == [_PROBE, "安全生产", "消防设施"]
+    assert seen == [SEGMENTER_PROBE, "安全生产", "消防设施"]

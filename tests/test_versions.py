@@ -191,11 +191,11 @@ def test_a_repealed_version_is_repealed_and_the_one_before_it_stays_replaced():
 
 
 def test_eval_reports_the_library_sets_of_a_second_store(versions_kb):
-    from regkb.eval.report import _format_library, store_scores
+    from regkb.eval.report import format_library, store_scores
 
     scores = store_scores(versions_kb)
     versions = scores["library"]["versions"]
     assert versions["dev"]["questions"] + versions["test"]["questions"] == 4  # the Shanghai pair's questions
     assert versions["test"]["replaced_above"] == 0.0 and versions["test"]["in_force_first"] > 0.0
     assert scores["documents"] == 5 and scores["article_refs"]["refs"] > 0
-    assert any("版本问题" in line for line in _format_library(scores["library"]))
+    assert any("版本问题" in line for line in format_library(scores["library"]))

@@ -29,7 +29,7 @@ from regkb.index.search_index import IndexRow, SearchIndex
 _TOKENS = "tokens.json"
 # Kept with the tokens: when the segmenter (its dictionary, its thesaurus) cuts this differently,
 # the kept tokens are stale and every text is segmented again.
-_PROBE = "生产经营单位的主要负责人组织建立安全风险分级管控和隐患排查治理双重预防工作机制，危险化学品重大危险源"
+SEGMENTER_PROBE = "生产经营单位的主要负责人组织建立安全风险分级管控和隐患排查治理双重预防工作机制，危险化学品重大危险源"
 
 
 class FaissBm25sStorage:
@@ -49,7 +49,7 @@ class FaissBm25sStorage:
               generation: int, sentences: Sentences | None = None) -> SearchIndex:
         vectors = embed(texts) if texts else np.zeros((0, 0), np.float32)
         sentence_texts, sentence_rows = sentences or ([], [])
-        probe = tokenize(_PROBE)
+        probe = tokenize(SEGMENTER_PROBE)
         known = self._previous_tokens(probe)
         hashes = [text_hash(t) for t in texts]
         tokens = [known[h] if h in known else tokenize(t) for h, t in zip(hashes, texts)]
