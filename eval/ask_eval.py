@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from regkb.eval.retrieval_eval import normalise
+from regkb.eval.retrieval_eval import nfkc_without_spaces
 
 TARGET_GOLD = {"001_d581b906447e9fb7.txt": "targets_gold_001.json", "002_eb27f3ebc715db50.txt": "targets_gold_002.json",
                "004_36275ac223ca7fcd.txt": "targets_gold_004.json"}
@@ -63,8 +63,8 @@ def is_correct(question: AskQuestion, response) -> bool:
     if question.kind == "department":
         return response.kind == "department" and response.answer.startswith(question.department or "\0") and \
             any(c.source == question.source for c in response.citations)
-    passage = normalise(question.passage or "")
-    return any(c.source == question.source and passage in normalise(c.quote) for c in response.citations)
+    passage = nfkc_without_spaces(question.passage or "")
+    return any(c.source == question.source and passage in nfkc_without_spaces(c.quote) for c in response.citations)
 
 
 def _rates(rows: list[tuple[AskQuestion, object]]) -> dict:
@@ -123,7 +123,7 @@ def calibrate(kb, questions: list[AskQuestion], max_wrong_abstention: float = 0.
 
 
 def indicator_same(gold: str, predicted: str) -> bool:
-    gold, predicted = normalise(gold), normalise(predicted)
+    gold, predicted = nfkc_without_spaces(gold), nfkc_without_spaces(predicted)
     return bool(gold) and (gold == predicted or gold in predicted or predicted in gold)
 
 

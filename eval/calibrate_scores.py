@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.eval.retrieval_eval import load_plain_questions, normalise
+from regkb.eval.retrieval_eval import load_plain_questions, nfkc_without_spaces
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.answers.relevance import FITTED, Features, RelevanceModel, features
 from regkb.service.settings import Settings
@@ -45,10 +45,10 @@ def labelled(kb, questions) -> tuple[list[Features], np.ndarray, np.ndarray]:
     """Every hit's features and label, and the number of its question, for every question."""
     rows, labels, owners = [], [], []
     for number, question in enumerate(questions):
-        quote = normalise(question.quote) if question.quote else None
+        quote = nfkc_without_spaces(question.quote) if question.quote else None
         for hit, row in features(kb, question.question, None, DEPTH):
             rows.append(row)
-            labels.append(float(quote is not None and hit.source == question.source and quote in normalise(hit.text)))
+            labels.append(float(quote is not None and hit.source == question.source and quote in nfkc_without_spaces(hit.text)))
             owners.append(number)
     return rows, np.asarray(labels), np.asarray(owners)
 

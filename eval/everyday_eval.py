@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from regkb.eval.retrieval_eval import load_questions, normalise
+from regkb.eval.retrieval_eval import load_questions, nfkc_without_spaces
 
 SETS = (("plain", "plain_questions.jsonl"), ("story", "story_questions.jsonl"),
         ("offtopic", "offtopic_questions.jsonl"))
@@ -43,7 +43,7 @@ class Gold:
             return False
         if self.article:
             return article == self.article
-        return bool(self.passage) and normalise(self.passage) in normalise(text)
+        return bool(self.passage) and nfkc_without_spaces(self.passage) in nfkc_without_spaces(text)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from importlib import resources
 
-from regkb.eval.retrieval_eval import normalise
+from regkb.eval.retrieval_eval import nfkc_without_spaces
 
 PAPER_COUNT = 100
 PAPER_SEED = 0
@@ -35,9 +35,9 @@ def split_of(stem: str) -> str:
 
 
 def _grounded(question, hits) -> bool:
-    quote = normalise(question.quote)
+    quote = nfkc_without_spaces(question.quote)
     for hit in hits:
-        text = normalise(hit.text)
+        text = nfkc_without_spaces(hit.text)
         if hit.source == question.source and (quote in text or text[:30] in quote or quote[:30] in text):
             return True
     return False

@@ -10,7 +10,7 @@ from pathlib import Path
 from regkb.eval.duty_metrics import score_duties
 from regkb.eval.everyday_eval import evaluate_everyday
 from regkb.eval.retrieval_eval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
-                                      load_plain_questions, load_questions, normalise)
+                                      load_plain_questions, load_questions, nfkc_without_spaces)
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
 
@@ -36,9 +36,9 @@ def _duty_search_scores(kb, questions) -> dict:
     asked = [q for q in questions if q.kind == "duty" and q.source in sources]
     top1 = top5 = plain = plain_top1 = 0
     for question in asked:
-        quote = normalise(question.quote)
+        quote = nfkc_without_spaces(question.quote)
         matches = kb.duties(question.question, k=5).matches
-        found = [m.source == question.source and (quote in normalise(m.task) or quote in normalise(m.text))
+        found = [m.source == question.source and (quote in nfkc_without_spaces(m.task) or quote in nfkc_without_spaces(m.text))
                  for m in matches]
         first = bool(found and found[0])
         top1 += first

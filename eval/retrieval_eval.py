@@ -69,14 +69,14 @@ def load_plain_questions() -> list[Question]:
     return load_questions(name=PLAIN_SET)
 
 
-def normalise(text: str) -> str:
+def nfkc_without_spaces(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def rank_of_first_relevant(question: Question, hits: list[tuple[str, str]]) -> int | None:
-    quote = normalise(question.quote)
+    quote = nfkc_without_spaces(question.quote)
     for rank, (source, text) in enumerate(hits, start=1):
-        if source == question.source and quote in normalise(text):
+        if source == question.source and quote in nfkc_without_spaces(text):
             return rank
     return None
 

@@ -48,7 +48,7 @@ import numpy as np
 import torch
 
 from regkb.eval.retrieval_eval import (K, Question, rank_metrics, rank_of_first_relevant, load_plain_questions,
-                                       load_questions, normalise)
+                                       load_questions, nfkc_without_spaces)
 from regkb.index.query_adapter import ADAPTER_FILE, TARGETS, QueryAdapter
 
 RANK = 8
@@ -89,10 +89,10 @@ class StoreTargets:
         self.sentence_rows = torch.from_numpy(np.asarray(index.sentence_rows, dtype=np.int64))
         sources = {d.doc_id: d.source for d in kb.store.documents()}
         chunks = kb.store.chunks_by_id([row.chunk_id for row in index.rows])
-        self._rows = [(sources[row.doc_id], normalise(chunks[row.chunk_id].text)) for row in index.rows]
+        self._rows = [(sources[row.doc_id], nfkc_without_spaces(chunks[row.chunk_id].text)) for row in index.rows]
 
     def gold(self, question: Question) -> list[int]:
-        quote = normalise(question.quote)
+        quote = nfkc_without_spaces(question.quote)
         return [i for i, (source, text) in enumerate(self._rows) if source == question.source and quote in text]
 
     def scores(self, queries):

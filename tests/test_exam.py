@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from regkb.service.exams.self_check import failures, statement_of
-from regkb.service.exams.corpus import normalise
+from regkb.service.exams.corpus import strip_punctuation
 from regkb.service.exams.export import COLUMNS, citation
 from regkb.service.exams.facts import find_facts, number_value, one_fact_changed
 from regkb.service.exams.generators import LETTERS
@@ -88,7 +88,7 @@ def test_judge_statements_are_the_article_or_one_fact_off(law_kb, paper):
     assert {q.answer for q in judges} == {"true", "false"}
     for question in judges:
         statement = statement_of(question.stem)
-        said = normalise(statement) in normalise(source_text(law_kb, question.source))
+        said = strip_punctuation(statement) in strip_punctuation(source_text(law_kb, question.source))
         assert said == (question.answer == "true"), question.stem
         if question.answer == "false":
             change = one_fact_changed(question.quote, statement)
@@ -106,14 +106,14 @@ def test_distractors_are_never_true(law_kb, paper):
             assert not set(wrong) & set(duty.lead + duty.responsible + duty.cooperating)
             assert set(right) <= set(duty.lead + duty.responsible + duty.cooperating)
         elif "不包括" in question.stem:  # the one outsider is not in the list, the others are
-            assert all(normalise(o) not in normalise(question.quote) for o in right)
-            assert all(normalise(o) in normalise(question.quote) for o in wrong)
+            assert all(strip_punctuation(o) not in strip_punctuation(question.quote) for o in right)
+            assert all(strip_punctuation(o) in strip_punctuation(question.quote) for o in wrong)
         elif question.type == "multi":
-            assert all(normalise(o) in normalise(question.quote) for o in right)
-            assert all(normalise(o) not in normalise(question.quote) for o in wrong)
+            assert all(strip_punctuation(o) in strip_punctuation(question.quote) for o in right)
+            assert all(strip_punctuation(o) not in strip_punctuation(question.quote) for o in wrong)
         else:  # a blank filled with a distractor is not what the law says
-            text = normalise(source_text(law_kb, question.source))
-            assert all(normalise(statement_of(question.stem.replace("（  ）", o))) not in text for o in wrong)
+            text = strip_punctuation(source_text(law_kb, question.source))
+            assert all(strip_punctuation(statement_of(question.stem.replace("（  ）", o))) not in text for o in wrong)
 
 
 def test_papers_are_deterministic_per_seed(law_kb, paper):
@@ -233,7 +233,7 @@ def test_target_questions_key_the_targets_value_with_same_unit_distractors(law_k
             change = one_fact_changed(question.quote, statement_of(question.stem).rstrip("。"))
             assert change is not None and change.kind == "number"
         else:
-            assert normalise(statement_of(question.stem)) == normalise(question.quote)
+            assert strip_punctuation(statement_of(question.stem)) == strip_punctuation(question.quote)
 
 
 def test_target_questions_are_in_a_default_paper_and_deterministic(law_kb):

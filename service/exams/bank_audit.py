@@ -24,7 +24,7 @@ from typing import Callable
 from regkb.corpus.law_names import full_law_name, generic_names, law_names
 from regkb.service.exams.align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
 from regkb.service.exams.blanks import fill_slots, same_blank_answer
-from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
+from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.text import SLOT_RE, canonical
 
@@ -262,7 +262,7 @@ class StatementJudge:
         slot = SLOT_RE.search(body)
         tail = body[slot.end():] if slot else ""
         lead = SLOT_RE.sub("", body)
-        if slot and normalise(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
+        if slot and strip_punctuation(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
             # the blank is inside the sentence: each option filled in is a statement
             candidates = self._candidates(lead, law)
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count

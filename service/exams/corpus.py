@@ -223,11 +223,11 @@ class ExamCorpus:
 
     @cached_property
     def normalised_texts(self) -> str:
-        return "\n".join(normalise(t) for t in self.texts.values())
+        return "\n".join(strip_punctuation(t) for t in self.texts.values())
 
     def states(self, statement: str) -> bool:
         """Whether some document says ``statement`` word for word (punctuation aside)."""
-        return normalise(statement) in self.normalised_texts
+        return strip_punctuation(statement) in self.normalised_texts
 
     @cached_property
     def document_frequency(self) -> Counter:
@@ -241,7 +241,7 @@ class ExamCorpus:
         return counts
 
 
-def normalise(text: str) -> str:
+def strip_punctuation(text: str) -> str:
     """Text without punctuation and spaces, full-width brackets as half-width."""
     return re.sub(r"[\s，。；：、,.;:!！?？“”\"'‘’()（）《》【】\[\]]", "", text or "")
 
@@ -291,7 +291,7 @@ def _target_statement(target: Target, document) -> TargetStatement | None:
     raw = quote[start:end]
     text = raw.strip()
     offset = start + len(raw) - len(raw.lstrip())
-    if end - start > MAX_TARGET_STATEMENT or normalise(target.indicator)[:4] not in normalise(text):
+    if end - start > MAX_TARGET_STATEMENT or strip_punctuation(target.indicator)[:4] not in strip_punctuation(text):
         return None
     return TargetStatement(target, text, value.start() - offset, value.end() - offset, place)
 

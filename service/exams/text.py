@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from regkb.service.exams.corpus import normalise
+from regkb.service.exams.corpus import strip_punctuation
 from regkb.service.exams.facts import number_value
 
 _NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
@@ -68,7 +68,7 @@ def _figures(text: str) -> str:
 
 def canonical(text: str) -> str:
     """Text for comparison: no punctuation or spaces, figures as Arabic values."""
-    return normalise(_figures(text))
+    return strip_punctuation(_figures(text))
 
 
 def marked(text: str) -> str:
