@@ -637,7 +637,7 @@ class KnowledgeBase:
             desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
         return desk
 
-    # --- reads the HTTP service needs (one block: documents, chunks, the store's state) ------
+    # --- what the HTTP service reads (one block): the store's state, a chunk in context, a follow-up
 
     @property
     def generation(self) -> int:

@@ -19,6 +19,7 @@ import hmac
 from collections.abc import Callable, Mapping
 
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.routing import Match
 
@@ -58,9 +59,11 @@ class KeyBeforeBody:
         self.guard = guard  # the dependency that marks a route as guarded
 
     def guarded(self, scope) -> bool:
-        for route in scope["app"].router.routes:
+        # an included router is one node of the app's routes: its routes are expanded here
+        for route in iter_route_contexts(scope["app"].router.routes):
             if route.matches(scope)[0] == Match.FULL:
-                return any(depends.dependency is self.guard for depends in getattr(route, "dependencies", ()))
+                dependencies = getattr(route.original_route, "dependencies", ())
+                return any(depends.dependency is self.guard for depends in dependencies)
         return False
 
     async def __call__(self, scope, receive, send):

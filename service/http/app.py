@@ -24,6 +24,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -105,8 +106,8 @@ class BodyLimit:
 
 def allowed_methods(request: Request) -> list[str]:
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if getattr(route, "methods", None) and route.path_regex.fullmatch(request.url.path):
+    for route in iter_route_contexts(request.app.router.routes):  # the routers' routes too
+        if route.methods and route.path_regex.fullmatch(request.url.path):
             methods |= route.methods
     return sorted(methods)
 
