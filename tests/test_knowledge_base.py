@@ -182,3 +182,26 @@ def test_xlsx_division_of_labour_table_gives_duties(small_kb, tmp_path):
     assert tailings.cooperating == ["省自然资源厅", "省生态环境厅"]
     assert small_kb.department("应急厅").department == "省应急管理厅"
     assert small_kb.search("尾矿库闭库", k=1, mode="bm25").hits[0].source == path.name
+
+
+def test_desks_are_built_once_a_generation_and_follow_a_write_through_another_handle(small_kb, tmp_path):
+    """The index and every desk are kept while the store's generation stands; a write through a
+    second handle on the same folder moves it, and the first handle then reads the new state."""
+    from regkb.service.knowledge_base import KnowledgeBase
+
+    small_kb.ingest([_write(tmp_path / "docs", "plan.txt", PLAN)])
+
+    def built():
+        return (small_kb.index, small_kb.retriever, small_kb.duty_desk, small_kb.target_desk, small_kb.versions_desk,
+                small_kb.answer_desk, small_kb.exam_desk())
+
+    before = built()
+    assert all(a is b for a, b in zip(before, built()))
+    assert small_kb.exam_desk("2020-01-01") is not small_kb.exam_desk(), "a desk per day asked"
+    assert all(h.source != "rules.txt" for h in small_kb.search("危险化学品出入库核查", k=5, mode="bm25").hits)
+
+    other = KnowledgeBase.open(small_kb.settings, create=False)
+    other.ingest([_write(tmp_path / "docs", "rules.txt", RULES)])
+    assert small_kb.search("危险化学品出入库核查", k=1, mode="bm25").hits[0].source == "rules.txt"
+    assert not any(a is b for a, b in zip(before, built()))
+    other.store.close()
