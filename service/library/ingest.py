@@ -338,7 +338,7 @@ class LibraryIngest:
         if not hasattr(storage, "append") or storage.current_generation() != previous:
             return None  # a backend that keeps no appendable files, or a live index behind the store
         live = storage.load()
-        if any(row.doc_id in added for row in live.rows):
+        if not live.rows or any(row.doc_id in added for row in live.rows):  # nothing to add to, or a document replaced
             return None
         documents = {d.doc_id: d for d in self.store.documents()}
         stored = {c.chunk_id: c for c in self.store.chunks()}
