@@ -76,10 +76,18 @@ def appended_kb(tmp_path_factory):
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("appended"), show_progress=False))
     assert kb.ingest([LOCAL_RULE]).added == 1  # the first ingest builds
+    append, moved = FaissBm25sStorage.append, []
+
+    def counting_moves(storage, *args, **kwargs):
+        moved.append(len(kwargs["moved"][0]))
+        return append(storage, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:  # from here on nothing may rebuild
         patch.setattr(FaissBm25sStorage, "build", lambda *args, **kwargs: pytest.fail("rebuilt instead of appending"))
+        patch.setattr(FaissBm25sStorage, "append", counting_moves)
         for path in (SAFETY_LAW, LOCAL_FIRE_RULE):
             assert kb.ingest([path]).added == 1
+    assert moved[0] > 0  # sentences the rule says word for word in the law now go under the law's title
     return kb
 
 
