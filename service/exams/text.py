@@ -58,7 +58,7 @@ def _words(text: str) -> str:
     return text
 
 
-def _figures(text: str) -> str:
+def _figures(text: str, ranges: bool = True) -> str:
     def figure(match: re.Match) -> str:
         value = number_value(match.group(2) or match.group(3))
         if value is None:
@@ -66,8 +66,8 @@ def _figures(text: str) -> str:
         shown = str(int(value)) if value == int(value) else str(value)
         return shown + ("%" if match.group(1) else "")
 
-    text = _ranges(_words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))))
-    return _NUMERAL_RE.sub(figure, text)
+    text = _words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%")))
+    return _NUMERAL_RE.sub(figure, _ranges(text) if ranges else text)
 
 
 def canonical(text: str) -> str:
@@ -75,6 +75,7 @@ def canonical(text: str) -> str:
     return normalise(_figures(text))
 
 
-def marked(text: str) -> str:
-    """``canonical`` with each run of clause punctuation kept as one ``|``."""
-    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text)))
+def marked(text: str, ranges: bool = True) -> str:
+    """``canonical`` with each run of clause punctuation kept as one ``|``; without ``ranges``, a
+    range keeps its statute words (2万元以上5万元以下), so that a blank may stand for one end."""
+    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text, ranges)))
