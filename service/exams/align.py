@@ -25,7 +25,9 @@ EDGE = 12  # characters of the article next to an edge of the statement that can
 _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _GOVERNMENT_RE = re.compile(r"国务院|政府")  # canonical text says 政府 for 人民政府
-_FUNCTION_CHARS = set("的了和及等或与并对在其之时都均")
+_FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均")
+# "没必要消防演练", "不必由…承担", "无权拒绝…": words that deny a duty or a right
+DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
@@ -63,11 +65,11 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
                 soft += 1
             else:
                 inserts += 1
-        elif ours in _NEGATIONS or _modals(ours):
-            hard += 1
+        elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
+            hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
             soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
-        else:
+        elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
     return matched / max(1, len(statement)), hard, soft, inserts
 

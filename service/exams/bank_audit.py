@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names
-from regkb.service.exams.align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
+from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
 from regkb.service.exams.blanks import fill_slots, same_blank_answer
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
 from regkb.service.exams.generators import LETTERS
@@ -51,8 +51,6 @@ NAMED_LAW_DEPTH = 4
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _NEGATION_RE = re.compile(r"[不未无非]")
-# "没必要消防演练", "不必由…承担", "无权拒绝…": the statement denies a duty or a right
-DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
