@@ -25,7 +25,7 @@ EDGE = 12  # characters of the article next to an edge of the statement that can
 _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
 _GOVERNMENT_RE = re.compile(r"国务院|政府")  # canonical text says 政府 for 人民政府
-_FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均")
+_FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
 # "没必要消防演练", "不必由…承担", "无权拒绝…": words that deny a duty or a right
 DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
