@@ -5,8 +5,10 @@ statement (figures compared by value, 三十日 = 30日). A statement found whol
 matches an article's sentence except for a figure, a negation, a modal or one short word is
 false, and that sentence is the evidence. A choice question is answered option by option: each
 option is put into the blank and judged, or, for "…包括（ ）" lists, looked up among the items
-of the article. A 填空 without options is read from the sentence its stem aligns with
-(``exam_blanks``). A law named in the stem narrows the search to it. Where no article settles a
+of the article (in the clause that says the stem's lead when the lead denies: 不适用). A
+statement that denies what an article requires (没必要消防演练) is false. A 填空 without options
+is read from the sentence its stem aligns with (``blanks``). A law named in the stem narrows the
+search to it. Where no article settles a
 question, the answer is None (``undecided``).
 
 >>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
@@ -43,19 +45,22 @@ STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
 FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
+# An option read against one clause or one sentence (not the whole article) is absent only when
+# the text shares almost nothing with it: an item restated in other words stays unclear
+ITEM_UNSAID = 0.3
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
-# "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
-# into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _NEGATION_RE = re.compile(r"[不未无非]")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
+# "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
+# into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
@@ -342,7 +347,8 @@ class StatementJudge:
                 scope = self._lead_clause(wanted, sentences) if said >= LEAD_SAID else None
                 if scope:
                     quoted = Evidence(scope, evidence.source, evidence.title, evidence.article)
-                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted) for o in options]))
+                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID)
+                                            for o in options]))
                 continue
             articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
@@ -369,7 +375,7 @@ class StatementJudge:
         for finding, option in zip(findings, options):
             target = self._canonical(option)
             if finding.verdict is None and all(_item(target, text, lines, proof).verdict is False for text, lines in texts):
-                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof)
+                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID)
             result.append(finding)
         return result
 
@@ -394,10 +400,10 @@ def _says(statement: str, sentence: str) -> bool:
     return not hard and coverage >= TRUE_COVERAGE
 
 
-def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
-    nothing else), absent (a sentence that covers it opposes it: 可随时发布 where 不得擅自发布),
-    or unclear. ``target`` is the option's canonical text."""
+    nothing else), absent (``absent`` or less of it said, or a sentence that covers it opposes
+    it: 可随时发布 where 不得擅自发布), or unclear. ``target`` is the option's canonical text."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
     coverage = 0.0
@@ -405,7 +411,7 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> F
         covered, conflicts, *_ = compare(target, sentence, order_free=False)
         if not conflicts:
             coverage = max(coverage, covered)
-    verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
+    verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 
