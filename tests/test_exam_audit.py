@@ -235,6 +235,8 @@ def test_a_list_the_lead_denies_is_read_in_the_clause_that_denies_it(law_kb):
     assert judge._lead_clause(canonical("的报告不适用本条例"), sentences) == "乙类事故、丙类事故的报告不适用本条例。"
     assert judge._lead_clause(canonical("的报告适用本条例"), sentences) == "甲类事故的报告适用本条例；"
     assert judge._lead_clause(canonical("单位应当履行下列职责"), ["单位应当履行下列职责："]) is None  # 项 follow
+    # no clause says the lead the other way: a 不得 list is read as any list
+    assert judge._lead_clause(canonical("任何单位不得"), ["任何单位不得迟报、漏报或者谎报；应当如实报告。"]) is None
 
 
 def test_solve_reads_denials_and_options_a_list_sentence_leaves_out(law_kb):

@@ -380,15 +380,17 @@ class StatementJudge:
         return result
 
     def _lead_clause(self, wanted: str, sentences: list[str]) -> str | None:
-        """The clause of an article that says a list question's lead and holds the list itself
-        ("…国防科研生产事故的报告和调查处理不适用本条例"); None when the lead introduces 项
-        (a clause ending in ：) or no clause says it without opposing it (适用 for 不适用)."""
-        best, clause = 0.0, None
+        """The clause of an article that says a list question's lead and holds the list itself,
+        where a twin clause says the lead the other way ("…国防科研生产事故的报告和调查处理
+        不适用本条例" beside "…生产安全事故的报告和调查处理，适用本条例"); None when there is no
+        such twin, the lead introduces 项 (a clause ending in ：), or no clause says it."""
+        best, clause, twin = 0.0, None, False
         for piece in dict.fromkeys(c for s in sentences if not isinstance(s, Composite) for c in _CLAUSE_RE.findall(s)):
             coverage, hard, *_ = conflicts(wanted, self._canonical(piece))
+            twin = twin or (hard > 0 and coverage >= LEAD_SAID)
             if not hard and coverage > best:
                 best, clause = coverage, piece
-        if clause is None or best < LEAD_SAID or clause.rstrip().endswith(("：", ":")):
+        if not twin or clause is None or best < LEAD_SAID or clause.rstrip().endswith(("：", ":")):
             return None
         return clause
 
