@@ -384,15 +384,17 @@ class StatementJudge:
         where a twin clause says the lead the other way ("…国防科研生产事故的报告和调查处理
         不适用本条例" beside "…生产安全事故的报告和调查处理，适用本条例"); None when there is no
         such twin, the lead introduces 项 (a clause ending in ：), or no clause says it."""
-        best, clause, twin = 0.0, None, False
-        for piece in dict.fromkeys(c for s in sentences if not isinstance(s, Composite) for c in _CLAUSE_RE.findall(s)):
+        pieces = list(dict.fromkeys(c for s in sentences if not isinstance(s, Composite) for c in _CLAUSE_RE.findall(s)))
+        best, clause = 0.0, None
+        for piece in pieces:
             coverage, hard, *_ = conflicts(wanted, self._canonical(piece))
-            twin = twin or (hard > 0 and coverage >= LEAD_SAID)
             if not hard and coverage > best:
                 best, clause = coverage, piece
-        if not twin or clause is None or best < LEAD_SAID or clause.rstrip().endswith(("：", ":")):
+        if clause is None or best < LEAD_SAID or clause.rstrip().endswith(("：", ":")):
             return None
-        return clause
+        unsaid = _NEGATION_RE.sub("", wanted)  # the lead with 不 and the like read away: the twin says that
+        twins = [p for p in pieces if p != clause and _says(unsaid, _NEGATION_RE.sub("", self._canonical(p)))]
+        return clause if twins else None
 
 
 def _says(statement: str, sentence: str) -> bool:
