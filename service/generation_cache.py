@@ -36,16 +36,23 @@ class GenerationCache:
 
     def get(self, name: str, build: Callable[[], T], variant: Hashable = None) -> T:
         """The value under ``name`` built for the current generation (and ``variant``), built now if there is none."""
+        self._follow_generation()
+        held = self._values.get(name)
+        if held is not None and held[0] == variant:
+            return held[1]  # type: ignore[return-value]
+        return self.put(name, build(), variant)
+
+    def put(self, name: str, value: T, variant: Hashable = None) -> T:
+        """Keep ``value`` (built elsewhere for the current generation) under ``name``."""
+        self._follow_generation()
+        self._values[name] = (variant, value)
+        return value
+
+    def _follow_generation(self) -> None:
         generation = self._generation()
         if generation != self._built_for:
             self._values.clear()
             self._built_for = generation
-        held = self._values.get(name)
-        if held is not None and held[0] == variant:
-            return held[1]  # type: ignore[return-value]
-        value = build()
-        self._values[name] = (variant, value)
-        return value
 
     def clear(self) -> None:
         self._values.clear()

@@ -41,7 +41,8 @@ class MigrationReport(BaseModel):
 def migrate_to_milvus(source) -> MigrationReport:
     """``source`` is a ``KnowledgeBase`` on the local store; the target is its settings' Milvus."""
     from regkb.index.backends.milvus_store import open_milvus_store
-    from regkb.service.knowledge_base import KnowledgeBase, chunk_sentence_evidence, indexed_text
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.library.ingest import chunk_sentence_evidence, indexed_text
 
     started = time.perf_counter()
     settings = dataclasses.replace(source.settings, backend=BackendKind.milvus.value)
