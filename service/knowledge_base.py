@@ -103,7 +103,9 @@ class KnowledgeBase:
         return self.index_storage.load()
 
     def serve_index(self, index: SearchBackend) -> None:
-        """Serve ``index``, built and saved for the store's current generation, from now on."""
+        """Serve ``index``, built and saved for the store's current generation, from now on (what
+        was built over the index it replaces is dropped)."""
+        self.forget_built()
         self._cache.put("index", index)
 
     def forget_built(self) -> None:
