@@ -42,13 +42,13 @@ eval: setup
 	$(BIN)/regkb eval
 
 bench: setup
-	$(BIN)/python -m regkb.eval.bench
+	$(BIN)/python -m regkb.eval.bench.machine
 
-# The service under load (eval/locustfile.py): 2,000 searches and 500 asks at 16 users, loopback only.
+# The service under load (eval/bench/locustfile.py): 2,000 searches and 500 asks at 16 users, loopback only.
 load: setup
 	$(BIN)/regkb serve --port 8765 & server=$$!; \
 	until curl -sf http://127.0.0.1:8765/healthz >/dev/null; do sleep 1; done; \
-	$(BIN)/locust -f eval/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 --run-time 15m \
+	$(BIN)/locust -f eval/bench/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 --run-time 15m \
 		--only-summary --csv eval/load; status=$$?; kill $$server; exit $$status
 
 clean:

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from regkb.eval.everyday_eval import Gold
-from regkb.eval.train_answer_support import choose_thresholds, question_hash
+from regkb.eval.metrics.everyday import Gold
+from regkb.eval.training.answer_support import choose_thresholds, question_hash
 from regkb.service.answers.support import SUPPORT_FILE, Signals, SupportModel, feature_names, features
 
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from regkb.corpus.models import DIRECTION_NAMES, Chunk
-from regkb.eval.ask_eval import evaluate_ask, load_ask_questions, split_of
+from regkb.eval.metrics.ask import evaluate_ask, load_ask_questions, split_of
 from regkb.service.answers.schemas import AskResponse
 from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
@@ -243,7 +243,7 @@ def test_only_hits_near_the_top_of_the_search_are_quoted(corpus_kb):
 def test_everyday_dev_figures_reach_the_bars(corpus_kb):
     """The plain set's dev split and the off-topic dev split (test splits are reported in
     eval/RESULTS.md, never asserted on while tuning)."""
-    from regkb.eval.everyday_eval import load_set, rates
+    from regkb.eval.metrics.everyday import load_set, rates
 
     plain = [q for q in load_set("plain") if q.split == "dev"]
     figures = rates([(q, corpus_kb.ask(q.question)) for q in plain])

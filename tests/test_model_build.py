@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.eval.bench_embed import DEFAULT_CORPUS, corpus_passages, sample_passages
+from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages, sample_passages
 from regkb.index import e5_convert
 from regkb.index.e5_convert import build_default_model, default_model_path, read_e5_file
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from regkb.eval.bench_embed import DEFAULT_CORPUS
+from regkb.eval.bench.embedders import DEFAULT_CORPUS
 from regkb.index import e5_convert
 from regkb.index.query_adapter import ADAPTER_FILE, QueryAdapter, adapter_sha256, target_weights
 
@@ -72,7 +72,7 @@ def test_query_graph_follows_the_adapter_file(model_folder, tmp_path):
 
 def test_query_graph_is_the_trained_encoder(model_folder):
     """The merged ONNX graph gives the vectors the training's own PyTorch forward gives."""
-    from regkb.eval.train_query_adapter import QueryEncoder
+    from regkb.eval.training.query_adapter import QueryEncoder
     from regkb.index.embedders import OnnxE5Embedder
 
     adapter = QueryAdapter.load()
@@ -98,8 +98,8 @@ def test_default_embedder_searches_through_the_query_graph(model_folder):
 
 def test_training_lowers_the_loss_on_a_real_store(law_kb):
     """A short run on the store of the fixture: the loss of the first epoch falls by the second."""
-    from regkb.eval.retrieval_eval import load_questions
-    from regkb.eval.train_query_adapter import StoreTargets, train
+    from regkb.eval.metrics.retrieval import load_questions
+    from regkb.eval.training.query_adapter import StoreTargets, train
 
     sources = {d.source for d in law_kb.store.documents()}
     targets = StoreTargets(law_kb)

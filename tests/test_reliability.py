@@ -2,7 +2,7 @@
 
 The full disk is simulated at the OS layer: ``os.fsync``, which every index file goes
 through before it is renamed into place, fails with ENOSPC, as it does on a real full disk
-when the filesystem allocates blocks late (ext4, xfs). ``eval/reliability.py`` fills a real
+when the filesystem allocates blocks late (ext4, xfs). ``eval/bench/reliability.py`` fills a real
 tmpfs instead. The read-only store is a read-only bind mount when the tests run as root
 (root writes through permission bits), else permission bits.
 """

@@ -16,7 +16,7 @@ import pytest
 
 from regkb.corpus.models import Block
 from regkb.corpus.store import Store
-from regkb.eval.ask_eval import TARGET_GOLD, score_targets
+from regkb.eval.metrics.ask import TARGET_GOLD, score_targets
 from regkb.ingest.targets import TargetExtractor, direction_of, plan_end_year
 from regkb.service.knowledge_base import KnowledgeBaseError
 from regkb.service.targets.desk import EXPORT_HEADER, indicator_match

@@ -16,7 +16,7 @@ import pytest
 from regkb.corpus.departments import (DepartmentRegistry, abbreviates, full_name, region_key,
                                      split_departments)
 from regkb.corpus.models import Block
-from regkb.eval.unseen_eval import (metadata_scores, parse_unseen, unseen_dir, unseen_duty_scores, unseen_gold,
+from regkb.eval.metrics.unseen import (metadata_scores, parse_unseen, unseen_dir, unseen_duty_scores, unseen_gold,
                                     unseen_target_scores)
 from regkb.ingest.duties import extract_duties, parse_assignment
 from regkb.ingest.duty_tables import duties_from_table

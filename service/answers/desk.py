@@ -114,7 +114,7 @@ DENSE_SHARE = 0.5
 COSINE_FLOOR = 0.80
 COSINE_CEILING = 0.95
 # Below this support the answer abstains. Calibrated on the dev split (``calibrate`` in
-# eval/ask_eval.py): midway between the best-supported unanswerable question (0.660) and
+# eval/metrics/ask.py): midway between the best-supported unanswerable question (0.660) and
 # the least-supported correct answer above it (0.716).
 ABSTAIN_THRESHOLD = 0.69
 

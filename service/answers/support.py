@@ -17,7 +17,7 @@ The hit model picks the hit that is quoted (with the next, when nearly as probab
 scope times their probability decides whether to answer: ``high``, ``medium`` (answered,
 with a phrase that asks the reader to check) or ``none`` (abstain).
 Coefficients and thresholds live in ``service/data/answer_support.json``, fitted by
-``python -m regkb.eval.train_answer_support`` (which questions, and the figures, are in
+``python -m regkb.eval.training.answer_support`` (which questions, and the figures, are in
 that module and in ``eval/RESULTS.md``).
 
 >>> model = SupportModel.load()
@@ -130,7 +130,7 @@ class SupportModel:
     def load(cls, path: Path = SUPPORT_FILE) -> "SupportModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data["names"] != feature_names():
-            raise ValueError(f"答案支持度模型 {path} 的特征与代码不一致,请重新训练(python -m regkb.eval.train_answer_support)")
+            raise ValueError(f"答案支持度模型 {path} 的特征与代码不一致,请重新训练(python -m regkb.eval.training.answer_support)")
         return cls(tuple(data["names"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
                    np.asarray(data["weights"]), float(data["bias"]), np.asarray(data["scope"]),
                    float(data["scope_bias"]), dict(data["thresholds"]), data.get("meta", {}))

@@ -1,11 +1,11 @@
 """The benchmark for this machine: ingest throughput (with the embedding share), query
 latency per mode and of ``ask``, peak memory and index size, on a fresh knowledge base of the given
-files; optionally the embedder comparison (``regkb.eval.bench_embed``).
+files; optionally the embedder comparison (``regkb.eval.bench.embedders``).
 
-    python -m regkb.eval.bench [PATH…] [--embedders] [--json]
+    python -m regkb.eval.bench.machine [PATH…] [--embedders] [--json]
 
 The scale run (10k–1M synthetic chunks, FAISS index kinds, BM25) is
-``python -m regkb.eval.scale``; it takes tens of minutes and is run apart.
+``python -m regkb.eval.bench.scale``; it takes tens of minutes and is run apart.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.eval.retrieval_eval import MODES, load_questions
+from regkb.eval.metrics.retrieval import MODES, load_questions
+from regkb.eval.paths import shared_corpus
 
-DEFAULT_CORPUS = [Path("../shared/corpus/seeds"), Path("../shared/corpus/laws")]
+DEFAULT_CORPUS = [shared_corpus() / "seeds", shared_corpus() / "laws"]
 
 
 def _peak_rss_mb() -> float:
@@ -83,7 +84,7 @@ def format_bench(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m regkb.eval.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m regkb.eval.bench.machine", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--embedder", default="default")
     parser.add_argument("--queries", type=int, default=100, help="questions from the eval set to time")
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = [q.question for q in load_questions()][: args.queries]
     result = {"bench": run_bench(args.paths, queries, args.embedder)}
     if args.embedders:
-        from regkb.eval.bench_embed import format_table, run_benchmark
+        from regkb.eval.bench.embedders import format_table, run_benchmark
 
         result["embedders"] = run_benchmark()
     if args.json:

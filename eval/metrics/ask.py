@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from regkb.eval.retrieval_eval import normalise
+from regkb.eval.metrics.retrieval import normalise
 
 TARGET_GOLD = {"001_d581b906447e9fb7.txt": "targets_gold_001.json", "002_eb27f3ebc715db50.txt": "targets_gold_002.json",
                "004_36275ac223ca7fcd.txt": "targets_gold_004.json"}

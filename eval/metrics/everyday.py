@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from regkb.eval.retrieval_eval import load_questions, normalise
+from regkb.eval.metrics.retrieval import load_questions, normalise
 
 SETS = (("plain", "plain_questions.jsonl"), ("story", "story_questions.jsonl"),
         ("offtopic", "offtopic_questions.jsonl"))

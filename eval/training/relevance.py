@@ -7,7 +7,7 @@ logistic model is fitted on dev (Newton's method on four weights) and reported o
 well the probabilities match the outcome (Brier score, mean probability vs rate per bin), and
 what a threshold of 0.5 keeps.
 
-    REGKB_HOME=/tmp/kb python -m regkb.eval.calibrate_scores
+    REGKB_HOME=/tmp/kb python -m regkb.eval.training.relevance
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ import hashlib
 import json
 import math
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 
-from regkb.eval.retrieval_eval import load_plain_questions, normalise
+from regkb.eval.metrics.retrieval import load_plain_questions, normalise
+from regkb.eval.paths import holdout_hashes
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.answers.relevance import FITTED, Features, RelevanceModel, features
 from regkb.service.settings import Settings
 
-HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"
+HOLDOUT = holdout_hashes()
 DEPTH = 20
 
 

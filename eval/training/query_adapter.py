@@ -1,7 +1,7 @@
 """Train the query adapter (``index/query_adapter.py``) on labelled questions, or measure it.
 
-    python -m regkb.eval.train_query_adapter              # train, write index/data/query_adapter.npz
-    python -m regkb.eval.train_query_adapter --folds 5    # measure only: plain dev by cross-validation
+    python -m regkb.eval.training.query_adapter              # train, write index/data/query_adapter.npz
+    python -m regkb.eval.training.query_adapter --folds 5    # measure only: plain dev by cross-validation
 
 It reads the store of ``$REGKB_HOME`` (the shared corpus ingested: ``regkb ingest
 ../shared/corpus/seeds ../shared/corpus/laws``) and the built model; it trains in PyTorch on
@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from regkb.eval.retrieval_eval import (K, Question, _metrics, _rank_of_first_relevant, load_plain_questions,
+from regkb.eval.metrics.retrieval import (K, Question, _metrics, _rank_of_first_relevant, load_plain_questions,
                                        load_questions, normalise)
 from regkb.index.query_adapter import ADAPTER_FILE, TARGETS, QueryAdapter
 
@@ -252,7 +252,7 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m regkb.eval.train_query_adapter",
+    parser = argparse.ArgumentParser(prog="python -m regkb.eval.training.query_adapter",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev 与两个训练集,按集合报告),不写文件")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),

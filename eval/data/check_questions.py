@@ -1,6 +1,6 @@
 """Check the labelled evaluation question set (eval/data/questions.jsonl).
 
-Run as ``python eval/check_questions.py [--questions FILE] [--corpus DIR]``.
+Run as ``python -m regkb.eval.data.check_questions [--questions FILE] [--corpus DIR]``.
 
 Checks, for every line of the question file:
 
@@ -25,10 +25,11 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import re
 import sys
 from pathlib import Path
+
+from regkb.eval.paths import shared_corpus
 
 KINDS = ("passage", "article", "duty", "target", "none")
 STYLES = ("plain", "formal")
@@ -63,16 +64,8 @@ def norm(text: str) -> str:
 
 
 def default_corpus() -> Path | None:
-    here = Path(__file__).resolve().parent.parent
-    candidates = []
-    if os.environ.get("REGKB_CORPUS"):
-        candidates.append(Path(os.environ["REGKB_CORPUS"]))
-    candidates += [here / "shared" / "corpus", here.parent / "shared" / "corpus",
-                   Path("/work/shared/corpus")]
-    for c in candidates:
-        if (c / "seeds").is_dir() or (c / "laws").is_dir():
-            return c
-    return None
+    corpus = shared_corpus()
+    return corpus if (corpus / "seeds").is_dir() or (corpus / "laws").is_dir() else None
 
 
 def load_corpus(root: Path) -> dict[str, str]:
@@ -276,13 +269,13 @@ def check(questions_path: Path, corpus_root: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=Path, default=here / "data" / "questions.jsonl")
+    ap.add_argument("--questions", type=Path, default=here / "questions.jsonl")
     ap.add_argument("--corpus", type=Path, default=None,
-                    help="folder holding seeds/ and laws/ (default: $REGKB_CORPUS or shared/corpus)")
+                    help="folder holding seeds/ and laws/ (default: the shared corpus, $REGKB_SHARED/corpus or ../shared/corpus)")
     args = ap.parse_args(argv)
     corpus = args.corpus or default_corpus()
     if corpus is None:
-        print("ERROR: corpus not found; pass --corpus or set REGKB_CORPUS")
+        print("ERROR: corpus not found; pass --corpus or set REGKB_SHARED")
         return 1
     return check(args.questions, corpus)
 

@@ -1,6 +1,6 @@
 """Scale run (issue 5): FAISS index kinds and BM25 at 10k / 100k / 1M synthetic chunks.
 
-    python -m regkb.eval.scale [--sizes 10000,100000,1000000] [--json]
+    python -m regkb.eval.bench.scale [--sizes 10000,100000,1000000] [--json]
 
 Synthetic data, built so that it behaves like the real thing without embedding 1M texts:
 
@@ -26,17 +26,13 @@ Synthetic data, built so that it behaves like the real thing without embedding 1
 
 from __future__ import annotations
 
-import os
-
-# Other processes share the cores: idle OpenMP threads must sleep, not spin.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import argparse
 import gc
 import glob
 import itertools
 import json
 import math
+import os
 import platform
 import re
 import sys
@@ -44,6 +40,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from regkb.eval.paths import shared_corpus
 
 DIM = 384
 K = 10
@@ -61,7 +59,7 @@ N_EVAL_QUERIES = 200
 N_BM25_QUERIES = 100
 N_VARIANTS = 6  # the original clause and 5 perturbed copies
 PIECE_CHARS = 250
-CORPUS_GLOBS = ("/work/shared/corpus/seeds/*.txt", "/work/shared/corpus/laws/*.md")
+CORPUS_GLOBS = ("seeds/*.txt", "laws/*.md")  # inside the shared corpus
 
 EF_GRID = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 NPROBE_GRID = (1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
@@ -394,11 +392,12 @@ def bench_milvus_kind(kind: str, vectors: np.ndarray, ids: np.ndarray, tune_q: n
 # -- synthetic texts and BM25 ----------------------------------------------------------
 
 
-def load_clauses(globs: tuple[str, ...] = CORPUS_GLOBS) -> tuple[list[str], list[list[int]]]:
+def load_clauses(corpus: Path | None = None, globs: tuple[str, ...] = CORPUS_GLOBS) -> tuple[list[str], list[list[int]]]:
     """Corpus clauses (unique strings) and ~250-character pieces as lists of clause ids."""
     clause_ids: dict[str, int] = {}
     pieces: list[list[int]] = []
-    for path in sorted(itertools.chain.from_iterable(glob.glob(g) for g in globs)):
+    corpus = corpus or shared_corpus()
+    for path in sorted(itertools.chain.from_iterable(glob.glob(str(corpus / g)) for g in globs)):
         text = Path(path).read_text(encoding="utf-8").replace("\r", "")
         text = re.sub(r"[ \t\u3000]+", " ", text)
         text = re.sub(r"\n{2,}", "\n", text)
@@ -658,7 +657,9 @@ def format_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m regkb.eval.scale", description=__doc__.split("\n")[0])
+    # Other processes share the cores: idle OpenMP threads must sleep, not spin (read when faiss loads).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    parser = argparse.ArgumentParser(prog="python -m regkb.eval.bench.scale", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated sizes")
     parser.add_argument("--kinds", default="flat,hnsw,ivf,ivfpq", help="comma-separated index kinds")
     parser.add_argument("--hnsw-max-n", type=int, default=10**12,

@@ -8,7 +8,7 @@ replaced one, ``old_as_of`` a day when the old text applied. ``restatement_quest
 question whose answer is a national article that local regulations restate; ``region`` a place
 whose own article should come up beside it when asked.
 
-    .venv/bin/python -m regkb.eval.library_eval   # on the store in $REGKB_HOME
+    .venv/bin/python -m regkb.eval.metrics.library   # on the store in $REGKB_HOME
 """
 
 from __future__ import annotations

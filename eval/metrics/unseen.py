@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from regkb.corpus.models import doc_id_for
-from regkb.eval.duty_metrics import score_duties
+from regkb.eval.metrics.duties import score_duties
 
 META_FIELDS = ("title", "doc_type", "region", "level", "doc_number")
 

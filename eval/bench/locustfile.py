@@ -2,7 +2,7 @@
 fixed number of users, bounded in requests and time, against loopback only.
 
     regkb serve --port 8765 --workers 2 &
-    locust -f eval/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 \
+    locust -f eval/bench/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 \
            --run-time 15m --only-summary --csv eval/load
 
 It stops by itself after ``REGKB_LOAD_SEARCHES`` searches and ``REGKB_LOAD_ASKS`` asks
@@ -25,7 +25,7 @@ import gevent
 from locust import HttpUser, between, constant, events, task
 from locust.exception import StopUser
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 SEARCHES = int(os.environ.get("REGKB_LOAD_SEARCHES", "2000"))
 ASKS = int(os.environ.get("REGKB_LOAD_ASKS", "500"))
 THINK = tuple(float(x) for x in os.environ.get("REGKB_LOAD_THINK", "0.5,1.5").split(","))

@@ -1,14 +1,14 @@
 """题库体检 and ``exam solve`` on real training banks: ``shared/data/real_bank_dev.jsonl`` (real
 安全员 and fire-safety questions with hand-checked verdicts), split once into tune and test halves
 (``data/real_bank_split.json``: stratified by verdict and type, seed 23), and the project's own
-bank (``data/exam_bank.csv``, split by ``exam_eval.split_of``).
+bank (``data/exam_bank.csv``, split by ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
 it says ``disagrees`` or ``outdated``; a wrong key (gold ``wrong_key`` or planted) is *caught*
 when it says ``disagrees`` or ``outdated``. ``exam solve`` is asked each right-keyed question
 with its type, as a trainer would paste it, and is right when it answers with the key.
 
-    python -m regkb.eval.real_bank_eval [--bank PATH] [--misses FILE]
+    python -m regkb.eval.metrics.real_banks [--bank PATH] [--misses FILE]
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import tempfile
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
 
-from regkb.eval.exam_eval import JUDGE_KEYS, split_of
+from regkb.eval.metrics.exams import JUDGE_KEYS, split_of
+from regkb.eval.paths import shared_data
 
-DEFAULT_BANK = Path(os.environ.get("REGKB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "real_bank_dev.jsonl"
+DEFAULT_BANK = shared_data() / "real_bank_dev.jsonl"
 CAUGHT = ("disagrees", "outdated")
 
 

@@ -8,7 +8,7 @@ false positives.
 
 Example::
 
-    >>> from regkb.eval.duty_metrics import score_duties
+    >>> from regkb.eval.metrics.duties import score_duties
     >>> from regkb.ingest.duties import extract_duties_from_text
     >>> duties = extract_duties_from_text("三、主要任务\\n1.推进尾矿库综合治理。（省应急厅牵头，省自然资源厅按职责分工负责）", "x", "d1")
     >>> gold = {"duties": [{"section_path": ["三、主要任务"], "key": "推进尾矿库",

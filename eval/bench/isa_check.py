@@ -8,7 +8,7 @@ Nothing in ONNX Runtime switches AVX-512 off, so the AVX2 side runs the same Pyt
 ``qemu-x86_64 -cpu EPYC-Rome`` (user-mode emulation of an AMD EPYC with AVX2, no AVX-512,
 no VNNI: the CPU the failing test run had), which makes MLAS take its AVX2 kernels.
 
-    python -m regkb.eval.isa_check [--n 24] [--graphs DIR] [--json]
+    python -m regkb.eval.bench.isa_check [--n 24] [--graphs DIR] [--json]
 
 For each graph (int8 with 8-bit weights, as quantized before; int8 with 7-bit weights, which
 the default embedder uses; the fp32 graph, whose float kernels also differ by instruction
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
-SHARED_CORPUS = Path(os.environ.get("REGKB_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
-SAFETY_LAW = SHARED_CORPUS / "laws" / "安全生产法(2021-06-10).md"
+from regkb.eval.paths import shared_corpus
+
+SAFETY_LAW = shared_corpus() / "laws" / "安全生产法(2021-06-10).md"
 EMULATED_CPU = "EPYC-Rome"
 QUESTIONS = [
     "生产经营单位主要负责人有哪些安全生产职责",
@@ -72,7 +72,7 @@ def embed(graph: Path, texts_file: Path, out: Path) -> None:
 
 def _vectors(graph: Path, texts_file: Path, folder: Path, emulated: bool) -> np.ndarray:
     out = folder / f"{graph.stem}-{'avx2' if emulated else 'native'}.npy"
-    command = [sys.executable, "-m", "regkb.eval.isa_check", "embed", str(graph), str(texts_file), str(out)]
+    command = [sys.executable, "-m", "regkb.eval.bench.isa_check", "embed", str(graph), str(texts_file), str(out)]
     if emulated:
         command = ["qemu-x86_64", "-cpu", EMULATED_CPU, *command]
     subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
@@ -120,6 +120,7 @@ def run_check(n: int, extra_graphs: Path | None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["embed"]:
         embed(Path(argv[1]), Path(argv[2]), Path(argv[3]))

@@ -1,6 +1,6 @@
 """Fit the answer support model (``service/answers/support.py``) and its two thresholds.
 
-    python -m regkb.eval.train_answer_support [--real ../shared/data/real_questions_dev.jsonl]
+    python -m regkb.eval.training.answer_support [--real ../shared/data/real_questions_dev.jsonl]
 
 It reads the store of ``$REGKB_HOME`` (the shared corpus ingested: ``regkb ingest
 ../shared/corpus/seeds ../shared/corpus/laws``); searching the questions takes about a
@@ -32,12 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
-from regkb.eval.ask_eval import load_ask_questions
-from regkb.eval.everyday_eval import EverydayQuestion, Gold, load_real_questions, load_set
-from regkb.eval.retrieval_eval import load_questions
+from regkb.eval.metrics.ask import load_ask_questions
+from regkb.eval.metrics.everyday import EverydayQuestion, Gold, load_real_questions, load_set
+from regkb.eval.metrics.retrieval import load_questions
+from regkb.eval.paths import holdout_hashes
 from regkb.service.answers.support import SupportModel, Signals, feature_names, features
 
-HOLDOUT = Path(__file__).resolve().parents[2] / "shared" / "data" / "holdout_question_hashes.txt"
+HOLDOUT = holdout_hashes()
 MAX_WRONG = 0.10
 MIN_ABSTAINED = 0.95
 HIGH_PRECISION = 0.90

@@ -1,6 +1,6 @@
 """Faults injected into a real knowledge base: what the store held after, what the user saw.
 
-    python -m regkb.eval.reliability [--json]      (as root: it mounts a tmpfs and a read-only bind mount)
+    python -m regkb.eval.bench.reliability [--json]      (as root: it mounts a tmpfs and a read-only bind mount)
 
 Each fault runs on a fresh copy of one small knowledge base (the 安全生产法), through the real
 ``regkb`` command and a real ``regkb serve`` process:
@@ -34,10 +34,12 @@ from pathlib import Path
 
 import httpx
 
-SHARED_CORPUS = Path(os.environ.get("REGKB_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+from regkb.eval.paths import shared_corpus
+
+SHARED_CORPUS = shared_corpus()
 BASE_LAW = SHARED_CORPUS / "laws" / "安全生产法(2021-06-10).md"
 NEW_LAW = SHARED_CORPUS / "laws" / "生产安全事故应急条例(2019-02-17).md"
-UNSEEN_DOCS = Path(__file__).resolve().parent / "data" / "unseen" / "docs"
+UNSEEN_DOCS = Path(__file__).resolve().parents[1] / "data" / "unseen" / "docs"
 QUERY = "生产经营单位的主要负责人有哪些安全生产职责"
 
 

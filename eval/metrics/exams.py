@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from importlib import resources
 
-from regkb.eval.retrieval_eval import normalise
+from regkb.eval.metrics.retrieval import normalise
 
 PAPER_COUNT = 100
 PAPER_SEED = 0
