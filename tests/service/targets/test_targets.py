@@ -100,6 +100,7 @@ def test_direction_and_plan_period():
     assert plan_end_year("某通知", []) is None
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("source", sorted(TARGET_GOLD))
 def test_seed_targets_match_the_hand_written_gold(source):
     from regkb.ingest.pipeline import build_ingest_pipeline, parse_file

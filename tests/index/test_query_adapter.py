@@ -8,11 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from regkb.eval.bench.embedders import DEFAULT_CORPUS
 from regkb.index import e5_convert
 from regkb.index.query_adapter import ADAPTER_FILE, QueryAdapter, adapter_sha256, target_weights
-
-pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
 
 QUESTIONS = ["厂里没交保险，工人干活受伤了这钱谁出", "老板让我们不戴安全帽上高处干活怎么办", "加油站里能不能打电话"]
 
@@ -96,6 +93,7 @@ def test_default_embedder_searches_through_the_query_graph(model_folder):
     assert float(default.embed_passages(passages)[0] @ OnnxE5Embedder(model_folder, "int8").embed_passages(passages)[0]) >= 0.9999
 
 
+@pytest.mark.slow
 def test_training_lowers_the_loss_on_a_real_store(law_kb):
     """A short run on the store of the fixture: the loss of the first epoch falls by the second."""
     from regkb.eval.metrics.retrieval import load_questions

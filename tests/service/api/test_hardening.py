@@ -10,13 +10,12 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 import bad_files
-from conftest import LAWS, SAFETY_LAW, SEEDS
+from conftest import EVAL_DATA, LAWS, SAFETY_LAW, SEEDS
 from live_server import live_server
 from test_api import client, client_for, is_chinese, module_home, wait_for_job  # noqa: F401 (fixtures)
 from regkb.ingest.pipeline import parse_file
@@ -99,7 +98,7 @@ def test_a_bank_that_expands_past_the_caps_is_refused(client):
 
 
 def test_reading_a_file_stops_at_its_time(tmp_path):
-    pdf = Path(__file__).resolve().parents[1] / "eval/data/unseen/docs/潍坊分工方案.pdf"
+    pdf = EVAL_DATA / "unseen" / "docs" / "潍坊分工方案.pdf"
     with pytest.raises(IngestError, match="解析超时"):
         parse_file(pdf, seconds=0.0)
 

@@ -7,11 +7,9 @@ import shutil
 
 import pytest
 
-from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages
+from regkb.eval.bench.embedders import corpus_passages
 from regkb.index.e5_convert import build_default_model
 from regkb.index.e5_tokenizer import SUBSETS, E5Tokenizer
-
-pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
 
 
 @pytest.fixture(scope="module")

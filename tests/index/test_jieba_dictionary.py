@@ -5,11 +5,9 @@ from __future__ import annotations
 import jieba
 import pytest
 
-from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages
+from regkb.eval.bench.embedders import corpus_passages
 from regkb.index import jieba_dictionary
 from regkb.index.jieba_dictionary import SortedPrefixDictionary, load_prefix_dictionary
-
-pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
 
 ADDED = ["双重预防机制", "安全生产标准化", "有限空间作业"]
 

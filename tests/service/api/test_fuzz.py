@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 import bad_files
-from live_server import copy_store, free_port
+from live_server import copy_store, free_port, restore_subnormal_floats
 from regkb.service.http.app import create_app
 from regkb.service.settings import Settings
 
@@ -35,8 +35,9 @@ PEAK_OF_CHILD = ("import resource, subprocess, sys; code = subprocess.call(sys.a
                  "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 TIMES: list[tuple[float, str]] = []  # (seconds, what) of every request sent to the server
 STATUSES: list[tuple[int, str]] = []
-# the schema comes from the app without starting it; the requests go to the served process
-schema = schemathesis.openapi.from_dict(create_app(Settings(home=Path("unused"), show_progress=False)).openapi())
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("schemathesis_node_id")]
+# the schema comes from an app a fixture builds without starting it; the requests go to the served process
+schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 def hostile_files(folder: Path) -> dict[str, bytes]:
@@ -90,6 +91,12 @@ def peak_bytes(pid: int) -> int:
     """The process's peak resident memory (VmHWM)."""
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) << 10
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory):
+    app = create_app(Settings(home=tmp_path_factory.mktemp("fuzz-schema") / "home", show_progress=False))
+    return schemathesis.openapi.from_dict(app.openapi())
 
 
 @pytest.fixture(scope="module")
@@ -226,9 +233,3 @@ def test_no_server_error_no_slow_request_and_memory_under_2_gb(server):
 
 def is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def restore_subnormal_floats() -> None:
-    import ctypes
-
-    ctypes.CDLL(None).fesetenv(ctypes.c_void_p(-1))

@@ -4,10 +4,10 @@ Real text is read from ../shared/corpus at test time, never copied into the repo
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import DIVISION_PLAN, EVAL_DATA, SEEDS
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Block, Table
 from regkb.eval.metrics.duties import score_duties
@@ -16,15 +16,11 @@ from regkb.ingest.duties import (DivisionOfLabourParser, extract_duties, extract
 from regkb.ingest.duty_tables import DutyTableParser, duties_from_table, read_table_rows
 from regkb.ingest.prose_duties import extract_prose_duties, extract_prose_duties_from_text
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
 DOC_003 = SEEDS / "003_0f9e83a570ba6e47.txt"
-DOC_004 = SEEDS / "004_36275ac223ca7fcd.txt"
-GOLD_004 = ROOT / "eval" / "data" / "duties_gold_004.json"
+DOC_004 = DIVISION_PLAN
+GOLD_004 = EVAL_DATA / "duties_gold_004.json"
 YJ = "省应急管理厅"
 ZZ = "省、中直负有安全生产监管职责的部门"
-
-needs_corpus = pytest.mark.skipif(not DOC_004.exists(), reason="shared corpus not available")
 
 _HEADING_RE = re.compile(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.．])")
 
@@ -56,7 +52,7 @@ def _by_key(duties, key):
 
 # -- the 004 document against the hand-labelled gold ----------------------------------------
 
-@needs_corpus
+@pytest.mark.quality
 def test_004_from_text_matches_gold():
     duties = extract_duties_from_text(DOC_004.read_text(encoding="utf-8"), DOC_004.name, "d4",
                                       level="provincial", region="辽宁")
@@ -66,7 +62,7 @@ def test_004_from_text_matches_gold():
     assert all(not d.inferred and d.source == DOC_004.name and d.evidence.startswith("(") for d in duties)
 
 
-@needs_corpus
+@pytest.mark.quality
 def test_004_from_paragraph_blocks_matches_gold():
     blocks = blocks_from_text(DOC_004.read_text(encoding="utf-8"))
     # the 危险化学品安全 parenthesis is split over two paragraphs in the source
@@ -81,7 +77,6 @@ def test_004_from_paragraph_blocks_matches_gold():
     assert "\n" not in hazchem.evidence and hazchem.evidence.endswith("按职责分工负责)")
 
 
-@needs_corpus
 def test_004_targets_and_special_entities():
     duties = extract_duties_from_text(DOC_004.read_text(encoding="utf-8"), DOC_004.name, "d4")
     first = duties[0]
@@ -273,7 +268,6 @@ def test_table_lead_marks_and_non_duty_tables():
 
 # -- prose ----------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not DOC_003.exists(), reason="shared corpus not available")
 def test_prose_duties_from_003():
     duties = extract_prose_duties_from_text(DOC_003.read_text(encoding="utf-8"), DOC_003.name, "d3")
     assert duties and all(d.inferred for d in duties)
@@ -304,7 +298,6 @@ def test_prose_patterns():
     assert all(d.inferred and d.section_path == ["五、保障措施"] for d in duties)
 
 
-@needs_corpus
 def test_prose_duties_are_few_and_specific_in_plans():
     total = 0
     for path in sorted(SEEDS.glob("00[0-3]_*.txt")):

@@ -36,6 +36,7 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 # --- the unseen-styles corpus against its gold ------------------------------------------
 
+@pytest.mark.quality
 def test_unseen_test_half_duties_and_metadata(unseen):
     scores = unseen_duty_scores(unseen)
     assert scores["test"]["documents"] >= 5 and scores["test"]["tp"] >= 100

@@ -1,14 +1,11 @@
 """Department names: prefix restoration, aliases, entities kept verbatim, storage."""
 
 import json
-from pathlib import Path
 
 import pytest
 
+from conftest import DIVISION_PLAN
 from regkb.corpus.departments import DepartmentRegistry, canonical_form, split_departments
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
-DOC_004 = SEEDS / "004_36275ac223ca7fcd.txt"
 
 
 def test_shared_prefix_is_restored():
@@ -81,12 +78,11 @@ def test_registry_keeps_every_alias_and_round_trips():
         reg.add("  ")
 
 
-@pytest.mark.skipif(not DOC_004.exists(), reason="shared corpus not available")
 def test_every_department_of_004_resolves_from_its_short_form():
     from regkb.ingest.duties import extract_duties_from_text
 
     reg = DepartmentRegistry()
-    duties = extract_duties_from_text(DOC_004.read_text(encoding="utf-8"), DOC_004.name, "d4",
+    duties = extract_duties_from_text(DIVISION_PLAN.read_text(encoding="utf-8"), DIVISION_PLAN.name, "d4",
                                       registry=reg, level="provincial", region="辽宁")
     assert duties
     names = reg.names()

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from regkb.eval.bench.embedders import DEFAULT_CORPUS, corpus_passages, sample_passages
+from regkb.eval.bench.embedders import corpus_passages, sample_passages
 from regkb.index import e5_convert
 from regkb.index.e5_convert import build_default_model, default_model_path, read_e5_file
 
-pytestmark = pytest.mark.skipif(not DEFAULT_CORPUS.is_dir(), reason="shared corpus not found")
+pytestmark = pytest.mark.slow  # builds the model forms into a tmp folder
 
 
 @lru_cache(maxsize=1)

@@ -96,6 +96,7 @@ def residue(response: AskResponse) -> str:
     return text
 
 
+@pytest.mark.slow
 def test_every_answer_of_the_eval_set_is_quotes_and_fixed_phrases(corpus_kb):
     chunks = {c.chunk_id: c for c in corpus_kb.store.chunks()}
     for question in load_ask_questions():
@@ -110,6 +111,7 @@ def test_every_answer_of_the_eval_set_is_quotes_and_fixed_phrases(corpus_kb):
             assert is_whole(citation.quote, chunks[citation.chunk_id].text), (question.question, citation.quote)
 
 
+@pytest.mark.quality
 def test_eval_figures_reach_the_bars(corpus_kb):
     report = evaluate_ask(corpus_kb)
     for split in ("dev", "test"):
@@ -128,6 +130,7 @@ def test_the_split_is_the_fixed_hash():
     assert kinds == {"passage", "duty", "target", "department", "none"}
 
 
+@pytest.mark.slow
 def test_national_article_comes_first_and_local_is_labelled(corpus_kb):
     response = corpus_kb.ask("生产经营单位的主要负责人对本单位安全生产工作负有哪些职责")
     first = response.citations[0]
@@ -138,12 +141,14 @@ def test_national_article_comes_first_and_local_is_labelled(corpus_kb):
             assert f"({citation.region})" in response.answer
 
 
+@pytest.mark.slow
 def test_a_list_item_is_cited_with_its_item(corpus_kb):
     response = corpus_kb.ask("特别重大事故是指造成多少人死亡的事故")
     cited = [c for c in response.citations if c.article == "第三条" and c.item]
     assert cited and cited[0].item == "第（一）项" and cited[0].paragraph == "第一款"
 
 
+@pytest.mark.slow
 def test_duty_answer_names_departments_and_quotes_the_parenthesis(corpus_kb):
     response = corpus_kb.ask("尾矿库治理谁负责")
     assert response.kind == "duty" and response.duties
@@ -152,6 +157,7 @@ def test_duty_answer_names_departments_and_quotes_the_parenthesis(corpus_kb):
     assert any(c.quote.startswith("(") and "负责" in c.quote for c in response.citations)
 
 
+@pytest.mark.slow
 def test_target_answer_gives_value_deadline_and_row(corpus_kb):
     response = corpus_kb.ask("辽宁生产安全事故死亡人数要下降多少")
     assert response.kind == "target"
@@ -161,23 +167,27 @@ def test_target_answer_gives_value_deadline_and_row(corpus_kb):
     assert "下降15%" in response.answer and "2025" in response.answer
 
 
+@pytest.mark.slow
 def test_region_keeps_national_rules_and_drops_other_regions(corpus_kb):
     response = corpus_kb.ask("生产经营单位主要负责人的职责", region="辽宁")
     assert response.citations and all(c.region in ("全国", "辽宁省") for c in response.citations)
 
 
+@pytest.mark.slow
 def test_no_basis_abstains_with_related_passages(corpus_kb):
     response = corpus_kb.ask("高铁票改签手续费是多少")
     assert response.abstained and response.kind == "none" and not response.citations
     assert response.answer == PHRASES["abstain"] and len(response.related) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["", "   ", "安" * 20000])
 def test_bad_questions_are_refused(corpus_kb, question):
     with pytest.raises(KnowledgeBaseError):
         corpus_kb.ask(question)
 
 
+@pytest.mark.slow
 def test_cli_ask(corpus_kb):
     env = {**os.environ, "REGKB_HOME": str(corpus_kb.settings.home)}
 
@@ -195,6 +205,7 @@ def test_cli_ask(corpus_kb):
     assert empty.returncode == 2 and "问题不能为空" in empty.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question, paragraph, item, opening", [
     ("安全生产法第二十五条第二款", "第二款", None, "生产经营单位可以设置专职安全生产分管负责人"),
     ("《消防法》第16条第一款第（二）项规定了什么", "第一款", "第（二）项", "（二）按照国家标准"),
@@ -207,6 +218,7 @@ def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragra
     assert citation.quote.startswith(opening) and citation.quote in answer.answer
 
 
+@pytest.mark.slow
 def test_answers_say_how_sure_they_are(corpus_kb):
     formal = corpus_kb.ask("安全生产许可证的有效期是多久")
     assert formal.confidence == "high" and not formal.answer.startswith(PHRASES["medium"])
@@ -217,6 +229,7 @@ def test_answers_say_how_sure_they_are(corpus_kb):
     assert outside.abstained and outside.confidence == "none" and outside.related
 
 
+@pytest.mark.slow
 def test_the_support_picks_the_article_that_answers_not_the_one_sharing_a_word(corpus_kb):
     """叉车 is a thesaurus term of 特种设备安全法 第一百条 (scope: 场（厂）内专用机动车辆), which
     word coverage preferred; the answer is 第十四条 (operators need a qualification)."""
@@ -231,6 +244,7 @@ def test_the_support_picks_the_article_that_answers_not_the_one_sharing_a_word(c
     assert (shown[0].title, shown[0].article) == ("中华人民共和国特种设备安全法", "第十四条")
 
 
+@pytest.mark.slow
 def test_only_hits_near_the_top_of_the_search_are_quoted(corpus_kb):
     from regkb.service.answers.support import CANDIDATES
 
@@ -240,6 +254,7 @@ def test_only_hits_near_the_top_of_the_search_are_quoted(corpus_kb):
         assert response.citations and all(c.chunk_id in top for c in response.citations)
 
 
+@pytest.mark.quality
 def test_everyday_dev_figures_reach_the_bars(corpus_kb):
     """The plain set's dev split and the off-topic dev split (test splits are reported in
     eval/RESULTS.md, never asserted on while tuning)."""
