@@ -3,7 +3,6 @@ need a socket (the ``openai`` client, a browser, locust)."""
 
 from __future__ import annotations
 
-import ctypes
 import shutil
 import socket
 import threading
@@ -18,12 +17,6 @@ def copy_store(home: Path, target: Path) -> Path:
     """A private copy of a knowledge base folder (store, WAL and index), so a test may write to it."""
     shutil.copytree(home, target, ignore=shutil.ignore_patterns("jobs", "uploads", ".write.lock"))
     return target
-
-
-def restore_subnormal_floats() -> None:
-    """ONNX Runtime (the embedder, run in this thread by ``law_kb``) sets flush-to-zero and
-    denormals-are-zero; hypothesis refuses to generate floats in that state. Reset the FPU mode."""
-    ctypes.CDLL(None).fesetenv(ctypes.c_void_p(-1))  # FE_DFL_ENV in glibc
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 import bad_files
-from live_server import copy_store, free_port, restore_subnormal_floats
+from live_server import copy_store, free_port
 from regkb.service.http.app import create_app
 from regkb.service.settings import Settings
 
@@ -233,3 +233,9 @@ def test_no_server_error_no_slow_request_and_memory_under_2_gb(server):
 
 def is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def restore_subnormal_floats() -> None:
+    import ctypes
+
+    ctypes.CDLL(None).fesetenv(ctypes.c_void_p(-1))

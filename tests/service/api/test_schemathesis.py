@@ -3,12 +3,14 @@ sent to a live server on loopback; no server error and no response that breaks t
 
 from __future__ import annotations
 
+import ctypes
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from live_server import copy_store, live_server, restore_subnormal_floats
+from live_server import copy_store, live_server
 from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 
@@ -19,6 +21,13 @@ EXAMPLES_PER_OPERATION = 25  # × 22 operations ≈ 550 generated requests
 # The schema comes from the app a fixture builds: nothing is built when the module is imported.
 # Each operation runs as a subtest of test_every_operation.
 schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def restore_subnormal_floats() -> None:
+    """ONNX Runtime (the embedder, run in this thread by ``law_kb``) sets flush-to-zero and
+    denormals-are-zero; hypothesis refuses to generate floats in that state. Reset the FPU mode."""
+    libc = ctypes.CDLL(None)
+    libc.fesetenv(ctypes.c_void_p(-1))  # FE_DFL_ENV in glibc
 
 
 @pytest.fixture(scope="module")
