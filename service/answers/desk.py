@@ -15,7 +15,7 @@ abstention when the corpus holds no basis for one.
    and lists the nearest passages as ``related``.
 
 The answer text is made only of quotes, citation labels, the duty's or target's own fields,
-and the fixed phrases in ``PHRASES``; ``tests/test_ask.py`` checks that on the whole eval set.
+and the fixed phrases in ``PHRASES``; ``tests/service/answers/test_ask.py`` checks that on the whole eval set.
 
 >>> desk = AnswerDesk.for_knowledge_base(kb)  # doctest: +SKIP
 >>> desk.ask("生产经营单位的主要负责人有哪些职责").citations[0].article  # doctest: +SKIP

@@ -19,6 +19,8 @@ from regkb.service.knowledge_base import KnowledgeBase, KnowledgeBaseError
 
 from conftest import LAWS, SAFETY_LAW
 
+pytestmark = pytest.mark.slow  # a Milvus Lite server and the law store migrated to it
+
 BACKENDS = ("faiss", "milvus")
 SMALL_LAW = LAWS / "安全生产许可证条例(2014-07-29).md"
 DUTIES_OF_THE_HEAD = "生产经营单位的主要负责人对本单位安全生产工作负有哪些职责"  # 安全生产法 第二十一条

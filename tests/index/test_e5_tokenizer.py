@@ -11,6 +11,8 @@ from regkb.eval.bench.embedders import corpus_passages
 from regkb.index.e5_convert import build_default_model
 from regkb.index.e5_tokenizer import SUBSETS, E5Tokenizer
 
+pytestmark = pytest.mark.slow  # the full tokenizer against the quick one on the corpus
+
 
 @pytest.fixture(scope="module")
 def tokenizer_json(tmp_path_factory):

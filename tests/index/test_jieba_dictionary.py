@@ -9,6 +9,8 @@ from regkb.eval.bench.embedders import corpus_passages
 from regkb.index import jieba_dictionary
 from regkb.index.jieba_dictionary import SortedPrefixDictionary, load_prefix_dictionary
 
+pytestmark = pytest.mark.slow  # jieba's own load against the cached dictionary on the corpus
+
 ADDED = ["双重预防机制", "安全生产标准化", "有限空间作业"]
 
 

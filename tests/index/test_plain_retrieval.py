@@ -127,6 +127,7 @@ def _where(hit) -> tuple[str, str]:
     return hit.region, hit.article
 
 
+@pytest.mark.slow
 def test_national_article_first_without_a_place(national_and_local):
     # 第二十一条 (the head's duties) and 第五条 (the head answers for safety) both answer the
     # question and score within a few hundredths of each other: which leads is not the point
@@ -140,6 +141,7 @@ def test_national_article_first_without_a_place(national_and_local):
     assert national_and_local.index.manifest["sentences"] > 0
 
 
+@pytest.mark.slow
 def test_named_or_given_place_brings_its_rules_up(national_and_local):
     given = [_where(h) for h in national_and_local.search(DEMO, k=3, region="浙江").hits]
     assert ("浙江省", "第十条") in given and ("全国", "第二十一条") in given
@@ -149,12 +151,14 @@ def test_named_or_given_place_brings_its_rules_up(national_and_local):
     assert all(h.region == "全国" for h in elsewhere)
 
 
+@pytest.mark.slow
 def test_region_filter_still_filters(national_and_local):
     hits = national_and_local.search(DEMO, k=5, filters=SearchFilters(region="浙江")).hits
     assert hits and all(h.region == "浙江省" for h in hits)
     assert hits[0].authority == "local_regulation"
 
 
+@pytest.mark.slow
 def test_penalty_articles_wait_for_questions_about_consequences(national_and_local):
     duty = national_and_local.search("从业人员超过一百人的单位要不要专门管安全的机构", k=1, mode="bm25").hits[0]
     assert "法律责任" not in " ".join(duty.section_path)

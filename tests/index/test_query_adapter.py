@@ -57,6 +57,7 @@ def test_mean_of_adapters_is_the_mean_update():
     assert mean.factors["w"][0].shape == (6, 5)
 
 
+@pytest.mark.slow
 def test_query_graph_follows_the_adapter_file(model_folder, tmp_path):
     """A build that merged another adapter (or none) has no current query graph."""
     assert e5_convert.query_graph(model_folder) == model_folder / e5_convert.ONNX_QUERY
@@ -67,6 +68,7 @@ def test_query_graph_follows_the_adapter_file(model_folder, tmp_path):
         assert e5_convert.query_graph(tmp_path) == expected
 
 
+@pytest.mark.slow
 def test_query_graph_is_the_trained_encoder(model_folder):
     """The merged ONNX graph gives the vectors the training's own PyTorch forward gives."""
     from regkb.eval.training.query_adapter import QueryEncoder
@@ -79,6 +81,7 @@ def test_query_graph_is_the_trained_encoder(model_folder):
     assert np.sum(expected * onnx, axis=1).min() >= 0.9999
 
 
+@pytest.mark.slow
 def test_default_embedder_searches_through_the_query_graph(model_folder):
     """Searches use the tuned encoder; plain query vectors (calibrated thresholds) stay plain."""
     from regkb.index.embedders import OnnxE5Embedder, embed_search_queries, load_embedder

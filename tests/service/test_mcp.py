@@ -19,6 +19,8 @@ from live_server import copy_store, live_server
 from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 
+pytestmark = pytest.mark.slow  # regkb mcp in its own process, over stdio and over HTTP
+
 TOOLS = {"search", "ask", "duties", "department", "targets", "exam_solve", "exam_check", "article"}
 KEY = "mcp-test-key"
 

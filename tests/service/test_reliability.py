@@ -23,6 +23,8 @@ import pytest
 from conftest import LAWS
 from live_server import live_server, wait_for_job
 
+pytestmark = pytest.mark.slow  # faults under real regkb processes
+
 NEW_LAW = LAWS / "安全生产许可证条例(2014-07-29).md"
 _real_fsync = os.fsync
 

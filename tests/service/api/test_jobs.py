@@ -18,6 +18,8 @@ import pytest
 from conftest import LAWS
 from live_server import free_port, live_server, wait_for_job
 
+pytestmark = pytest.mark.slow  # real regkb serve processes, killed and restarted
+
 EXCERPTED = ["安全生产许可证条例(2014-07-29).md", "矿山安全法(2009-08-27).md", "消防法(2021-04-29).md",
              "工伤保险条例(2010-12-20).md"]
 

@@ -75,6 +75,7 @@ def test_duty_search_rejects_bad_input(warm_kb):
         warm_kb.duties("尾矿库", k=0)
 
 
+@pytest.mark.slow
 def test_duties_cli_json(warm_kb):
     result = regkb(warm_kb.settings.home, "duties", "尾矿库治理谁负责", "-k", "2", "--json")
     assert result.returncode == 0, result.stderr
@@ -85,6 +86,7 @@ def test_duties_cli_json(warm_kb):
     assert "尾矿库" in match["task"] and match["source"] == DIVISION_SOURCE
 
 
+@pytest.mark.slow
 def test_department_spellings_give_the_same_answer(warm_kb):
     home = warm_kb.settings.home
     answers = []
@@ -101,6 +103,7 @@ def test_department_spellings_give_the_same_answer(warm_kb):
     assert all(t["source"] == DIVISION_SOURCE and t["section_path"] for t in answer["tasks"])
 
 
+@pytest.mark.slow
 def test_department_cli_text(warm_kb):
     result = regkb(warm_kb.settings.home, "department", "交通厅")
     assert result.returncode == 0, result.stderr
@@ -137,6 +140,7 @@ def test_departments_counts(warm_kb):
     assert departments[0]["name"] == "省应急管理厅" and by_name["省交通运输厅"]["aliases"] == ["省交通厅"]
 
 
+@pytest.mark.slow
 def test_export_xlsx_through_the_cli(warm_kb, tmp_path):
     from openpyxl import load_workbook
 
@@ -165,6 +169,7 @@ def test_export_csv(warm_kb, tmp_path):
     assert rows[1:] == expected_rows(warm_kb.store.duties())
 
 
+@pytest.mark.slow
 def test_export_refuses_unknown_formats_and_keeps_the_old_file(warm_kb, tmp_path):
     with pytest.raises(KnowledgeBaseError, match="xlsx"):
         warm_kb.export_duties(tmp_path / "duties.txt")

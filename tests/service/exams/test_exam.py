@@ -181,6 +181,7 @@ def test_xlsx_export_has_the_platform_columns(law_kb, paper, tmp_path):
 
 # --- CLI ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_cli_exam_json_text_and_file(law_kb, tmp_path):
     home = law_kb.settings.home
     result = regkb(home, "exam", "--count", "8", "--seed", "3", "--json")

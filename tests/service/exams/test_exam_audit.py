@@ -137,6 +137,7 @@ def test_bad_bank_files_get_chinese_errors(law_kb, tmp_path):
         law_kb.check_exam(broken)
 
 
+@pytest.mark.slow
 def test_cli_check_and_solve(law_kb, bank):
     path, questions, planted = bank
     home = law_kb.settings.home

@@ -55,6 +55,7 @@ def test_version_dates_come_from_the_file_name_the_history_and_the_effective_art
     assert (mineral.date, mineral.effective) == ("2024-11-08", "2025-07-01")
 
 
+@pytest.mark.slow
 def test_status_today_and_on_an_earlier_day(versions_kb):
     today = {v.source: (v.status, v.status_name) for v in versions_kb.versions(TITLE).versions}
     assert today == {OLD: ("amended", "已被修订"), NEW: ("in_force", "现行有效")}
@@ -64,6 +65,7 @@ def test_status_today_and_on_an_earlier_day(versions_kb):
     assert documents[OLD] == "amended" and documents[SAFETY_LAW.name] == "in_force"
 
 
+@pytest.mark.slow
 def test_search_gives_the_text_in_force_and_as_of_the_old_one(versions_kb):
     hits = versions_kb.search(REPORT_QUESTION, k=10).hits
     assert (hits[0].source, hits[0].article, hits[0].status) == (NEW, "第十三条", "in_force")
@@ -73,6 +75,7 @@ def test_search_gives_the_text_in_force_and_as_of_the_old_one(versions_kb):
     assert NEW not in {h.source for h in then}
 
 
+@pytest.mark.slow
 def test_ask_cites_the_text_in_force_with_its_status(versions_kb):
     answer = versions_kb.ask(REPORT_QUESTION)
     assert (answer.citations[0].source, answer.citations[0].status) == (NEW, "in_force")
@@ -81,11 +84,13 @@ def test_ask_cites_the_text_in_force_with_its_status(versions_kb):
     assert then.citations[0].source == OLD and "区、县教育行政部门" in then.citations[0].quote
 
 
+@pytest.mark.slow
 def test_bad_as_of_is_a_chinese_error(versions_kb):
     with pytest.raises(KnowledgeBaseError, match="YYYY-MM-DD"):
         versions_kb.search(REPORT_QUESTION, as_of="2019-13-01")
 
 
+@pytest.mark.slow
 def test_diff_lines_up_changed_added_removed_and_renumbered_articles(versions_kb, monkeypatch, capsys):
     code, diff = run_cli(versions_kb.settings.home, monkeypatch, capsys, "diff", TITLE)
     assert code == 0 and (diff["old"]["source"], diff["new"]["source"]) == (OLD, NEW)
@@ -99,6 +104,7 @@ def test_diff_lines_up_changed_added_removed_and_renumbered_articles(versions_kb
     assert code == 0 and by_date["articles"] == diff["articles"]
 
 
+@pytest.mark.slow
 def test_versions_and_diff_errors(versions_kb, monkeypatch, capsys):
     monkeypatch.setenv("REGKB_HOME", str(versions_kb.settings.home))
     assert main(["diff", "安全生产法"]) == 2
@@ -110,6 +116,7 @@ def test_versions_and_diff_errors(versions_kb, monkeypatch, capsys):
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_national_article_leads_and_local_restatements_fold_under_it(versions_kb):
     hits = versions_kb.search(DEMO_QUESTION, k=10).hits
     assert (hits[0].title, hits[0].article) == ("中华人民共和国安全生产法", "第二十一条")
@@ -121,6 +128,7 @@ def test_national_article_leads_and_local_restatements_fold_under_it(versions_kb
     assert "山东省" in {h.region for h in regional}
 
 
+@pytest.mark.slow
 def test_the_index_knows_which_national_article_a_local_one_restates(versions_kb):
     rows = versions_kb.index.rows
     by_chunk = {row.chunk_id: row for row in rows}
@@ -132,6 +140,7 @@ def test_the_index_knows_which_national_article_a_local_one_restates(versions_kb
     assert shandong_16.restates is None  # its own rule, not a copy
 
 
+@pytest.mark.slow
 def test_a_key_that_only_the_replaced_text_supports_is_outdated(versions_kb, tmp_path):
     bank = tmp_path / "bank.json"
     bank.write_text(json.dumps({"questions": [
@@ -146,6 +155,7 @@ def test_a_key_that_only_the_replaced_text_supports_is_outdated(versions_kb, tmp
     assert versions_kb.check_exam(bank, report=False, as_of="2015-01-01").results[0].verdict == "agrees"
 
 
+@pytest.mark.slow
 def test_api_versions_diff_and_as_of(versions_kb):
     settings = Settings(home=versions_kb.settings.home, show_progress=False)
     with TestClient(create_app(settings, ServiceSettings())) as client:
@@ -190,6 +200,7 @@ def test_a_repealed_version_is_repealed_and_the_one_before_it_stays_replaced():
     assert document_statuses([old, new, other], "2024-01-01") == {"b": "repealed", "a": "amended", "c": "in_force"}
 
 
+@pytest.mark.slow
 def test_eval_reports_the_library_sets_of_a_second_store(versions_kb):
     from regkb.eval.report import _format_library, store_scores
 

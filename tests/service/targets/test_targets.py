@@ -115,6 +115,7 @@ def test_seed_targets_match_the_hand_written_gold(source):
     assert all(t.region == meta.region and t.quote for t in predicted)
 
 
+@pytest.mark.slow
 def test_store_keeps_targets_until_the_document_is_removed(small_kb):
     report = small_kb.ingest([SEEDS / "004_36275ac223ca7fcd.txt", SEEDS / "001_d581b906447e9fb7.txt"])
     assert report.targets == len(small_kb.store.targets()) >= 14
@@ -143,6 +144,7 @@ def plans_kb(tmp_path_factory):
     return kb
 
 
+@pytest.mark.slow
 def test_compare_lines_one_indicator_up_across_regions(plans_kb):
     response = plans_kb.targets(compare="死亡人数")
     rows = {row.region: row for row in response.comparison}
@@ -153,6 +155,7 @@ def test_compare_lines_one_indicator_up_across_regions(plans_kb):
     assert all(indicator_match("死亡人数", row.indicator) >= 0.75 for row in response.comparison)
 
 
+@pytest.mark.slow
 def test_filters(plans_kb):
     liaoning = plans_kb.targets(region="辽宁").targets
     assert liaoning and {t.region for t in liaoning} == {"辽宁省"}
@@ -160,6 +163,7 @@ def test_filters(plans_kb):
     assert rates and all("完好率" in t.indicator for t in rates)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export(plans_kb, tmp_path, suffix):
     path = tmp_path / f"targets{suffix}"
@@ -176,11 +180,13 @@ def test_export(plans_kb, tmp_path, suffix):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
 
 
+@pytest.mark.slow
 def test_export_refuses_an_unknown_format(plans_kb, tmp_path):
     with pytest.raises(KnowledgeBaseError, match="不支持导出"):
         plans_kb.export_targets(tmp_path / "targets.pdf")
 
 
+@pytest.mark.slow
 def test_cli_targets_json(plans_kb):
     env = {**os.environ, "REGKB_HOME": str(plans_kb.settings.home)}
     run = subprocess.run([sys.executable, "-m", "regkb.service.cli", "targets", "--compare", "死亡人数", "--json"],
