@@ -2,8 +2,9 @@
 overrides, see ``eval/paths.py``), and knowledge bases in tmp folders.
 
 The one conftest of the suite: test modules import these paths with ``from conftest import …``.
-Markers (pyproject.toml): ``slow`` builds models, trains, serves processes or fuzzes, ``browser``
-drives chromium, ``quality`` holds figures to their bars; ``make test-fast`` leaves all three out."""
+Markers (pyproject.toml): ``slow`` builds models, trains, ingests beyond ``law_kb``, serves over a
+socket or in its own process, or feeds hostile input; ``browser`` drives chromium; ``quality`` holds
+figures to their bars. ``make test-fast`` leaves all three out."""
 
 from __future__ import annotations
 

@@ -175,6 +175,7 @@ def test_a_10_mb_body_is_refused_from_its_header(client):
     assert response.status_code == 413 and is_chinese(response.json()["detail"])
 
 
+@pytest.mark.slow
 def test_a_streamed_10_mb_body_is_refused_before_it_is_all_read(served_home):
     """Chunked, with no Content-Length: the server answers 413 and hangs up long before 10 MB."""
     app = create_app(Settings(home=served_home, show_progress=False), ServiceSettings())

@@ -77,10 +77,12 @@ def client(law_kb, tmp_path_factory):
         yield OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=60)
 
 
+@pytest.mark.slow
 def test_models_lists_regkb(client):
     assert [m.id for m in client.models.list()] == ["regkb"]
 
 
+@pytest.mark.slow
 def test_a_cited_answer(client):
     reply = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
     content = reply.choices[0].message.content
@@ -92,6 +94,7 @@ def test_a_cited_answer(client):
     assert reply.model_extra["regkb"]["kind"] != "none" and not reply.model_extra["regkb"]["completed"]
 
 
+@pytest.mark.slow
 def test_the_streamed_answer_is_the_same_answer(client):
     whole = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
     chunks = list(client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
@@ -103,6 +106,7 @@ def test_the_streamed_answer_is_the_same_answer(client):
     assert chunks[-1].model_extra["citations"] == whole.model_extra["citations"]
 
 
+@pytest.mark.slow
 def test_a_follow_up_says_how_it_was_read(client):
     messages = [{"role": "user", "content": "安全生产法第二十一条规定了什么？"},
                 {"role": "assistant", "content": "(上一轮回答)"},
@@ -113,6 +117,7 @@ def test_a_follow_up_says_how_it_was_read(client):
     assert reply.model_extra["regkb"]["read_as"] in content
 
 
+@pytest.mark.slow
 def test_bad_requests_are_4xx_for_the_client(client):
     import openai
 
@@ -123,6 +128,7 @@ def test_bad_requests_are_4xx_for_the_client(client):
     assert "用户" in raised.value.message
 
 
+@pytest.mark.slow
 def test_streamed_usage_comes_last_when_asked(client):
     chunks = list(client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
                                                  stream=True, stream_options={"include_usage": True}))
@@ -136,6 +142,7 @@ def test_streamed_usage_comes_last_when_asked(client):
     assert all(c.choices for c in plain)  # no usage chunk unless asked
 
 
+@pytest.mark.slow
 def test_max_tokens_is_ignored_and_usage_counts(client):
     whole = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
     capped = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}],
@@ -144,6 +151,7 @@ def test_max_tokens_is_ignored_and_usage_counts(client):
     assert capped.usage.completion_tokens == len(capped.choices[0].message.content) > 5
 
 
+@pytest.mark.slow
 def test_a_system_message_stays_out_of_retrieval(client):
     plain = client.chat.completions.create(model="regkb", messages=[{"role": "user", "content": QUESTION}])
     steered = client.chat.completions.create(model="regkb", messages=[
@@ -153,6 +161,7 @@ def test_a_system_message_stays_out_of_retrieval(client):
     assert steered.model_extra["regkb"]["read_as"] == QUESTION
 
 
+@pytest.mark.slow
 def test_what_the_model_cannot_do_is_refused_clearly(client):
     import openai
 

@@ -24,6 +24,8 @@ from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.settings import Settings
 from regkb.service.http.uploads import SNIFF_BYTES, save_upload
 
+pytestmark = pytest.mark.slow  # hostile input: bombs, deep nesting, 10 MB bodies, oversized names
+
 NEW_RULE = "# 叉车安全管理规定\n\n第一条 叉车司机每班作业前检查制动器和货叉链条。\n".encode("utf-8")
 
 
@@ -62,7 +64,6 @@ def test_a_csv_bank_cut_inside_a_character_is_checked(client):
 
 # --- 2. a long chat message is read in linear time --------------------------------------------
 
-@pytest.mark.slow
 def test_a_long_chat_message_is_read_at_once():
     """The trailing-phrase pattern was tried from every position: ~1 MB of 呢 took hours."""
     script = ("from regkb.service.answers.conversation import Vocabulary, read_conversation\n"
@@ -147,7 +148,6 @@ def test_ingest_errors_are_the_readers_own(small_kb, tmp_path):
     assert "Pipeline" not in error and "component" not in error
 
 
-@pytest.mark.slow
 def test_a_refused_file_leaves_stderr_quiet(tmp_path):
     """The refusal is the JSON's one line; Haystack's English warnings about its snapshot of
     the failed run stay off the terminal."""
