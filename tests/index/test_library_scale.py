@@ -91,6 +91,7 @@ def appended_kb(tmp_path_factory):
     return kb
 
 
+@pytest.mark.slow
 def test_an_added_document_is_appended_and_searches_as_a_rebuild_would(appended_kb):
     kb = appended_kb
     rows = kb.index.rows
@@ -107,6 +108,7 @@ def test_an_added_document_is_appended_and_searches_as_a_rebuild_would(appended_
     assert appended[0][0][0].startswith(kb.store.document_by_source(SAFETY_LAW.name).doc_id)
 
 
+@pytest.mark.slow
 def test_a_failed_add_leaves_the_last_good_index(appended_kb, monkeypatch):
     kb = appended_kb
     generation, documents = kb.store.generation, len(kb.store.documents())
