@@ -10,9 +10,12 @@ abstention when the corpus holds no basis for one.
    quoted whole, never cut inside a clause.
 3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
    款/项; national documents come before local ones, which are labelled with their region.
-4. **Abstain.** When even the best quote covers less of the question than a threshold
-   (calibrated on unanswerable questions), the answer says the knowledge base holds no basis
-   and lists the nearest passages as ``related``.
+4. **Abstain.** A passage answer is given when the support model (``support.py``) finds it
+   likely enough that the question is in scope and a quoted hit is its passage, or when the
+   first quote covers the question's own words well (``high``; ``medium`` answers open with a
+   phrase that asks the reader to check and quote the deciding 款 of each article); a duty
+   or target answer when its best quote covers enough of the question. Otherwise the answer
+   says the knowledge base holds no basis and lists the nearest passages as ``related``.
 
 The answer text is made only of quotes, citation labels, the duty's or target's own fields,
 and the fixed phrases in ``PHRASES``; ``tests/test_ask.py`` checks that on the whole eval set.
