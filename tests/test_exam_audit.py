@@ -192,3 +192,59 @@ def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
     assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name
     assert judge.law_title("消防法") is None  # not in this store
     assert judge.read_stem("《安全生产法》是为了（ ）。") == ("《安全生产法》是为了（ ）。", "安全生产法")
+
+
+def test_a_restated_word_a_particle_and_legal_synonyms_are_no_conflict():
+    from regkb.service.exams.align import compare
+
+    sentence = "事故发生后，单位负责人接到报告后，应当立即报告。"
+    assert compare(canonical("单位负责人接到事故报告后应当立即报告"), sentence).conflicts == 0  # 事故 said before
+    assert compare(canonical("单位负责人接到书面报告后应当立即报告"), sentence).conflicts > 0  # 书面 is new
+    # "…制定的" for "…制定本条例"
+    assert compare(canonical("本条例是为了规范管理根据有关法律制定的"), "为了规范管理，根据有关法律，制定本条例。").conflicts == 0
+    assert canonical("必须参加工伤保险") == canonical("应当参加工伤保险")
+    assert canonical("禁止吸烟") == canonical("严禁吸烟") == canonical("不得吸烟")
+    assert canonical("县级以上人民政府") == canonical("县级以上政府")
+    assert canonical("200人及以上") == canonical("200人以上")
+    assert canonical("可以参加工伤保险") != canonical("应当参加工伤保险")
+
+
+def test_a_denial_the_statement_adds_is_a_conflict():
+    from regkb.service.exams.align import compare
+
+    sentence = "生产经营单位应当对从业人员进行培训，保证其具备必要的知识。"
+    assert compare(canonical("生产经营单位应当对从业人员进行培训，没必要保证其具备必要的知识"), sentence).conflicts > 0
+    assert compare(canonical("生产经营单位无权对从业人员进行培训"), sentence).conflicts > 0
+    assert compare(canonical("生产经营单位应当对从业人员进行培训，保证其具备必要的知识"), sentence).conflicts == 0
+
+
+def test_a_blank_may_stand_for_one_end_of_a_penalty_range():
+    from regkb.service.exams.blanks import fill_slots, same_blank_answer
+
+    sentence = "逾期未改正的，处二万元以上五万元以下的罚款。"
+    low = fill_slots("逾期未改正的，处（ ）以上五万元以下的罚款。", sentence)
+    assert low and same_blank_answer(low.texts[0], "二万元") and same_blank_answer(low.texts[0], "2万元")
+    assert same_blank_answer(low.texts[0], "五万元") is False
+    whole = fill_slots("逾期未改正的，处（ ）的罚款。", sentence)
+    assert whole and same_blank_answer(whole.texts[0], "2～5万元")
+
+
+def test_a_list_the_lead_denies_is_read_in_the_clause_that_denies_it(law_kb):
+    judge = law_kb._exam_desk().judge
+    sentences = ["甲类事故的报告适用本条例；乙类事故、丙类事故的报告不适用本条例。"]
+    assert judge._lead_clause(canonical("的报告不适用本条例"), sentences) == "乙类事故、丙类事故的报告不适用本条例。"
+    assert judge._lead_clause(canonical("的报告适用本条例"), sentences) == "甲类事故的报告适用本条例；"
+    assert judge._lead_clause(canonical("单位应当履行下列职责"), ["单位应当履行下列职责："]) is None  # 项 follow
+    # no clause says the lead the other way: a 不得 list is read as any list
+    assert judge._lead_clause(canonical("任何单位不得"), ["任何单位不得迟报、漏报或者谎报；应当如实报告。"]) is None
+
+
+def test_solve_reads_denials_and_options_a_list_sentence_leaves_out(law_kb):
+    denied = law_kb.solve("生产经营单位应当对从业人员进行安全生产教育和培训，没必要保证从业人员具备必要的安全生产知识。")
+    assert denied.answer == "false" and denied.article == "第二十八条"
+    said = law_kb.solve("生产经营单位必须对从业人员进行安全生产教育和培训，保证从业人员具备必要的安全生产知识。")
+    assert said.answer == "true" and said.article == "第二十八条"
+    purposes = law_kb.solve("《安全生产法》是为了（ ），促进经济社会持续健康发展而制定的",
+                            ["加强安全生产工作", "防止生产安全事故", "保障人民群众生命和财产安全", "规范生产安全事故的报告和调查处理"],
+                            kind="multi")
+    assert purposes.answer == "ABC" and purposes.article == "第一条"

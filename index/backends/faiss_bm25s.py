@@ -1,5 +1,7 @@
 """The default backend: ``SearchIndex`` (a bm25s index and a FAISS index in files next to
-the store), rebuilt whole for each store generation.
+the store), rebuilt for a store generation, or appended to when the store only gained
+documents (``append``: the new rows' vectors added to the live FAISS indexes, BM25 re-indexed
+from the tokens kept with the live build, the whole written as a new build then made live).
 
 >>> import tempfile
 >>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
@@ -49,16 +51,43 @@ class FaissBm25sStorage:
               generation: int, sentences: Sentences | None = None) -> SearchIndex:
         vectors = embed(texts) if texts else np.zeros((0, 0), np.float32)
         sentence_texts, sentence_rows = sentences or ([], [])
+        kept, tokens = self._tokens(texts, tokenize)
+        index = SearchIndex.build(rows, tokens, vectors, model_id=model_id, generation=generation,
+                                  sentence_vectors=embed(sentence_texts) if sentence_texts else None,
+                                  sentence_rows=sentence_rows)
+        self._save(index, kept)
+        return index
+
+    def append(self, live: SearchIndex, rows: list[IndexRow], texts: list[str], tokenize: Tokenize,
+               vectors: np.ndarray, embed: Embed, *, generation: int, sentences: Sentences,
+               moved: tuple[list[int], list[str]] = ([], [])) -> SearchIndex | None:
+        """``live`` (the loaded live build) with ``rows[len(live.rows):]`` appended, saved as the build of
+        ``generation``. ``rows`` and ``texts`` are every row's (an earlier row's ``restates`` may change);
+        ``vectors`` are the new rows', ``sentences`` the new rows' sentences, ``moved`` the indexed
+        sentences (by number) whose text to embed changed. None when the live build cannot take them
+        (see ``SearchIndex.appended``): the caller rebuilds."""
+        kept, tokens = self._tokens(texts, tokenize)
+        nothing = np.zeros((0, vectors.shape[1]), np.float32)
+        sentence_texts, sentence_rows = sentences
+        index = live.appended(rows, tokens, vectors, generation=generation,
+                              sentence_vectors=embed(sentence_texts) if sentence_texts else nothing,
+                              sentence_rows=sentence_rows,
+                              moved=(moved[0], embed(moved[1]) if moved[1] else nothing))
+        if index is not None:
+            self._save(index, kept)
+        return index
+
+    def _tokens(self, texts: list[str], tokenize: Tokenize) -> tuple[dict, list[list[str]]]:
+        """Each text's BM25 tokens (segmenting only those the live build did not keep), and what to keep."""
         probe = tokenize(_PROBE)
         known = self._previous_tokens(probe)
         hashes = [text_hash(t) for t in texts]
         tokens = [known[h] if h in known else tokenize(t) for h, t in zip(hashes, texts)]
-        index = SearchIndex.build(rows, tokens, vectors, model_id=model_id, generation=generation,
-                                  sentence_vectors=embed(sentence_texts) if sentence_texts else None,
-                                  sentence_rows=sentence_rows)
+        return {"probe": probe, "tokens": dict(zip(hashes, tokens))}, tokens
+
+    def _save(self, index: SearchIndex, kept: dict) -> None:
         index.save(self.folder)
-        self._save_tokens(generation, {"probe": probe, "tokens": dict(zip(hashes, tokens))})
-        return index
+        self._save_tokens(index.manifest["generation"], kept)
 
     def _live(self) -> Path | None:
         try:

@@ -27,9 +27,13 @@ CLAUSE_MARK = "|"
 
 
 # Words a trainer writes for the statute's without changing what it says; both sides of a
-# comparison are rewritten, so a pair only has to be one-way.
+# comparison are rewritten, so a pair only has to be one-way. 必须 and 应当 both bind (statutes
+# use either), 禁止/严禁 and 不得 both forbid, 以上/以下 include the figure already (及以上), the
+# 安全生产监督管理部门 of older texts is today's 应急管理部门, and a few spellings vary.
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
-            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"))
+            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
+            ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
+            ("安全生产监督管理部门", "应急管理部门"), ("做出", "作出"), ("其它", "其他"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
 _NUM = r"[\d.零〇一二两三四五六七八九十百千万]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
@@ -54,7 +58,7 @@ def _words(text: str) -> str:
     return text
 
 
-def _figures(text: str) -> str:
+def _figures(text: str, ranges: bool = True) -> str:
     def figure(match: re.Match) -> str:
         value = number_value(match.group(2) or match.group(3))
         if value is None:
@@ -62,8 +66,8 @@ def _figures(text: str) -> str:
         shown = str(int(value)) if value == int(value) else str(value)
         return shown + ("%" if match.group(1) else "")
 
-    text = _ranges(_words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))))
-    return _NUMERAL_RE.sub(figure, text)
+    text = _words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%")))
+    return _NUMERAL_RE.sub(figure, _ranges(text) if ranges else text)
 
 
 def canonical(text: str) -> str:
@@ -71,6 +75,7 @@ def canonical(text: str) -> str:
     return normalise(_figures(text))
 
 
-def marked(text: str) -> str:
-    """``canonical`` with each run of clause punctuation kept as one ``|``."""
-    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text)))
+def marked(text: str, ranges: bool = True) -> str:
+    """``canonical`` with each run of clause punctuation kept as one ``|``; without ``ranges``, a
+    range keeps its statute words (2万元以上5万元以下), so that a blank may stand for one end."""
+    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text, ranges)))
