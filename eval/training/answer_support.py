@@ -15,8 +15,11 @@ minute and a half on two cores, fitting seconds.
 - **Scope model**: every question's plain vector, labelled answerable or not (C = 100).
   **Hit model**: each of an answerable question's first ``CANDIDATES`` search hits, labelled
   1 when it is the gold article (or holds the gold passage), on standardised features
-  (C = 1). Both scikit-learn's lbfgs logistic regression: deterministic, fitted on all
-  examples; each C is the one of 0.01–1000 with the lowest out-of-fold log loss.
+  (C = 0.1), the sets the query encoder was tuned on weighing ``ENCODER_WEIGHT``. Both
+  scikit-learn's lbfgs logistic regression: deterministic, fitted on all examples. C, the
+  weight and the quoting rule (``QUOTED``, ``SECOND_SHARE``) were chosen on dev only: by the
+  gold answers of ask dev, real dev and plain dev at the thresholds this rule sets out of fold
+  (grid and figures in ``eval/RESULTS.md``).
 - **Thresholds**, from out-of-fold probabilities (5 folds by question, fixed seed), so they
   are not set on probabilities the model was fitted to (``choose_thresholds``).
 """
@@ -39,16 +42,23 @@ from regkb.eval.paths import holdout_hashes
 from regkb.service.answers.support import SupportModel, Signals, feature_names, features
 
 HOLDOUT = holdout_hashes()
-MAX_WRONG = 0.10
+# Half the 0.10 the answers are held to: the calibration sets have 32 and 46 answerable
+# questions (one question is 2–3 points), and a threshold set where a dev set just reaches
+# the bar exceeds it on new questions about half the time.
+MAX_WRONG = 0.05
 MIN_ABSTAINED = 0.95
 HIGH_PRECISION = 0.90
 FOLDS = 5
 SEED = 0
-HIT_C = 1.0
+HIT_C = 0.1
 SCOPE_C = 100.0
 # The sets whose wrong answers set the thresholds: the query encoder was tuned on the others'
 # answerable questions, so the search ranks those better than it will rank a new question.
 CALIBRATION_SETS = ("ask dev", "real dev")
+# For the same reason the hit model weighs those sets' candidates less: fitted on them alone it
+# learns that the first hit is nearly always the passage, and trusts it too much on new questions.
+ENCODER_SETS = ("first", "stride", "plan", "plain dev")
+ENCODER_WEIGHT = 0.3
 
 
 @dataclass
@@ -116,9 +126,10 @@ def fit(examples: list[Example]) -> SupportModel:
     answerable = [e for e in examples if e.question.answerable]
     x = np.vstack([features(e.signals) for e in answerable])
     y = np.concatenate([e.labels for e in answerable])
+    weight = np.concatenate([[ENCODER_WEIGHT if e.group in ENCODER_SETS else 1.0] * len(e.labels) for e in answerable])
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    hit = LogisticRegression(C=HIT_C, max_iter=5000).fit((x - scaler.mean_) / scale, y)
+    hit = LogisticRegression(C=HIT_C, max_iter=5000).fit((x - scaler.mean_) / scale, y, sample_weight=weight)
     return SupportModel(tuple(feature_names()), scaler.mean_, scale, hit.coef_[0], float(hit.intercept_[0]),
                         scope.coef_[0], float(scope.intercept_[0]), {})
 
@@ -138,9 +149,9 @@ def out_of_fold(examples: list[Example]) -> list[Scored]:
     return result
 
 
-def choose_thresholds(scored: list[Scored]) -> dict[str, float]:
+def choose_thresholds(scored: list[Scored], max_wrong: float = MAX_WRONG) -> dict[str, float]:
     """``medium``: the lowest threshold at which no calibration set answers more than
-    ``MAX_WRONG`` of its answerable questions with no gold and ``MIN_ABSTAINED`` of all
+    ``max_wrong`` of its answerable questions with no gold and ``MIN_ABSTAINED`` of all
     unanswerable ones abstain; ``high``: the lowest at which no calibration set's answers are
     gold less than ``HIGH_PRECISION`` of the time."""
     groups = [g for g in CALIBRATION_SETS if any(group == g for group, *_ in scored)]
@@ -155,7 +166,7 @@ def choose_thresholds(scored: list[Scored]) -> dict[str, float]:
         return sum(answered) / len(answered) if answered else 1.0
 
     levels = sorted({round(p, 4) for _, p, _, _ in scored})
-    medium = next((t for t in levels if all(wrong_share(g, t) <= MAX_WRONG for g in groups)
+    medium = next((t for t in levels if all(wrong_share(g, t) <= max_wrong for g in groups)
                    and sum(1 for p in unanswerable if p < t) >= MIN_ABSTAINED * len(unanswerable)), 1.0)
     high = next((t for t in levels if t >= medium and all(precision(g, t) >= HIGH_PRECISION for g in groups)), 1.0)
     return {"medium": medium, "high": high}
@@ -166,7 +177,8 @@ def train(kb, real: Path | None) -> SupportModel:
     thresholds = choose_thresholds(out_of_fold(examples))
     meta = {"questions": len(examples), "answerable": sum(1 for e in examples if e.question.answerable),
             "positives": int(sum(sum(e.labels) for e in examples if e.question.answerable)),
-            "hit_C": HIT_C, "scope_C": SCOPE_C, "folds": FOLDS, "max_wrong": MAX_WRONG,
+            "hit_C": HIT_C, "scope_C": SCOPE_C, "encoder_weight": ENCODER_WEIGHT, "folds": FOLDS,
+            "max_wrong": MAX_WRONG,
             "min_abstained": MIN_ABSTAINED, "high_precision": HIGH_PRECISION}
     return replace(fit(examples), thresholds=thresholds, meta=meta)
 

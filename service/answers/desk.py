@@ -10,9 +10,12 @@ abstention when the corpus holds no basis for one.
    quoted whole, never cut inside a clause.
 3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
    款/项; national documents come before local ones, which are labelled with their region.
-4. **Abstain.** When even the best quote covers less of the question than a threshold
-   (calibrated on unanswerable questions), the answer says the knowledge base holds no basis
-   and lists the nearest passages as ``related``.
+4. **Abstain.** A passage answer is given when the support model (``support.py``) finds it
+   likely enough that the question is in scope and a quoted hit is its passage, or when the
+   first quote covers the question's own words well (``high``; ``medium`` answers open with a
+   phrase that asks the reader to check and quote the deciding 款 of each article); a duty
+   or target answer when its best quote covers enough of the question. Otherwise the answer
+   says the knowledge base holds no basis and lists the nearest passages as ``related``.
 
 The answer text is made only of quotes, citation labels, the duty's or target's own fields,
 and the fixed phrases in ``PHRASES``; ``tests/service/answers/test_ask.py`` checks that on the whole eval set.
@@ -161,6 +164,10 @@ class Unit:
     @property
     def text(self) -> str:
         return self.chunk.text[self.start:self.end]
+
+
+def _short_title(title: str | None) -> str:
+    return (title or "").removeprefix("中华人民共和国")
 
 
 def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
@@ -391,25 +398,26 @@ class AnswerDesk:
         if not candidates:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
         cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
-        citations = []
-        for i in cited:
-            hit, unit, _ = candidates[i]
-            start, end = self._quote_span(unit)
-            paragraph, item = span_label(unit.chunk, start, end)
-            citations.append(Citation(
-                source=hit.source, title=hit.title, authority=hit.authority,
-                authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
-                section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
-                quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4)))
+        citations = [self._passage_citation(*candidates[i][:2]) for i in cited]
         answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
         confidence = "high" if words >= self.threshold else self.support.confidence(support)
+        if confidence == "medium":  # the deciding sentences of each article, not the whole articles
+            citations = answer.citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
         answer.confidence = confidence
         answer.support = round(support, 4)
         return answer
+
+    def _passage_citation(self, hit, unit: Unit, whole: bool = True) -> Citation:
+        start, end = self._quote_span(unit, whole)
+        paragraph, item = span_label(unit.chunk, start, end)
+        return Citation(source=hit.source, title=hit.title, authority=hit.authority,
+                        authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
+                        section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
+                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4))
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -430,17 +438,27 @@ class AnswerDesk:
             sentence = index.sentence_scores(vector, rows)
             cosines[name] = (chunk, {row: sentence.get(row, chunk.get(row, 0.0)) for row in rows})
         top_score = hits[0].score or 1.0
+        named = {name for name in self._law_names if name in question}
+        asked = self.kb._places.find(question)
         result = []
         for rank, (hit, row) in enumerate(zip(hits, rows)):
             unit = self._best_unit(terms, hit, rank)
             if unit is None:
                 continue
+            law = 1.0 if _short_title(hit.title) in named else (-1.0 if named else 0.0)
+            place = 0.0 if hit.region in (None, "", "全国") else \
+                (1.0 if asked and self.kb._places.applies(hit.region, asked) else -1.0)
             result.append((hit, unit, Signals(
-                rank=rank, search=hit.score / top_score, coverage=unit.score,
+                rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place,
                 general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
                 cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
                 tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))
         return result, plain
+
+    @cached_property
+    def _law_names(self) -> frozenset[str]:
+        """The short titles of the store's documents (消防法), as a question names them."""
+        return frozenset(filter(None, (_short_title(d.title) for d in self.kb.store.documents())))
 
     @cached_property
     def _rows(self) -> dict[str, int]:
@@ -485,12 +503,13 @@ class AnswerDesk:
         return None
 
     @staticmethod
-    def _quote_span(unit: Unit) -> tuple[int, int]:
+    def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:
         """A sentence that introduces a list (ends with a colon) is quoted with its items; a
-        sentence of a short paragraph (a law's 款) with its whole paragraph."""
+        sentence of a short paragraph (a law's 款) with its whole paragraph; with ``whole``,
+        a sentence of a short article with the whole article."""
         if not unit.text.rstrip().endswith(("：", ":")):
             text = unit.chunk.text
-            if unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
+            if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
                 return 0, len(text.rstrip())  # a short article is the rule itself: quote all of it
             line_start = text.rfind("\n", 0, unit.start) + 1
             line_end = text.find("\n", unit.end)

@@ -4,6 +4,7 @@ everyday eval's gold matching: no store needed."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -32,13 +33,20 @@ def test_leads_compare_each_candidate_with_the_best_other():
     assert x[:, feature_names().index("first")].tolist() == [1.0, 0.0, 0.0]
 
 
-def test_the_most_probable_hit_is_quoted_with_a_close_second_only():
+def test_the_most_probable_hit_is_quoted_with_close_ones_only():
     sure = model({"cos_sentence_lead": 100.0})
     cited, support = sure.choose([signals(0, 0.80), signals(1, 0.90), signals(2, 0.70)], np.zeros(384))
     assert cited == [1] and support == pytest.approx(1.0, rel=1e-3)
-    close = model({"cos_sentence": 1.0})  # nearly equal probabilities: both quoted, their sum the support
+    close = model({"cos_sentence": 1.0})  # nearly equal probabilities: all quoted, their sum the support
     cited, support = close.choose([signals(0, 0.80), signals(1, 0.81)], np.zeros(384))
     assert cited == [1, 0] and support == pytest.approx(1.0, rel=1e-3)
+    # p = σ(10·cosine − 8): 0.88, 0.50, 0.12, 0.02; the last is under a tenth of the first
+    graded = model({"cos_sentence": 10.0}, thresholds={"medium": 0.5, "high": 0.8})
+    graded = replace(graded, bias=-8.0)
+    cited, support = graded.choose([signals(0, 1.0), signals(1, 0.8), signals(2, 0.6), signals(3, 0.4)], np.zeros(384))
+    assert cited == [0, 1, 2] and support == pytest.approx(1.0, rel=1e-3)
+    cited, _ = graded.choose([signals(i, 0.8) for i in range(5)], np.zeros(384))
+    assert cited == [0, 1, 2]  # never more than three
 
 
 def test_out_of_scope_scales_the_support_down():
@@ -72,9 +80,10 @@ def test_thresholds_keep_wrong_answers_and_unanswered_within_bounds():
                                                          (0.5, False), (0.4, True), (0.3, True), (0.2, False),
                                                          (0.1, True), (0.05, True)]]
     scored += [("offtopic dev", p, False, False) for p in np.linspace(0.0, 0.45, 20)]
-    chosen = choose_thresholds(scored)
+    chosen = choose_thresholds(scored, max_wrong=0.10)
     assert chosen["medium"] == 0.6  # 0.5 answers two without gold (0.2 > 0.10); 0.6 one (0.1)
     assert chosen["high"] == 0.9  # above it every answer is gold
+    assert choose_thresholds(scored, max_wrong=0.05)["medium"] == 0.9  # 0.7 and 0.6 answer one without gold
 
 
 def test_question_hash_ignores_width_spaces_and_punctuation():
