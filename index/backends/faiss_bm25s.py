@@ -1,5 +1,5 @@
 """The default backend: ``SearchIndex`` (a bm25s index and a FAISS index in files next to
-the store), rebuilt whole for each store generation.
+the store), rebuilt whole for each store generation; the duty search in memory.
 
 >>> import tempfile
 >>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
@@ -22,6 +22,7 @@ import numpy as np
 
 from regkb.corpus.models import text_hash
 from regkb.index.backends.base import Embed, Sentences, Tokenize
+from regkb.index.duty_search import DutyTexts, LocalDutyIndex
 from regkb.index.search_index import IndexRow, SearchIndex
 
 # Each build keeps its texts' BM25 tokens beside the index, by text hash: the next build
@@ -59,6 +60,10 @@ class FaissBm25sStorage:
         index.save(self.folder)
         self._save_tokens(generation, {"probe": probe, "tokens": dict(zip(hashes, tokens))})
         return index
+
+    def duty_index(self, texts: DutyTexts, tokenize: Tokenize, embed: Embed, *, generation: int) -> LocalDutyIndex:
+        """Duties are few and their vectors cached: their index lives in memory, one per generation."""
+        return LocalDutyIndex.build(texts, tokenize, embed)
 
     def _live(self) -> Path | None:
         try:
