@@ -636,3 +636,40 @@ class KnowledgeBase:
         if desk is None or (desk.generation, desk.as_of) != (self.store.generation, day):
             desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
         return desk
+
+    # --- what the HTTP service reads (one block): the store's state, a chunk in context, a follow-up
+
+    @property
+    def generation(self) -> int:
+        """The store's generation: it grows with every committed write."""
+        return self.store.generation
+
+    def document_count(self) -> int:
+        return len(self.store.documents())
+
+    def has_document(self, name: str) -> bool:
+        """Whether a document of this id or source file name is stored."""
+        return self.store.document(name) is not None or self.store.document_by_source(name) is not None
+
+    def chunk_context(self, chunk_id: str, around: int = 1):
+        """A chunk with ``around`` chunks of its document before and after it (``ChunkContext``)."""
+        from regkb.service.schemas import ChunkContext
+        from regkb.service.validation import MAX_NAME_CHARS, NotFoundError
+
+        found = self.store.chunks_by_id([chunk_id]).get(chunk_id)
+        if found is None:
+            raise NotFoundError(f"没有这个文本块：{chunk_id[:MAX_NAME_CHARS]}")
+        document = self.store.document(found.doc_id)
+        siblings = self.store.chunks(found.doc_id)
+        at = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
+        return ChunkContext(chunk_id=chunk_id, doc_id=found.doc_id, source=document.source, title=document.title,
+                            section_path=found.section_path, article=found.article, text=found.text,
+                            before=[c.text for c in siblings[max(0, at - around):at]],
+                            after=[c.text for c in siblings[at + 1:at + 1 + around]])
+
+    def read_conversation(self, questions: list[str]):
+        """The user's questions in order, the last completed from the earlier ones when it is a
+        follow-up, with the law titles and regions of the store as vocabulary (``ReadAs``)."""
+        from regkb.service.answers.conversation import Vocabulary, read_conversation
+
+        return read_conversation(questions, Vocabulary.of(self.store.documents()))

@@ -210,6 +210,14 @@ def test_errors_for_unknown_paths_and_methods_are_chinese(client):
         assert response.status_code in (404, 405) and is_chinese(response.json()["detail"])
 
 
+def test_a_wrong_method_is_answered_with_every_method_of_the_path(tmp_path):
+    """The routes live in one router per resource: the Allow header still names them all."""
+    # not started (no lifespan): a refused method never reaches the knowledge base
+    client = TestClient(create_app(Settings(home=tmp_path, show_progress=False), ServiceSettings()))
+    assert client.put("/api/documents").headers["allow"] == "GET, POST"
+    assert client.post("/v1/models").headers["allow"] == "GET"
+
+
 @pytest.mark.parametrize("name,data", [
     ("假的.pdf", "这其实是一段文字".encode("utf-8")),  # the extension lies
     ("假的.docx", b"PK\x03\x04not really a zip"),

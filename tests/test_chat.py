@@ -6,18 +6,20 @@ from __future__ import annotations
 import pytest
 
 from live_server import live_server
-from regkb.service.http.chat import ChatMessage, Vocabulary, read_conversation
+from regkb.service.answers.conversation import Vocabulary, read_conversation
+from regkb.service.http.routers.chat import ChatMessage, user_turns
 from regkb.service.validation import KnowledgeBaseError
 
 QUESTION = "生产经营单位的主要负责人有哪些安全生产职责"
 
 
-def conversation(*turns: str) -> list[ChatMessage]:
-    """User turns with an assistant reply between them, as a chat front-end sends them."""
+def conversation(*turns: str) -> list[str]:
+    """User turns with an assistant reply between them, as a chat front-end sends them, and the
+    user's questions read back from the messages."""
     messages = [ChatMessage(role="system", content="你是安全生产法规助手")]
     for turn in turns:
         messages += [ChatMessage(role="user", content=turn), ChatMessage(role="assistant", content="(回答)")]
-    return messages[:-1]
+    return user_turns(messages[:-1])
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def test_a_question_that_stands_alone_is_taken_as_written(vocabulary):
 
 def test_no_user_message_is_an_error(vocabulary):
     with pytest.raises(KnowledgeBaseError):
-        read_conversation([ChatMessage(role="system", content="你好")], vocabulary)
+        read_conversation(user_turns([ChatMessage(role="system", content="你好")]), vocabulary)
 
 
 # --- the official client against a live server ---------------------------------------------

@@ -65,9 +65,8 @@ def test_a_csv_bank_cut_inside_a_character_is_checked(client):
 
 def test_a_long_chat_message_is_read_at_once():
     """The trailing-phrase pattern was tried from every position: ~1 MB of 呢 took hours."""
-    script = ("from regkb.service.http.chat import ChatMessage, Vocabulary, read_conversation\n"
-              "message = ChatMessage(role='user', content='呢' * 1_000_000 + '了')\n"
-              "print(read_conversation([message], Vocabulary((), ())).read_as[:5])\n")
+    script = ("from regkb.service.answers.conversation import Vocabulary, read_conversation\n"
+              "print(read_conversation(['呢' * 1_000_000 + '了'], Vocabulary((), ())).read_as[:5])\n")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

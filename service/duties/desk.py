@@ -39,7 +39,7 @@ from regkb.index.vector_cache import cached_embeddings
 from regkb.service.library.export_files import EXPORT_FORMATS, atomic_write
 from regkb.service.duties.schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
                                         DepartmentTask, DutiesResponse, DutyExport, DutyMatch)
-from regkb.service.validation import KnowledgeBaseError, validate_query
+from regkb.service.validation import KnowledgeBaseError, NotFoundError, validate_query
 
 ROLES = ("lead", "responsible", "cooperating")
 ROLE_NAMES = {"lead": "牵头", "responsible": "负责", "cooperating": "配合"}
@@ -170,21 +170,22 @@ class DutyDesk:
         """A department's tasks, whatever spelling the user typed (应急厅, 省应急厅, 应急管理厅,
         辽宁省应急管理厅). When the name fits bodies of several regions (two provinces'
         应急管理厅) and ``region`` does not pick one, the response lists them as
-        ``candidates`` and holds no tasks."""
+        ``candidates`` and holds no tasks. A name that names no department (empty, unknown, or
+        not in ``region``) raises ``NotFoundError``."""
         typed = normalise_name(name or "")
         if not typed:
-            raise KnowledgeBaseError("部门名称不能为空")
+            raise NotFoundError("部门名称不能为空")
         matches = self.registry.matches(typed)
         if not matches:
             suggestions = self.suggest(typed)
             hint = f"您是不是要找:{'、'.join(suggestions)}?" if suggestions else ""
-            raise KnowledgeBaseError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
+            raise NotFoundError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
         if region:
             wanted = region.strip()
             picked = [key for key in matches if key[1] and (wanted in key[1] or key[1] in wanted)]
             if not picked:
                 known = "、".join(dict.fromkeys(key[1] or "全国" for key in matches))
-                raise KnowledgeBaseError(f"“{typed}”在地区“{wanted}”没有对应的部门(已知地区:{known})")
+                raise NotFoundError(f"“{typed}”在地区“{wanted}”没有对应的部门(已知地区:{known})")
             matches = picked
         tasks_of = {key: self._tasks(key) for key in matches}
         if len(matches) > 1:

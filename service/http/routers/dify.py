@@ -11,10 +11,9 @@ calibrated probabilities that a passage holds the answer (``relevance.py``), so 
 means the same for every query.
 """
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from regkb.corpus.models import AUTHORITY_NAMES, Authority, Document
 from regkb.index.search_index import SearchFilters
 from regkb.service.http.api_key import same_key
+from regkb.service.http.dependencies import Key, Serving
 from regkb.service.library.metadata_filter import MetadataCondition, matches
 from regkb.service.answers.relevance import CANDIDATES, calibrated_hits
 from regkb.service.validation import MAX_QUERY_CHARS
@@ -132,23 +132,20 @@ def retrieve(kb, request: RetrievalRequest) -> RetrievalResponse:
     return RetrievalResponse(records=records)
 
 
-def dify_router(serving_dependency: Callable, api_key: str | None) -> APIRouter:
-    router = APIRouter(tags=["Dify 外部知识库"])
-    Serving = Annotated[Any, Depends(serving_dependency)]
+router = APIRouter(tags=["Dify 外部知识库"])
 
-    @router.post("/retrieval", response_model=RetrievalResponse,
-                 responses={401: {"model": DifyError}, 403: {"model": DifyError}, 404: {"model": DifyError}})
-    async def retrieval(body: RetrievalRequest, kb: Serving,
-                        authorization: Annotated[str | None, Header(include_in_schema=False)] = None):
-        """Dify 外部知识库 API：按 Dify 的请求格式检索，返回带出处的段落与 0–1 的相关度。"""
-        def answer() -> RetrievalResponse:
-            with kb.reading() as current:
-                return retrieve(current, body)
 
-        try:
-            check_authorization(authorization, api_key)
-            return await run_in_threadpool(answer)
-        except DifyRefusal as refusal:
-            return dify_error(refusal.code, refusal.status, str(refusal))
+@router.post("/retrieval", response_model=RetrievalResponse,
+             responses={401: {"model": DifyError}, 403: {"model": DifyError}, 404: {"model": DifyError}})
+async def retrieval(body: RetrievalRequest, kb: Serving, key: Key,
+                    authorization: Annotated[str | None, Header(include_in_schema=False)] = None):
+    """Dify 外部知识库 API：按 Dify 的请求格式检索，返回带出处的段落与 0–1 的相关度。"""
+    def answer() -> RetrievalResponse:
+        with kb.reading() as current:
+            return retrieve(current, body)
 
-    return router
+    try:
+        check_authorization(authorization, key.key)
+        return await run_in_threadpool(answer)
+    except DifyRefusal as refusal:
+        return dify_error(refusal.code, refusal.status, str(refusal))
