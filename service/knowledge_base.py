@@ -21,7 +21,7 @@ import numpy as np
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import DocumentMeta
 from regkb.corpus.store import Store, StoreError
-from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend
 from regkb.index.embedders import Embedder, EmbedderPreload, load_embedder
 from regkb.index.search_index import SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
@@ -79,8 +79,7 @@ class KnowledgeBase:
 
     @cached_property
     def _index_storage(self) -> IndexStorage:
-        return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
-                                  milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
+        return self.settings.index_storage()
 
     @cached_property
     def index(self) -> SearchBackend:
@@ -335,7 +334,8 @@ class KnowledgeBase:
     def migrate(self, to: str = "milvus"):
         """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
         (``MigrationReport``); see ``service/library/migration.py``."""
-        from regkb.service.library.migration import MIGRATION_TARGETS, migrate_to_milvus
+        from regkb.index.choices import MIGRATION_TARGETS
+        from regkb.service.library.migration import migrate_to_milvus
 
         if to not in MIGRATION_TARGETS:
             raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")

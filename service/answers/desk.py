@@ -27,7 +27,6 @@ and the fixed phrases in ``PHRASES``; ``tests/service/answers/test_ask.py`` chec
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -36,9 +35,11 @@ from functools import cached_property
 import numpy as np
 
 from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
+from regkb.corpus.numerals import chinese_number
 from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
+from regkb.index.term_statistics import TermStatistics
 from regkb.service.answers.support import CANDIDATES, Signals, SupportModel
 from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duties.desk import strip_who_words
@@ -89,7 +90,6 @@ _GENERAL_CHAPTER = re.compile(r"^第[一二三四五六七八九十]+章\s*(?:�
 _UNIT = re.compile(r"[^\n。；;！!？?]*(?:[。；;！!？?]+[”’」]*|\n|$)")
 _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
-_CN_DIGITS = "一二三四五六七八九十"
 # An answer may quote a list: the lead-in sentence ending in a colon and its items.
 MAX_LIST_ITEMS = 12
 MAX_CITATIONS = 3
@@ -215,7 +215,7 @@ def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None
             paragraph += 1
             item = None
         offset += len(line) + 1
-    return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
+    return (f"第{chinese_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
 
 
 def cited_span(text: str, ref: ArticleRef) -> tuple[int, int] | None:
@@ -252,13 +252,6 @@ def span_label(chunk: Chunk, start: int, end: int) -> tuple[str | None, str | No
     return first if first[1] == last[1] else (first[0], None)
 
 
-def _cn_number(n: int) -> str:
-    if n <= 10:
-        return _CN_DIGITS[n - 1]
-    tens, ones = divmod(n, 10)
-    return (_CN_DIGITS[tens - 1] if tens > 1 else "") + "十" + (_CN_DIGITS[ones - 1] if ones else "")
-
-
 def authority_rank(authority: str | None, region: str | None) -> tuple[int, int]:
     """National before local; within each, the stronger 效力层级 first."""
     order = [a.value for a in Authority]
@@ -287,19 +280,14 @@ class AnswerDesk:
     def for_knowledge_base(cls, kb) -> "AnswerDesk":
         from regkb.service.answers.writer import AnswerWriter
 
-        return cls(kb, writer=AnswerWriter.from_env())
+        return cls(kb, writer=AnswerWriter.from_settings(kb.settings))
 
     # --- corpus statistics -------------------------------------------------------------
 
     @cached_property
     def _idf(self) -> dict[str, float]:
-        """Inverse document frequency of each token over the chunks (rare words weigh more)."""
-        counts: Counter = Counter()
-        chunks = self.kb.store.chunks()
-        for chunk in chunks:
-            counts.update(set(self.kb.tokenizer.tokenize(chunk.text)))
-        total = len(chunks) or 1
-        return {token: math.log(1 + total / (1 + n)) for token, n in counts.items()}
+        """Inverse document frequency of each token over the indexed chunks (``regkb.index.term_statistics``)."""
+        return TermStatistics.of_store(self.kb.store, self.kb.tokenizer.tokenize).idf
 
     def _weight(self, word: str) -> float:
         weight = self._idf.get(word, UNSEEN_WEIGHT)

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import LAWS
 from regkb.corpus.law_names import SHORT_NAMES, full_law_name, law_names_table
-from regkb.index.article_ref import (ArticleRef, ArticleReferenceLookup, arabic_number, chinese_number,
-                                     parse_references, title_aliases)
+from regkb.corpus.numerals import chinese_number, numeral_value
+from regkb.index.article_ref import ArticleRef, ArticleReferenceLookup, parse_references, title_aliases
 from regkb.index.hits import HitList
 
 TITLES = ["中华人民共和国安全生产法", "中华人民共和国矿山安全法", "工伤保险条例", "浙江省安全生产条例",
@@ -19,9 +19,9 @@ TITLES = ["中华人民共和国安全生产法", "中华人民共和国矿山�
 
 def test_numbers_round_trip_as_articles_are_numbered():
     for n in range(1, 200):
-        assert arabic_number(chinese_number(n)) == n
+        assert numeral_value(chinese_number(n)) == n
     assert [chinese_number(n) for n in (10, 16, 20, 101, 110, 114)] == ["十", "十六", "二十", "一百零一", "一百一十", "一百一十四"]
-    assert arabic_number("１６") == 16 and arabic_number("两百") == 200
+    assert numeral_value("１６") == 16 and numeral_value("两百") == 200 and numeral_value("1十") is None
 
 
 @pytest.mark.parametrize("query, expected", [

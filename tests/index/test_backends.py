@@ -149,6 +149,27 @@ def test_duties_and_departments(kb):
     assert kb.departments().departments
 
 
+DUTY_QUESTIONS = ("尾矿库治理谁负责", "消防车通道整治谁来管", "危化品的事归哪个部门牵头", "宣传部管不管安全宣传")
+
+
+def test_duty_search_runs_on_milvus(law_kb, migration, milvus_uri):
+    """With REGKB_BACKEND=milvus duties are scored in Milvus (its two duty collections hold every
+    duty and sentence of the store's generation) and rank as on the default backend."""
+    from regkb.index.backends.milvus import connect
+    from regkb.index.duty_search import DutyTexts
+
+    milvus = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "law"), create=False)
+    for query in DUTY_QUESTIONS:
+        ours = [(m.source, m.task) for m in law_kb.duties(query, k=3).matches]
+        assert [(m.source, m.task) for m in milvus.duties(query, k=3).matches] == ours, query
+    client, texts = connect(milvus_uri), DutyTexts.of(milvus.store.duties())
+    counts = {name: client.query(f"law_{name}", filter="", output_fields=["count(*)"])[0]["count(*)"]
+              for name in ("duties", "duty_sentences")}
+    assert counts == {"duties": len(texts.whole), "duty_sentences": len(texts.sentences)} and texts.whole
+    state = client.get("law_state", ids=["duties"], output_fields=["gen"])
+    assert state[0]["gen"] == milvus.store.generation
+
+
 def test_migration_embeds_nothing(law_kb, migration):
     assert migration.embedded == 0
     assert migration.documents == 2 and migration.chunks == len(law_kb.index.rows)

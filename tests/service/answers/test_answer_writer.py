@@ -102,13 +102,20 @@ def test_unsupported_sentences():
 
 
 def test_off_by_default_and_on_through_the_environment(monkeypatch, law_kb, server):
+    from dataclasses import replace
+
     from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
 
     monkeypatch.delenv("REGKB_LLM_URL", raising=False)
+    assert Settings.from_env().llm_url is None
     plain = KnowledgeBase.open(law_kb.settings).ask("生产经营单位的主要负责人有哪些职责")
     assert plain.writer is None and plain.answer.startswith("根据")
-    monkeypatch.setenv("REGKB_LLM_URL", url_of(server))
+    monkeypatch.setenv("REGKB_LLM_URL", url_of(server) + "/")
     monkeypatch.setenv("REGKB_LLM_MODEL", "stand-in")
+    configured = Settings.from_env()
+    assert (configured.llm_url, configured.llm_model) == (url_of(server), "stand-in")
     server.script = ["生产经营单位的主要负责人由国务院任命。"]  # invented: no quote says so
-    answer = KnowledgeBase.open(law_kb.settings).ask("生产经营单位的主要负责人有哪些职责")
+    settings = replace(law_kb.settings, llm_url=configured.llm_url, llm_model=configured.llm_model)
+    answer = KnowledgeBase.open(settings).ask("生产经营单位的主要负责人有哪些职责")
     assert answer.writer is not None and not answer.writer.used and answer.answer == plain.answer

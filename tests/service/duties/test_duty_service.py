@@ -16,6 +16,7 @@ import pytest
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import Document, Duty
 from regkb.corpus.store import Store
+from regkb.index.backends.faiss_bm25s import FaissBm25sStorage
 from regkb.service.duties.desk import EXPORT_HEADER, DutyDesk, strip_who_words
 from regkb.service.knowledge_base import KnowledgeBaseError
 
@@ -195,7 +196,7 @@ def test_exact_duties_rank_before_inferred_ones(law_kb, tmp_path):
             store.put_document(Document(doc_id=duty.doc_id, source=source, content_hash=source), [], [], [duty])
     registry = DepartmentRegistry()
     registry.add("县住房城乡建设局")
-    desk = DutyDesk(store, registry, law_kb.tokenizer, lambda: law_kb.embedder)
+    desk = DutyDesk(store, registry, law_kb.tokenizer, lambda: law_kb.embedder, FaissBm25sStorage(tmp_path / "index"))
     matches = desk.search("燃气整治谁负责").matches
     assert [m.source for m in matches] == ["b_division.txt", "a_plan.txt"]
     assert [m.inferred for m in matches] == [False, True]
