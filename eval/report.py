@@ -7,9 +7,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from regkb.eval.duty_metrics import score_duties
-from regkb.eval.everyday_eval import evaluate_everyday
-from regkb.eval.retrieval_eval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
+from regkb.eval.metrics.duties import score_duties
+from regkb.eval.metrics.everyday import evaluate_everyday
+from regkb.eval.metrics.retrieval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
                                       load_plain_questions, load_questions, nfkc_without_spaces)
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
@@ -74,7 +74,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
 def store_scores(kb) -> dict:
     """The retrieval figures that compare two stores: the everyday-words set (hybrid), article
     references, and the library sets (versions, national vs local)."""
-    from regkb.eval.library_eval import library_report
+    from regkb.eval.metrics.library import library_report
 
     return {"documents": len(kb.store.documents()),
             "plain_set": evaluate_plain_set(kb, load_plain_questions(), modes=("hybrid",)),
@@ -84,15 +84,15 @@ def store_scores(kb) -> dict:
 
 def _library_scores(kb) -> dict:
     """Versions and national-vs-local questions (zero questions on a store without those documents)."""
-    from regkb.eval.library_eval import library_report
+    from regkb.eval.metrics.library import library_report
 
     return library_report(kb)
 
 
 def _unseen_scores(kb) -> dict:
     """Duty F1 on the unseen-styles corpus (dev and test halves) and metadata quality of
-    both corpora (see ``regkb.eval.unseen_eval``)."""
-    from regkb.eval.unseen_eval import unseen_report
+    both corpora (see ``regkb.eval.metrics.unseen``)."""
+    from regkb.eval.metrics.unseen import unseen_report
 
     return unseen_report(kb)
 
@@ -114,14 +114,14 @@ def _format_unseen(unseen: dict) -> list[str]:
 
 def _ask_scores(kb, with_misses: bool) -> dict:
     """``ask`` on its own question set (dev and test) and target extraction F1."""
-    from regkb.eval.ask_eval import evaluate_ask, target_scores
+    from regkb.eval.metrics.ask import evaluate_ask, target_scores
 
     return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
 
 
 def _exam_scores(kb) -> dict:
     """Generated papers and the bank audit; skipped on a store without statutes or plans."""
-    from regkb.eval.exam_eval import exam_scores
+    from regkb.eval.metrics.exams import exam_scores
     from regkb.service.validation import KnowledgeBaseError
 
     try:
@@ -154,7 +154,7 @@ def format_report(report: dict) -> str:
     lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
     lines += format_ask(report)
     if report.get("exam", {}).get("paper"):
-        from regkb.eval.exam_eval import format_exam
+        from regkb.eval.metrics.exams import format_exam
 
         lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []

@@ -468,7 +468,7 @@ def portable_int8_graph(folder: Path) -> Path:
     VNNI the products are summed in 32 bits; with AVX2 alone (or AVX-512 without VNNI) pairs
     of products are first added in 16 bits, saturating at 32,767, which 8-bit weights can
     pass (255·127·2) and 7-bit weights cannot (255·64·2): with 7 bits both kernels compute
-    the same integers (eval/isa_check.py measures it under an emulated AVX2 CPU).
+    the same integers (eval/bench/isa_check.py measures it under an emulated AVX2 CPU).
     """
     path = folder / ONNX_INT8_PORTABLE
     if not path.is_file():

@@ -22,7 +22,7 @@ import numpy as np
 from regkb.corpus.departments import DepartmentRegistry
 from regkb.corpus.models import DocumentMeta
 from regkb.corpus.store import Store, StoreError
-from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend
 from regkb.index.embedders import Embedder, EmbedderPreload, load_embedder
 from regkb.index.search_index import SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
@@ -90,8 +90,7 @@ class KnowledgeBase:
     @cached_property
     def index_storage(self) -> IndexStorage:
         """Where the backend keeps the index of each generation (and says which one it holds)."""
-        return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
-                                  milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
+        return self.settings.index_storage()
 
     @property
     def index(self) -> SearchBackend:
@@ -245,13 +244,15 @@ class KnowledgeBase:
         others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
         return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
 
-    def _places(self) -> Gazetteer:
+    @property
+    def places(self) -> Gazetteer:
+        """The places of the store's documents (which one a question names, which ones apply to it)."""
         return self._cache.get("places", lambda: Gazetteer([d.region for d in self.store.documents()]))
 
     def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
         """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
         with a place asked (or named in the query), its articles and the national ones stay apart."""
-        places = self._places()
+        places = self.places
         asked = region or places.find(query)
         national = [is_national(h) for h in hits]
 
@@ -318,7 +319,7 @@ class KnowledgeBase:
         from regkb.service.duties.desk import DutyDesk
 
         return self._cache.get("duties", lambda: DutyDesk(self.store, self.departments_registry(), self.tokenizer,
-                                                          lambda: self.embedder))
+                                                          lambda: self.embedder, self.settings.index_storage()))
 
     def duties(self, query: str, k: int = 5):
         """Duties whose task matches the question, best first (``DutiesResponse``)."""
@@ -348,7 +349,8 @@ class KnowledgeBase:
     def migrate(self, to: str = "milvus"):
         """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
         (``MigrationReport``); see ``service/library/migration.py``."""
-        from regkb.service.library.migration import MIGRATION_TARGETS, migrate_to_milvus
+        from regkb.index.choices import MIGRATION_TARGETS
+        from regkb.service.library.migration import migrate_to_milvus
 
         if to not in MIGRATION_TARGETS:
             raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
@@ -362,7 +364,7 @@ class KnowledgeBase:
         from regkb.service.answers.desk import AnswerDesk
         from regkb.service.answers.writer import AnswerWriter
 
-        return self._cache.get("answers", lambda: AnswerDesk(self, writer=AnswerWriter.from_env()))
+        return self._cache.get("answers", lambda: AnswerDesk(self, writer=AnswerWriter.from_settings(self.settings)))
 
     @property
     def target_desk(self) -> TargetDesk:

@@ -1,7 +1,8 @@
 """The default backend: ``SearchIndex`` (a bm25s index and a FAISS index in files next to
 the store), rebuilt for a store generation, or appended to when the store only gained
 documents (``append``: the new rows' vectors added to the live FAISS indexes, BM25 re-indexed
-from the tokens kept with the live build, the whole written as a new build then made live).
+from the tokens kept with the live build, the whole written as a new build then made live); the duty
+search in memory.
 
 >>> import tempfile
 >>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
@@ -24,6 +25,7 @@ import numpy as np
 
 from regkb.corpus.models import text_hash
 from regkb.index.backends.base import Embed, Sentences, Tokenize
+from regkb.index.duty_search import DutyTexts, LocalDutyIndex
 from regkb.index.search_index import IndexRow, SearchIndex
 
 # Each build keeps its texts' BM25 tokens beside the index, by text hash: the next build
@@ -88,6 +90,10 @@ class FaissBm25sStorage:
     def _save(self, index: SearchIndex, kept: dict) -> None:
         index.save(self.folder)
         self._save_tokens(index.manifest["generation"], kept)
+
+    def duty_index(self, texts: DutyTexts, tokenize: Tokenize, embed: Embed, *, generation: int) -> LocalDutyIndex:
+        """Duties are few and their vectors cached: their index lives in memory, one per generation."""
+        return LocalDutyIndex.build(texts, tokenize, embed)
 
     def _live(self) -> Path | None:
         try:

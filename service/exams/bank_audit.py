@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from regkb.corpus.law_names import full_law_name, generic_names, law_names
+from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
 from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
 from regkb.service.exams.blanks import fill_slots, same_blank_answer
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
@@ -156,7 +156,7 @@ class StatementJudge:
         return self._names
 
     def _titles(self) -> set[str]:
-        return {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
+        return {without_state_name(d.title) for d in self.store.documents()
                 if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
 
     def _canonical(self, text: str) -> str:
@@ -235,7 +235,7 @@ class StatementJudge:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
         written in full, or loosely. The one place that reads a law's name, so a table of short
         names can take over here."""
-        name = name.removeprefix("中华人民共和国")
+        name = without_state_name(name)
         titles = self._titles()
         named = full_law_name(name, sorted(titles))  # the title, or a short name (特设法, 危化品条例)
         if named:

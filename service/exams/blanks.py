@@ -18,6 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.service.exams.facts import MODAL_SWAPS, number_value
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
@@ -28,7 +29,7 @@ MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_NUMERAL_RE = re.compile(rf"[{NUMERAL_CHARS}]+")
 _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
 _FUNCTION_CHARS = set("的和及与或并、等")
 _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须", "得"}

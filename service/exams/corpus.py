@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from regkb.corpus.law_names import without_state_name
 from regkb.corpus.models import Duty, Target
 from regkb.service.exams.facts import Fact, find_facts, number_value
 
@@ -55,7 +56,7 @@ class Place:
 
     @property
     def short_title(self) -> str:
-        return self.title.removeprefix("中华人民共和国")
+        return without_state_name(self.title)
 
     @property
     def citation(self) -> str:

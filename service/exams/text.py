@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
+from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.service.exams.corpus import strip_punctuation
 from regkb.service.exams.facts import number_value
 
 _NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
-                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
+                         rf"([{NUMERAL_CHARS}\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
 _SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
 # 、 joins the items of one list inside a clause ("重大、特别重大"): it is dropped, not a mark
 _PUNCTUATION_RE = re.compile(r"[，。；：,.;:!！?？]+")
@@ -35,7 +36,7 @@ SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及"
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
             ("安全生产监督管理部门", "应急管理部门"), ("做出", "作出"), ("其它", "其他"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
-_NUM = r"[\d.零〇一二两三四五六七八九十百千万]+"
+_NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
 # (10～30万元, 10-30万元): one spelling, "10万元至30万元", so the two compare equal.
 _RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT})(?:以下)?"

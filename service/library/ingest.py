@@ -39,7 +39,7 @@ from regkb.index.search_index import IndexRow
 from regkb.index.sentences import sentence_evidence
 from regkb.index.vector_cache import cached_embeddings
 from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
-from regkb.service.duties.desk import sentence_texts
+from regkb.index.duty_search import sentence_texts
 from regkb.service.schemas import IngestErrorItem, IngestReport, RemovedDocument, RemoveResponse
 from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError

@@ -19,10 +19,8 @@ import time
 from pydantic import BaseModel
 
 from regkb.corpus.models import text_hash
-from regkb.index.backends.base import BackendKind
+from regkb.index.choices import BackendKind
 from regkb.service.validation import KnowledgeBaseError
-
-MIGRATION_TARGETS = tuple(k.value for k in BackendKind if k is not BackendKind.faiss)
 
 
 class MigrationReport(BaseModel):
