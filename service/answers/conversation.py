@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, Field
 
+from regkb.corpus.law_names import without_state_name
+from regkb.corpus.regions import PROVINCES
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
 
 SHORT_QUESTION_CHARS = 6  # a follow-up this short has no topic of its own
@@ -28,12 +30,6 @@ _END_PUNCTUATION = "?？!！。.,，"
 # the question words that end a question; what is before them is its topic
 _ASKING = re.compile(r"(是怎么规定的|怎么规定|如何规定|规定了什么|有什么规定|有哪些规定|有什么要求|有哪些要求|怎么处理|如何处理|"
                      r"怎么办|怎么罚|罚多少|是什么|有哪些|是多少|多少|什么|哪些|怎样|如何|吗)$")
-_LAW_PREFIX = "中华人民共和国"
-# province-level names, so that a region the store does not hold is still read as a region
-# vocabulary: see corpus
-PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建",
-             "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西",
-             "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门")
 
 
 class ReadAs(BaseModel):
@@ -69,10 +65,10 @@ class Vocabulary:
 
     @classmethod
     def of(cls, documents) -> "Vocabulary":
-        laws, regions = set(), set(PROVINCES)
+        laws, regions = set(), set(PROVINCES)  # every province, so a region the store does not hold is still read as one
         for document in documents:
             if document.title and document.doc_type in ("law", "regulation"):
-                laws.update({document.title, document.title.removeprefix(_LAW_PREFIX)})
+                laws.update({document.title, without_state_name(document.title)})
             if document.region and document.region != "全国":
                 regions.update({document.region, short_region(document.region)})
         by_length = lambda names: tuple(sorted((n for n in names if len(n) >= 2), key=len, reverse=True))  # noqa: E731
@@ -87,12 +83,12 @@ def read_frame(question: str, vocabulary: Vocabulary) -> Frame:
     text = question.strip()
     law = None
     if found := _BOOK_TITLE.search(text):
-        law = found.group(1).removeprefix(_LAW_PREFIX)
+        law = without_state_name(found.group(1))
         text = text.replace(found.group(0), " ")
     else:
         for name in vocabulary.laws:
             if name in text:
-                law = name.removeprefix(_LAW_PREFIX)
+                law = without_state_name(name)
                 text = text.replace(name, " ")
                 break
     region = next((r for r in vocabulary.regions if r in text), None)
