@@ -2,6 +2,7 @@
 #   make demo   set up .venv, build the embedding model, ingest the shared corpus, show a search,
 #               then serve the web page and the API (Ctrl-C stops it)
 #   make test   set up .venv and run the test suite
+#   make test-fast  the tests not marked slow, browser or quality (under a minute): the edit loop
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HAYSTACK_TELEMETRY_ENABLED := False
 
-.PHONY: setup model demo test eval bench load clean
+.PHONY: setup model demo test test-fast eval bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,17 +39,20 @@ demo: model
 test: model
 	$(BIN)/python -m pytest -q
 
+test-fast: model
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not quality"
+
 eval: setup
 	$(BIN)/regkb eval
 
 bench: setup
-	$(BIN)/python -m regkb.eval.bench
+	$(BIN)/python -m regkb.eval.bench.machine
 
-# The service under load (eval/locustfile.py): 2,000 searches and 500 asks at 16 users, loopback only.
+# The service under load (eval/bench/locustfile.py): 2,000 searches and 500 asks at 16 users, loopback only.
 load: setup
 	$(BIN)/regkb serve --port 8765 & server=$$!; \
 	until curl -sf http://127.0.0.1:8765/healthz >/dev/null; do sleep 1; done; \
-	$(BIN)/locust -f eval/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 --run-time 15m \
+	$(BIN)/locust -f eval/bench/locustfile.py --headless -u 16 -r 16 --host http://127.0.0.1:8765 --run-time 15m \
 		--only-summary --csv eval/load; status=$$?; kill $$server; exit $$status
 
 clean:

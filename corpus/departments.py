@@ -38,6 +38,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from regkb.corpus.regions import PROVINCES
+
 # Level prefixes, in the order used to prefer a match when a user omits the prefix.
 LEVEL_PREFIXES = ("省", "市", "县", "区")
 LEVEL_OF_PREFIX = {"省": "provincial", "市": "city", "县": "county", "区": "county"}
@@ -146,12 +148,9 @@ _ENTITY_STARTS = (
 _ENTITY_INFIXES = ("示范区", "开发区", "新区", "高新区", "园区", "政府", "、", "地区")
 
 # Place names that start vertically managed or other-level bodies (沈阳铁路监管局,
-# 辽宁海事局): provinces and the cities met in the corpus.
-_PLACES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江",
-    "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东",
-    "广西", "海南", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏",
-    "新疆", "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新",
+# 辽宁海事局): provinces, the cities and counties met in the corpus, and the great regions.
+_PLACES = PROVINCES + (
+    "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新",
     "辽阳", "盘锦", "铁岭", "朝阳", "葫芦岛", "沈抚", "包头", "九原", "湖州", "德清",
     "长兴", "安吉", "南浔", "吴兴", "东北", "华北", "华东", "华南", "华中", "西南", "西北",
 )

@@ -76,10 +76,15 @@ def _derived(title: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def without_state_name(title: str) -> str:
+    """Rule 1 alone: 中华人民共和国消防法 → 消防法 (any other title as it is)."""
+    return title.removeprefix(_PRC)
+
+
 def law_names(title: str) -> list[str]:
     """Every name a law may be cited by: its title, the derived names, its table's short names."""
     names = _derived(title)
-    bare = title.removeprefix(_PRC)
+    bare = without_state_name(title)
     return list(dict.fromkeys(names + [row.name for row in SHORT_NAMES if row.law == bare]))
 
 
@@ -98,14 +103,14 @@ def law_names_table(titles: list[str]) -> list[dict[str, str]]:
     and ``source`` (the table's, or the rule that derived it)."""
     rows = []
     for title in titles:
-        sourced = {row.name: row.source for row in SHORT_NAMES if row.law == title.removeprefix(_PRC)}
+        sourced = {row.name: row.source for row in SHORT_NAMES if row.law == without_state_name(title)}
         for name in law_names(title)[1:]:
             rows.append({"title": title, "name": name, "source": sourced.get(name, _rule_of(title, name))})
     return rows
 
 
 def _rule_of(title: str, name: str) -> str:
-    if title.removeprefix(_PRC) == name:
+    if without_state_name(title) == name:
         return "rule 1: drop 中华人民共和国"
     if "省" in title[:4] and name == title.replace("省", "", 1):
         return "rule 2: drop 省"
@@ -119,5 +124,5 @@ def full_law_name(name: str, titles: list[str] | None = None) -> str | None:
     titles = titles if titles is not None else list(dict.fromkeys(row.law for row in SHORT_NAMES))
     for title in titles:
         if name in law_names(title):
-            return title.removeprefix(_PRC)
+            return without_state_name(title)
     return None

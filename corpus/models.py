@@ -8,45 +8,11 @@ serialise to the CLI's ``--json`` and the HTTP API.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class DocType(str, Enum):
-    law = "law"
-    regulation = "regulation"
-    plan = "plan"
-    opinion = "opinion"
-    division_of_labour = "division_of_labour"
-    standard = "standard"
-    notice = "notice"
-
-
-class Level(str, Enum):
-    national = "national"
-    provincial = "provincial"
-    city = "city"
-    county = "county"
-
-
-class Authority(str, Enum):
-    """效力层级: where a document stands in the legal hierarchy, strongest first."""
-
-    law = "law"  # 法律
-    administrative_regulation = "administrative_regulation"  # 行政法规
-    departmental_rule = "departmental_rule"  # 部门规章
-    local_regulation = "local_regulation"  # 地方性法规
-    local_rule = "local_rule"  # 地方政府规章
-    normative = "normative"  # 规范性文件 (意见, 通知, standards)
-    plan = "plan"  # 规划, 方案, 分工方案
-
-
-AUTHORITY_NAMES = {
-    "law": "法律", "administrative_regulation": "行政法规", "departmental_rule": "部门规章",
-    "local_regulation": "地方性法规", "local_rule": "地方政府规章", "normative": "规范性文件", "plan": "规划/方案",
-}
+from regkb.corpus.kinds import AUTHORITY_NAMES, Authority, DocType, Level  # noqa: F401  (the model's vocabulary, imported from here too)
 
 
 class DocumentMeta(BaseModel):

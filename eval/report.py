@@ -7,10 +7,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from regkb.eval.duty_metrics import score_duties
-from regkb.eval.everyday_eval import evaluate_everyday
-from regkb.eval.retrieval_eval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
-                                      load_plain_questions, load_questions, normalise)
+from regkb.eval.metrics.duties import score_duties
+from regkb.eval.metrics.everyday import evaluate_everyday
+from regkb.eval.metrics.retrieval import (LAW_SHORT_REFS, evaluate, evaluate_plain_set, evaluate_references,
+                                      load_plain_questions, load_questions, nfkc_without_spaces)
 
 DUTY_GOLD = {"004_36275ac223ca7fcd.txt": "duties_gold_004.json"}
 
@@ -36,9 +36,9 @@ def _duty_search_scores(kb, questions) -> dict:
     asked = [q for q in questions if q.kind == "duty" and q.source in sources]
     top1 = top5 = plain = plain_top1 = 0
     for question in asked:
-        quote = normalise(question.quote)
+        quote = nfkc_without_spaces(question.quote)
         matches = kb.duties(question.question, k=5).matches
-        found = [m.source == question.source and (quote in normalise(m.task) or quote in normalise(m.text))
+        found = [m.source == question.source and (quote in nfkc_without_spaces(m.task) or quote in nfkc_without_spaces(m.text))
                  for m in matches]
         first = bool(found and found[0])
         top1 += first
@@ -74,7 +74,7 @@ def run_eval(kb, question_set: Path | None = None, corpus: list[Path] | None = N
 def store_scores(kb) -> dict:
     """The retrieval figures that compare two stores: the everyday-words set (hybrid), article
     references, and the library sets (versions, national vs local)."""
-    from regkb.eval.library_eval import library_report
+    from regkb.eval.metrics.library import library_report
 
     return {"documents": len(kb.store.documents()),
             "plain_set": evaluate_plain_set(kb, load_plain_questions(), modes=("hybrid",)),
@@ -84,15 +84,15 @@ def store_scores(kb) -> dict:
 
 def _library_scores(kb) -> dict:
     """Versions and national-vs-local questions (zero questions on a store without those documents)."""
-    from regkb.eval.library_eval import library_report
+    from regkb.eval.metrics.library import library_report
 
     return library_report(kb)
 
 
 def _unseen_scores(kb) -> dict:
     """Duty F1 on the unseen-styles corpus (dev and test halves) and metadata quality of
-    both corpora (see ``regkb.eval.unseen_eval``)."""
-    from regkb.eval.unseen_eval import unseen_report
+    both corpora (see ``regkb.eval.metrics.unseen``)."""
+    from regkb.eval.metrics.unseen import unseen_report
 
     return unseen_report(kb)
 
@@ -114,14 +114,14 @@ def _format_unseen(unseen: dict) -> list[str]:
 
 def _ask_scores(kb, with_misses: bool) -> dict:
     """``ask`` on its own question set (dev and test) and target extraction F1."""
-    from regkb.eval.ask_eval import evaluate_ask, target_scores
+    from regkb.eval.metrics.ask import evaluate_ask, target_scores
 
     return {"ask": evaluate_ask(kb, with_misses=with_misses), "targets": target_scores(kb)}
 
 
 def _exam_scores(kb) -> dict:
     """Generated papers and the bank audit; skipped on a store without statutes or plans."""
-    from regkb.eval.exam_eval import exam_scores
+    from regkb.eval.metrics.exams import exam_scores
     from regkb.service.validation import KnowledgeBaseError
 
     try:
@@ -152,23 +152,23 @@ def format_report(report: dict) -> str:
     for source, scores in report.get("duties", {}).items():
         lines.append(f"\n分工抽取 {source}:P {scores['precision']:.3f} R {scores['recall']:.3f} F1 {scores['f1']:.3f}")
     lines += ([""] + _format_unseen(report["unseen"])) if report.get("unseen") else []
-    lines += _format_ask(report)
+    lines += format_ask(report)
     if report.get("exam", {}).get("paper"):
-        from regkb.eval.exam_eval import format_exam
+        from regkb.eval.metrics.exams import format_exam
 
         lines += format_exam(report["exam"])
     lines += ["\n分工查询 {questions} 题:top-1 {top1:.3f} top-5 {top5:.3f}(口语化问题 top-1 {plain_top1:.3f})".format(**report["duty_search"])] if report.get("duty_search", {}).get("questions") else []
     lines += _format_plain_set(report.get("plain_set"), report.get("article_refs"))
     lines += _refs_line("法规简称与混合写法引用", report.get("law_short_refs"))
-    lines += _format_library(report.get("library"))
+    lines += format_library(report.get("library"))
     if report.get("library_store"):
         other = report["library_store"]
         lines += ["", f"—— 另一个知识库({other['documents']} 篇文档) ——"]
-        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + _format_library(other["library"])
+        lines += _format_plain_set(other["plain_set"], other["article_refs"]) + format_library(other["library"])
     return "\n".join(lines)
 
 
-def _format_library(library: dict | None) -> list[str]:
+def format_library(library: dict | None) -> list[str]:
     lines = []
     for split, m in (library or {}).get("versions", {}).items():
         if m["questions"]:
@@ -207,7 +207,7 @@ def _refs_line(label: str, refs: dict | None) -> list[str]:
     return [f"{label} {refs['refs']} 条:所引条文排第一 {refs['top1']:.3f}"] if refs and refs.get("refs") else []
 
 
-def _format_ask(report: dict) -> list[str]:
+def format_ask(report: dict) -> list[str]:
     lines = []
     for split, m in ((k, report.get("ask", {}).get(k)) for k in ("dev", "test")):
         if m and m["questions"]:

@@ -151,7 +151,7 @@ def build_index(
 
 def index_kind(index: faiss.Index) -> str:
     """The kind of an index built by ``build_index`` (also after ``load_index``)."""
-    inner = _inner(index)
+    inner = inner_index(index)
     if isinstance(inner, faiss.IndexRefine):
         return "ivfpq"
     if isinstance(inner, faiss.IndexHNSW):
@@ -234,14 +234,16 @@ def index_bytes(index: faiss.Index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-# -- internals ---------------------------------------------------------------------------
-
-
-def _inner(index: faiss.Index) -> faiss.Index:
+def inner_index(index: faiss.Index) -> faiss.Index:
+    """The index under the id map of one built by ``build_index``, as its own type (to read
+    or tune its ``nlist``, ``nprobe``, ``hnsw.efSearch``)."""
     index = faiss.downcast_index(index)
     if isinstance(index, (faiss.IndexIDMap2, faiss.IndexIDMap)):
         return faiss.downcast_index(index.index)
     return index
+
+
+# -- internals ---------------------------------------------------------------------------
 
 
 def _search_params(
@@ -252,7 +254,7 @@ def _search_params(
     With a filter, efSearch / nprobe grow with 1/fraction (up to 8x): only that share of
     the visited candidates can be returned.
     """
-    inner = _inner(index)
+    inner = inner_index(index)
     boost = min(8.0, 1.0 / max(fraction, 1e-9))
     if isinstance(inner, faiss.IndexHNSW):
         ef = int(inner.hnsw.efSearch * boost)

@@ -7,8 +7,6 @@ The cited article's chunks go first, exactly; the rest of the ranking follows as
 
 >>> parse_references("《消防法》第16条规定了什么", ["中华人民共和国消防法"])
 [ArticleRef(title='中华人民共和国消防法', article='第十六条', paragraph=None, item=None)]
->>> chinese_number(114), arabic_number("一百一十四")
-('一百一十四', 114)
 """
 
 from __future__ import annotations
@@ -24,53 +22,18 @@ import_haystack()
 from haystack import component  # noqa: E402
 
 from regkb.corpus.law_names import generic_names, law_names  # noqa: E402
+from regkb.corpus.numerals import chinese_number, numeral_value  # noqa: E402
 from regkb.index.hits import HitList  # noqa: E402
 from regkb.index.search_index import IndexRow  # noqa: E402
 
 ChunkTexts = Callable[[list[int]], list[str]]
 
-_DIGITS = "零一二三四五六七八九"
 _NUMBER = r"[0-9０-９零〇一二两三四五六七八九十百千]+"
 # no two neighbouring quantifiers match the same characters (a run of spaces is read one way only)
 _ARTICLE = re.compile(rf"[》」”\"'\s]*(?:的\s*)?第\s*({_NUMBER})\s*条"
                       rf"(?:\s*第\s*({_NUMBER})\s*款)?(?:\s*第\s*[（(]?\s*({_NUMBER})\s*[)）]?\s*项)?")
 # a word starts after no Chinese character, or after a word that introduces a citation
 _WORD_START = r"(?:(?<![\u4e00-\u9fff])|(?<=[据照按依和与及的是在见即反违查看问读新旧]))"
-
-
-def arabic_number(text: str) -> int:
-    """一百一十四 → 114, 十六 → 16, 16 / １６ → 16."""
-    text = text.translate(str.maketrans("０１２３４５６７８９〇两", "0123456789零二"))
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for char in text:
-        if char in _DIGITS:
-            current = _DIGITS.index(char)
-        else:
-            unit = {"十": 10, "百": 100, "千": 1000}[char]
-            total += (current or 1) * unit
-            current = 0
-    return total + current
-
-
-def chinese_number(n: int) -> str:
-    """114 → 一百一十四, 16 → 十六, 20 → 二十, 105 → 一百零五 (as articles are numbered)."""
-    if n < 10:
-        return _DIGITS[n]
-    if n < 20:
-        return "十" + (_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        head = _DIGITS[n // 100] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + _DIGITS[rest]
-        return head + (_DIGITS[rest // 10] + "十" + (_DIGITS[rest % 10] if rest % 10 else ""))
-    return str(n)
 
 
 def title_aliases(title: str) -> list[str]:
@@ -107,9 +70,10 @@ def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
         article = _ARTICLE.match(query, match.end())
         if not article:
             continue
-        number, paragraph, item = article.groups()
-        ref = ArticleRef(names[match.group(0)], f"第{chinese_number(arabic_number(number))}条",
-                         arabic_number(paragraph) if paragraph else None, arabic_number(item) if item else None)
+        number, paragraph, item = (numeral_value(n) if n else None for n in article.groups())
+        if number is None:  # digits and characters mixed (第1十条): no article number
+            continue
+        ref = ArticleRef(names[match.group(0)], f"第{chinese_number(number)}条", paragraph, item)
         if ref not in found:
             found.append(ref)
     return found

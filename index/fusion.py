@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-Hits = list[tuple[int, float]]
+from regkb.index.hits import Hits
 
 
 class FusionMethod(str, Enum):

@@ -1,4 +1,5 @@
-"""The ranked list that query-pipeline components hand each other.
+"""A ranked list of index rows: ``Hits``, the plain (row, score) pairs every index and
+backend returns, and ``HitList``, the form query-pipeline components hand each other.
 
 Haystack deep-copies every component input, element by element, with a costly type check
 on each; a plain list of (row, score) pairs cost ~30 ms a query over the pipeline's stages.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+Hits = list[tuple[int, float]]  # (row id, score), best first
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ People ask in everyday words (厂里没交保险，受伤了谁出钱); the stat
 工伤保险待遇. The stored passage vectors stay as multilingual-e5-small made them; only the
 encoder that embeds questions moves. Each attention projection ``W`` of the query encoder
 becomes ``W + B·A`` with ``A`` (rank × in) and ``B`` (out × rank) learned on labelled
-questions by ``python -m regkb.eval.train_query_adapter`` (how, and on which questions, is
+questions by ``python -m regkb.eval.training.query_adapter`` (how, and on which questions, is
 in that module and in ``eval/RESULTS.md``). ``regkb model build`` merges the update into a
 second ONNX graph for queries, so a query costs what it cost before.
 

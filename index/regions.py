@@ -1,6 +1,6 @@
 """Places: which region a question names, and whether a document's region applies there.
 
-A place is known by its short name (辽宁, 湖州, 九原). ``data/regions.txt`` gives each
+A place is known by its short name (辽宁, 湖州, 九原). ``regkb.corpus.regions`` gives each
 province its prefecture-level cities; the regions of the indexed documents add their own
 names (包头市九原区 → 包头 › 九原). A document applies to an asked place when it is that
 place, one of its ancestors (the 浙江 regulation applies in 湖州) or inside it (a 湖州
@@ -18,29 +18,14 @@ opinion is among 浙江's documents); a 杭州 document does not apply in 湖州
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib import resources
+
+from regkb.corpus.regions import place_parents
 
 NATIONAL = "全国"
 NATIONAL_AUTHORITIES = frozenset({"law", "administrative_regulation", "departmental_rule"})
 # Administrative suffixes, longest first: 包头市九原区 → 包头市 | 九原区
 _PART = re.compile(r".+?(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|州|盟|旗)|.+$")
 _SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|盟|旗)$")
-
-
-@lru_cache(maxsize=1)
-def _provinces() -> dict[str, str | None]:
-    """Every known short name → its province (None for a province itself)."""
-    text = resources.files("regkb.index").joinpath("data", "regions.txt").read_text(encoding="utf-8")
-    parents: dict[str, str | None] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        province, *cities = line.split()
-        parents[province] = None
-        for city in cities:
-            parents.setdefault(city, province)
-    return parents
 
 
 def short_name(part: str) -> str:
@@ -58,7 +43,7 @@ class Gazetteer:
     """The known places: the built-in provinces and cities plus the documents' own regions."""
 
     def __init__(self, document_regions: list[str | None] = ()):
-        self.parents = dict(_provinces())
+        self.parents = dict(place_parents())
         for region in {r for r in document_regions if r and r != NATIONAL}:
             names = self.chain(region)
             for child, parent in zip(names, names[1:]):
@@ -71,10 +56,10 @@ class Gazetteer:
         """The place and its ancestors, most specific first: 包头市九原区 → [九原, 包头, 内蒙古]."""
         parts = [short_name(p) for p in _PART.findall(region.strip()) if p]
         names = list(reversed(parts))
-        parent = _provinces().get(names[-1]) if names else None
+        parent = place_parents().get(names[-1]) if names else None
         while parent:
             names.append(parent)
-            parent = _provinces().get(parent)
+            parent = place_parents().get(parent)
         return names
 
     def find(self, text: str) -> str | None:

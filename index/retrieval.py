@@ -21,27 +21,19 @@ import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 
 from regkb.index.article_ref import ArticleReferenceLookup
-from regkb.index.choices import Choice
+from regkb.index.choices import SearchMode
 from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder, embed_search_queries
 from regkb.index.fusion import FusionWeights, fuse
-from regkb.index.hits import HitList
+from regkb.index.hits import HitList, Hits
 from regkb.index.legal_prior import LegalPriorRanker
 from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
 from regkb.index.tokenizer import ChineseTokenizer
 
-Hits = list[tuple[int, float]]  # (row, score), best first
 ChunkTexts = Callable[[list[int]], list[str]]  # index rows → the chunks' texts
 
 # Each list feeding the fusion is this deep, whatever k the user asked for.
 CANDIDATES = 50
-
-
-class SearchMode(Choice):
-    __label__ = "检索模式"
-    bm25 = "bm25"
-    dense = "dense"
-    hybrid = "hybrid"
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,46 @@ class SearchIndex:
         return cls(rows, Bm25Index.build(bm25_tokens), faiss_index, manifest, sentence_index,
                    np.asarray(sentence_rows if sentence_rows is not None else [], dtype=np.int64))
 
+    def chunk_vectors(self) -> np.ndarray:
+        """Every row's chunk vector, in row order."""
+        if self.vectors is None:
+            return np.zeros((0, self.manifest.get("dim") or 0), dtype=np.float32)
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
+
+    def appended(self, rows: list[IndexRow], bm25_tokens: list[list[str]], vectors: np.ndarray, *, generation: int,
+                 sentence_vectors: np.ndarray, sentence_rows: list[int],
+                 moved: tuple[list[int], np.ndarray] = ([], np.zeros(0))) -> "SearchIndex | None":
+        """This index with ``rows[len(self.rows):]`` added (``vectors``: theirs; ``sentence_vectors``: their
+        sentences, of ``sentence_rows``), as the index of ``generation``. ``rows`` replaces the
+        row table (a row before them may now restate a new one); ``bm25_tokens`` are every row's,
+        as BM25's statistics are the whole corpus's; ``moved`` gives the sentences already indexed
+        whose vector changes (a sentence now embedded under a new document's title), by number.
+        None when a build of these rows would pick another kind of vector index than the one
+        appended to, or one that cannot replace vectors would have to. Changes this index's FAISS indexes."""
+        start, total = len(self.rows), self.sentences.ntotal if self.sentences is not None else 0
+        moved_ids = np.asarray(moved[0], dtype=np.int64)
+        if self.vectors is None or ann.choose_index_kind(len(rows)) != ann.index_kind(self.vectors):
+            return None
+        if self.sentences is not None and (ann.choose_index_kind(total + len(sentence_vectors)) != ann.index_kind(self.sentences)
+                                           or (len(moved_ids) and ann.index_kind(self.sentences) != "flat")):
+            return None
+        self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
+                                  np.arange(start, len(rows), dtype=np.int64))
+        sentences = self.sentences
+        if len(moved_ids):
+            sentences.remove_ids(moved_ids)
+            sentences.add_with_ids(np.ascontiguousarray(moved[1], dtype=np.float32), moved_ids)
+        if len(sentence_vectors):
+            if sentences is None:
+                sentences = ann.build_index(sentence_vectors, np.arange(len(sentence_vectors), dtype=np.int64))
+            else:
+                sentences.add_with_ids(np.ascontiguousarray(sentence_vectors, dtype=np.float32),
+                                       np.arange(total, total + len(sentence_vectors), dtype=np.int64))
+        manifest = {**self.manifest, "generation": generation, "rows": len(rows),
+                    "sentences": int(sentences.ntotal) if sentences is not None else 0}
+        return SearchIndex(rows, Bm25Index.build(bm25_tokens), self.vectors, manifest, sentences,
+                           np.concatenate([self.sentence_rows, np.asarray(sentence_rows, dtype=np.int64)]))
+
     @cached_property
     def _columns(self) -> dict[str, np.ndarray]:
         """The filterable fields as arrays, so a filter is a few vector comparisons."""
@@ -218,7 +258,7 @@ class SearchIndex:
             if self.sentences is not None:
                 ann.save_index(self.sentences, staging / "sentences.faiss")
                 np.save(staging / "sentence_rows.npy", self.sentence_rows)
-            (staging / "rows.json").write_text(json.dumps([asdict(r) for r in self.rows], ensure_ascii=False), encoding="utf-8")
+            (staging / "rows.json").write_text(json.dumps([vars(r) for r in self.rows], ensure_ascii=False), encoding="utf-8")
             (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
             pointer = folder / f".{_CURRENT}.tmp"
             pointer.write_text(name, encoding="utf-8")

@@ -14,6 +14,7 @@ front, and a chunk is scored by its best sentence as well as by its whole text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _BOUNDARY = re.compile(r"(?<=[。；;！？!?])|\n")
 MIN_CHARS = 8  # shorter pieces (a bare "（一）" or heading) join the next sentence
@@ -37,6 +38,12 @@ def split_sentences(text: str) -> list[str]:
         else:
             sentences.append(pending)
     return sentences
+
+
+@lru_cache(maxsize=1 << 17)
+def _split(text: str) -> tuple[str, ...]:
+    """``split_sentences``, remembered: an add to a library splits every indexed chunk again."""
+    return tuple(split_sentences(text))
 
 
 def evidence_text(title: str | None, sentence: str) -> str:
@@ -64,7 +71,7 @@ def sentence_evidence(chunks: list[tuple[str | None, str]],
     >>> sentence_evidence([("安全生产法", law), ("某省条例", copy)], [(0, "安全生产法"), (1, "某省条例")])
     (['安全生产法 第五条 甲应当做乙事项。', '安全生产法 丙应当做丁事项。', '某省条例 第九条 戊应当做己事项。', '安全生产法 丙应当做丁事项。'], [0, 0, 1, 1])
     """
-    split = [split_sentences(text) for _, text in chunks]
+    split = [_split(text) for _, text in chunks]
     first: dict[str, tuple[tuple, str]] = {}  # sentence → (key, its evidence text) of the chunk first in precedence
     if precedence is not None:
         for row, ((title, _), sentences) in enumerate(zip(chunks, split)):

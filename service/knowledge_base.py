@@ -12,60 +12,35 @@ HTTP API expose. Both are thin layers over this class.
 from __future__ import annotations
 
 import json
-import logging
-import sqlite3
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from regkb.corpus.departments import DepartmentRegistry
-from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocument, Target, doc_id_for, text_hash
+from regkb.corpus.models import DocumentMeta
 from regkb.corpus.store import Store, StoreError
-from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend, open_index_storage
-from regkb.index.chunker import StructureChunker
+from regkb.index.backends.base import BackendKind, IndexStorage, SearchBackend
 from regkb.index.embedders import Embedder, EmbedderPreload, load_embedder
-from regkb.index.search_index import IndexRow, SearchFilters
-from regkb.index.sentences import sentence_evidence
+from regkb.index.search_index import SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
-from regkb.index.vector_cache import cached_embeddings
-from regkb.ingest.readers import SUPPORTED_SUFFIXES, IngestError, content_hash_of
-from regkb.corpus.validity import STATUS_NAMES, Status, parse_as_of
+from regkb.corpus.validity import parse_as_of
 from regkb.index.regions import Gazetteer, is_national
 from regkb.index.restatements import fold_restatements
-from regkb.service.schemas import (DocumentEntry, DocumentsResponse, IngestErrorItem, IngestReport, LocalCopy,
-                                   RemovedDocument, RemoveResponse, SearchHit, SearchResponse)
-from regkb.service.duties.desk import sentence_texts
+from regkb.service.schemas import DocumentsResponse, IngestReport, LocalCopy, RemoveResponse, SearchHit, SearchResponse
+from regkb.service.generation_cache import GenerationCache
+from regkb.service.library.ingest import MODEL_KEY, REGISTRY_KEY, LibraryIngest
 from regkb.service.settings import Settings
-from regkb.service.storage_errors import said_in_chinese
 from regkb.service.validation import KnowledgeBaseError, validate_query
 
-_REGISTRY_KEY = "departments"
-_MODEL_KEY = "embedding_model"
-
-
-def indexed_text(title: str | None, chunk: Chunk) -> str:
-    """What BM25 and the embedder see for a chunk: its text under its title and headings."""
-    heading = " ".join(part for part in [title or "", *chunk.section_path] if part)
-    return f"{heading}\n{chunk.text}" if heading else chunk.text
-
-
-def chunk_sentence_evidence(chunks: list[Chunk], documents: dict[str, Document]) -> tuple[list[str], list[int]]:
-    """The sentence texts of the chunks (in row order) and their rows; a sentence repeated word for
-    word in several documents is embedded once, under the national document's title when one holds it."""
-    titles = [documents[c.doc_id].title for c in chunks]
-    precedence = [(not is_national(documents[c.doc_id]), title or "", c.doc_id) for c, title in zip(chunks, titles)]
-    return sentence_evidence([(title, c.text) for c, title in zip(chunks, titles)], precedence)
-
-
-def _progress(total: int, unit: str, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, file=sys.stderr, disable=not enabled, leave=False, dynamic_ncols=True)
+if TYPE_CHECKING:  # the desks are imported when first used: a command loads only its own
+    from regkb.service.answers.desk import AnswerDesk
+    from regkb.service.duties.desk import DutyDesk
+    from regkb.service.exams.desk import ExamDesk
+    from regkb.service.library.versions import VersionDesk
+    from regkb.service.targets.desk import TargetDesk
 
 
 class KnowledgeBase:
@@ -73,6 +48,8 @@ class KnowledgeBase:
         self.settings = settings
         self.store = store
         self._embedder_preload: EmbedderPreload | None = None
+        # the index, the retriever and every desk, built for the store's generation
+        self._cache = GenerationCache(lambda: self.store.generation)
 
     @classmethod
     def open(cls, settings: Settings | None = None, create: bool = True) -> "KnowledgeBase":
@@ -111,36 +88,49 @@ class KnowledgeBase:
         self._embedder_preload = preload
 
     @cached_property
-    def _ingest_pipeline(self):
-        from regkb.ingest.pipeline import build_ingest_pipeline
+    def index_storage(self) -> IndexStorage:
+        """Where the backend keeps the index of each generation (and says which one it holds)."""
+        return self.settings.index_storage()
 
-        return build_ingest_pipeline()
-
-    @cached_property
-    def _index_storage(self) -> IndexStorage:
-        return open_index_storage(self.settings.backend, folder=self.settings.index_folder,
-                                  milvus_uri=self.settings.milvus_address, milvus_collection=self.settings.milvus_collection)
-
-    @cached_property
+    @property
     def index(self) -> SearchBackend:
-        if self._index_storage.current_generation() != self.store.generation:
-            return self._rebuild_index()
-        return self._index_storage.load()
+        return self._cache.get("index", self._load_index)
 
-    @cached_property
+    def _load_index(self) -> SearchBackend:
+        if self.index_storage.current_generation() != self.store.generation:
+            return self.library_ingest.rebuild_index()
+        return self.index_storage.load()
+
+    def serve_index(self, index: SearchBackend) -> None:
+        """Serve ``index``, built and saved for the store's current generation, from now on (what
+        was built over the index it replaces is dropped)."""
+        self.forget_built()
+        self._cache.put("index", index)
+
+    def forget_built(self) -> None:
+        """Drop the index and every desk built so far: the next read loads them for the store as it is."""
+        self._cache.clear()
+
+    @property
     def retriever(self):
         """The query pipelines over ``index`` (the query embedder is attached on the first
         search that needs it); ``retriever.using(embedder)`` ranks with another one."""
         from regkb.index.retrieval import Retriever
 
-        return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
-                         [d.region for d in self.store.documents()])
+        return self._cache.get("retriever", lambda: Retriever(
+            self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
+            [d.region for d in self.store.documents()]))
 
     def _chunk_texts(self, rows: list[int]) -> list[str]:
-        chunks = self.store.chunks_by_id([self.index.rows[row].chunk_id for row in rows])
-        return [chunks[self.index.rows[row].chunk_id].text for row in rows]
+        index_rows = self.index.rows
+        chunks = self.store.chunks_by_id([index_rows[row].chunk_id for row in rows])
+        return [chunks[index_rows[row].chunk_id].text for row in rows]
 
-    # --- ingest -----------------------------------------------------------------------
+    # --- ingest, removal and index upkeep (service/library/ingest.py) ----------------------
+
+    @cached_property
+    def library_ingest(self) -> LibraryIngest:
+        return LibraryIngest(self)
 
     def ingest(self, paths: list[Path], overrides: DocumentMeta | None = None, force: bool = False,
                checkpoint: Callable[[int], None] | None = None) -> IngestReport:
@@ -149,217 +139,26 @@ class KnowledgeBase:
         ``checkpoint(files read so far)`` is called after each file, as passages are embedded
         and before the commit; an exception it raises abandons the ingest, nothing stored
         (vectors already embedded stay in the cache, where only a later ingest looks)."""
-        started = time.perf_counter()
-        report = IngestReport()
-        files = self._expand(paths, report)
-        parsed: list[tuple[ParsedDocument, Path, bool]] = []  # (document, file, replaces an older version)
-        with _progress(len(files), "文件", self.settings.show_progress) as bar:
-            for read, path in enumerate(files, start=1):
-                bar.set_description(path.name[:24])
-                self._parse_one(path, overrides is not None or force, report, parsed, overrides)
-                bar.update(1)
-                if checkpoint:
-                    checkpoint(read)
-        if parsed:
-            with said_in_chinese():
-                self._store_parsed(parsed, report, lambda: checkpoint and checkpoint(len(files)))
-        report.documents = len(self.store.documents())
-        report.seconds = round(time.perf_counter() - started, 2)
-        return report
-
-    def _expand(self, paths: list[Path], report: IngestReport) -> list[Path]:
-        files: list[Path] = []
-        for path in map(Path, paths):
-            if path.is_dir():
-                found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                               and not p.name.startswith("."))
-                if not found:
-                    report.errors.append(IngestErrorItem(path=str(path), error=f"目录中没有可导入的文件(支持 {'、'.join(SUPPORTED_SUFFIXES)})"))
-                files.extend(found)
-            elif path.is_file():
-                files.append(path)
-            else:
-                report.errors.append(IngestErrorItem(path=str(path), error="文件或目录不存在"))
-        return files
-
-    def _parse_one(self, path: Path, reread: bool, report: IngestReport, parsed: list[tuple[ParsedDocument, Path, bool]],
-                   overrides: DocumentMeta | None) -> None:
-        from regkb.ingest.pipeline import parse_file
-
-        existing = self.store.document_by_source(path.name)
-        try:
-            if existing and existing.content_hash == content_hash_of(path.read_bytes()) and not reread:
-                report.unchanged += 1
-                return
-            document = parse_file(path, overrides, self._ingest_pipeline)
-        except IngestError as exc:
-            report.errors.append(IngestErrorItem(path=str(path), error=str(exc)))
-            return
-        except Exception:  # a reader library failing on a malformed file; its English is for the log
-            logging.getLogger("regkb.ingest").debug("cannot parse %s", path, exc_info=True)
-            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:无法解析文件(文件已损坏,或内容与扩展名不符)"))
-            return
-        if not document.blocks:
-            report.errors.append(IngestErrorItem(path=str(path), error=f"{path.name}:没有识别出正文内容"))
-            return
-        parsed.append((document, path, existing is not None))
-
-    def _store_parsed(self, parsed: list[tuple[ParsedDocument, Path, bool]], report: IngestReport,
-                      checkpoint: Callable[[], None]) -> None:
-        chunker = StructureChunker(self.settings.chunker)
-        registry = self.departments_registry()
-        prepared = []
-        for document, path, replaces in parsed:
-            doc_id = doc_id_for(document.source)
-            chunks = chunker.split(doc_id, document.blocks)
-            duties = self._duties(document, doc_id, registry)
-            targets = self._targets(document, doc_id)
-            record = Document(doc_id=doc_id, source=document.source, content_hash=document.content_hash,
-                              chunks=len(chunks), path=str(path.resolve()), **document.meta.model_dump())
-            prepared.append((record, document, chunks, duties, targets))
-            report.chunks += len(chunks)
-            report.duties += len(duties)
-            report.targets += len(targets)
-            if replaces:
-                report.updated += 1
-            else:
-                report.added += 1
-        # Embed first (the cache commits as it goes), then write every document in one
-        # transaction: a crash before the commit leaves the previous store untouched.
-        texts = [indexed_text(record.title, chunk) for record, _, chunks, *_ in prepared for chunk in chunks]
-        texts += sentence_texts([duty for *_, duties, _ in prepared for duty in duties])[0]
-        texts += self._new_sentence_texts(prepared)
-        if not self.store.documents():
-            self.store.set_meta(_MODEL_KEY, self.embedder.model_id)  # an empty store takes any model
-        self._check_model()
-        embedding_started = time.perf_counter()
-        report.embedded = self._embed_missing(texts, checkpoint)
-        checkpoint()
-        report.embed_seconds = round(time.perf_counter() - embedding_started, 2)
-        with self._committing():
-            for record, document, chunks, duties, targets in prepared:
-                self.store.put_document(record, document.sections, chunks, duties, targets)
-            self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
-
-    def _new_sentence_texts(self, prepared: list) -> list[str]:
-        """The sentence texts of the new chunks, each sentence said elsewhere in the store under the
-        text chosen store-wide (already cached when another document holds it first)."""
-        written = {record.doc_id: record for record, *_ in prepared}
-        documents = {d.doc_id: d for d in self.store.documents() if d.doc_id not in written} | written
-        kept = [c for c in self.store.chunks() if c.doc_id not in written]
-        texts, rows = chunk_sentence_evidence(kept + [c for _, _, chunks, *_ in prepared for c in chunks], documents)
-        return [text for text, row in zip(texts, rows) if row >= len(kept)]
-
-    def _duties(self, document: ParsedDocument, doc_id: str, registry: DepartmentRegistry) -> list[Duty]:
-        """The document's duties (see ``regkb.ingest.pipeline.document_duties``)."""
-        from regkb.ingest.pipeline import document_duties
-
-        return document_duties(document, doc_id, registry)
-
-    @staticmethod
-    def _targets(document: ParsedDocument, doc_id: str) -> list[Target]:
-        """Quantified goals of a plan or opinion: indicator tables, 专栏 boxes and prose."""
-        from regkb.ingest.targets import TargetExtractor
-
-        meta = document.meta
-        if meta.doc_type not in ("plan", "opinion", "division_of_labour", "notice", None):
-            return []  # a law's numbers are rules and limits, not goals
-        extractor = TargetExtractor(region=meta.region, level=meta.level, title=meta.title)
-        return extractor.run(document.blocks, source=document.source, doc_id=doc_id)["targets"]
-
-    def _embed_missing(self, texts: list[str], checkpoint: Callable[[], None] = lambda: None) -> int:
-        """Embed the texts the cache lacks, with a progress bar; returns how many were embedded."""
-
-        def advanced(count: int) -> None:
-            bar.update(count)
-            checkpoint()
-
-        with _progress(len(texts), "块", self.settings.show_progress) as bar:
-            bar.set_description("向量化")
-            _, embedded = cached_embeddings(self.store, self.embedder, texts, progress=advanced)
-        return embedded
+        return self.library_ingest.ingest(paths, overrides, force, checkpoint)
 
     def departments_registry(self) -> DepartmentRegistry:
         """Department names met so far, with their aliases (stored with the documents)."""
-        stored = self.store.get_meta(_REGISTRY_KEY)
+        stored = self.store.get_meta(REGISTRY_KEY)
         return DepartmentRegistry.from_dict(json.loads(stored)) if stored else DepartmentRegistry()
-
-    def _rebuild_registry(self) -> None:
-        """After a removal: only departments that still have duties stay registered."""
-        documents = {d.doc_id: d for d in self.store.documents()}
-        registry = DepartmentRegistry()
-        for duty in self.store.duties():
-            document = documents[duty.doc_id]
-            registry.add_all(duty.lead + duty.responsible + duty.cooperating, document.level, document.region)
-        self.store.set_meta(_REGISTRY_KEY, json.dumps(registry.to_dict(), ensure_ascii=False))
-
-    # --- index ------------------------------------------------------------------------
-
-    @contextmanager
-    def _committing(self) -> Iterator[None]:
-        """One change of the store and its index, committed as one unit: the new generation's
-        index is written before the store commits, and if that or the commit fails (a full
-        disk), the transaction rolls back and the previous index is live again."""
-        try:
-            with said_in_chinese(), self.store.transaction():
-                yield
-                self.store.bump_generation()
-                self._invalidate()
-                self.index  # noqa: B018  (built and saved here, inside the transaction)
-        except BaseException:
-            self._invalidate()
-            self._index_storage.restore(self.store.generation)
-            raise
-
-    def _invalidate(self) -> None:
-        for name in ("index", "retriever", "_duty_desk", "_answer_desk", "_target_desk", "_places", "_rows_by_chunk"):
-            self.__dict__.pop(name, None)
-
-    def _rebuild_index(self) -> SearchBackend:
-        documents = {d.doc_id: d for d in self.store.documents()}
-        chunks = self.store.chunks()
-        texts = [indexed_text(documents[c.doc_id].title, c) for c in chunks]
-        if texts:
-            self._check_model()
-        # embeds only after a crash mid-way; otherwise all come from the cache
-        embed = lambda batch: cached_embeddings(self.store, self.embedder, batch)[0]  # noqa: E731
-        sources = self._national_sources(chunks, documents, embed(texts)) if texts else {}
-        rows = [IndexRow(chunk_id=c.chunk_id, doc_id=c.doc_id, source=documents[c.doc_id].source,
-                         doc_type=documents[c.doc_id].doc_type, region=documents[c.doc_id].region,
-                         level=documents[c.doc_id].level, authority=documents[c.doc_id].authority,
-                         title=documents[c.doc_id].title, article=c.article, section_path=c.section_path,
-                         restates=chunks[sources[row]].chunk_id if row in sources else None)
-                for row, c in enumerate(chunks)]
-        return self._index_storage.build(rows, texts, self.tokenizer.tokenize, embed,
-                                         model_id=self.embedder.model_id if texts else "",
-                                         generation=self.store.generation,
-                                         sentences=chunk_sentence_evidence(chunks, documents))
-
-    @staticmethod
-    def _national_sources(chunks: list[Chunk], documents: dict[str, Document], vectors) -> dict[int, int]:
-        """Local article → the national article it restates (rows of ``chunks``)."""
-        from regkb.index.restatements import national_sources
-
-        national = [is_national(documents[c.doc_id]) for c in chunks]
-        articles = [row for row, c in enumerate(chunks) if c.article]
-        return national_sources([c.text for c in chunks], vectors, [r for r in articles if national[r]],
-                                [r for r in articles if not national[r]])
 
     # --- queries ----------------------------------------------------------------------
 
     def documents(self, as_of: str | None = None) -> DocumentsResponse:
-        day = self.as_of(as_of)
-        statuses = self.versions_desk.statuses(day)
-        return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self._status_fields(statuses, d.doc_id))
-                                            for d in self.store.documents()])
+        """Every document in the store with its status on ``as_of``."""
+        return self.versions_desk.documents(self.as_of(as_of))
 
     # --- versions and validity (service/library/versions.py) -------------------------------------
 
-    @cached_property
-    def versions_desk(self):
+    @property
+    def versions_desk(self) -> VersionDesk:
         from regkb.service.library.versions import VersionDesk
 
-        return VersionDesk(self.store)
+        return self._cache.get("versions", lambda: VersionDesk(self.store))
 
     @staticmethod
     def as_of(value: str | None) -> str:
@@ -368,11 +167,6 @@ class KnowledgeBase:
             return parse_as_of(value)
         except ValueError as exc:
             raise KnowledgeBaseError(str(exc)) from exc
-
-    @staticmethod
-    def _status_fields(statuses: dict[str, Status], doc_id: str) -> dict:
-        status = statuses.get(doc_id, Status.in_force)
-        return {"status": status.value, "status_name": STATUS_NAMES[status]}
 
     def versions(self, title: str, as_of: str | None = None):
         """A law's versions in the store, oldest first, with their status on the day (``VersionsResponse``)."""
@@ -384,29 +178,11 @@ class KnowledgeBase:
 
     def with_status(self, passages: list, as_of: str | None = None) -> list:
         """Citations or related passages (anything with a ``chunk_id``) with their document's status set."""
-        statuses = self.versions_desk.statuses(self.as_of(as_of))
-        for passage in passages:
-            if passage.chunk_id:  # "{doc_id}:{seq}"
-                fields = self._status_fields(statuses, passage.chunk_id.split(":")[0])
-                passage.status, passage.status_name = fields["status"], fields["status_name"]
-        return passages
+        return self.versions_desk.with_status(passages, self.as_of(as_of))
 
     def remove(self, doc_id: str) -> RemoveResponse:
-        document = self.store.document(doc_id) or self.store.document_by_source(doc_id)
-        if document is None:
-            raise KnowledgeBaseError(f"没有这个文档:{doc_id}(用 regkb documents 查看已导入的文档)")
-        with self._committing():  # no index file mentions the document any more
-            self.store.delete_document(document.doc_id)
-            self._rebuild_registry()
-        documents = {d.doc_id: d for d in self.store.documents()}
-        keep = {text_hash(indexed_text(documents[c.doc_id].title, c)) for c in self.store.chunks()}
-        keep |= {text_hash(t) for t in sentence_texts(self.store.duties())[0]}
-        keep |= {text_hash(t) for t in chunk_sentence_evidence(self.store.chunks(), documents)[0]}
-        try:
-            self.store.prune_vectors(keep)
-        except sqlite3.OperationalError:  # it only frees space; the removal has committed
-            pass
-        return RemoveResponse(removed=RemovedDocument(doc_id=document.doc_id, source=document.source, chunks=document.chunks))
+        """Delete a document (by id or file name) and its vectors no other text uses."""
+        return self.library_ingest.remove(doc_id)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
                region: str | None = None, as_of: str | None = None) -> SearchResponse:
@@ -426,21 +202,20 @@ class KnowledgeBase:
             search_mode = SearchMode.parse(mode)
         except ValueError as exc:
             raise KnowledgeBaseError(str(exc)) from exc
-        retriever = self.retriever
-        if search_mode is not SearchMode.bm25 and retriever.embedder is None and self.index.rows:
+        retriever, index = self.retriever, self.index
+        if search_mode is not SearchMode.bm25 and retriever.embedder is None and index.rows:
             retriever.embedder = self._query_embedder()
-        if not self.index.rows:
+        if not index.rows:
             return SearchResponse(query=query, mode=search_mode.value, hits=[])
         filters = filters or SearchFilters()
         if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
             filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
         ranked = retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region)
-        hits = self.search_hits(self._with_national_sources(ranked, self.index.allowed(filters)), day)
+        hits = self.search_hits(self._with_national_sources(ranked, index.allowed(filters)), day)
         return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
 
-    @cached_property
     def _rows_by_chunk(self) -> dict[str, int]:
-        return {row.chunk_id: number for number, row in enumerate(self.index.rows)}
+        return self._cache.get("rows_by_chunk", lambda: {row.chunk_id: number for number, row in enumerate(self.index.rows)})
 
     def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
         """Each local article that restates a national one lifts that national article to its own
@@ -448,12 +223,13 @@ class KnowledgeBase:
         then shows the law with the local article under it, or beside it when its place is asked)."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return ranked
-        restating = [(self.index.rows[row].restates, score) for row, score in ranked]
+        index_rows = self.index.rows
+        restating = [(index_rows[row].restates, score) for row, score in ranked]
         if not any(chunk_id for chunk_id, _ in restating):  # none known (or a backend that keeps no such map)
             return ranked
-        scores = dict(ranked)
+        scores, rows_by_chunk = dict(ranked), self._rows_by_chunk()
         for chunk_id, score in restating:
-            source = self._rows_by_chunk.get(chunk_id or "")
+            source = rows_by_chunk.get(chunk_id or "")
             if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
                 scores[source] = score
         return sorted(scores.items(), key=lambda pair: -pair[1])
@@ -468,18 +244,20 @@ class KnowledgeBase:
         others = tuple(d.doc_id for d in self.store.documents() if d.doc_id not in replaced)
         return self.search(query, k=k, filters=SearchFilters(excluded_docs=others), as_of=day)
 
-    @cached_property
-    def _places(self) -> Gazetteer:
-        return Gazetteer([d.region for d in self.store.documents()])
+    @property
+    def places(self) -> Gazetteer:
+        """The places of the store's documents (which one a question names, which ones apply to it)."""
+        return self._cache.get("places", lambda: Gazetteer([d.region for d in self.store.documents()]))
 
     def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
         """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
         with a place asked (or named in the query), its articles and the national ones stay apart."""
-        asked = region or self._places.find(query)
+        places = self.places
+        asked = region or places.find(query)
         national = [is_national(h) for h in hits]
 
         def stays_apart(position: int) -> bool:
-            return asked is not None and (national[position] or self._places.applies(hits[position].region, asked))
+            return asked is not None and (national[position] or places.applies(hits[position].region, asked))
 
         groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
                                    [h.doc_id for h in hits], national, stays_apart)
@@ -492,12 +270,16 @@ class KnowledgeBase:
         return folded
 
     def _query_embedder(self) -> Embedder:
-        self._check_model()
+        self.check_model()
         return self.embedder
 
-    def _check_model(self) -> None:
+    def embedding_model(self) -> str:
+        """The model the store's vectors were made with ("" before the first ingest)."""
+        return self.store.get_meta(MODEL_KEY) or ""
+
+    def check_model(self) -> None:
         """Vectors of two models cannot be compared: the store remembers the one it was built with."""
-        built_with = self.store.get_meta(_MODEL_KEY)
+        built_with = self.embedding_model()
         if built_with and built_with != self.embedder.model_id:
             raise KnowledgeBaseError(
                 f"知识库是用向量模型 {built_with} 建立的,当前模型是 {self.embedder.model_id};"
@@ -505,19 +287,12 @@ class KnowledgeBase:
 
     def reindex(self) -> dict:
         """Embed everything with the configured model (cached vectors are reused) and rebuild the index."""
-        with self.store.transaction():
-            self.store.set_meta(_MODEL_KEY, self.embedder.model_id)
-            self.store.bump_generation()
-        self._invalidate()
-        texts = [indexed_text(d.title, c) for d in self.store.documents() for c in self.store.chunks(d.doc_id)]
-        texts += chunk_sentence_evidence(self.store.chunks(), {d.doc_id: d for d in self.store.documents()})[0]
-        embedded = self._embed_missing(texts + sentence_texts(self.store.duties())[0])
-        return {"model_id": self.embedder.model_id, "chunks": len(self.index.rows), "embedded": embedded}
+        return self.library_ingest.reindex()
 
     def search_hits(self, hits: list[tuple[int, float]], as_of: str | None = None) -> list[SearchHit]:
         """The hits of a ranked list of ``(index row, score)``, with their chunks, documents and status."""
-        statuses = self.versions_desk.statuses(self.as_of(as_of))
-        rows = [self.index.rows[row] for row, _ in hits]
+        day, index_rows, versions = self.as_of(as_of), self.index.rows, self.versions_desk
+        rows = [index_rows[row] for row, _ in hits]
         chunks = self.store.chunks_by_id([r.chunk_id for r in rows])
         documents = {doc_id: self.store.document(doc_id) for doc_id in {r.doc_id for r in rows}}
         result = []
@@ -528,7 +303,7 @@ class KnowledgeBase:
                                     title=document.title, doc_type=document.doc_type, authority=document.authority,
                                     region=document.region, section_path=chunk.section_path,
                                     article=chunk.article, text=chunk.text, score=round(score, 6), page=chunk.page,
-                                    **self._status_fields(statuses, chunk.doc_id)))
+                                    **versions.status_fields(chunk.doc_id, day)))
         return result
 
     def article(self, law: str, number: str | int):
@@ -539,100 +314,144 @@ class KnowledgeBase:
 
     # --- who owns what: duties and departments ---------------------------------------------
 
-    @cached_property
-    def _duty_desk(self):
+    @property
+    def duty_desk(self) -> DutyDesk:
         from regkb.service.duties.desk import DutyDesk
 
-        return DutyDesk.for_knowledge_base(self)
+        return self._cache.get("duties", lambda: DutyDesk(self.store, self.departments_registry(), self.tokenizer,
+                                                          lambda: self.embedder, self.settings.index_storage()))
 
     def duties(self, query: str, k: int = 5):
         """Duties whose task matches the question, best first (``DutiesResponse``)."""
-        return self._duty_desk.search(query, k)
+        return self.duty_desk.search(query, k)
 
     def department(self, name: str, region: str | None = None):
         """A department's tasks with its role in each, under any spelling; ``region`` picks
         one body when the name fits several regions' (``DepartmentResponse``)."""
-        return self._duty_desk.department(name, region)
+        return self.duty_desk.department(name, region)
 
     def departments(self):
         """Every department with its task counts per role (``DepartmentsResponse``)."""
-        return self._duty_desk.departments()
+        return self.duty_desk.departments()
 
     def export_duties(self, path: Path):
         """Write every duty to an .xlsx or .csv file (``DutyExport``)."""
-        return self._duty_desk.export(path)
+        return self.duty_desk.export(path)
 
     def refresh(self) -> bool:
         """For a long-running replica on the Milvus backend: take up what a writer published
         since (one keyed read when nothing changed). True when something was reloaded."""
         if getattr(self.store, "refresh", None) and self.store.refresh():  # only MilvusStore has one
-            self._invalidate()
+            self.forget_built()
             return True
         return False
 
     def migrate(self, to: str = "milvus"):
         """Copy this local knowledge base to the Milvus of the settings, embedding nothing again
         (``MigrationReport``); see ``service/library/migration.py``."""
-        from regkb.service.library.migration import MIGRATION_TARGETS, migrate_to_milvus
+        from regkb.index.choices import MIGRATION_TARGETS
+        from regkb.service.library.migration import migrate_to_milvus
 
         if to not in MIGRATION_TARGETS:
             raise KnowledgeBaseError(f"不能迁移到 {to}(可用:{'、'.join(MIGRATION_TARGETS)})")
         return migrate_to_milvus(self)
 
-    # --- answers, targets and exams (each a module of its own in service/) ------------------
+    # --- answers, targets and exams (each a package of its own in service/) ------------------
 
-    @cached_property
-    def _answer_desk(self):
+    @property
+    def answer_desk(self) -> AnswerDesk:
+        """Answers from this knowledge base's own search, duties, departments and targets."""
         from regkb.service.answers.desk import AnswerDesk
+        from regkb.service.answers.writer import AnswerWriter
 
-        return AnswerDesk.for_knowledge_base(self)
+        return self._cache.get("answers", lambda: AnswerDesk(self, writer=AnswerWriter.from_settings(self.settings)))
 
-    @cached_property
-    def _target_desk(self):
+    @property
+    def target_desk(self) -> TargetDesk:
         from regkb.service.targets.desk import TargetDesk
 
-        return TargetDesk(self.store)
+        return self._cache.get("targets", lambda: TargetDesk(self.store))
+
+    def exam_desk(self, as_of: str | None = None) -> ExamDesk:
+        """The exam desk of the texts in force on ``as_of`` (one day's desk kept at a time)."""
+        from regkb.service.exams.desk import ExamDesk
+
+        day = self.as_of(as_of)
+
+        def build() -> ExamDesk:
+            replaced = partial(self.search_replaced, as_of=day) if self.versions_desk.replaced(day) else None
+            return ExamDesk(self.store, self.departments_registry(), partial(self.search, as_of=day), replaced,
+                            frozenset(self.versions_desk.not_in_force(day)), day)
+
+        return self._cache.get("exams", build, variant=day)
 
     def ask(self, question: str, region: str | None = None, as_of: str | None = None):
         """An extractive, cited answer from the texts in force on ``as_of``, or an abstention (``AskResponse``)."""
         day = self.as_of(as_of)
-        answer = self._answer_desk.ask(question, region, as_of=day)
+        answer = self.answer_desk.ask(question, region, as_of=day)
         self.with_status(answer.citations, day)
         self.with_status(answer.related, day)
         return answer
 
     def targets(self, region: str | None = None, indicator: str | None = None, compare: str | None = None):
         """Plan targets, filtered, or one indicator lined up across regions (``TargetsResponse``)."""
-        return self._target_desk.targets(region, indicator, compare)
+        return self.target_desk.targets(region, indicator, compare)
 
     def export_targets(self, path: Path):
         """Write every target to an .xlsx or .csv file (``TargetExport``)."""
-        return self._target_desk.export(path)
+        return self.target_desk.export(path)
 
     def exam(self, count: int = 20, types: list[str] | None = None, source: str | None = None,
              topic: str | None = None, seed: int = 0, out: Path | None = None, as_of: str | None = None):
         """A paper of grounded questions on the texts in force on ``as_of`` (``ExamResponse``); with
         ``out`` also written to a .docx paper, an .xlsx bank or a .json file."""
-        desk = self._exam_desk(as_of)
+        desk = self.exam_desk(as_of)
         paper = desk.paper(count=count, types=types, source=source, topic=topic, seed=seed)
         return desk.export(paper, Path(out)) if out else paper
 
     def check_exam(self, path: Path, report: bool = True, as_of: str | None = None):
         """Each question of an existing bank checked against the articles in force on ``as_of``
         (``ExamCheckResponse``); ``report`` writes an xlsx report beside the bank."""
-        return self._exam_desk(as_of).check_bank(Path(path), report=report)
+        return self.exam_desk(as_of).check_bank(Path(path), report=report)
 
     def solve(self, stem: str, options: list[str] | None = None, kind: str | None = None):
         """One question answered from the articles (``ExamSolveResponse``); ``kind`` (judge,
         single, multi, blank) is guessed from the stem and options when None."""
-        return self._exam_desk().solve(stem, options or [], kind)
+        return self.exam_desk().solve(stem, options or [], kind)
 
-    def _exam_desk(self, as_of: str | None = None):
-        """One exam desk per store generation and day: its corpus view is rebuilt after an ingest or removal."""
-        from regkb.service.exams.desk import ExamDesk
+    # --- what the HTTP service reads (one block): the store's state, a chunk in context, a follow-up
 
-        day = self.as_of(as_of)
-        desk = self.__dict__.get("_exams")
-        if desk is None or (desk.generation, desk.as_of) != (self.store.generation, day):
-            desk = self.__dict__["_exams"] = ExamDesk.for_knowledge_base(self, day)
-        return desk
+    @property
+    def generation(self) -> int:
+        """The store's generation: it grows with every committed write."""
+        return self.store.generation
+
+    def document_count(self) -> int:
+        return len(self.store.documents())
+
+    def has_document(self, name: str) -> bool:
+        """Whether a document of this id or source file name is stored."""
+        return self.store.document(name) is not None or self.store.document_by_source(name) is not None
+
+    def chunk_context(self, chunk_id: str, around: int = 1):
+        """A chunk with ``around`` chunks of its document before and after it (``ChunkContext``)."""
+        from regkb.service.schemas import ChunkContext
+        from regkb.service.validation import MAX_NAME_CHARS, NotFoundError
+
+        found = self.store.chunks_by_id([chunk_id]).get(chunk_id)
+        if found is None:
+            raise NotFoundError(f"没有这个文本块：{chunk_id[:MAX_NAME_CHARS]}")
+        document = self.store.document(found.doc_id)
+        siblings = self.store.chunks(found.doc_id)
+        at = next(i for i, c in enumerate(siblings) if c.chunk_id == chunk_id)
+        return ChunkContext(chunk_id=chunk_id, doc_id=found.doc_id, source=document.source, title=document.title,
+                            section_path=found.section_path, article=found.article, text=found.text,
+                            before=[c.text for c in siblings[max(0, at - around):at]],
+                            after=[c.text for c in siblings[at + 1:at + 1 + around]])
+
+    def read_conversation(self, questions: list[str]):
+        """The user's questions in order, the last completed from the earlier ones when it is a
+        follow-up, with the law titles and regions of the store as vocabulary (``ReadAs``)."""
+        from regkb.service.answers.conversation import Vocabulary, read_conversation
+
+        return read_conversation(questions, Vocabulary.of(self.store.documents()))

@@ -27,13 +27,14 @@ from starlette.routing import Route
 
 from regkb.corpus.models import Authority, Document
 from regkb.index.search_index import SearchFilters
-from regkb.service.answers.schemas import AskResponse, TargetsResponse
+from regkb.service.answers.schemas import AskResponse
 from regkb.service.http.api_key import KEY_REQUIRED, key_matches
 from regkb.service.answers.article_lookup import ArticleText
 from regkb.service.duties.schemas import DepartmentResponse, DutiesResponse
 from regkb.service.exams.schemas import ExamCheckResponse, ExamSolveResponse
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.schemas import DocumentsResponse, SearchResponse
+from regkb.service.targets.schemas import TargetsResponse
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
 
 Reading = Callable[[], AbstractContextManager[KnowledgeBase]]  # the knowledge base for one call

@@ -72,6 +72,20 @@ class SearchResponse(BaseModel):
     hits: list[SearchHit]
 
 
+class ChunkContext(BaseModel):
+    """A chunk with the text around it in its document, for a citation opened on the page."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str | None
+    section_path: list[str]
+    article: str | None
+    text: str
+    before: list[str]
+    after: list[str]
+
+
 class DocumentEntry(Document, StatusFields):
     pass
 

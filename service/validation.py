@@ -1,6 +1,7 @@
 """The error the service layer raises for requests it cannot serve, and input checks."""
 
 MAX_QUERY_CHARS = 2000
+MAX_NAME_CHARS = 100  # region, department, source and other short names
 
 
 class KnowledgeBaseError(Exception):
@@ -9,6 +10,10 @@ class KnowledgeBaseError(Exception):
 
 class NotBuiltError(KnowledgeBaseError):
     """A feature of the contract that this version does not have yet (HTTP 501)."""
+
+
+class NotFoundError(KnowledgeBaseError):
+    """The document, chunk, department or job asked for is not there (HTTP 404)."""
 
 
 def validate_query(query: str) -> str:

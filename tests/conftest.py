@@ -1,4 +1,10 @@
-"""Shared fixtures: the shared corpus beside the project, and knowledge bases in tmp folders."""
+"""Shared paths and fixtures: the repository, the shared corpus beside it (``$REGKB_SHARED``
+overrides, see ``eval/paths.py``), and knowledge bases in tmp folders.
+
+The one conftest of the suite: test modules import these paths with ``from conftest import …``.
+Markers (pyproject.toml): ``slow`` builds models, trains, ingests beyond ``law_kb``, serves over a
+socket or in its own process, or feeds hostile input; ``browser`` drives chromium; ``quality`` holds
+figures to their bars. ``make test-fast`` leaves all three out."""
 
 from __future__ import annotations
 
@@ -7,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from regkb.eval.paths import shared_corpus
+
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-SHARED_CORPUS = Path(os.environ.get("REGKB_SHARED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+REPOSITORY = Path(__file__).resolve().parents[1]
+EVAL_DATA = REPOSITORY / "eval" / "data"
+SHARED_CORPUS = shared_corpus()
 SEEDS = SHARED_CORPUS / "seeds"
 LAWS = SHARED_CORPUS / "laws"
 SAFETY_LAW = LAWS / "安全生产法(2021-06-10).md"
@@ -18,7 +28,7 @@ DIVISION_PLAN = SEEDS / "004_36275ac223ca7fcd.txt"
 
 def pytest_collection_modifyitems(config, items):
     if not SHARED_CORPUS.is_dir():
-        pytest.exit(f"shared corpus not found at {SHARED_CORPUS} (set REGKB_SHARED_CORPUS)", returncode=4)
+        pytest.exit(f"shared corpus not found at {SHARED_CORPUS} (set REGKB_SHARED to the folder that holds corpus/)", returncode=4)
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +59,10 @@ def served_home(law_kb, tmp_path):
     from live_server import copy_store
 
     return copy_store(law_kb.settings.home, tmp_path / "served")
+
+
+@pytest.fixture
+def schemathesis_node_id(request):
+    """schemathesis 4.32 reads ``Function._nodeid`` to name the subtest of each operation of a
+    schema taken from a fixture; pytest 9.2 keeps the id elsewhere."""
+    request.node._nodeid = request.node.nodeid

@@ -21,25 +21,17 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from regkb.index.choices import Choice
+from regkb.index.choices import BackendKind
+from regkb.index.duty_search import DutyIndex, DutyTexts, Embed, Tokenize
+from regkb.index.hits import Hits
 from regkb.index.search_index import IndexRow, SearchFilters
 
-Hits = list[tuple[int, float]]  # (row id, score), best first
-Embed = Callable[[list[str]], np.ndarray]  # texts → normalised vectors (through the cache)
-Tokenize = Callable[[str], list[str]]
 Sentences = tuple[list[str], list[int]]  # sentence texts to embed, and the row of each (``index/sentences.py``)
-
-
-class BackendKind(Choice):
-    __label__ = "检索后端"
-    faiss = "faiss"
-    milvus = "milvus"
 
 
 class KeywordIndex(Protocol):
@@ -73,6 +65,10 @@ class IndexStorage(Protocol):
               generation: int, sentences: Sentences | None = None) -> SearchBackend:
         """Make the stored index hold exactly ``rows`` (``texts`` are what BM25 and the embedder see;
         ``sentences``, when the backend keeps sentence evidence, each row's sentences)."""
+
+    def duty_index(self, texts: DutyTexts, tokenize: Tokenize, embed: Embed, *, generation: int) -> DutyIndex:
+        """The duty search over ``texts``, the store's duties at ``generation`` (built when the
+        stored one, if the backend stores one, reflects another generation)."""
 
 
 def open_index_storage(backend: str, *, folder: Path, milvus_uri: str | None = None,

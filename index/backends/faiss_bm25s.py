@@ -1,5 +1,8 @@
 """The default backend: ``SearchIndex`` (a bm25s index and a FAISS index in files next to
-the store), rebuilt whole for each store generation.
+the store), rebuilt for a store generation, or appended to when the store only gained
+documents (``append``: the new rows' vectors added to the live FAISS indexes, BM25 re-indexed
+from the tokens kept with the live build, the whole written as a new build then made live); the duty
+search in memory.
 
 >>> import tempfile
 >>> rows = [IndexRow("d1:00000", "d1", "安全生产法.md", "law", None, "national"),
@@ -22,6 +25,7 @@ import numpy as np
 
 from regkb.corpus.models import text_hash
 from regkb.index.backends.base import Embed, Sentences, Tokenize
+from regkb.index.duty_search import DutyTexts, LocalDutyIndex
 from regkb.index.search_index import IndexRow, SearchIndex
 
 # Each build keeps its texts' BM25 tokens beside the index, by text hash: the next build
@@ -29,7 +33,7 @@ from regkb.index.search_index import IndexRow, SearchIndex
 _TOKENS = "tokens.json"
 # Kept with the tokens: when the segmenter (its dictionary, its thesaurus) cuts this differently,
 # the kept tokens are stale and every text is segmented again.
-_PROBE = "生产经营单位的主要负责人组织建立安全风险分级管控和隐患排查治理双重预防工作机制，危险化学品重大危险源"
+SEGMENTER_PROBE = "生产经营单位的主要负责人组织建立安全风险分级管控和隐患排查治理双重预防工作机制，危险化学品重大危险源"
 
 
 class FaissBm25sStorage:
@@ -49,16 +53,47 @@ class FaissBm25sStorage:
               generation: int, sentences: Sentences | None = None) -> SearchIndex:
         vectors = embed(texts) if texts else np.zeros((0, 0), np.float32)
         sentence_texts, sentence_rows = sentences or ([], [])
-        probe = tokenize(_PROBE)
-        known = self._previous_tokens(probe)
-        hashes = [text_hash(t) for t in texts]
-        tokens = [known[h] if h in known else tokenize(t) for h, t in zip(hashes, texts)]
+        kept, tokens = self._tokens(texts, tokenize)
         index = SearchIndex.build(rows, tokens, vectors, model_id=model_id, generation=generation,
                                   sentence_vectors=embed(sentence_texts) if sentence_texts else None,
                                   sentence_rows=sentence_rows)
-        index.save(self.folder)
-        self._save_tokens(generation, {"probe": probe, "tokens": dict(zip(hashes, tokens))})
+        self._save(index, kept)
         return index
+
+    def append(self, live: SearchIndex, rows: list[IndexRow], texts: list[str], tokenize: Tokenize,
+               vectors: np.ndarray, embed: Embed, *, generation: int, sentences: Sentences,
+               moved: tuple[list[int], list[str]] = ([], [])) -> SearchIndex | None:
+        """``live`` (the loaded live build) with ``rows[len(live.rows):]`` appended, saved as the build of
+        ``generation``. ``rows`` and ``texts`` are every row's (an earlier row's ``restates`` may change);
+        ``vectors`` are the new rows', ``sentences`` the new rows' sentences, ``moved`` the indexed
+        sentences (by number) whose text to embed changed. None when the live build cannot take them
+        (see ``SearchIndex.appended``): the caller rebuilds."""
+        kept, tokens = self._tokens(texts, tokenize)
+        nothing = np.zeros((0, vectors.shape[1]), np.float32)
+        sentence_texts, sentence_rows = sentences
+        index = live.appended(rows, tokens, vectors, generation=generation,
+                              sentence_vectors=embed(sentence_texts) if sentence_texts else nothing,
+                              sentence_rows=sentence_rows,
+                              moved=(moved[0], embed(moved[1]) if moved[1] else nothing))
+        if index is not None:
+            self._save(index, kept)
+        return index
+
+    def _tokens(self, texts: list[str], tokenize: Tokenize) -> tuple[dict, list[list[str]]]:
+        """Each text's BM25 tokens (segmenting only those the live build did not keep), and what to keep."""
+        probe = tokenize(SEGMENTER_PROBE)
+        known = self._previous_tokens(probe)
+        hashes = [text_hash(t) for t in texts]
+        tokens = [known[h] if h in known else tokenize(t) for h, t in zip(hashes, texts)]
+        return {"probe": probe, "tokens": dict(zip(hashes, tokens))}, tokens
+
+    def _save(self, index: SearchIndex, kept: dict) -> None:
+        index.save(self.folder)
+        self._save_tokens(index.manifest["generation"], kept)
+
+    def duty_index(self, texts: DutyTexts, tokenize: Tokenize, embed: Embed, *, generation: int) -> LocalDutyIndex:
+        """Duties are few and their vectors cached: their index lives in memory, one per generation."""
+        return LocalDutyIndex.build(texts, tokenize, embed)
 
     def _live(self) -> Path | None:
         try:

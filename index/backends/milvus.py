@@ -19,6 +19,7 @@ One knowledge base is a collection-name prefix (``REGKB_MILVUS_COLLECTION``, def
   chunks collection), ``df:<code>`` (the vocabulary: document frequency and sparse
   dimension of each term), and the store's image (see ``milvus_store``).
 - ``<prefix>_vectors_<dim>``: the embedding cache (see ``milvus_store``).
+- ``<prefix>_duties``, ``<prefix>_duty_sentences``: the duty search (see ``milvus_duties``).
 
 Keyword search: sparse vectors from our own jieba tokens (domain dictionary, stopwords,
 search-mode sub-words), weighted so that the inner product is bm25s's score exactly. Milvus's
@@ -49,6 +50,7 @@ import numpy as np
 
 from regkb.corpus.store import StoreError
 from regkb.index.backends.base import Embed, Hits, Sentences, Tokenize
+from regkb.index.duty_search import DutyTexts
 from regkb.index.search_index import IndexRow, SearchFilters
 
 FILTER_FIELDS = ("doc_type", "region", "level", "source", "authority")
@@ -270,6 +272,8 @@ class StateTable:
 class MilvusRows:
     """Row id → ``IndexRow``. Search results bring their rows along; others are fetched."""
 
+    fields = ROW_FIELDS  # what a search brings along
+
     def __init__(self, client, collection: str, count: int, titles: list[str] = ()):
         self.client = client
         self.collection = collection
@@ -352,7 +356,7 @@ class MilvusKeywordIndex:
         if not vector:
             return []
         results = self.client.search(self.collection, data=[vector], anns_field="sparse", limit=k, filter=allowed or "",
-                                     output_fields=list(ROW_FIELDS), search_params={"metric_type": "IP", "params": {}})
+                                     output_fields=list(self.rows.fields), search_params={"metric_type": "IP", "params": {}})
         return [(row, score) for row, score in self.rows.hits(results[0], sign=1.0) if score > 0]
 
     def idf(self, token: str) -> float:
@@ -364,36 +368,44 @@ class MilvusKeywordIndex:
 
 class Vocabulary:
     """Our terms in the state table: row ``df:<code>`` holds the term's document frequency
-    (``gen``) and its sparse-vector dimension (``seq``); row ``vocabulary`` the next free one."""
+    (``gen``) and its sparse-vector dimension (``seq``); row ``vocabulary`` the next free one.
+    Another collection's vocabulary has its keys under a ``namespace`` (``duties.df:<code>``)."""
 
-    def __init__(self, state: StateTable):
+    def __init__(self, state: StateTable, namespace: str = ""):
         self.state = state
+        self.namespace = namespace
 
     def lookup(self, codes: list[str]) -> dict[str, tuple[int, int]]:
         """code → (document frequency, term id), for the codes the index holds."""
-        found = self.state.get_many([f"df:{c}" for c in codes], fields=("gen", "seq"))
-        return {key[3:]: (int(row["gen"]), int(row["seq"])) for key, row in found.items()}
+        prefix = f"{self.namespace}df:"
+        found = self.state.get_many([prefix + c for c in codes], fields=("gen", "seq"))
+        return {key[len(prefix):]: (int(row["gen"]), int(row["seq"])) for key, row in found.items()}
 
     def count(self, delta: Counter, sign: int) -> dict[str, int]:
         """Add ``sign`` × ``delta`` to the document frequencies; returns the ids of the terms
         that remain (a term no chunk has any more is dropped; its id is not reused)."""
         current = self.lookup(list(delta))
-        marker = self.state.get("vocabulary")
+        prefix, marker_key = f"{self.namespace}df:", f"{self.namespace}vocabulary"
+        marker = self.state.get(marker_key)
         next_id = int(marker["gen"]) if marker else 1  # dimension 0 marks a chunk without tokens
         ids, rows, dropped = {}, [], []
         for code, change in delta.items():
             df, term = current.get(code, (0, None))
             df += sign * change
             if df <= 0:
-                dropped.append(f"df:{code}")
+                dropped.append(code)
                 continue
             if term is None:
                 term, next_id = next_id, next_id + 1
             ids[code] = term
-            rows.append({"key": f"df:{code}", "gen": df, "seq": term, "data": ""})
-        self.state.put(rows + [{"key": "vocabulary", "gen": next_id, "seq": 0, "data": ""}])
-        self.state.delete_keys([key for key in dropped if key[3:] in current])
+            rows.append({"key": prefix + code, "gen": df, "seq": term, "data": ""})
+        self.state.put(rows + [{"key": marker_key, "gen": next_id, "seq": 0, "data": ""}])
+        self.state.delete_keys([prefix + code for code in dropped if code in current])
         return ids
+
+    def drop(self) -> None:
+        """Forget every term of this vocabulary."""
+        self.state.delete(f'key like "{self.namespace}df:%" or key == "{self.namespace}vocabulary"')
 
 
 def term_weights(codes: list[str], ids: dict[str, int], avgdl: float) -> dict[int, float]:
@@ -421,20 +433,15 @@ class MilvusSearchIndex:
         if self.sentences:
             open_collection(client, self.sentences)
 
-    @staticmethod
-    def _params(count: int) -> dict:
-        nlist = DENSE_INDEX["params"]["nlist"]
-        return {"metric_type": "IP", "params": {"nprobe": nlist if count < IVF_ROWS_PER_LIST * nlist else DENSE_NPROBE}}
-
     def allowed(self, filters: SearchFilters | None) -> str | None:
         return filter_expression(filters)
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: str | None) -> Hits:
         if not len(self.rows):
             return []
-        results = self.client.search(self.collection, data=[_as_list(query_vector)], anns_field="dense", limit=k,
+        results = self.client.search(self.collection, data=[as_list(query_vector)], anns_field="dense", limit=k,
                                      filter=allowed or "", output_fields=list(ROW_FIELDS),
-                                     search_params=self._params(len(self.rows)))
+                                     search_params=dense_search_params(len(self.rows)))
         return self.rows.hits(results[0], sign=1.0)
 
     def chunk_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
@@ -452,9 +459,9 @@ class MilvusSearchIndex:
         """The best sentence score of each row among the ``k`` nearest sentences."""
         if not self.sentences:
             return {}
-        results = self.client.search(self.sentences, data=[_as_list(query_vector)], anns_field="dense", limit=k,
+        results = self.client.search(self.sentences, data=[as_list(query_vector)], anns_field="dense", limit=k,
                                      filter=allowed or "", output_fields=["chunk"],
-                                     search_params=self._params(self.manifest["sentences"]))
+                                     search_params=dense_search_params(self.manifest["sentences"]))
         best: dict[int, float] = {}
         for result in results[0]:
             row = int(result["entity"]["chunk"])
@@ -474,8 +481,14 @@ class MilvusSearchIndex:
         return best
 
 
-def _as_list(vector: np.ndarray) -> list[float]:
+def as_list(vector: np.ndarray) -> list[float]:
     return np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
+
+
+def dense_search_params(count: int) -> dict:
+    """IVF search parameters for a collection of ``count`` vectors (exact below ``IVF_ROWS_PER_LIST`` a list)."""
+    nlist = DENSE_INDEX["params"]["nlist"]
+    return {"metric_type": "IP", "params": {"nprobe": nlist if count < IVF_ROWS_PER_LIST * nlist else DENSE_NPROBE}}
 
 
 class MilvusIndexStorage:
@@ -495,25 +508,26 @@ class MilvusIndexStorage:
         self.state = StateTable(client, f"{prefix}_state")
         self.vocabulary = Vocabulary(self.state)
 
-    def _manifest(self) -> dict:
+    def manifest(self) -> dict:
+        """The stored index's manifest (its generation, layout and counts); empty when none is stored."""
         marker = self.state.get("index")
         return json.loads(marker["data"]) if marker else {}
 
     def current_generation(self) -> int | None:
         """None for an index of an older layout, so that the knowledge base rebuilds it."""
-        manifest = self._manifest()
+        manifest = self.manifest()
         return manifest["generation"] if manifest.get("format") == FORMAT else None
 
     def restore(self, generation: int) -> None:
         """Milvus keeps one build, updated in place: nothing to go back to."""
 
     def load(self) -> MilvusSearchIndex:
-        return MilvusSearchIndex(self.client, self.prefix, self._manifest(), self.state)
+        return MilvusSearchIndex(self.client, self.prefix, self.manifest(), self.state)
 
     def build(self, rows: list[IndexRow], texts: list[str], tokenize: Tokenize, embed: Embed, *, model_id: str,
               generation: int, sentences: Sentences | None = None) -> MilvusSearchIndex:
         """``sentences`` go to ``<prefix>_sentences``, each keyed to its chunk's entity."""
-        previous = self._manifest()
+        previous = self.manifest()
         if previous and previous.get("format") != FORMAT:
             self._drop()
             previous = {}
@@ -553,6 +567,12 @@ class MilvusIndexStorage:
         self.state.put([{"key": "index", "gen": generation, "seq": 0, "data": json.dumps(manifest, ensure_ascii=False)}])
         return MilvusSearchIndex(self.client, self.prefix, manifest, self.state)
 
+    def duty_index(self, texts: DutyTexts, tokenize: Tokenize, embed: Embed, *, generation: int):
+        """The duties in ``<prefix>_duties`` and ``<prefix>_duty_sentences`` (``milvus_duties``)."""
+        from regkb.index.backends.milvus_duties import MilvusDutyStorage
+
+        return MilvusDutyStorage(self.client, self.prefix).load(texts, tokenize, embed, generation=generation)
+
     def _write_sentences(self, chunks: list[tuple[int, IndexRow, list[str]]], embed: Embed, dim: int) -> None:
         """Each chunk's sentence vectors, with its filter fields so that filters push down here too."""
         texts = [text for *_, evidence in chunks for text in evidence]
@@ -572,7 +592,7 @@ class MilvusIndexStorage:
         for name in (self.collection, self.sentences):
             if self.client.has_collection(name):
                 self.client.drop_collection(name)
-        self.state.delete('key like "df:%" or key == "vocabulary"')
+        self.vocabulary.drop()
 
     def _delete(self, stale: list[int]) -> int:
         """Remove chunks and their terms' counts; returns how many tokens they held."""

@@ -12,8 +12,9 @@ import re
 from pydantic import BaseModel, Field
 
 from regkb.corpus.models import AUTHORITY_NAMES, Document
+from regkb.corpus.numerals import chinese_number, numeral_value
 from regkb.corpus.validity import Status, document_statuses, parse_as_of
-from regkb.index.article_ref import arabic_number, chinese_number, parse_references
+from regkb.index.article_ref import parse_references
 from regkb.service.validation import KnowledgeBaseError
 
 _NUMBER = re.compile(r"^第?\s*([0-9０-９零〇一二两三四五六七八九十百千]+)\s*条?$")
@@ -40,9 +41,9 @@ class ArticleText(BaseModel):
 def article_number(number: str | int) -> str:
     """21 / "21" / "二十一" / "第二十一条" → 第二十一条."""
     found = _NUMBER.match(str(number).strip())
-    if not found:
+    value = numeral_value(found.group(1)) if found else None
+    if value is None:
         raise KnowledgeBaseError(f"条号格式不正确：{str(number)[:20]}（例如 21、二十一 或 第二十一条）")
-    value = arabic_number(found.group(1))
     if value < 1:
         raise KnowledgeBaseError("条号应从 1 开始")
     return f"第{chinese_number(value)}条"

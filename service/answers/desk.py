@@ -10,21 +10,23 @@ abstention when the corpus holds no basis for one.
    quoted whole, never cut inside a clause.
 3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
    款/项; national documents come before local ones, which are labelled with their region.
-4. **Abstain.** When even the best quote covers less of the question than a threshold
-   (calibrated on unanswerable questions), the answer says the knowledge base holds no basis
-   and lists the nearest passages as ``related``.
+4. **Abstain.** A passage answer is given when the support model (``support.py``) finds it
+   likely enough that the question is in scope and a quoted hit is its passage, or when the
+   first quote covers the question's own words well (``high``; ``medium`` answers open with a
+   phrase that asks the reader to check and quote the deciding 款 of each article); a duty
+   or target answer when its best quote covers enough of the question. Otherwise the answer
+   says the knowledge base holds no basis and lists the nearest passages as ``related``.
 
 The answer text is made only of quotes, citation labels, the duty's or target's own fields,
-and the fixed phrases in ``PHRASES``; ``tests/test_ask.py`` checks that on the whole eval set.
+and the fixed phrases in ``PHRASES``; ``tests/service/answers/test_ask.py`` checks that on the whole eval set.
 
->>> desk = AnswerDesk.for_knowledge_base(kb)  # doctest: +SKIP
+>>> desk = kb.answer_desk  # doctest: +SKIP
 >>> desk.ask("生产经营单位的主要负责人有哪些职责").citations[0].article  # doctest: +SKIP
 '第二十一条'
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -33,9 +35,11 @@ from functools import cached_property
 import numpy as np
 
 from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
+from regkb.corpus.numerals import chinese_number
 from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
+from regkb.index.term_statistics import TermStatistics
 from regkb.service.answers.support import CANDIDATES, Signals, SupportModel
 from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duties.desk import strip_who_words
@@ -86,7 +90,6 @@ _GENERAL_CHAPTER = re.compile(r"^第[一二三四五六七八九十]+章\s*(?:�
 _UNIT = re.compile(r"[^\n。；;！!？?]*(?:[。；;！!？?]+[”’」]*|\n|$)")
 _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
-_CN_DIGITS = "一二三四五六七八九十"
 # An answer may quote a list: the lead-in sentence ending in a colon and its items.
 MAX_LIST_ITEMS = 12
 MAX_CITATIONS = 3
@@ -114,7 +117,7 @@ DENSE_SHARE = 0.5
 COSINE_FLOOR = 0.80
 COSINE_CEILING = 0.95
 # Below this support the answer abstains. Calibrated on the dev split (``calibrate`` in
-# eval/ask_eval.py): midway between the best-supported unanswerable question (0.660) and
+# eval/metrics/ask.py): midway between the best-supported unanswerable question (0.660) and
 # the least-supported correct answer above it (0.716).
 ABSTAIN_THRESHOLD = 0.69
 
@@ -163,6 +166,10 @@ class Unit:
         return self.chunk.text[self.start:self.end]
 
 
+def _short_title(title: str | None) -> str:
+    return (title or "").removeprefix("中华人民共和国")
+
+
 def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
     """("duty" | "target" | "department" | "passage", the department's name for "department")."""
     match = _DEPARTMENT.match(question.strip())
@@ -208,7 +215,7 @@ def paragraph_and_item(chunk: Chunk, start: int) -> tuple[str | None, str | None
             paragraph += 1
             item = None
         offset += len(line) + 1
-    return (f"第{_cn_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
+    return (f"第{chinese_number(paragraph)}款" if paragraph else None), (f"第（{item}）项" if item else None)
 
 
 def cited_span(text: str, ref: ArticleRef) -> tuple[int, int] | None:
@@ -245,13 +252,6 @@ def span_label(chunk: Chunk, start: int, end: int) -> tuple[str | None, str | No
     return first if first[1] == last[1] else (first[0], None)
 
 
-def _cn_number(n: int) -> str:
-    if n <= 10:
-        return _CN_DIGITS[n - 1]
-    tens, ones = divmod(n, 10)
-    return (_CN_DIGITS[tens - 1] if tens > 1 else "") + "十" + (_CN_DIGITS[ones - 1] if ones else "")
-
-
 def authority_rank(authority: str | None, region: str | None) -> tuple[int, int]:
     """National before local; within each, the stronger 效力层级 first."""
     order = [a.value for a in Authority]
@@ -276,23 +276,12 @@ class AnswerDesk:
         """Decides which passage is quoted and whether to answer (read when first needed)."""
         return SupportModel.load()
 
-    @classmethod
-    def for_knowledge_base(cls, kb) -> "AnswerDesk":
-        from regkb.service.answers.writer import AnswerWriter
-
-        return cls(kb, writer=AnswerWriter.from_env())
-
     # --- corpus statistics -------------------------------------------------------------
 
     @cached_property
     def _idf(self) -> dict[str, float]:
-        """Inverse document frequency of each token over the chunks (rare words weigh more)."""
-        counts: Counter = Counter()
-        chunks = self.kb.store.chunks()
-        for chunk in chunks:
-            counts.update(set(self.kb.tokenizer.tokenize(chunk.text)))
-        total = len(chunks) or 1
-        return {token: math.log(1 + total / (1 + n)) for token, n in counts.items()}
+        """Inverse document frequency of each token over the indexed chunks (``regkb.index.term_statistics``)."""
+        return TermStatistics.of_store(self.kb.store, self.kb.tokenizer.tokenize).idf
 
     def _weight(self, word: str) -> float:
         weight = self._idf.get(word, UNSEEN_WEIGHT)
@@ -328,7 +317,7 @@ class AnswerDesk:
         region = (region or "").strip() or None
         kind, department = route(question, self._department_name)
         answer: AskResponse | None = None
-        hits = self._hits(question, region, as_of)
+        hits = self.hits(question, region, as_of)
         if kind == "passage":
             answer = self._cited_part(question, hits)
             if answer is not None:  # a cited 款 or 项 is the answer itself
@@ -376,7 +365,8 @@ class AnswerDesk:
 
     # --- passages ----------------------------------------------------------------------
 
-    def _hits(self, question: str, region: str | None, as_of: str | None = None):
+    def hits(self, question: str, region: str | None, as_of: str | None = None):
+        """The search hits an answer is drawn from (in the region asked, with the national ones)."""
         hits = self.kb.search(question, k=20, region=region, as_of=as_of).hits
         if region:  # national rules apply everywhere; local ones only in their region
             hits = [h for h in hits if h.region in (None, "全国") or region_match(region, h.region)]
@@ -391,25 +381,26 @@ class AnswerDesk:
         if not candidates:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
         cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
-        citations = []
-        for i in cited:
-            hit, unit, _ = candidates[i]
-            start, end = self._quote_span(unit)
-            paragraph, item = span_label(unit.chunk, start, end)
-            citations.append(Citation(
-                source=hit.source, title=hit.title, authority=hit.authority,
-                authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
-                section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
-                quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4)))
+        citations = [self._passage_citation(*candidates[i][:2]) for i in cited]
         answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
         confidence = "high" if words >= self.threshold else self.support.confidence(support)
+        if confidence == "medium":  # the deciding sentences of each article, not the whole articles
+            citations = answer.citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
         answer.confidence = confidence
         answer.support = round(support, 4)
         return answer
+
+    def _passage_citation(self, hit, unit: Unit, whole: bool = True) -> Citation:
+        start, end = self._quote_span(unit, whole)
+        paragraph, item = span_label(unit.chunk, start, end)
+        return Citation(source=hit.source, title=hit.title, authority=hit.authority,
+                        authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
+                        section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
+                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4))
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -430,17 +421,28 @@ class AnswerDesk:
             sentence = index.sentence_scores(vector, rows)
             cosines[name] = (chunk, {row: sentence.get(row, chunk.get(row, 0.0)) for row in rows})
         top_score = hits[0].score or 1.0
+        named = {name for name in self._law_names if name in question}
+        places = self.kb.places
+        asked = places.find(question)
         result = []
         for rank, (hit, row) in enumerate(zip(hits, rows)):
             unit = self._best_unit(terms, hit, rank)
             if unit is None:
                 continue
+            law = 1.0 if _short_title(hit.title) in named else (-1.0 if named else 0.0)
+            place = 0.0 if hit.region in (None, "", "全国") else \
+                (1.0 if asked and places.applies(hit.region, asked) else -1.0)
             result.append((hit, unit, Signals(
-                rank=rank, search=hit.score / top_score, coverage=unit.score,
+                rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place,
                 general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
                 cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
                 tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))
         return result, plain
+
+    @cached_property
+    def _law_names(self) -> frozenset[str]:
+        """The short titles of the store's documents (消防法), as a question names them."""
+        return frozenset(filter(None, (_short_title(d.title) for d in self.kb.store.documents())))
 
     @cached_property
     def _rows(self) -> dict[str, int]:
@@ -485,12 +487,13 @@ class AnswerDesk:
         return None
 
     @staticmethod
-    def _quote_span(unit: Unit) -> tuple[int, int]:
+    def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:
         """A sentence that introduces a list (ends with a colon) is quoted with its items; a
-        sentence of a short paragraph (a law's 款) with its whole paragraph."""
+        sentence of a short paragraph (a law's 款) with its whole paragraph; with ``whole``,
+        a sentence of a short article with the whole article."""
         if not unit.text.rstrip().endswith(("：", ":")):
             text = unit.chunk.text
-            if unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
+            if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
                 return 0, len(text.rstrip())  # a short article is the rule itself: quote all of it
             line_start = text.rfind("\n", 0, unit.start) + 1
             line_end = text.find("\n", unit.end)

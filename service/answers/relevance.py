@@ -5,7 +5,7 @@ Here each hit of the hybrid ranking gets the probability that it holds the answe
 logistic model of what it has that carries across queries: its hybrid score, its place in
 the ranking, and its raw BM25 score (how much of the query's wording it holds; a question the
 corpus does not cover matches little). The weights were fitted on the dev half of the
-plain-language set (``eval/calibrate_scores.py``; figures in ``eval/RESULTS.md``); records are
+plain-language set (``eval/training/relevance.py``; figures in ``eval/RESULTS.md``); records are
 ordered by that probability.
 
 >>> [round(s, 2) for _, s in calibrated_hits(kb, "出了事故多久要上报", None)][:2]  # doctest: +SKIP
@@ -44,7 +44,7 @@ class Features:
     bm25: float  # 0 when the BM25 list does not reach the hit
 
 
-# fitted by eval/calibrate_scores.py on the plain-language set's dev split
+# fitted by eval/training/relevance.py on the plain-language set's dev split
 FITTED = RelevanceModel(bias=-8.51, hybrid=11.96, rank=-1.07, bm25=-0.86)
 
 

@@ -1,5 +1,5 @@
-"""The contract's shapes for ``regkb ask`` and ``regkb targets``: printed by ``--json`` and
-served by the HTTP API (``/api/ask``, ``/api/targets``), so the two can never disagree.
+"""The contract's shapes for ``regkb ask``: printed by ``--json`` and served by the HTTP API
+(``/api/ask``), so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -74,29 +74,3 @@ class AskResponse(BaseModel):
     region: str | None = None
     extractive_answer: str | None = None  # the quotes-only answer, when a writer rephrased it
     writer: WriterReport | None = None
-
-
-class TargetRow(BaseModel):
-    """One region's value of an indicator in a comparison."""
-
-    region: str | None
-    level: str | None
-    indicator: str
-    value: str | None
-    unit: str | None
-    direction: str | None
-    deadline: str | None
-    source: str
-    quote: str
-
-
-class TargetsResponse(BaseModel):
-    targets: list[Target] = Field(default_factory=list)
-    compare: str | None = None  # the indicator word lined up across regions
-    comparison: list[TargetRow] = Field(default_factory=list)
-
-
-class TargetExport(BaseModel):
-    path: str
-    format: Literal["xlsx", "csv"]
-    targets: int

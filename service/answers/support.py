@@ -9,15 +9,19 @@ Two small logistic models over what the pipeline already has, multiplied:
   answers, given that one does: its search score (÷ the first hit's) and rank, the cosine of
   the question with its best sentence and with its whole chunk (by the plain query encoder
   and by the one tuned for search), how much of the question's words its best sentence
-  covers, and whether it stands in a 总则 or 附则 chapter; each measure also relative to the
+  covers, whether it stands in a 总则 or 附则 chapter, whether the question names its law
+  (or another one) and, for a local rule, its place; each measure also relative to the
   best other candidate, so a hit that stands out in meaning as well as in rank earns more
   than one among equals.
 
-The hit model picks the hit that is quoted (with the next, when nearly as probable); the
-scope times their probability decides whether to answer: ``high``, ``medium`` (answered,
-with a phrase that asks the reader to check) or ``none`` (abstain).
+The hit model picks the hits that are quoted: the most probable, and up to two more of the
+candidates when each is at least ``SECOND_SHARE`` as probable (articles the search and the
+model both put near the top, when the model cannot tell them apart: the reader gets the
+deciding sentences of each). The scope times the probability that one of them is the
+passage decides whether to answer: ``high``, ``medium`` (answered, with a phrase that asks
+the reader to check) or ``none`` (abstain).
 Coefficients and thresholds live in ``service/data/answer_support.json``, fitted by
-``python -m regkb.eval.train_answer_support`` (which questions, and the figures, are in
+``python -m regkb.eval.training.answer_support`` (which questions, and the figures, are in
 that module and in ``eval/RESULTS.md``).
 
 >>> model = SupportModel.load()
@@ -38,12 +42,12 @@ from regkb.service.library.export_files import atomic_write
 
 SUPPORT_FILE = Path(__file__).parents[1] / "data" / "answer_support.json"
 CANDIDATES = 5  # only a hit this near the top of the search may be quoted as the answer
-QUOTED = 2  # hits quoted at most
-SECOND_SHARE = 0.3  # the second is quoted when at least this share as probable as the first
+QUOTED = 3  # hits quoted at most
+SECOND_SHARE = 0.1  # another is quoted when at least this share as probable as the first
 
 # Per-candidate signals, as ``Signals`` holds them; each is also given relative to the best
 # of the other candidates (``<name>_lead``).
-SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage")
+SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Signals:
     tuned_chunk: float
     coverage: float  # the answer desk's word coverage of the hit's best sentence
     general: bool = False  # in a 总则 or 附则 chapter (purpose, scope, definitions: seldom the answer)
+    law: float = 0.0  # 1: the question names the hit's law; −1: it names another law of the store
+    place: float = 0.0  # a local hit: 1 when the question names a place it applies to, else −1
 
 
 def feature_names() -> list[str]:
@@ -100,9 +106,9 @@ class SupportModel:
         return _sigmoid((features(candidates) - self.mean) / self.scale @ self.weights + self.bias)
 
     def choose(self, candidates: list[Signals], question_vector: np.ndarray) -> tuple[list[int], float]:
-        """The candidates to quote (the most probable, and the next when it is at least
-        ``SECOND_SHARE`` as probable) and the answer's support: the probability that the
-        question is in scope and one of them is its passage."""
+        """The candidates to quote (the most probable, and the next ones, up to ``QUOTED``,
+        that are at least ``SECOND_SHARE`` as probable) and the answer's support: the
+        probability that the question is in scope and one of them is its passage."""
         if not candidates:
             return [], 0.0
         p = self.hit_probabilities(candidates)
@@ -130,7 +136,7 @@ class SupportModel:
     def load(cls, path: Path = SUPPORT_FILE) -> "SupportModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data["names"] != feature_names():
-            raise ValueError(f"答案支持度模型 {path} 的特征与代码不一致,请重新训练(python -m regkb.eval.train_answer_support)")
+            raise ValueError(f"答案支持度模型 {path} 的特征与代码不一致,请重新训练(python -m regkb.eval.training.answer_support)")
         return cls(tuple(data["names"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
                    np.asarray(data["weights"]), float(data["bias"]), np.asarray(data["scope"]),
                    float(data["scope_bias"]), dict(data["thresholds"]), data.get("meta", {}))

@@ -1,6 +1,6 @@
 """An optional writer: an OpenAI-compatible chat model rephrases the quotes of an answer
-into fluent Chinese. Off unless ``REGKB_LLM_URL`` names an endpoint (``REGKB_LLM_MODEL``,
-``REGKB_LLM_KEY`` with it).
+into fluent Chinese. Off unless ``Settings.llm_url`` (``REGKB_LLM_URL``) names an endpoint
+(``llm_model``, ``llm_key`` with it).
 
 A model may only rephrase what the cited quotes say. Every sentence it writes is checked
 against the quotes: enough of its character pairs must appear in one quote, and every
@@ -14,7 +14,6 @@ and the whole answer falls back to the extractive one; the JSON says so (``write
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -43,14 +42,6 @@ class WriterSettings:
     url: str
     model: str = "default"
     key: str | None = None
-
-    @classmethod
-    def from_env(cls) -> "WriterSettings | None":
-        url = os.environ.get("REGKB_LLM_URL", "").strip()
-        if not url:
-            return None
-        return cls(url=url.rstrip("/"), model=os.environ.get("REGKB_LLM_MODEL", "default"),
-                   key=os.environ.get("REGKB_LLM_KEY") or None)
 
 
 def _pairs(text: str) -> set[str]:
@@ -84,9 +75,11 @@ class AnswerWriter:
         self.settings = settings
 
     @classmethod
-    def from_env(cls) -> "AnswerWriter | None":
-        settings = WriterSettings.from_env()
-        return cls(settings) if settings else None
+    def from_settings(cls, settings) -> "AnswerWriter | None":
+        """The writer ``Settings`` configure (``llm_url``), or None when none is."""
+        if not settings.llm_url:
+            return None
+        return cls(WriterSettings(url=settings.llm_url, model=settings.llm_model, key=settings.llm_key))
 
     def _complete(self, question: str, quotes: list[str]) -> str:
         numbered = "\n".join(f"[{n}] {q}" for n, q in enumerate(quotes, start=1))

@@ -3,16 +3,14 @@ count every department's tasks, export the whole division of labour to Excel or 
 
 A duty's task is a paragraph that always reads "X牵头, Y按职责分工负责"; a question about it
 reads "尾矿库治理谁负责". The words that ask *who* (谁负责, 哪个部门, 牵头 …) say nothing about
-*which* task, and every duty would match them, so they are stripped before matching. A task
-paragraph covers several topics and a question is about one of them, so both BM25 (with the
-thesaurus's plain-word expansion) and the embedder score a task by its best-matching
-sentence; the two scores, each scaled to the best duty, are added with weights.
+*which* task, and every duty would match them, so they are stripped before matching. The topic
+left is ranked by the duty search of the knowledge base's backend (``regkb.index.duty_search``).
 
 A department is a body of one region (the region of the documents that name it): the
 省应急管理厅 of a Liaoning plan and of a Jiangxi one are listed apart, and a name that fits
 several bodies returns them as candidates until a region picks one.
 
->>> desk = DutyDesk(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)  # doctest: +SKIP
+>>> desk = kb.duty_desk  # doctest: +SKIP
 >>> desk.search("尾矿库治理谁负责", k=1).matches[0].section_path[-1]  # doctest: +SKIP
 '3.非煤矿山安全'
 >>> desk.department("应急厅").department  # doctest: +SKIP
@@ -34,12 +32,14 @@ import numpy as np
 from regkb.corpus.departments import DepartmentRegistry, full_name, normalise_name, region_key, split_prefix
 from regkb.corpus.models import Duty
 from regkb.corpus.store import Store
+from regkb.index.backends.base import IndexStorage
+from regkb.index.duty_search import DutySearch, DutyTexts
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.index.vector_cache import cached_embeddings
 from regkb.service.library.export_files import EXPORT_FORMATS, atomic_write
 from regkb.service.duties.schemas import (DepartmentCandidate, DepartmentResponse, DepartmentsResponse, DepartmentSummary,
                                         DepartmentTask, DutiesResponse, DutyExport, DutyMatch)
-from regkb.service.validation import KnowledgeBaseError, validate_query
+from regkb.service.validation import KnowledgeBaseError, NotFoundError, validate_query
 
 ROLES = ("lead", "responsible", "cooperating")
 ROLE_NAMES = {"lead": "牵头", "responsible": "负责", "cooperating": "配合"}
@@ -69,20 +69,6 @@ _ROLE_TOKENS = frozenset({
     "归", "管", "管理", "来管", "谁管", "这事", "这块", "这些", "事", "活", "省里", "职责", "分工",
     "监督管理", "监督",
 })
-# At equal relevance, a duty stated in a 分工方案 or table ranks before one read from prose.
-INFERRED_FACTOR = 0.97
-# Weights of the two scores, each scaled to [0, 1] over the duties. A weighted sum, not
-# RRF: the embedder's similarities of duties are close together (0.90 vs 0.89), and RRF
-# turns such a near tie into a full rank step. On held-out plain questions BM25 (which finds
-# a task's rare words: 尾矿库, 消防车通道) was the more precise of the two, so it weighs more;
-# the embedder carries the paraphrases BM25 misses (煤气罐 → 瓶装液化气).
-BM25_WEIGHT = 1.5
-DENSE_WEIGHT = 1.0
-# The BM25 score of a duty is its best sentence's score plus this share of the whole duty's
-# score (task, headings and departments' names), so a department named in the question counts.
-WHOLE_DUTY_SHARE = 0.8
-EXPANSION_WEIGHT = 0.5  # thesaurus terms count half, as in the passage search
-_SENTENCE_RE = re.compile(r"(?<=[。;；!！?？])")
 
 
 def strip_who_words(question: str) -> str:
@@ -93,47 +79,6 @@ def strip_who_words(question: str) -> str:
     return text or question.strip()
 
 
-def duty_names(duty: Duty) -> list[str]:
-    return duty.lead + duty.responsible + duty.cooperating
-
-
-def duty_sentences(duty: Duty) -> list[str]:
-    return [part for part in _SENTENCE_RE.split(duty.task) if part.strip()]
-
-
-def sentence_texts(duties: list[Duty]) -> tuple[list[str], np.ndarray]:
-    """Every sentence of every task under its heading (what is embedded), and its duty's row."""
-    texts, rows = [], []
-    for row, duty in enumerate(duties):
-        heading = duty.section_path[-1] if duty.section_path else ""
-        for sentence in duty_sentences(duty) or [duty.task]:
-            texts.append(f"{heading} {sentence}".strip())
-            rows.append(row)
-    return texts, np.asarray(rows, dtype=np.int64)
-
-
-def _scaled(scores: np.ndarray) -> np.ndarray:
-    top = float(scores.max()) if scores.size else 0.0
-    return scores / top if top > 0 else scores
-
-
-def _min_max(scores: np.ndarray) -> np.ndarray:
-    low, high = (float(scores.min()), float(scores.max())) if scores.size else (0.0, 0.0)
-    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
-
-
-def _best_per_duty(scores: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    best = np.full(size, -np.inf, dtype=np.float32)
-    np.maximum.at(best, rows, scores.astype(np.float32))
-    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
-
-
-def duty_index_text(duty: Duty) -> str:
-    """What the whole-duty BM25 index sees: headings, task and the departments' names
-    (so that "宣传部管不管" favours the tasks the 省委宣传部 shares)."""
-    return "\n".join(part for part in (" ".join(duty.section_path), duty.task, " ".join(duty_names(duty))) if part)
-
-
 def duty_source_text(duty: Duty) -> str:
     """The task as the source writes it: the sentence and its parenthesis of departments."""
     if duty.evidence and duty.evidence not in duty.task:
@@ -142,28 +87,25 @@ def duty_source_text(duty: Duty) -> str:
 
 
 class DutyDesk:
-    """Duties and departments of one store. Cheap to build; the BM25 index and the duty
-    vectors are built at the first search (vectors come from the store's embedding cache,
+    """Duties and departments of one store. Cheap to build; the duty index is loaded (or built)
+    from ``index_storage`` at the first search (vectors come from the store's embedding cache,
     the missing ones are embedded once and cached there).
 
     ``embedder`` is a zero-argument callable returning the embedder, so a desk that only
     lists departments never loads a model.
 
-    >>> desk = DutyDesk.for_knowledge_base(kb)  # doctest: +SKIP
+    >>> desk = kb.duty_desk  # doctest: +SKIP
     >>> [d.name for d in desk.departments().departments][:2]  # doctest: +SKIP
     ['省应急管理厅', '省、中直负有安全生产监管职责的部门']
     """
 
     def __init__(self, store: Store, registry: DepartmentRegistry, tokenizer: ChineseTokenizer,
-                 embedder: Callable[[], object]):
+                 embedder: Callable[[], object], index_storage: IndexStorage):
         self.store = store
         self.registry = registry
         self.tokenizer = tokenizer
         self._embedder_factory = embedder
-
-    @classmethod
-    def for_knowledge_base(cls, kb) -> "DutyDesk":
-        return cls(kb.store, kb.departments_registry(), kb.tokenizer, lambda: kb.embedder)
+        self.index_storage = index_storage
 
     # --- lazily built parts ---------------------------------------------------------
 
@@ -176,23 +118,13 @@ class DutyDesk:
         return self._embedder_factory()
 
     @cached_property
-    def _sentences(self) -> tuple[list[str], np.ndarray]:
-        return sentence_texts(self.duties)
-
-    @cached_property
-    def _bm25(self):
-        """Two BM25 indexes: one row per duty, one row per sentence."""
-        from regkb.index.bm25 import Bm25Index
-
-        texts, _ = self._sentences
-        whole = Bm25Index.build([self.tokenizer.tokenize(duty_index_text(d)) for d in self.duties])
-        return whole, Bm25Index.build([self.tokenizer.tokenize(t) for t in texts])
-
-    @cached_property
-    def _vectors(self) -> np.ndarray:
-        """One normalised vector per sentence (``_sentences`` order), through the embedding cache."""
-        texts, _ = self._sentences
-        return cached_embeddings(self.store, self.embedder, texts)[0]
+    def _search(self) -> DutySearch:
+        """The duty index of the knowledge base's backend (vectors through the embedding cache)."""
+        texts = DutyTexts.of(self.duties)
+        index = self.index_storage.duty_index(texts, self.tokenizer.tokenize,
+                                              lambda batch: cached_embeddings(self.store, self.embedder, batch)[0],
+                                              generation=self.store.generation)
+        return DutySearch(index, texts, [d.inferred for d in self.duties])
 
     # --- search ---------------------------------------------------------------------
 
@@ -208,29 +140,10 @@ class DutyDesk:
     def rank(self, query: str) -> list[tuple[int, float]]:
         """Every duty, best first, as (row, score); at equal score exact duties come first."""
         topic = strip_who_words(query)
-        scores = BM25_WEIGHT * _scaled(self._bm25_scores(topic)) + DENSE_WEIGHT * _min_max(self._dense_scores(topic))
-        scores = scores * np.where([d.inferred for d in self.duties], INFERRED_FACTOR, 1.0)
-        order = sorted(range(len(self.duties)), key=lambda row: (-round(float(scores[row]), 9), self.duties[row].inferred))
-        return [(row, float(scores[row])) for row in order]
-
-    def _bm25_scores(self, topic: str) -> np.ndarray:
-        """Per duty: its best sentence's BM25 score + WHOLE_DUTY_SHARE × the whole duty's, each scaled."""
-        whole, sentences = self._bm25
-        _, sentence_rows = self._sentences
         tokens = list(dict.fromkeys(t for t in self.tokenizer.tokenize(topic) if t not in _ROLE_TOKENS))
         expansion = [t for t in self.tokenizer.expansion(topic) if t not in _ROLE_TOKENS]
-
-        def scores(index) -> np.ndarray:
-            return index.scores(tokens) + EXPANSION_WEIGHT * index.scores(expansion)
-
-        return _scaled(_best_per_duty(scores(sentences), sentence_rows, len(self.duties))) + \
-            WHOLE_DUTY_SHARE * _scaled(scores(whole))
-
-    def _dense_scores(self, topic: str) -> np.ndarray:
-        """Per duty: the cosine similarity of its best sentence to the question."""
         query_vector = np.asarray(self.embedder.embed_queries([topic])[0], dtype=np.float32)
-        _, sentence_rows = self._sentences
-        return _best_per_duty(self._vectors @ query_vector, sentence_rows, len(self.duties))
+        return self._search.rank(tokens, expansion, query_vector)
 
     def _match(self, duty: Duty, score: float) -> DutyMatch:
         return DutyMatch(task=duty.task, lead=duty.lead, responsible=duty.responsible, cooperating=duty.cooperating,
@@ -253,21 +166,22 @@ class DutyDesk:
         """A department's tasks, whatever spelling the user typed (应急厅, 省应急厅, 应急管理厅,
         辽宁省应急管理厅). When the name fits bodies of several regions (two provinces'
         应急管理厅) and ``region`` does not pick one, the response lists them as
-        ``candidates`` and holds no tasks."""
+        ``candidates`` and holds no tasks. A name that names no department (empty, unknown, or
+        not in ``region``) raises ``NotFoundError``."""
         typed = normalise_name(name or "")
         if not typed:
-            raise KnowledgeBaseError("部门名称不能为空")
+            raise NotFoundError("部门名称不能为空")
         matches = self.registry.matches(typed)
         if not matches:
             suggestions = self.suggest(typed)
             hint = f"您是不是要找:{'、'.join(suggestions)}?" if suggestions else ""
-            raise KnowledgeBaseError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
+            raise NotFoundError(f"没有找到部门“{typed}”。{hint}(用 regkb departments 查看全部部门)")
         if region:
             wanted = region.strip()
             picked = [key for key in matches if key[1] and (wanted in key[1] or key[1] in wanted)]
             if not picked:
                 known = "、".join(dict.fromkeys(key[1] or "全国" for key in matches))
-                raise KnowledgeBaseError(f"“{typed}”在地区“{wanted}”没有对应的部门(已知地区:{known})")
+                raise NotFoundError(f"“{typed}”在地区“{wanted}”没有对应的部门(已知地区:{known})")
             matches = picked
         tasks_of = {key: self._tasks(key) for key in matches}
         if len(matches) > 1:

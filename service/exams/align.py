@@ -24,8 +24,12 @@ MIN_BLOCK = 2
 EDGE = 12  # characters of the article next to an edge of the statement that can oppose it
 _NEGATIONS = ("不", "未", "非", "无")
 _MODAL_RE = re.compile("|".join([*MODAL_SWAPS, "允许", "不得"]))
-_GOVERNMENT_RE = re.compile(r"国务院|人民政府")
-_FUNCTION_CHARS = set("的了和及等或与并对在其之时都均")
+_GOVERNMENT_RE = re.compile(r"国务院|政府")  # canonical text says 政府 for 人民政府
+_FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
+# "没必要消防演练", "不必由…承担", "无权拒绝…": words that deny a duty or a right
+DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
+_PARTICLES = "的"
+_GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
@@ -46,7 +50,7 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
     for left, right in zip([start, *blocks], [*blocks, end]):
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
-        if not ours:
+        if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
             hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
             continue  # otherwise the article says more here, and a statement may leave it out
         if left is start:
@@ -61,11 +65,11 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
                 soft += 1
             else:
                 inserts += 1
-        elif ours in _NEGATIONS or _modals(ours):
-            hard += 1
-        elif _qualifier(ours) and right is not end:
+        elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
+            hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
+        elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
             soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
-        else:
+        elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
     return matched / max(1, len(statement)), hard, soft, inserts
 
@@ -137,6 +141,13 @@ def _qualifier(inserted: str) -> bool:
     """One or two characters the statement adds inside a matched phrase change what it says
     (每半年 for 每年, 特别重大 for 重大); a longer insertion is a rewording (特种设备单位)."""
     return len(inserted) <= 2 and not set(inserted) <= _FUNCTION_CHARS
+
+
+def _restated(inserted: str, sentence: str) -> bool:
+    """A two-character word the statement adds that the sentence itself says elsewhere spells out
+    what the sentence implies (接到事故报告 for 接到报告 after 事故发生后…报告); an accident grade
+    added (特别重大 for 重大) still changes the fact."""
+    return len(inserted) == 2 and inserted in sentence and not _GRADE_RE.search(inserted)
 
 
 def _modals(text: str) -> set[str]:

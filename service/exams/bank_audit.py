@@ -5,8 +5,10 @@ statement (figures compared by value, 三十日 = 30日). A statement found whol
 matches an article's sentence except for a figure, a negation, a modal or one short word is
 false, and that sentence is the evidence. A choice question is answered option by option: each
 option is put into the blank and judged, or, for "…包括（ ）" lists, looked up among the items
-of the article. A 填空 without options is read from the sentence its stem aligns with
-(``exam_blanks``). A law named in the stem narrows the search to it. Where no article settles a
+of the article (in the clause that says the stem's lead when the lead denies: 不适用). A
+statement that denies what an article requires (没必要消防演练) is false. A 填空 without options
+is read from the sentence its stem aligns with (``blanks``). A law named in the stem narrows the
+search to it. Where no article settles a
 question, the answer is None (``undecided``).
 
 >>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
@@ -21,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from regkb.corpus.law_names import full_law_name, generic_names, law_names
-from regkb.service.exams.align import MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
+from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
+from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
 from regkb.service.exams.blanks import fill_slots, same_blank_answer
-from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, normalise
+from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.text import SLOT_RE, canonical
 
@@ -43,11 +45,20 @@ STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
 FALSE_COVERAGE = 0.7
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
+# An option read against one clause or one sentence (not the whole article) is absent only when
+# the text shares almost nothing with it: an item restated in other words stays unclear
+ITEM_UNSAID = 0.3
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
+_NEGATION_RE = re.compile(r"[不未无非]")
+_CLAUSE_END_RE = re.compile(r"[，,；;。]")
+_DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
+MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
+DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
+_CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
@@ -145,14 +156,15 @@ class StatementJudge:
         return self._names
 
     def _titles(self) -> set[str]:
-        return {d.title.removeprefix("中华人民共和国") for d in self.store.documents()
+        return {without_state_name(d.title) for d in self.store.documents()
                 if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
 
     def _canonical(self, text: str) -> str:
         return canonical(self._law_names().sub("本法", text))
 
     def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
-        """Whether the articles found say ``statement``, say something else in its place, or neither."""
+        """Whether the articles found say ``statement``, say something else in its place, or neither
+        (a statement that denies what an article requires is false)."""
         target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
@@ -182,6 +194,33 @@ class StatementJudge:
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
             return best_false
+        return self._denied(statement, candidates) if DENIAL_RE.search(statement) else Finding(None, 0.0)
+
+    def _denied(self, statement: str, candidates) -> Finding:
+        """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where
+        the article lists 组织进行有针对性的消防演练) is false: the rest of the statement must be
+        said by an article (in other words, but with no other figure, modal or negation), and the
+        denied act stated in that article with no negation before it."""
+        match = DENIAL_RE.search(statement)
+        clause_end = _CLAUSE_END_RE.search(statement, match.end())
+        end = clause_end.start() if clause_end else len(statement)
+        denied = canonical(statement[match.end():end])
+        rest = self._canonical(statement[:match.start()] + statement[end:])
+        if len(denied) < MIN_DENIED or len(rest) < MIN_DENIED:
+            return Finding(None, 0.0)
+        saying = {(evidence.title, evidence.article) for evidence, sentences in candidates for sentence in sentences
+                  if _says(rest, self._canonical(sentence))}
+        for evidence, sentences in candidates:
+            if (evidence.title, evidence.article) not in saying:
+                continue
+            for sentence in sentences:
+                other = self._canonical(sentence)
+                coverage, conflicts_, *_ = compare(denied, sentence, order_free=False, other=other)
+                start = other.find(denied[:MIN_BLOCK])
+                if conflicts_ == 0 and coverage >= TRUE_COVERAGE and start >= 0 and not _DENIED_BEFORE_RE.search(
+                        other[max(0, start - DENIAL_WINDOW):start]):
+                    found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
+                    return Finding(False, coverage, found, coverage * len(denied), decisive=True)
         return Finding(None, 0.0)
 
     # --- questions --------------------------------------------------------------------
@@ -196,7 +235,7 @@ class StatementJudge:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
         written in full, or loosely. The one place that reads a law's name, so a table of short
         names can take over here."""
-        name = name.removeprefix("中华人民共和国")
+        name = without_state_name(name)
         titles = self._titles()
         named = full_law_name(name, sorted(titles))  # the title, or a short name (特设法, 危化品条例)
         if named:
@@ -262,12 +301,21 @@ class StatementJudge:
         slot = SLOT_RE.search(body)
         tail = body[slot.end():] if slot else ""
         lead = SLOT_RE.sub("", body)
-        if slot and normalise(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
+        if slot and strip_punctuation(tail) and not LIST_SLOT_RE.search(body[:slot.start()]):
             # the blank is inside the sentence: each option filled in is a statement
+            if kind == "multi" and _NEGATION_RE.search(lead):
+                # a list the lead denies ("（ ）的…不适用本条例"): an option filled in could borrow the
+                # denial from the clause beside its affirmative twin, so the items are read in the
+                # clause that says the lead
+                listed = self._listed(lead, options, law, kind, lead_said=True, within_clause=True)
+                if any(f.verdict is not None for f in listed):
+                    return listed
             candidates = self._candidates(lead, law)
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
             findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
                         for o in options]
+            if kind == "multi":
+                findings = self._absent_beside(findings, options, candidates)
             if all(f.verdict is not None for f in findings) or any(f.verdict for f in findings):
                 return findings
             # options that are the items of a list the article words its own way ("为了（ ），根据…制定"
@@ -279,11 +327,12 @@ class StatementJudge:
         return self._listed(lead, options, law, kind)
 
     def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None,
-                lead_said: bool = False) -> list[Finding]:
+                lead_said: bool = False, within_clause: bool = False) -> list[Finding]:
         """"…包括（ ）": each option is looked up among the lines of the articles that say the
         stem's lead (第六十七条 and 第六十八条 both speak of 安全生产监督检查人员, and an option may
         restate either); where no article says it (and ``lead_said`` does not ask for one), in the
-        article where the most options are found."""
+        article where the most options are found. With ``within_clause`` the items are read in the
+        clause that says the lead alone, and a list the lead introduces as 项 is not read."""
         wanted = self._canonical(lead)
         articles = []  # (share of the lead the article says, findings per option)
         for evidence, sentences in self._candidates(lead, law):
@@ -292,6 +341,15 @@ class StatementJudge:
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             found = Evidence(quote, evidence.source, evidence.title, evidence.article)
             said = conflicts(wanted, text)[0] if wanted else 0.0
+            if within_clause:
+                # the list stands inside the clause that says the lead: items elsewhere in the
+                # article are not the answer (不适用 names three accidents, 适用 the others)
+                scope = self.lead_clause(wanted, sentences) if said >= LEAD_SAID else None
+                if scope:
+                    quoted = Evidence(scope, evidence.source, evidence.title, evidence.article)
+                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID)
+                                            for o in options]))
+                continue
             articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
@@ -304,11 +362,52 @@ class StatementJudge:
             return [Finding(None, 0.0) for _ in options]
         return best
 
+    def _absent_beside(self, findings: list[Finding], options: list[str], candidates) -> list[Finding]:
+        """Options of a multiple choice that the one sentence proving two or more of the others
+        does not list, nor any article found, are absent ("为了规范…，落实…，防止和减少…" has no
+        加强安全生产监督管理)."""
+        sentences = {f.evidence.sentence for f in findings if f.verdict}
+        if sum(bool(f.verdict) for f in findings) < 2 or len(sentences) != 1:
+            return findings
+        proof = next(f.evidence for f in findings if f.verdict)
+        texts = [(self._canonical("".join(lines)), lines) for _, lines in candidates]
+        result = []
+        for finding, option in zip(findings, options):
+            target = self._canonical(option)
+            if finding.verdict is None and all(_item(target, text, lines, proof).verdict is False for text, lines in texts):
+                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID)
+            result.append(finding)
+        return result
 
-def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> Finding:
+    def lead_clause(self, wanted: str, sentences: list[str]) -> str | None:
+        """The clause of an article that says a list question's lead and holds the list itself,
+        where a twin clause says the lead the other way ("…国防科研生产事故的报告和调查处理
+        不适用本条例" beside "…生产安全事故的报告和调查处理，适用本条例"); None when there is no
+        such twin, the lead introduces 项 (a clause ending in ：), or no clause says it."""
+        pieces = list(dict.fromkeys(c for s in sentences if not isinstance(s, Composite) for c in _CLAUSE_RE.findall(s)))
+        best, clause = 0.0, None
+        for piece in pieces:
+            coverage, hard, *_ = conflicts(wanted, self._canonical(piece))
+            if not hard and coverage > best:
+                best, clause = coverage, piece
+        if clause is None or best < LEAD_SAID or clause.rstrip().endswith(("：", ":")):
+            return None
+        unsaid = _NEGATION_RE.sub("", wanted)  # the lead with 不 and the like read away: the twin says that
+        twins = [p for p in pieces if p != clause and _says(unsaid, _NEGATION_RE.sub("", self._canonical(p)))]
+        return clause if twins else None
+
+
+def _says(statement: str, sentence: str) -> bool:
+    """Whether a sentence says most of a statement with no hard conflict (a figure, modal or
+    negation); a subject or word reworded is allowed."""
+    coverage, hard, *_ = conflicts(statement, sentence)
+    return not hard and coverage >= TRUE_COVERAGE
+
+
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
-    nothing else), absent (a sentence that covers it opposes it: 可随时发布 where 不得擅自发布),
-    or unclear. ``target`` is the option's canonical text."""
+    nothing else), absent (``absent`` or less of it said, or a sentence that covers it opposes
+    it: 可随时发布 where 不得擅自发布), or unclear. ``target`` is the option's canonical text."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
     coverage = 0.0
@@ -316,7 +415,7 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence) -> F
         covered, conflicts, *_ = compare(target, sentence, order_free=False)
         if not conflicts:
             coverage = max(coverage, covered)
-    verdict = True if coverage >= ITEM_FOUND else False if coverage <= ITEM_ABSENT else None
+    verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 

@@ -18,6 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.service.exams.facts import MODAL_SWAPS, number_value
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
@@ -28,7 +29,7 @@ MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_NUMERAL_RE = re.compile(rf"[{NUMERAL_CHARS}]+")
 _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
 _FUNCTION_CHARS = set("的和及与或并、等")
 _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须", "得"}
@@ -43,11 +44,17 @@ class Fill:
 
 def fill_slots(stem: str, sentence: str) -> Fill | None:
     """The sentence's text at each blank of ``stem``, or None when the text right beside a blank
-    does not line up with the sentence."""
-    parts = [marked(p) for p in SLOT_RE.split(stem)]
+    does not line up with the sentence. Ranges are read both as one span (处（ ）的罚款 over
+    十万元以上三十万元以下) and as two ends (处（ ）以上五万元以下的罚款)."""
+    fills = [fill for fill in (_fill(stem, sentence, ranges) for ranges in (True, False)) if fill]
+    return max(fills, key=lambda fill: fill.coverage, default=None)
+
+
+def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
+    parts = [marked(p, ranges) for p in SLOT_RE.split(stem)]
     if len(parts) < 2:
         return None
-    ours, theirs = _SLOT_MARK.join(parts), marked(sentence)
+    ours, theirs = _SLOT_MARK.join(parts), marked(sentence, ranges)
     matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks()
               if b.size >= MIN_BLOCK and ours[b.a:b.a + b.size].strip(CLAUSE_MARK)]

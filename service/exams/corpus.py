@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from regkb.corpus.law_names import without_state_name
 from regkb.corpus.models import Duty, Target
 from regkb.service.exams.facts import Fact, find_facts, number_value
 
@@ -55,7 +56,7 @@ class Place:
 
     @property
     def short_title(self) -> str:
-        return self.title.removeprefix("中华人民共和国")
+        return without_state_name(self.title)
 
     @property
     def citation(self) -> str:
@@ -223,11 +224,11 @@ class ExamCorpus:
 
     @cached_property
     def normalised_texts(self) -> str:
-        return "\n".join(normalise(t) for t in self.texts.values())
+        return "\n".join(strip_punctuation(t) for t in self.texts.values())
 
     def states(self, statement: str) -> bool:
         """Whether some document says ``statement`` word for word (punctuation aside)."""
-        return normalise(statement) in self.normalised_texts
+        return strip_punctuation(statement) in self.normalised_texts
 
     @cached_property
     def document_frequency(self) -> Counter:
@@ -241,7 +242,7 @@ class ExamCorpus:
         return counts
 
 
-def normalise(text: str) -> str:
+def strip_punctuation(text: str) -> str:
     """Text without punctuation and spaces, full-width brackets as half-width."""
     return re.sub(r"[\s，。；：、,.;:!！?？“”\"'‘’()（）《》【】\[\]]", "", text or "")
 
@@ -291,7 +292,7 @@ def _target_statement(target: Target, document) -> TargetStatement | None:
     raw = quote[start:end]
     text = raw.strip()
     offset = start + len(raw) - len(raw.lstrip())
-    if end - start > MAX_TARGET_STATEMENT or normalise(target.indicator)[:4] not in normalise(text):
+    if end - start > MAX_TARGET_STATEMENT or strip_punctuation(target.indicator)[:4] not in strip_punctuation(text):
         return None
     return TargetStatement(target, text, value.start() - offset, value.end() - offset, place)
 

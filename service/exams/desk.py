@@ -1,7 +1,7 @@
 """The exam desk: papers of grounded questions, exports, bank audits and single answers.
 ``KnowledgeBase.exam()``, ``.check_exam()`` and ``.solve()`` delegate here.
 
->>> desk = ExamDesk.for_knowledge_base(kb)  # doctest: +SKIP
+>>> desk = kb.exam_desk()  # doctest: +SKIP
 >>> paper = desk.paper(count=8, seed=1)  # doctest: +SKIP
 >>> sorted({q.type for q in paper.questions})  # doctest: +SKIP
 ['blank', 'judge', 'multi', 'single']
@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import random
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -64,13 +64,6 @@ class ExamDesk:
         self.replaced_search = replaced_search
         self.excluded_docs = excluded_docs
         self.as_of = as_of
-        self.generation = store.generation
-
-    @classmethod
-    def for_knowledge_base(cls, kb, as_of: str) -> "ExamDesk":
-        excluded = kb.versions_desk.not_in_force(as_of)
-        replaced = partial(kb.search_replaced, as_of=as_of) if kb.versions_desk.replaced(as_of) else None
-        return cls(kb.store, kb.departments_registry(), partial(kb.search, as_of=as_of), replaced, frozenset(excluded), as_of)
 
     @cached_property
     def corpus(self) -> ExamCorpus:

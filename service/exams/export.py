@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 
+from regkb.corpus.law_names import without_state_name
 from regkb.ingest.limits import check_xlsx
 from regkb.ingest.readers import IngestError, sheet_rows
 from regkb.service.exams.generators import LETTERS, SLOT
@@ -39,7 +40,7 @@ TYPE_WORDS = {"判断": "judge", "单选": "single", "多选": "multi", "填空"
 
 
 def citation(question: ExamQuestion) -> str:
-    title = (question.title or question.source).removeprefix("中华人民共和国")
+    title = without_state_name(question.title or question.source)
     where = question.article or " › ".join(question.section_path)
     return f"《{title}》{where}"
 

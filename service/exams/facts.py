@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from regkb.corpus.numerals import NUMERAL_CHARS, numeral_value
+
 NUMBER_RE = re.compile(
-    r"(?<![第每上下前后])([零〇一二两三四五六七八九十百千万\d]+(?:\.\d+)?)(个)?(工作日|日|天|小时|个月|年|周岁|人|名|万元|元|倍|%|％|次)"
+    rf"(?<![第每上下前后])([{NUMERAL_CHARS}\d]+(?:\.\d+)?)(个)?(工作日|日|天|小时|个月|年|周岁|人|名|万元|元|倍|%|％|次)"
     r"(?![级条款项])")
 GOVERNMENT_RE = re.compile(
     r"国务院|(?:县级以上|设区的市级以上|设区的市级|省级|市级|县级|省、自治区、直辖市|乡、镇|乡镇)(?:地方)?(?:各级)?人民政府")
@@ -46,10 +48,6 @@ def government_tiers(text: str) -> range:
     return range(tier, tier + 1)
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
 @dataclass(frozen=True)
 class Fact:
     kind: str  # number, government, actor, modal, frequency
@@ -65,26 +63,15 @@ class Fact:
 
 def number_value(text: str) -> float | None:
     """The value of a number fact or numeral: 三十日 → 30, 1.5倍 → 1.5, 二十四 → 24."""
-    match = re.match(r"[零〇一二两三四五六七八九十百千万\d.]+", text)
+    match = re.match(rf"[{NUMERAL_CHARS}\d.]+", text)
     if not match:
         return None
     numeral = match.group(0)
     arabic = re.fullmatch(r"(\d+(?:\.\d+)?)(万?)", numeral)
     if arabic:
         return float(arabic.group(1)) * (10000 if arabic.group(2) else 1)
-    total, section, digit = 0, 0, 0
-    for char in numeral:
-        if char in _DIGITS:
-            digit = _DIGITS[char]
-        elif char in _UNITS:
-            section += (digit or 1) * _UNITS[char]
-            digit = 0
-        elif char == "万":
-            total += (section + digit) * 10000
-            section = digit = 0
-        else:
-            return None
-    return float(total + section + digit)
+    value = numeral_value(numeral)
+    return float(value) if value is not None else None
 
 
 def find_facts(text: str) -> list[Fact]:
@@ -115,7 +102,7 @@ def same_fact(a: str, b: str) -> bool:
     if a == b:
         return True
     va, vb = number_value(a), number_value(b)
-    unit = re.compile(r"^[零〇一二两三四五六七八九十百千万\d.]+")
+    unit = re.compile(rf"^[{NUMERAL_CHARS}\d.]+")
     return va is not None and va == vb and unit.sub("", a) == unit.sub("", b)
 
 

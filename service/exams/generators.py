@@ -18,7 +18,7 @@ import re
 import string
 
 from regkb.corpus.models import Duty
-from regkb.service.exams.corpus import (Enumeration, ExamCorpus, Place, Sentence, TargetStatement, normalise,
+from regkb.service.exams.corpus import (Enumeration, ExamCorpus, Place, Sentence, TargetStatement, strip_punctuation,
                                        specific)
 from regkb.service.exams.facts import FREQUENCY_SWAPS, MODAL_SWAPS, Fact, government_tiers, same_fact
 from regkb.service.exams.schemas import ExamQuestion
@@ -80,11 +80,11 @@ def _substitutes(fact: Fact, sentence: Sentence, corpus: ExamCorpus) -> list[str
     else:
         if corpus.umbrella(fact):
             return []  # 施工单位 for 生产经营单位 is a kind of it, and the statement stays true
-        article = _article_text(sentence, normalise(corpus.texts.get(sentence.place.source, "")))
+        article = _article_text(sentence, strip_punctuation(corpus.texts.get(sentence.place.source, "")))
         # same kind of actor (单位 for 单位), but another head: 事故单位主要负责人 would be as
         # right as 单位的主要负责人
         pool = [t for t in corpus.same_kind(fact, sentence.place.source)
-                if t[-2:] == fact.text[-2:] and _shared_ending(t, fact.text) <= 2 and normalise(t) not in article]
+                if t[-2:] == fact.text[-2:] and _shared_ending(t, fact.text) <= 2 and strip_punctuation(t) not in article]
     return [t for t in pool if not same_fact(t, fact.text) and not corpus.states(_replace(sentence.text, fact, t))]
 
 
@@ -99,7 +99,7 @@ def _shared_ending(a: str, b: str) -> int:
 def _article_text(sentence: Sentence, document: str) -> str:
     """The normalised text of the sentence's article (an actor named there is no distractor)."""
     label = sentence.place.article or ""
-    start = document.find(normalise(label))
+    start = document.find(strip_punctuation(label))
     if start < 0:
         return document
     following = re.search(r"第[一二三四五六七八九十百零〇]+条", document[start + len(label):])
@@ -179,8 +179,8 @@ def _outsiders(enumeration: Enumeration, corpus: ExamCorpus) -> list[str]:
     """Items of other enumerations that this one does not contain, nor anything like them."""
     import difflib
 
-    own = [normalise(i) for i in enumeration.items]
-    quote = normalise(enumeration.quote)
+    own = [strip_punctuation(i) for i in enumeration.items]
+    quote = strip_punctuation(enumeration.quote)
     noun = enumeration.leadin[-2:]
     ranked = []
     for other in corpus.enumerations:
@@ -189,7 +189,7 @@ def _outsiders(enumeration: Enumeration, corpus: ExamCorpus) -> list[str]:
         # lists of the same kind of thing (职责 with 职责) in the same document read as real distractors
         closeness = (other.leadin[-2:] != noun) * 2 + (other.place.source != enumeration.place.source)
         for item in _plain_items(other):
-            text = normalise(item)
+            text = strip_punctuation(item)
             if text not in quote and all(difflib.SequenceMatcher(None, text, o).ratio() < 0.5 for o in own):
                 ranked.append((closeness, item))
     ranked.sort(key=lambda pair: pair[0])
@@ -325,7 +325,7 @@ def _target_question(kind: str, statement: TargetStatement, stem: str, answer: s
 
 def target_single(statement: TargetStatement, corpus: ExamCorpus, rng: random.Random) -> ExamQuestion | None:
     """A target's value left out; three values of other targets with its unit and direction."""
-    distractors = [d for d in corpus.target_values(statement) if normalise(d) not in normalise(statement.text)][:6]
+    distractors = [d for d in corpus.target_values(statement) if strip_punctuation(d) not in strip_punctuation(statement.text)][:6]
     if len(distractors) < 3:
         return None
     key = statement.value_text

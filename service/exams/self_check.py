@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from regkb.service.exams.corpus import ExamCorpus, normalise
+from regkb.service.exams.corpus import ExamCorpus, strip_punctuation
 from regkb.service.exams.facts import one_fact_changed
 from regkb.service.exams.generators import BLANK, LETTERS, SLOT
 from regkb.service.exams.schemas import ExamQuestion
@@ -45,7 +45,7 @@ def failures(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     if question.type in ("single", "multi"):
         problems += _choice_problems(question, corpus)
     elif question.type == "blank":
-        if normalise(question.answer) in normalise(question.stem):
+        if strip_punctuation(question.answer) in strip_punctuation(question.stem):
             problems.append("题干泄露答案")
     elif question.answer == "false":
         # a target's statement is a clause of its sentence: the stem closes it with 。, the quote does not
@@ -53,7 +53,7 @@ def failures(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
             problems.append("错误判断题与原句不是恰好一处事实不同")
         if corpus.states(statement_of(question.stem)):
             problems.append("错误判断题的题干在语料中成立")
-    elif normalise(statement_of(question.stem)) != normalise(question.quote):
+    elif strip_punctuation(statement_of(question.stem)) != strip_punctuation(question.quote):
         problems.append("正确判断题与原句不一致")
     return problems
 
@@ -70,7 +70,7 @@ def _answer_problems(question: ExamQuestion) -> list[str]:
         return ["单选题答案不止一个"]
     if question.type == "multi" and len(question.answer) < 2:
         return ["多选题答案少于两个"]
-    if len({normalise(o) for o in question.options}) != len(question.options):
+    if len({strip_punctuation(o) for o in question.options}) != len(question.options):
         return ["选项重复"]
     return []
 
@@ -79,10 +79,10 @@ def _choice_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     problems = []
     correct = [question.options[LETTERS.index(ch)] for ch in question.answer]
     wrong = [o for i, o in enumerate(question.options) if LETTERS[i] not in question.answer]
-    stem = normalise(question.stem.replace(SLOT, "").replace(BLANK, ""))
-    if any(normalise(c) in stem for c in correct):
+    stem = strip_punctuation(question.stem.replace(SLOT, "").replace(BLANK, ""))
+    if any(strip_punctuation(c) in stem for c in correct):
         problems.append("题干泄露答案")
-    quote = normalise(question.quote)
+    quote = strip_punctuation(question.quote)
     negative = "不包括" in question.stem
     if "分工：" in question.explanation:
         evidence = question.explanation.split("分工：", 1)[1]
@@ -91,18 +91,18 @@ def _choice_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
         if not all(_named(c, evidence) for c in correct):
             problems.append("正确选项不在分工原文中")
     elif negative:
-        if any(normalise(c) in quote for c in correct) or not all(normalise(w) in quote for w in wrong):
+        if any(strip_punctuation(c) in quote for c in correct) or not all(strip_punctuation(w) in quote for w in wrong):
             problems.append("“不包括”题的选项与原文列举不符")
     elif SLOT in question.stem and question.type == "single":
         # a filled-in distractor must not be what some document says
         if any(corpus.states(statement_of(question.stem.replace(SLOT, w))) for w in wrong):
             problems.append("干扰项填入后在语料中成立")
-        if normalise(statement_of(question.stem.replace(SLOT, correct[0]))) != quote:
+        if strip_punctuation(statement_of(question.stem.replace(SLOT, correct[0]))) != quote:
             problems.append("正确选项填入后与引文不符")
     else:
-        if any(normalise(w) in quote for w in wrong):
+        if any(strip_punctuation(w) in quote for w in wrong):
             problems.append("干扰项在引文中成立")
-        if not all(normalise(c) in quote for c in correct):
+        if not all(strip_punctuation(c) in quote for c in correct):
             problems.append("正确选项不在引文中")
     return problems
 
@@ -119,7 +119,7 @@ def _target_problems(question: ExamQuestion, corpus: ExamCorpus) -> list[str]:
     statement = next((t for t in statements if t.value_text == key), None)
     if statement is None:
         return ["答案不是规划目标的值"]
-    if normalise(key) in normalise(question.stem.replace(SLOT, "").replace(BLANK, "")):
+    if strip_punctuation(key) in strip_punctuation(question.stem.replace(SLOT, "").replace(BLANK, "")):
         return ["题干泄露答案"]
     pool = corpus.target_values(statement)
     if any(o not in pool for o in question.options if o != key):

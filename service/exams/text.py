@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
-from regkb.service.exams.corpus import normalise
+from regkb.corpus.numerals import NUMERAL_CHARS
+from regkb.service.exams.corpus import strip_punctuation
 from regkb.service.exams.facts import number_value
 
 _NUMERAL_RE = re.compile(r"(?<![第每统唯])(?:(百分之)([零〇一二两三四五六七八九十百千\d.]+)|"
-                         r"([零〇一二两三四五六七八九十百千万\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
+                         rf"([{NUMERAL_CHARS}\d.]+)(?=个|日|天|小时|分钟|月|年|周岁|人|名|元|倍|次|%|以上|以下|至))")
 _SELF_REFERENCE_RE = re.compile(r"本条例|本办法|本规定")
 # 、 joins the items of one list inside a clause ("重大、特别重大"): it is dropped, not a mark
 _PUNCTUATION_RE = re.compile(r"[，。；：,.;:!！?？]+")
@@ -27,11 +28,15 @@ CLAUSE_MARK = "|"
 
 
 # Words a trainer writes for the statute's without changing what it says; both sides of a
-# comparison are rewritten, so a pair only has to be one-way.
+# comparison are rewritten, so a pair only has to be one-way. 必须 and 应当 both bind (statutes
+# use either), 禁止/严禁 and 不得 both forbid, 以上/以下 include the figure already (及以上), the
+# 安全生产监督管理部门 of older texts is today's 应急管理部门, and a few spellings vary.
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
-            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"))
+            ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
+            ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
+            ("安全生产监督管理部门", "应急管理部门"), ("做出", "作出"), ("其它", "其他"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
-_NUM = r"[\d.零〇一二两三四五六七八九十百千万]+"
+_NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
 # (10～30万元, 10-30万元): one spelling, "10万元至30万元", so the two compare equal.
 _RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT})(?:以下)?"
@@ -54,7 +59,7 @@ def _words(text: str) -> str:
     return text
 
 
-def _figures(text: str) -> str:
+def _figures(text: str, ranges: bool = True) -> str:
     def figure(match: re.Match) -> str:
         value = number_value(match.group(2) or match.group(3))
         if value is None:
@@ -62,15 +67,16 @@ def _figures(text: str) -> str:
         shown = str(int(value)) if value == int(value) else str(value)
         return shown + ("%" if match.group(1) else "")
 
-    text = _ranges(_words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%"))))
-    return _NUMERAL_RE.sub(figure, text)
+    text = _words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%")))
+    return _NUMERAL_RE.sub(figure, _ranges(text) if ranges else text)
 
 
 def canonical(text: str) -> str:
     """Text for comparison: no punctuation or spaces, figures as Arabic values."""
-    return normalise(_figures(text))
+    return strip_punctuation(_figures(text))
 
 
-def marked(text: str) -> str:
-    """``canonical`` with each run of clause punctuation kept as one ``|``."""
-    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text)))
+def marked(text: str, ranges: bool = True) -> str:
+    """``canonical`` with each run of clause punctuation kept as one ``|``; without ``ranges``, a
+    range keeps its statute words (2万元以上5万元以下), so that a blank may stand for one end."""
+    return _PUNCTUATION_RE.sub(CLAUSE_MARK, _QUOTES_RE.sub("", _figures(text, ranges)))

@@ -4,8 +4,9 @@ a guarded route's body is read.
 
 FastAPI reads (and spools to disk) a multipart body before it runs a route's dependencies, so
 a key checked only there lets an unauthenticated caller send a whole upload first.
-``KeyBeforeBody`` looks up the route a request is for and, when the route depends on
-``ApiKey.require``, refuses a missing or wrong key from the headers alone.
+``KeyBeforeBody`` looks up the route a request is for and, when the route depends on the
+guard it is given (``dependencies.require_key``), refuses a missing or wrong key from the
+headers alone.
 
 >>> key_matches({"authorization": "Bearer s3cret"}, "s3cret")
 True
@@ -15,12 +16,11 @@ True
 """
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 KEY_REQUIRED = "需要有效的 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）"
@@ -49,23 +49,21 @@ class ApiKey:
         """The caller holds the key (not merely: no key is needed)."""
         return bool(self.key) and key_matches(headers, self.key)
 
-    def require(self, request: Request) -> None:
-        """The dependency of a guarded route (also what ``KeyBeforeBody`` looks for)."""
-        if not self.allows(request.headers):
-            raise HTTPException(401, KEY_REQUIRED)
-
 
 class KeyBeforeBody:
     """ASGI middleware: a guarded route's key is checked before its body is received."""
 
-    def __init__(self, app, key: ApiKey):
+    def __init__(self, app, key: ApiKey, guard: Callable):
         self.app = app
         self.key = key
+        self.guard = guard  # the dependency that marks a route as guarded
 
     def guarded(self, scope) -> bool:
-        for route in scope["app"].router.routes:
+        # an included router is one node of the app's routes: its routes are expanded here
+        for route in iter_route_contexts(scope["app"].router.routes):
             if route.matches(scope)[0] == Match.FULL:
-                return any(depends.dependency == self.key.require for depends in getattr(route, "dependencies", ()))
+                dependencies = getattr(route.original_route, "dependencies", ())
+                return any(depends.dependency is self.guard for depends in dependencies)
         return False
 
     async def __call__(self, scope, receive, send):

@@ -142,7 +142,7 @@ class ServingKnowledgeBase:
             threading.Thread(target=self._reload, daemon=True, name="regkb-reload").start()
 
     def _behind(self) -> bool:
-        storage = self._current._index_storage  # where the index generations are published
+        storage = self._current.index_storage  # where the index generations are published
         newest = storage.current_generation()
         return newest is not None and newest > self._current.index.manifest["generation"]
 

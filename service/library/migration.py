@@ -19,10 +19,8 @@ import time
 from pydantic import BaseModel
 
 from regkb.corpus.models import text_hash
-from regkb.index.backends.base import BackendKind
+from regkb.index.choices import BackendKind
 from regkb.service.validation import KnowledgeBaseError
-
-MIGRATION_TARGETS = tuple(k.value for k in BackendKind if k is not BackendKind.faiss)
 
 
 class MigrationReport(BaseModel):
@@ -41,7 +39,8 @@ class MigrationReport(BaseModel):
 def migrate_to_milvus(source) -> MigrationReport:
     """``source`` is a ``KnowledgeBase`` on the local store; the target is its settings' Milvus."""
     from regkb.index.backends.milvus_store import open_milvus_store
-    from regkb.service.knowledge_base import _MODEL_KEY, KnowledgeBase, chunk_sentence_evidence, indexed_text
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.library.ingest import chunk_sentence_evidence, indexed_text
 
     started = time.perf_counter()
     settings = dataclasses.replace(source.settings, backend=BackendKind.milvus.value)
@@ -60,7 +59,7 @@ def migrate_to_milvus(source) -> MigrationReport:
     chunks = target_store.chunks()
     sentence_texts = chunk_sentence_evidence(chunks, documents)[0]
     hashes = [text_hash(t) for t in [indexed_text(documents[c.doc_id].title, c) for c in chunks] + sentence_texts]
-    model_id = target_store.get_meta(_MODEL_KEY) or ""
+    model_id = target.embedding_model()
     missing = len(set(hashes) - set(target_store.cached_vectors(model_id, hashes))) if chunks else 0
     index = target.index  # builds the chunks and sentences collections from the cache
     return MigrationReport(to=BackendKind.milvus.value, uri=settings.milvus_address, collection=settings.milvus_collection,

@@ -21,7 +21,8 @@ from regkb.corpus.models import Document
 from regkb.corpus.store import Store
 from regkb.corpus.validity import STATUS_NAMES, Status, document_statuses, versions_of
 from regkb.index.restatements import bigrams
-from regkb.service.schemas import ArticleChange, DiffResponse, VersionEntry, VersionsResponse
+from regkb.service.schemas import (ArticleChange, DiffResponse, DocumentEntry, DocumentsResponse, VersionEntry,
+                                   VersionsResponse)
 from regkb.service.validation import KnowledgeBaseError
 
 # Jaccard of character bigrams from which two articles of two versions count as one article changed
@@ -88,17 +89,35 @@ def document_articles(store: Store, doc_id: str) -> list[Article]:
 
 
 class VersionDesk:
-    """Statuses of the store's documents on a day, a law's versions, and their differences."""
+    """Statuses of the store's documents on a day, a law's versions, and their differences.
+    Built for one state of the store (the knowledge base builds a new desk after a change)."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._statuses: dict[tuple[int, str], dict[str, Status]] = {}
+        self._statuses: dict[str, dict[str, Status]] = {}
 
     def statuses(self, as_of: str) -> dict[str, Status]:
-        key = (self.store.generation, as_of)
-        if key not in self._statuses:
-            self._statuses = {key: document_statuses(self.store.documents(), as_of)}  # one day kept at a time
-        return self._statuses[key]
+        if as_of not in self._statuses:
+            self._statuses = {as_of: document_statuses(self.store.documents(), as_of)}  # one day kept at a time
+        return self._statuses[as_of]
+
+    def status_fields(self, doc_id: str, as_of: str) -> dict:
+        """The document's ``status`` and ``status_name`` on the day (in force unless a version says otherwise)."""
+        status = self.statuses(as_of).get(doc_id, Status.in_force)
+        return {"status": status.value, "status_name": STATUS_NAMES[status]}
+
+    def with_status(self, passages: list, as_of: str) -> list:
+        """Citations or related passages (anything with a ``chunk_id``) with their document's status set."""
+        for passage in passages:
+            if passage.chunk_id:  # "{doc_id}:{seq}"
+                fields = self.status_fields(passage.chunk_id.split(":")[0], as_of)
+                passage.status, passage.status_name = fields["status"], fields["status_name"]
+        return passages
+
+    def documents(self, as_of: str) -> DocumentsResponse:
+        """Every document in the store with its status on the day."""
+        return DocumentsResponse(documents=[DocumentEntry(**d.model_dump(), **self.status_fields(d.doc_id, as_of))
+                                            for d in self.store.documents()])
 
     def not_in_force(self, as_of: str) -> tuple[str, ...]:
         return tuple(sorted(d for d, s in self.statuses(as_of).items() if s is not Status.in_force))
@@ -108,9 +127,8 @@ class VersionDesk:
         return frozenset(d for d, s in self.statuses(as_of).items() if s is Status.amended)
 
     def entry(self, document: Document, as_of: str) -> VersionEntry:
-        status = self.statuses(as_of).get(document.doc_id, Status.in_force)
         return VersionEntry(doc_id=document.doc_id, source=document.source, title=document.title, date=document.date,
-                            effective=document.effective, status=status.value, status_name=STATUS_NAMES[status])
+                            effective=document.effective, **self.status_fields(document.doc_id, as_of))
 
     def _versions(self, title: str) -> list[Document]:
         title = (title or "").strip().strip("《》")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from regkb.corpus.models import DIRECTION_NAMES, Target
 from regkb.corpus.store import Store
-from regkb.service.answers.schemas import TargetExport, TargetRow, TargetsResponse
+from regkb.service.targets.schemas import TargetExport, TargetRow, TargetsResponse
 from regkb.service.library.export_files import export_rows
 from regkb.service.validation import KnowledgeBaseError
 

@@ -1,0 +1,1 @@
+"""Trainers that fit the files the service reads at run time (query adapter, answer support, relevance)."""

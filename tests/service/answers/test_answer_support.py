@@ -1,0 +1,118 @@
+"""The answer support model's arithmetic and file, the trainer's threshold rule and the
+everyday eval's gold matching: no store needed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from regkb.eval.metrics.everyday import Gold
+from regkb.eval.training.answer_support import choose_thresholds, question_hash
+from regkb.service.answers.support import SUPPORT_FILE, Signals, SupportModel, feature_names, features
+
+
+def signals(rank: int, cosine: float) -> Signals:
+    return Signals(rank=rank, search=1.0 - rank / 10, cos_sentence=cosine, cos_chunk=cosine, tuned_sentence=cosine,
+                   tuned_chunk=cosine, coverage=0.5)
+
+
+def model(weights: dict[str, float], scope_bias: float = 10.0, thresholds=None) -> SupportModel:
+    names = feature_names()
+    return SupportModel(tuple(names), np.zeros(len(names)), np.ones(len(names)),
+                        np.array([weights.get(n, 0.0) for n in names]), 0.0, np.zeros(384), scope_bias,
+                        thresholds or {"medium": 0.5, "high": 0.8})
+
+
+def test_leads_compare_each_candidate_with_the_best_other():
+    x = features([signals(0, 0.9), signals(1, 0.8), signals(2, 0.85)])
+    lead = x[:, feature_names().index("cos_sentence_lead")]
+    assert lead == pytest.approx([0.05, -0.1, -0.05])
+    assert x[:, feature_names().index("first")].tolist() == [1.0, 0.0, 0.0]
+
+
+def test_the_most_probable_hit_is_quoted_with_close_ones_only():
+    sure = model({"cos_sentence_lead": 100.0})
+    cited, support = sure.choose([signals(0, 0.80), signals(1, 0.90), signals(2, 0.70)], np.zeros(384))
+    assert cited == [1] and support == pytest.approx(1.0, rel=1e-3)
+    close = model({"cos_sentence": 1.0})  # nearly equal probabilities: all quoted, their sum the support
+    cited, support = close.choose([signals(0, 0.80), signals(1, 0.81)], np.zeros(384))
+    assert cited == [1, 0] and support == pytest.approx(1.0, rel=1e-3)
+    # p = σ(10·cosine − 8): 0.88, 0.50, 0.12, 0.02; the last is under a tenth of the first
+    graded = model({"cos_sentence": 10.0}, thresholds={"medium": 0.5, "high": 0.8})
+    graded = replace(graded, bias=-8.0)
+    cited, support = graded.choose([signals(0, 1.0), signals(1, 0.8), signals(2, 0.6), signals(3, 0.4)], np.zeros(384))
+    assert cited == [0, 1, 2] and support == pytest.approx(1.0, rel=1e-3)
+    cited, _ = graded.choose([signals(i, 0.8) for i in range(5)], np.zeros(384))
+    assert cited == [0, 1, 2]  # never more than three
+
+
+def test_out_of_scope_scales_the_support_down():
+    outside = model({"cos_sentence_lead": 100.0}, scope_bias=-3.0)
+    _, support = outside.choose([signals(0, 0.9), signals(1, 0.8)], np.zeros(384))
+    assert support == pytest.approx(1 / (1 + np.exp(3.0)), rel=1e-3)
+    assert outside.confidence(support) == "none"
+    assert outside.confidence(0.6) == "medium" and outside.confidence(0.9) == "high"
+
+
+def test_the_shipped_file_loads_and_a_stale_one_is_refused(tmp_path):
+    shipped = SupportModel.load()
+    assert 0 < shipped.thresholds["medium"] <= shipped.thresholds["high"] < 1
+    data = json.loads(SUPPORT_FILE.read_text(encoding="utf-8"))
+    data["names"] = data["names"][:-1]
+    stale = tmp_path / "support.json"
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="重新训练"):
+        SupportModel.load(stale)
+
+
+def test_save_round_trips(tmp_path):
+    original = model({"coverage": 1.5})
+    original.save(tmp_path / "m.json")
+    again = SupportModel.load(tmp_path / "m.json")
+    assert again.weights.tolist() == original.weights.tolist() and again.thresholds == original.thresholds
+
+
+def test_thresholds_keep_wrong_answers_and_unanswered_within_bounds():
+    scored = [("ask dev", p, gold, True) for p, gold in [(0.95, True), (0.9, True), (0.7, False), (0.6, True),
+                                                         (0.5, False), (0.4, True), (0.3, True), (0.2, False),
+                                                         (0.1, True), (0.05, True)]]
+    scored += [("offtopic dev", p, False, False) for p in np.linspace(0.0, 0.45, 20)]
+    chosen = choose_thresholds(scored, max_wrong=0.10)
+    assert chosen["medium"] == 0.6  # 0.5 answers two without gold (0.2 > 0.10); 0.6 one (0.1)
+    assert chosen["high"] == 0.9  # above it every answer is gold
+    assert choose_thresholds(scored, max_wrong=0.05)["medium"] == 0.9  # 0.7 and 0.6 answer one without gold
+
+
+def test_question_hash_ignores_width_spaces_and_punctuation():
+    assert question_hash("工伤 认定，要多久？") == question_hash("工伤认定要多久?")
+    assert question_hash("工伤认定要多久") != question_hash("工伤认定要多长")
+
+
+def test_gold_matches_a_law_by_short_name_and_article():
+    gold = Gold("工伤保险条例", "第十七条")
+    assert gold.cites("工伤保险条例(2010-12-20).md", "第十七条", "")
+    assert not gold.cites("工伤保险条例(2010-12-20).md", "第十八条", "")
+    passage = Gold("004_36275ac223ca7fcd.txt", None, "死亡人数下降15%")
+    assert passage.cites("004_36275ac223ca7fcd.txt", None, "生产安全事故死亡人数下降 15%")
+
+
+def test_thresholds_rise_until_enough_unanswerable_questions_abstain():
+    scored = [("ask dev", 0.9, True, True), ("ask dev", 0.3, True, True)]
+    scored += [("offtopic dev", p, False, False) for p in (0.1, 0.2, 0.7)]
+    assert choose_thresholds(scored)["medium"] == 0.9  # 0.3 and 0.7 would answer the one at 0.7
+
+
+def test_eval_report_prints_the_three_figures_per_set():
+    from regkb.eval.report import format_ask
+
+    report = {"everyday": {
+        "plain test": {"answerable": 66, "unanswerable": 11, "answered_gold": 0.4394, "answered_wrong": 0.1061,
+                       "abstained_unanswerable": 1.0, "medium": 15},
+        "offtopic test": {"answerable": 0, "unanswerable": 58, "answered_gold": None, "answered_wrong": None,
+                          "abstained_unanswerable": 0.9655, "medium": 2}}}
+    lines = "\n".join(format_ask(report))
+    assert "plain test" in lines and "答对 0.439  答错 0.106" in lines and "拒答 1.000" in lines
+    assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]

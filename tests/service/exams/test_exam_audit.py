@@ -1,0 +1,251 @@
+"""题库体检 and 解题 over the shared ``law_kb``: a generated bank exported, keys planted wrong,
+read back from xlsx, csv and JSON; hand-written questions; bad files; the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regkb.service.exams.bank_audit import canonical
+from regkb.service.exams.export import COLUMNS, row_of
+from regkb.service.exams.generators import LETTERS
+from regkb.service.knowledge_base import KnowledgeBaseError
+
+
+def regkb(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "REGKB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "regkb.service.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def wrong_key(question) -> str:
+    """Another key for the question: the opposite judgement, or the next letter."""
+    if question.type == "judge":
+        return "false" if question.answer == "true" else "true"
+    letters = LETTERS[:len(question.options)]
+    if question.type == "single":
+        return letters[(letters.index(question.answer) + 1) % len(letters)]
+    return "".join(sorted(set(letters) ^ set(question.answer[:1])))  # drop or add one letter
+
+
+@pytest.fixture(scope="module")
+def bank(law_kb, tmp_path_factory):
+    """A bank of 24 generated questions (judge, single, multi) as xlsx, every third key planted wrong."""
+    from openpyxl import Workbook
+
+    questions = law_kb.exam(count=24, types="judge,single,multi", source="安全生产法", seed=5).questions
+    planted = set(range(0, len(questions), 3))
+    book = Workbook()
+    book.active.append(list(COLUMNS))
+    for index, question in enumerate(questions):
+        key = wrong_key(question) if index in planted else question.answer
+        book.active.append(row_of(question.model_copy(update={"answer": key})))
+    path = tmp_path_factory.mktemp("bank") / "题库.xlsx"
+    book.save(path)
+    return path, questions, planted
+
+
+def test_canonical_compares_figures_by_value():
+    assert canonical("三十日内") == canonical("30日内")
+    assert canonical("处上一年年收入百分之四十的罚款") == canonical("处上一年年收入40%的罚款")
+    assert canonical("处十万元以上") == canonical("处10万元以上")
+    assert canonical("二十日") != canonical("三十日")
+
+
+def test_planted_wrong_keys_are_flagged_and_right_ones_kept(law_kb, bank):
+    path, questions, planted = bank
+    response = law_kb.check_exam(path)
+    assert response.checked == len(questions)
+    verdicts = [r.verdict for r in response.results]
+    assert [r.row for r in response.results] == list(range(1, len(questions) + 1))
+    assert not any(verdicts[i] == "disagrees" for i in range(len(questions)) if i not in planted)
+    flagged = sum(verdicts[i] == "disagrees" for i in planted)
+    assert flagged >= 0.8 * len(planted), verdicts
+    for index in planted:
+        result = response.results[index]
+        if result.verdict == "disagrees":
+            assert result.corpus_answer == questions[index].answer
+            assert result.quote and result.source == questions[index].source and result.article
+
+
+def test_report_is_written_beside_the_bank(law_kb, bank):
+    from openpyxl import load_workbook
+
+    path, questions, _ = bank
+    response = law_kb.check_exam(path)
+    report = Path(response.report)
+    assert report.parent == path.parent and report.name == "题库.体检.xlsx"
+    rows = list(load_workbook(report).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("序号", "题干", "题库答案", "结论") and len(rows) == len(questions) + 1
+    assert {row[3] for row in rows[1:]} <= {"一致", "不一致", "无法判定"}
+    assert sum(row[3] == "不一致" for row in rows[1:]) == response.disagrees
+
+
+def test_csv_and_json_banks_read_the_same(law_kb, bank, tmp_path):
+    _, questions, _ = bank
+    chosen = questions[:6]
+    csv_path = tmp_path / "bank.csv"
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(row_of(q) for q in chosen)
+    json_path = tmp_path / "bank.json"
+    json_path.write_text(json.dumps({"questions": [q.model_dump() for q in chosen]}, ensure_ascii=False), encoding="utf-8")
+    from_csv = law_kb.check_exam(csv_path)
+    from_json = law_kb.check_exam(json_path)
+    assert [r.given for r in from_csv.results] == [r.given for r in from_json.results] == [q.answer for q in chosen]
+    assert [r.verdict for r in from_csv.results] == [r.verdict for r in from_json.results]
+    assert "disagrees" not in [r.verdict for r in from_csv.results]
+
+
+def test_solve_decides_reworded_questions(law_kb):
+    late = law_kb.solve("生产经营单位发生生产安全事故后，事故现场有关人员应当在2小时内报告本单位负责人。")
+    assert late.decided and late.answer == "false" and "立即报告本单位负责人" in late.quote
+    assert late.article == "第八十三条"
+    right = law_kb.solve("从业人员在一百人以下的，应当配备专职或者兼职的安全生产管理人员。")
+    assert right.answer == "true" and right.article == "第二十四条"
+    choice = law_kb.solve("生产经营单位的（ ）是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。",
+                          ["安全生产管理人员", "主要负责人", "安全总监", "班组长"])
+    assert choice.answer == "B" and choice.article == "第五条"
+
+
+def test_solve_abstains_where_no_article_settles_it(law_kb):
+    response = law_kb.solve("干粉灭火器可以用于扑救带电设备的初起火灾。")
+    assert not response.decided and response.answer is None and response.quote is None
+
+
+def test_bad_bank_files_get_chinese_errors(law_kb, tmp_path):
+    with pytest.raises(KnowledgeBaseError, match="文件不存在"):
+        law_kb.check_exam(tmp_path / "none.xlsx")
+    odd = tmp_path / "bank.txt"
+    odd.write_text("x", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="不支持的题库格式"):
+        law_kb.check_exam(odd)
+    headless = tmp_path / "headless.csv"
+    headless.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="缺少“题干”列"):
+        law_kb.check_exam(headless)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    with pytest.raises(KnowledgeBaseError, match="无法读取题库"):
+        law_kb.check_exam(broken)
+
+
+@pytest.mark.slow
+def test_cli_check_and_solve(law_kb, bank):
+    path, questions, planted = bank
+    home = law_kb.settings.home
+    result = regkb(home, "exam", "check", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["checked"] == len(questions) and payload["disagrees"] >= 0.8 * len(planted)
+    result = regkb(home, "exam", "solve", "（ ）是本单位安全生产第一责任人。", "--options", "安全总监", "主要负责人")
+    assert result.returncode == 0 and "答案:B" in result.stdout and "第五条" in result.stdout
+    result = regkb(home, "exam", "check", str(path.with_suffix(".doc")))
+    assert result.returncode == 2 and result.stderr.startswith("错误:")
+
+
+def test_paraphrase_is_tolerated_but_a_changed_fact_is_not(law_kb):
+    # 工伤社会保险 = 工伤保险, and 依法 may be dropped
+    right = law_kb.solve("生产经营单位必须参加工伤社会保险，为从业人员缴纳保险费。")
+    assert right.answer == "true" and right.article == "第五十一条"
+    changed = law_kb.solve("生产经营单位可以参加工伤保险，为从业人员缴纳保险费。")
+    assert changed.answer == "false" and changed.article == "第五十一条"
+
+
+def test_blank_without_options_is_read_from_the_article(law_kb, tmp_path):
+    stem = "其他生产经营单位，从业人员超过（ ）人的，应当设置安全生产管理机构或者配备专职安全生产管理人员。"
+    solved = law_kb.solve(stem)  # a blank inside the stem and no options: a 填空
+    assert solved.answer == "100" and solved.article == "第二十四条"
+    bank = tmp_path / "blanks.json"
+    bank.write_text(json.dumps([{"type": "blank", "stem": stem, "answer": "一百"},
+                                {"type": "blank", "stem": stem, "answer": "300"},
+                                {"type": "blank", "stem": "生产经营单位必须依法参加（ ），为从业人员缴纳保险费。", "answer": "工伤保险"}],
+                               ensure_ascii=False), encoding="utf-8")
+    verdicts = [r.verdict for r in law_kb.check_exam(bank, report=False).results]
+    assert verdicts == ["agrees", "disagrees", "agrees"]
+
+
+def test_penalty_ranges_compare_as_banks_write_them(law_kb):
+    stem = "生产经营单位的主要负责人未履行本法规定的安全生产管理职责的，责令限期改正，处（ ）的罚款。"
+    solved = law_kb.solve(stem, ["1～2万元", "2～5万元", "5～10万元", "10～20万元"])
+    assert solved.answer == "B" and solved.article == "第九十四条"
+
+
+def test_multi_select_reads_items_the_options_restate(law_kb):
+    # A and B restate 第六十七条, C 第六十八条 (in older words: 监督执法证件 for 行政执法证件)
+    solved = law_kb.solve("安全生产监督检查人员（ ）", ["执行监督检查任务时，必须出示有效的监督执法证件", "应当忠于职守，坚持原则，秉公执法",
+                                                 "应当将检查的时间、地点、内容、发现的问题及其处理情况，作出书面记录",
+                                                 "可以随时发布检查中获取的商业信息"])
+    assert solved.answer == "ABC"
+
+
+def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
+    judge = law_kb.exam_desk().judge
+    body, law = judge.read_stem("依据《中华人民共和国安全生产法》第二十条的规定，不具备安全生产条件的生产经营单位（ ）。")
+    assert body == "不具备安全生产条件的生产经营单位（ ）。" and law == "安全生产法"
+    assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name
+    assert judge.law_title("消防法") is None  # not in this store
+    assert judge.read_stem("《安全生产法》是为了（ ）。") == ("《安全生产法》是为了（ ）。", "安全生产法")
+
+
+def test_a_restated_word_a_particle_and_legal_synonyms_are_no_conflict():
+    from regkb.service.exams.align import compare
+
+    sentence = "事故发生后，单位负责人接到报告后，应当立即报告。"
+    assert compare(canonical("单位负责人接到事故报告后应当立即报告"), sentence).conflicts == 0  # 事故 said before
+    assert compare(canonical("单位负责人接到书面报告后应当立即报告"), sentence).conflicts > 0  # 书面 is new
+    # "…制定的" for "…制定本条例"
+    assert compare(canonical("本条例是为了规范管理根据有关法律制定的"), "为了规范管理，根据有关法律，制定本条例。").conflicts == 0
+    assert canonical("必须参加工伤保险") == canonical("应当参加工伤保险")
+    assert canonical("禁止吸烟") == canonical("严禁吸烟") == canonical("不得吸烟")
+    assert canonical("县级以上人民政府") == canonical("县级以上政府")
+    assert canonical("200人及以上") == canonical("200人以上")
+    assert canonical("可以参加工伤保险") != canonical("应当参加工伤保险")
+
+
+def test_a_denial_the_statement_adds_is_a_conflict():
+    from regkb.service.exams.align import compare
+
+    sentence = "生产经营单位应当对从业人员进行培训，保证其具备必要的知识。"
+    assert compare(canonical("生产经营单位应当对从业人员进行培训，没必要保证其具备必要的知识"), sentence).conflicts > 0
+    assert compare(canonical("生产经营单位无权对从业人员进行培训"), sentence).conflicts > 0
+    assert compare(canonical("生产经营单位应当对从业人员进行培训，保证其具备必要的知识"), sentence).conflicts == 0
+
+
+def test_a_blank_may_stand_for_one_end_of_a_penalty_range():
+    from regkb.service.exams.blanks import fill_slots, same_blank_answer
+
+    sentence = "逾期未改正的，处二万元以上五万元以下的罚款。"
+    low = fill_slots("逾期未改正的，处（ ）以上五万元以下的罚款。", sentence)
+    assert low and same_blank_answer(low.texts[0], "二万元") and same_blank_answer(low.texts[0], "2万元")
+    assert same_blank_answer(low.texts[0], "五万元") is False
+    whole = fill_slots("逾期未改正的，处（ ）的罚款。", sentence)
+    assert whole and same_blank_answer(whole.texts[0], "2～5万元")
+
+
+def test_a_list_the_lead_denies_is_read_in_the_clause_that_denies_it(law_kb):
+    judge = law_kb.exam_desk().judge
+    sentences = ["甲类事故的报告适用本条例；乙类事故、丙类事故的报告不适用本条例。"]
+    assert judge.lead_clause(canonical("的报告不适用本条例"), sentences) == "乙类事故、丙类事故的报告不适用本条例。"
+    assert judge.lead_clause(canonical("的报告适用本条例"), sentences) == "甲类事故的报告适用本条例；"
+    assert judge.lead_clause(canonical("单位应当履行下列职责"), ["单位应当履行下列职责："]) is None  # 项 follow
+    # no clause says the lead the other way: a 不得 list is read as any list
+    assert judge.lead_clause(canonical("任何单位不得"), ["任何单位不得迟报、漏报或者谎报；应当如实报告。"]) is None
+
+
+def test_solve_reads_denials_and_options_a_list_sentence_leaves_out(law_kb):
+    denied = law_kb.solve("生产经营单位应当对从业人员进行安全生产教育和培训，没必要保证从业人员具备必要的安全生产知识。")
+    assert denied.answer == "false" and denied.article == "第二十八条"
+    said = law_kb.solve("生产经营单位必须对从业人员进行安全生产教育和培训，保证从业人员具备必要的安全生产知识。")
+    assert said.answer == "true" and said.article == "第二十八条"
+    purposes = law_kb.solve("《安全生产法》是为了（ ），促进经济社会持续健康发展而制定的",
+                            ["加强安全生产工作", "防止生产安全事故", "保障人民群众生命和财产安全", "规范生产安全事故的报告和调查处理"],
+                            kind="multi")
+    assert purposes.answer == "ABC" and purposes.article == "第一条"
