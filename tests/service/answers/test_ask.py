@@ -81,7 +81,10 @@ def residue(response: AskResponse) -> str:
     targets, and the fixed phrases are taken out."""
     text = response.answer
     for c in response.citations:
-        text = text.replace(f"{PHRASES['open']}{c.quote}{PHRASES['close']}", "").replace(AnswerDesk.label(c), "")
+        text = text.replace(f"{PHRASES['open']}{c.quote}{PHRASES['close']}", "")
+    # longest label first: one document's bare label is a prefix of its labels with a section path
+    for label in sorted({AnswerDesk.label(c) for c in response.citations}, key=len, reverse=True):
+        text = text.replace(label, "")
     values: list[str] = []
     for duty in response.duties:
         values += duty.lead + duty.responsible + duty.cooperating + ([duty.deadline] if duty.deadline else [])
