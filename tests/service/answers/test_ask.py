@@ -14,6 +14,7 @@ import pytest
 
 from regkb.corpus.models import DIRECTION_NAMES, Chunk
 from regkb.eval.metrics.ask import evaluate_ask, load_ask_questions, split_of
+from regkb.eval.metrics.everyday import load_set
 from regkb.service.answers.schemas import AskResponse
 from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
@@ -223,11 +224,16 @@ def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragra
 
 @pytest.mark.slow
 def test_answers_say_how_sure_they_are(corpus_kb):
+    """Confidence read from the answers themselves, not from one question near a threshold: the
+    plain set's dev split holds both high and medium answers, and only medium ones open with
+    the fixed caution."""
     formal = corpus_kb.ask("安全生产许可证的有效期是多久")
     assert formal.confidence == "high" and not formal.answer.startswith(PHRASES["medium"])
-    middling = corpus_kb.ask("小区消防栓被私家车挡住了，这样合法吗")  # plain dev: found, but the words differ
-    assert middling.confidence == "medium" and middling.answer.startswith(PHRASES["medium"] + "\n")
-    assert (middling.citations[0].title, middling.citations[0].article) == ("中华人民共和国消防法", "第二十八条")
+    answers = [corpus_kb.ask(q.question) for q in load_set("plain") if q.split == "dev" and q.answerable]
+    by_confidence = {level: [a for a in answers if a.confidence == level] for level in ("high", "medium", "none")}
+    assert len(by_confidence["high"]) >= 10 and len(by_confidence["medium"]) >= 3, {k: len(v) for k, v in by_confidence.items()}
+    assert all(a.answer.startswith(PHRASES["medium"] + "\n") and a.citations for a in by_confidence["medium"])
+    assert not any(a.answer.startswith(PHRASES["medium"]) for a in by_confidence["high"])
     outside = corpus_kb.ask("离婚以后孩子的抚养费怎么算")
     assert outside.abstained and outside.confidence == "none" and outside.related
 
