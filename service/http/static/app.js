@@ -154,7 +154,7 @@ async function ask(event) {
 }
 
 // How sure the answer is (``confidence`` of /api/ask); an abstention says so itself.
-const CONFIDENCE = { high: "把握：较高", medium: "把握：中等（请结合具体情况核对）" };
+const CONFIDENCE = { high: "把握：较高", medium: "把握：中等" };
 
 function answerCard(answer) {
   const quotes = answer.citations.map((c) => c.quote);
