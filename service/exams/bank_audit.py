@@ -25,7 +25,7 @@ from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
 from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
-from regkb.service.exams.blanks import fill_slots, same_blank_answer
+from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.text import SLOT_RE, canonical
@@ -37,9 +37,9 @@ CITED_LAW_RE = re.compile(r"《([^》]+)》")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
-NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
+NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
 LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
-STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
+STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
@@ -62,6 +62,8 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
+_DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
+_OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -134,11 +136,14 @@ class StatementJudge:
                     item = ITEM_RE.sub("", line)
                     items[ITEM_RE.match(line).group(1)] = item
                     sentences += [item, Composite(leadin + item)] if leadin else [item]
+                    sentences += _defined(item)
                     if leadin and _ONE_OF_RE.search(leadin):
                         sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
+                        sentences += _duty(leadin, item)
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
+                sentences += _defined(line)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
@@ -256,7 +261,33 @@ class StatementJudge:
             return Solution(verdict, finding.evidence)
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
-        return Solution(*_choose(findings, negative, kind, options), findings=findings, negative=negative)
+        answer, evidence = _choose(findings, negative, kind, options)
+        if answer is None and kind in ("single", None) and not negative and SLOT_RE.search(body):
+            answer, evidence = self._slot_choice(body, options, law)
+        return Solution(answer, evidence, findings=findings, negative=negative)
+
+    def _slot_choice(self, body: str, options: list[str], law: str | None) -> tuple[str | None, Evidence | None]:
+        """A single choice read as a 填空 with options: the option that is (or, where the stem
+        shortens the sentence, stands right beside) the text that the sentence best aligned with
+        the stem has at the blank. Settles what filling each option in cannot: options proven
+        alike by words found elsewhere in the sentence (协议 and 安全生产管理协议), or all refuted by
+        a difference of the stem's own (可处 where the article says 处)."""
+        stem = self._law_names().sub("本法", body)
+        fits = []
+        for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
+            for sentence in sentences:
+                fit = option_fits(stem, sentence, options)
+                if fit and fit[0] >= BLANK_COVERAGE:
+                    fits.append((fit, Evidence(sentence, found.source, found.title, found.article)))
+        if not fits:
+            return None, None
+        top = max(fit[0] for fit, _ in fits)
+        fitting = [(fit, evidence) for fit, evidence in fits if fit[0] >= top - BLANK_MARGIN and max(fit[1])]
+        if not fitting:
+            return None, None
+        (_, scores), evidence = max(fitting, key=lambda f: f[0][0])
+        best = [i for i, score in enumerate(scores) if score == max(scores)]
+        return (LETTERS[best[0]], evidence) if len(best) == 1 else (None, None)
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
@@ -417,6 +448,25 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
             coverage = max(coverage, covered)
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _defined(line: str) -> list[str]:
+    """A definition read from the defined side: "重大事故，是指造成10人以上30人以下死亡…的事故"
+    says that such an accident 属于重大事故, and banks ask it that way ("造成（ ）死亡的事故属于
+    重大事故")."""
+    match = _DEFINITION_RE.match(line)
+    return [f"{match.group(2)}属于{match.group(1)}"] if match else []
+
+
+def _duty(leadin: str, item: str) -> list[str]:
+    """The duty a penalty's 项 implies: "施工单位有下列行为之一的，责令…：(二)未根据…采取…措施，
+    或者…未实行封闭围挡的" punishes leaving undone what 施工单位应当 do, and banks state it so
+    ("施工单位必须根据…采取…措施；…必须实行封闭围挡"). Only a 项 that is an omission (it begins
+    with 未) says a duty; 尚未 describes a state, not the act left undone."""
+    if not item.startswith("未"):
+        return []
+    subject = re.split(r"[，,；;：:]", _ONE_OF_RE.split(leadin, maxsplit=1)[0])[-1]
+    return [subject + _OMITTED_RE.sub("应当", item.rstrip("；;。").removesuffix("的"))]
 
 
 def _referred(line: str, items: dict[str, str]) -> list[Composite]:
