@@ -121,7 +121,9 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
     # a composite's conflicts may come from its order alone, unless a word was swapped for one
     # said nowhere else (责令边施工边整改 for 责令限期改正); a sentence read in order that already
     # opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
-    reordered = (soft and not swaps) if isinstance(sentence, Composite) else order_free and not soft and coverage < TRUE_COVERAGE
+    reordered = order_free and not soft and coverage < TRUE_COVERAGE
+    if isinstance(sentence, Composite):
+        reordered = not swaps and (soft or reordered)
     if reordered and not hard and not clashes:
         # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
         # 查验其…许可证"): read order-free, what the statement adds must be a function word

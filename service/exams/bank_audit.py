@@ -25,10 +25,10 @@ from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
 from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
-from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer
+from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
-from regkb.service.exams.text import SLOT_RE, canonical
+from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
 _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
 # "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
@@ -51,6 +51,9 @@ ITEM_UNSAID = 0.3
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
+SLOT_ADJACENT = 16  # characters right beside a choice's blank that the sentence shares there too
+MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blank
+_POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
 _NEGATION_RE = re.compile(r"[不未无非]")
@@ -233,8 +236,9 @@ class StatementJudge:
     def read_stem(self, stem: str) -> tuple[str, str | None]:
         """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
         stem = JUDGE_MARK_RE.sub("", stem.strip())
-        cited = CITED_LAW_RE.search(stem)
-        return PREFIX_RE.sub("", stem), self.law_title(cited.group(1)) if cited else None
+        # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
+        named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
+        return PREFIX_RE.sub("", stem), next((title for title in named if title), None)
 
     def law_title(self, name: str) -> str | None:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
@@ -272,20 +276,23 @@ class StatementJudge:
         the stem has at the blank. Settles what filling each option in cannot: options proven
         alike by words found elsewhere in the sentence (协议 and 安全生产管理协议), or all refuted by
         a difference of the stem's own (可处 where the article says 处)."""
-        stem = self._law_names().sub("本法", body)
+        stem = self._law_names().sub("本法", _slot_sentence(body))
         fits = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fit = option_fits(stem, sentence, options)
-                if fit and fit[0] >= BLANK_COVERAGE:
+                # a long stem (a preamble of its own) may share little with the sentence as a
+                # whole but much right beside the blank
+                if fit and (fit[0] >= BLANK_COVERAGE or fit[1] >= SLOT_ADJACENT):
                     fits.append((fit, Evidence(sentence, found.source, found.title, found.article)))
         if not fits:
             return None, None
         top = max(fit[0] for fit, _ in fits)
-        fitting = [(fit, evidence) for fit, evidence in fits if fit[0] >= top - BLANK_MARGIN and max(fit[1])]
+        fitting = [(fit, evidence) for fit, evidence in fits
+                   if (fit[0] >= top - BLANK_MARGIN or fit[1] >= SLOT_ADJACENT) and max(fit[2])]
         if not fitting:
             return None, None
-        (_, scores), evidence = max(fitting, key=lambda f: f[0][0])
+        (_, _, scores), evidence = max(fitting, key=lambda f: f[0][:2])
         best = [i for i, score in enumerate(scores) if score == max(scores)]
         return (LETTERS[best[0]], evidence) if len(best) == 1 else (None, None)
 
@@ -342,6 +349,10 @@ class StatementJudge:
                 if any(f.verdict is not None for f in listed):
                     return listed
             candidates = self._candidates(lead, law)
+            if kind == "multi" and not NEGATIVE_STEM_RE.search(body):
+                items = self._slot_items(body, options, candidates)
+                if items:
+                    return items
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
             findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
                         for o in options]
@@ -356,6 +367,32 @@ class StatementJudge:
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
         return self._listed(lead, options, law, kind)
+
+    def _slot_items(self, body: str, options: list[str], candidates) -> list[Finding] | None:
+        """A multiple choice whose blank stands inside a sentence: the options are read as items
+        of what the sentence best aligned with the stem says at the blank (决策机构、主要负责人或者
+        个人经营的投资人 for "由生产经营单位的（ ）予以保证"): an option said there is in the key, one
+        sharing almost nothing with it is not (总经理, 董事会). Where the sentence points to its
+        list (对下列…工程编制专项施工方案), the article's 项 are read. None when no sentence lines up,
+        an option stays unclear, or fewer than two are in."""
+        stem = self._law_names().sub("本法", _slot_sentence(body))
+        best = None
+        for found, sentences in candidates:
+            for sentence in sentences:
+                aligned = slot_text(stem, sentence)
+                if aligned and aligned[0] >= BLANK_COVERAGE and len(aligned[1]) <= MAX_SLOT_TEXT and (
+                        best is None or aligned[0] > best[0]):
+                    best = (aligned[0], aligned[1], Evidence(sentence, found.source, found.title, found.article), sentences)
+        if best is None:
+            return None
+        _, there, evidence, sentences = best
+        # the text at the blank is read clause by clause ("防止生产安全事故" is said by "防止和减少生产安全事故")
+        flat = there.replace(CLAUSE_MARK, "")
+        text, lines = (self._canonical("".join(sentences)), sentences) if flat in _POINTERS else (flat, there.split(CLAUSE_MARK))
+        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID) for option in options]
+        if any(f.verdict is None for f in findings) or sum(bool(f.verdict) for f in findings) < 2:
+            return None
+        return findings
 
     def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None,
                 lead_said: bool = False, within_clause: bool = False) -> list[Finding]:
@@ -512,6 +549,13 @@ def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
         return None
     keyed = findings[LETTERS.index(key)]
     return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
+
+
+def _slot_sentence(body: str) -> str:
+    """The sentence of a stem that holds its blank ("事故报告后出现新情况的，应当及时补报。自事故发生
+    之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
+    blank with the wrong figure)."""
+    return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
 
 
 def _filled(body: str, key: str) -> str:

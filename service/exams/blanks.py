@@ -108,20 +108,31 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
     return Fill(texts, coverage, sum(span.adjacent for span in spans))
 
 
-def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, list[int]] | None:
+def slot_text(stem: str, sentence: str, ranges: bool = True) -> tuple[float, str, _Span] | None:
+    """For a stem with one blank: the share of its other text aligned with the sentence, the
+    sentence's text where the blank stands (``marked``; it may be long: the stem may skip a
+    clause, 逃匿的，可处（ ）以下拘留 over 逃匿的，给予…；对逃匿的处十五日以下拘留), and the span;
+    None when the text beside the blank does not line up."""
+    aligned = _spans(stem, sentence, ranges)
+    if aligned is None or len(aligned[1]) != 1 or aligned[1][0].end < aligned[1][0].start:
+        return None
+    theirs, (span,), coverage = aligned
+    return coverage, theirs[span.start:span.end].strip(CLAUSE_MARK) or span.moved, span
+
+
+def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, int, list[int]] | None:
     """How each option of a one-blank choice stem fits the sentence where the blank stands: 2 when
     it is the sentence's text there, 1 when it is what the sentence says right beside the text
     that lines up with the stem on one side (the stem shortened the rest: 防火性能 where the
     sentence reads 建筑材料和室内装修、装饰材料的防火性能), 0 otherwise; with the share of the
-    stem's other text aligned. Unlike ``fill_slots`` the text at the blank may be long: the
-    stem may skip a clause (逃匿的，可处（ ）以下拘留 over 逃匿的，给予…；对逃匿的处十五日以下拘留)."""
+    stem's other text aligned and the characters right beside the blank the sentence shares."""
     best = None
     for ranges in (True, False):
-        aligned = _spans(stem, sentence, ranges)
-        if aligned is None or len(aligned[1]) != 1 or aligned[1][0].end < aligned[1][0].start:
+        found = slot_text(stem, sentence, ranges)
+        if found is None:
             continue
-        theirs, (span,), coverage = aligned
-        there = theirs[span.start:span.end].replace(CLAUSE_MARK, "") or span.moved
+        coverage, there, span = found
+        there = there.replace(CLAUSE_MARK, "")
         fits = []
         for option in options:
             mine = marked(option, ranges).replace(CLAUSE_MARK, "")
@@ -134,7 +145,7 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, li
                     span.left and there.startswith(mine) and not _splits_number(mine, there[len(mine):]))
                 fits.append(1 if beside else 0)
         if best is None or coverage > best[0]:
-            best = (coverage, fits)
+            best = (coverage, span.adjacent, fits)
     return best
 
 
