@@ -30,6 +30,8 @@ _FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
 DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
+_BOUND_RE = re.compile(r"以[上下]")
+_FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
@@ -54,7 +56,9 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
-            hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
+            # the article says 不 where the statement does not, or bounds the figure the statement
+            # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
+            hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             continue  # otherwise the article says more here, and a statement may leave it out
         if left is start:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
