@@ -31,6 +31,8 @@ DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|�
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
 _BOUND_RE = re.compile(r"以[上下]")
+_UNITS = ("单位", "企业")  # 企业 is also the statute's 生产经营单位 (text.SYNONYMS)
+MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
@@ -60,6 +62,9 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
             hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             continue  # otherwise the article says more here, and a statement may leave it out
+        if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
+            inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
+            continue
         if left is start:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
         elif right is end:
@@ -146,6 +151,14 @@ def _clashes(statement: str, sentence: str) -> int:
         ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
         count += bool(ours and theirs and not ours <= theirs)
     return count
+
+
+def _specializes(ours: str, theirs: str, following: str) -> bool:
+    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业)
+    alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows."""
+    if theirs:
+        return theirs in _UNITS and ours.endswith(_UNITS) and len(ours) > len(theirs)
+    return following.startswith(_UNITS) and 0 < len(ours) <= MAX_KIND
 
 
 def _other_body(ours: str, theirs: str, following: str) -> bool:

@@ -290,6 +290,10 @@ def test_bank_wording_against_changed_facts():
     assert compare(canonical("提供机械设备的单位未配备安全设施的，可处合同价款 1 倍以上 3 倍以下的罚款"), fine).conflicts == 0
     assert canonical("企业必须提供劳动防护用品") == canonical("生产经营单位应当提供劳动防护用品")
     assert canonical("给予撤职的行政处分") == canonical("给予撤职的处分")
+    # a rule for any 单位 stated for one kind of unit; another kind where the article names one is a conflict
+    head = "单位的主要负责人是本单位的消防安全责任人。"
+    assert compare(canonical("施工企业的主要负责人是本单位的消防安全责任人"), head).conflicts == 0
+    assert compare(canonical("建设单位的主要负责人是本单位的消防安全责任人"), "施工" + head).conflicts > 0
     # a bound the statement drops, another body, a measure swapped inside a 项 read into its rule
     grade = "一般事故，是指造成3人以下死亡，或者10人以下重伤的事故。"
     assert compare(canonical("一般事故，是指造成 3 人死亡，或者10人以下重伤的事故"), grade).conflicts > 0
