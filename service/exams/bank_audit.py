@@ -34,6 +34,7 @@ _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
 # "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
 PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
 CITED_LAW_RE = re.compile(r"《([^》]+)》")
+_LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
@@ -252,9 +253,17 @@ class StatementJudge:
         ratio, title = max(((difflib.SequenceMatcher(None, name, t).ratio(), t) for t in titles), default=(0.0, None))
         return title if ratio >= LAW_NAME_SIMILARITY else None
 
+    def foreign(self, stem: str) -> bool:
+        """Whether the stem names laws and the store holds none of them (违反《建筑法》规定…): the
+        articles found are another law's, and what they say does not settle the question."""
+        named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
+        return bool(named) and not any(self.law_title(name) for name in named)
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
         """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
         guessed from the stem and options when None)."""
+        if self.foreign(stem):
+            return Solution(None)
         body, law = self.read_stem(stem)
         options = [o for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
@@ -299,6 +308,8 @@ class StatementJudge:
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
         options = [o for o in options if o and o.strip()]
+        if self.foreign(stem):
+            return "undecided", Solution(None)
         if kind == "blank" and not options:
             body, law = self.read_stem(stem)
             # the key written into the blanks may be an article's sentence word for word

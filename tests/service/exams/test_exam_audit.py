@@ -193,6 +193,12 @@ def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
     assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name
     assert judge.law_title("消防法") is None  # not in this store
     assert judge.read_stem("《安全生产法》是为了（ ）。") == ("《安全生产法》是为了（ ）。", "安全生产法")
+    # a law the store does not hold: the 安全生产法's articles on 事故隐患 do not settle it
+    other = "建筑施工企业违反《建筑法》规定，对建筑安全事故隐患不采取措施予以消除的，责令改正，（ ）。"
+    options = ["吊扣资质证书", "降低资质等级", "可处以罚款", "依法追究刑事责任"]
+    assert judge.foreign(other) and law_kb.solve(other, options, kind="single").answer is None
+    assert judge.check(other, options, "single", "C")[0] == "undecided"
+    assert not judge.foreign("违反《生产安全应急管理办法》，依照《中华人民共和国安全生产法》的规定处罚。")
 
 
 def test_a_restated_word_a_particle_and_legal_synonyms_are_no_conflict():
