@@ -31,7 +31,7 @@ DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|�
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
 _BOUND_RE = re.compile(r"以[上下]")
-_UNITS = ("单位", "企业")  # 企业 is also the statute's 生产经营单位 (text.SYNONYMS)
+_UNITS = ("单位", "企业")
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
@@ -43,8 +43,8 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
     """Align two canonical texts in order; returns the share of the statement matched, the
     hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
     or added: 出租/承租, 每半年/每年), the rewordings the statement adds, and the soft conflicts
-    that are swaps: neither side's word is said anywhere in the other text (边施工边整改 where
-    限期改正), so no reading in another order can explain them."""
+    that are swaps: the statement says nowhere what the sentence says there (边施工边整改 where
+    限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another order can explain them."""
     matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
@@ -75,7 +75,7 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
                 hard += 1  # another figure, modal or level of government
             elif (len(ours) <= 8 and len(theirs) <= 12) or _other_body(ours, theirs, statement[right.a:right.a + 2]):
                 soft += 1
-                swaps += ours not in sentence and theirs not in statement
+                swaps += len(ours) >= MIN_BLOCK and theirs not in statement
             else:
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):

@@ -65,7 +65,7 @@ DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
-_ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
+_ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
@@ -139,11 +139,15 @@ class StatementJudge:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
                     items[ITEM_RE.match(line).group(1)] = item
-                    sentences += [item, Composite(leadin + item)] if leadin else [item]
-                    sentences += _defined(item)
+                    sentences += [item, *_defined(item)]
                     if leadin and _ONE_OF_RE.search(leadin):
+                        # a violation written into its rule, in the order banks write it; the lead-in
+                        # and the 项 read order-free would let the rule's words stand in for the
+                        # 项's (严重 of 情节特别严重 for 较大以上 of the 项)
                         sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                         sentences += _duty(leadin, item)
+                    elif leadin:
+                        sentences.append(Composite(leadin + item))
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
@@ -318,7 +322,7 @@ class StatementJudge:
                 return "agrees", Solution(key, filled.evidence)
             solution = self._blank(body, law)
             same = same_blank_answer(solution.answer, key) if solution.answer else None
-            if same is None and filled.verdict is False and filled.decisive:
+            if same is None and filled.verdict is False and filled.decisive and filled.coverage >= TRUE_COVERAGE:
                 return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
         else:
             solution = self.solve(stem, options, kind)

@@ -308,3 +308,14 @@ def test_bank_wording_against_changed_facts():
     item = Composite("违反本条例的规定，施工单位未编制专项施工方案的，责令限期改正；逾期未改正的，责令停业整顿：")
     assert compare(canonical("施工单位未编制专项施工方案的，责令限期改正"), item).conflicts == 0
     assert compare(canonical("施工单位未编制专项施工方案的，责令边施工边整改"), item).conflicts > 0
+    # the rule's 情节特别严重 does not stand in for the 项's 较大以上 (the 2007 text said 严重突发事件)
+    rule = Composite("有关单位未按照规定采取预防措施，导致发生较大以上突发事件的，由人民政府责令停产停业，"
+                     "并处五万元以上二十万元以下的罚款；情节特别严重的，并处二十万元以上一百万元以下的罚款")
+    assert compare(canonical("有关单位未按照规定采取预防措施，导致发生较大以上突发事件的，由人民政府责令停产停业"), rule).conflicts == 0
+    assert compare(canonical("有关单位未按规定采取预防措施，导致发生严重突发事件的，由人民政府责令停产停业"), rule).conflicts > 0
+
+
+def test_a_violation_list_without_its_de_is_read_into_its_rule():
+    from regkb.service.exams.bank_audit import _ONE_OF_RE
+
+    assert _ONE_OF_RE.search("有关单位有下列情形之一，由所在地人民政府责令停产停业：")  # 2024 wording, no 的
