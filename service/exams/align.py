@@ -80,6 +80,8 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
             hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
+        elif re.search(r"\d", ours):
+            soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
             soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new

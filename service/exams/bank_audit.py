@@ -52,6 +52,7 @@ ITEM_UNSAID = 0.3
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
+BLANK_ADJACENT = 8  # characters right beside a 填空's blanks that let a looser alignment count
 SLOT_ADJACENT = 16  # characters right beside a choice's blank that the sentence shares there too
 MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blank
 _POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
@@ -341,8 +342,11 @@ class StatementJudge:
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fill = fill_slots(body, sentence)
-                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE:
+                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN:
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
+        # where no sentence aligns well, a stem that words its lead its own way may still hold the
+        # sentence's text on both sides of the blank ("施工单位（还）应当组织（ ）进行论证、审查")
+        fills = [f for f in fills if f[0].coverage >= BLANK_COVERAGE] or [f for f in fills if f[0].adjacent >= BLANK_ADJACENT]
         if not fills:
             return Solution(None)
         top = max(fill.coverage for fill, _ in fills)

@@ -301,6 +301,8 @@ def test_bank_wording_against_changed_facts():
     assert compare(canonical("施工企业的主要负责人是本单位的消防安全责任人"), head).conflicts == 0
     assert compare(canonical("建设单位的主要负责人是本单位的消防安全责任人"), "施工" + head).conflicts > 0
     # a bound the statement drops, another body, a measure swapped inside a 项 read into its rule
+    duty = "矿山企业必须具有保障安全生产的设施，建立、健全安全管理制度，保证安全生产。"
+    assert compare(canonical("矿山企业必须建立、健全安全生产100%"), duty).conflicts > 0  # a figure of its own
     grade = "一般事故，是指造成3人以下死亡，或者10人以下重伤的事故。"
     assert compare(canonical("一般事故，是指造成 3 人死亡，或者10人以下重伤的事故"), grade).conflicts > 0
     report = "施工单位拒不整改的，工程监理单位应当及时向有关主管部门报告。"
