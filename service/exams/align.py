@@ -35,6 +35,9 @@ _UNITS = ("单位", "企业")
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
+# "由A、B和C共同进行验收": a list of those who act jointly names them all
+_JOINT_RE = re.compile(r"共同|联合")
+_CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
@@ -61,6 +64,7 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
             # the article says 不 where the statement does not, or bounds the figure the statement
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
             hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
+            soft += not ours and _left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
             continue  # otherwise the article says more here, and a statement may leave it out
         if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
             inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
@@ -173,6 +177,13 @@ def _qualifier(inserted: str) -> bool:
     """One or two characters the statement adds inside a matched phrase change what it says
     (每半年 for 每年, 特别重大 for 重大); a longer insertion is a rewording (特种设备单位)."""
     return len(inserted) <= 2 and not set(inserted) <= _FUNCTION_CHARS
+
+
+def _left_out_of_joint(theirs: str, following: str) -> bool:
+    """An item the statement leaves out of a list the sentence says acts jointly (施工总承包单位、
+    分包单位和出租单位 where 施工总承包单位、分包单位、出租单位和安装单位共同进行验收): such a list
+    names everyone who must take part, so a shorter one says another thing."""
+    return len(theirs) > MIN_BLOCK and bool(_CONJUNCTION_RE.search(theirs)) and bool(_JOINT_RE.search(following))
 
 
 def _restated(inserted: str, sentence: str) -> bool:

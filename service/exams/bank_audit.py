@@ -564,7 +564,9 @@ def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
     findings = solution.findings
     if kind != "single" or len(key) != 1 or key not in LETTERS[:len(findings)] or solution.negative:
         return None
-    if any(f.verdict for f in findings):
+    # every option refuted alike: the stem differs from the sentence outside the blank (应 for 应当
+    # in another clause, 重大事故 for any accident), and that says nothing about the key
+    if any(f.verdict for f in findings) or all(f.verdict is False for f in findings):
         return None
     keyed = findings[LETTERS.index(key)]
     return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None

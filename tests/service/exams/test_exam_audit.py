@@ -321,3 +321,25 @@ def test_a_violation_list_without_its_de_is_read_into_its_rule():
     from regkb.service.exams.bank_audit import _ONE_OF_RE
 
     assert _ONE_OF_RE.search("有关单位有下列情形之一，由所在地人民政府责令停产停业：")  # 2024 wording, no 的
+
+
+def test_an_item_left_out_of_a_joint_list_is_a_conflict():
+    from regkb.service.exams.align import compare
+
+    joint = "使用承租的机械设备的，由施工总承包单位、分包单位、出租单位和安装单位共同进行验收。"
+    assert compare(canonical("使用承租的机械设备的，由施工总承包单位、分包单位和出租单位共同进行验收"), joint).conflicts > 0
+    assert compare(canonical("使用承租的机械设备的，由施工总承包单位、分包单位、出租单位和安装单位共同进行验收"), joint).conflicts == 0
+    # without 共同 a statement may name fewer of those the article lists
+    listed = "使用承租的机械设备的，由施工总承包单位、分包单位、出租单位和安装单位进行验收。"
+    assert compare(canonical("使用承租的机械设备的，由施工总承包单位、分包单位和出租单位进行验收"), listed).conflicts == 0
+
+
+def test_a_single_choice_key_is_not_refuted_when_every_option_is():
+    from regkb.service.exams.bank_audit import Evidence, Finding, Solution, _refuting
+
+    quote = Evidence("重大事故…15日内做出批复；特别重大事故，30日内做出批复", "s", "条例", "第三十二条")
+    refuted = Finding(False, 0.95, quote, decisive=True)
+    # every option differs from the sentence: the stem differs outside the blank, the key is not shown wrong
+    assert _refuting(Solution(None, findings=[refuted] * 4), "single", "C") is None
+    # the keyed option alone changes one fact, another option stays open: the key is wrong
+    assert _refuting(Solution(None, findings=[Finding(None, 0.5), refuted, Finding(None, 0.5)]), "single", "B") is refuted
