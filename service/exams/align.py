@@ -42,18 +42,20 @@ _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
 
-def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]:
+def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int, int]:
     """Align two canonical texts in order; returns the share of the statement matched, the
     hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
     or added: 出租/承租, 每半年/每年), the rewordings the statement adds, and the soft conflicts
     that are swaps: the statement says nowhere what the sentence says there (边施工边整改 where
-    限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another order can explain them."""
+    限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another order can explain them;
+    last, the accident grades the statement changes by a word added (特别重大事故 where 重大事故),
+    which are among the hard conflicts."""
     matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
-        return 0.0, 0, 0, 0, 0
+        return 0.0, 0, 0, 0, 0, 0
     matched = sum(b.size for b in blocks)
-    hard = soft = inserts = swaps = 0
+    hard = soft = inserts = swaps = grades = 0
     # the text before the first and after the last common piece counts as a gap too: a
     # statement that begins with another subject (国务院 for 县级以上地方各级人民政府) differs there
     start, end = Match(0, 0, 0), Match(len(statement), len(sentence), 0)
@@ -87,10 +89,15 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]
         elif re.search(r"\d", ours):
             soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
-            soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
+            # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚"); one
+            # that makes a grade another (特别 before 重大) is another fact, as a figure is
+            graded = bool(_GRADE_RE.search(ours) and _GRADE_RE.match(statement[right.a:right.a + 2]))
+            grades += graded
+            hard += graded
+            soft += not graded
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
-    return matched / max(1, len(statement)), hard, soft, inserts, swaps
+    return matched / max(1, len(statement)), hard, soft, inserts, swaps, grades
 
 
 def skipped(statement: str, sentence: str) -> int:
@@ -131,7 +138,7 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
     """A statement against a candidate sentence (``other``: the sentence already canonical).
     Against a composite whose only conflicts come from word order, the order is not held against it."""
     other = canonical(sentence) if other is None else other
-    coverage, hard, soft, inserts, swaps = conflicts(statement, other)
+    coverage, hard, soft, inserts, swaps, _ = conflicts(statement, other)
     clashes = _clashes(statement, other)
     # a composite's conflicts may come from its order alone, unless a word was swapped for one
     # said nowhere else (责令边施工边整改 for 责令限期改正); a sentence read in order that already

@@ -308,7 +308,12 @@ class StatementJudge:
             return None, None
         (_, _, scores), evidence = max(fitting, key=lambda f: f[0][:2])
         best = [i for i, score in enumerate(scores) if score == max(scores)]
-        return (LETTERS[best[0]], evidence) if len(best) == 1 else (None, None)
+        if len(best) != 1:
+            return None, None
+        # the sentence's text at the blank is another grade's when the stem names the grade
+        # otherwise (特别重大事故 aligned with "重大事故、较大事故、一般事故，…15日内…；特别重大事故，30日内")
+        filled = self._canonical(SLOT_RE.sub(options[best[0]], stem, count=1))
+        return (None, None) if conflicts(filled, self._canonical(evidence.sentence))[5] else (LETTERS[best[0]], evidence)
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""

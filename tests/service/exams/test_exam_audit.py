@@ -343,3 +343,17 @@ def test_a_single_choice_key_is_not_refuted_when_every_option_is():
     assert _refuting(Solution(None, findings=[refuted] * 4), "single", "C") is None
     # the keyed option alone changes one fact, another option stays open: the key is wrong
     assert _refuting(Solution(None, findings=[Finding(None, 0.5), refuted, Finding(None, 0.5)]), "single", "B") is refuted
+
+
+def test_a_grade_made_another_is_a_changed_fact():
+    from regkb.service.exams.align import compare, conflicts
+
+    approval = "重大事故、较大事故、一般事故，负责事故调查的人民政府应当自收到事故调查报告之日起15日内做出批复；特别重大事故，30日内做出批复。"
+    regraded = canonical("特别重大事故，负责事故调查的人民政府应当自收到事故调查报告之日起15日内做出批复")
+    assert conflicts(regraded, canonical(approval))[5] == 1  # the 15日 is another grade's: not the stem's answer
+    assert compare(regraded, approval, order_free=False).decisive
+    # a grade named where the article speaks of any accident narrows it, no grade is changed
+    flight = "生产经营单位的主要负责人在本单位发生生产安全事故时，在事故调查处理期间逃匿的，处十五日以下拘留。"
+    narrowed = canonical("生产经营单位的主要负责人在本单位发生重大生产安全事故时，在事故调查处理期间逃匿的，处十五日以下拘留")
+    assert conflicts(narrowed, canonical(flight))[5] == 0
+    assert not compare(narrowed, flight, order_free=False).decisive
