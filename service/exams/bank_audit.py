@@ -38,6 +38,8 @@ _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
+# "应当提供建- 154 -设工程有关…": a page number a bank copied from a printed book into the stem
+PAGE_MARK_RE = re.compile(r"\s*-\s+\d{1,4}\s+-\s*")
 NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
 LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
@@ -98,6 +100,15 @@ class Solution:
     negative: bool = False  # the stem asks for what is not so (不包括, 错误的是)
 
 
+class Violation(str):
+    """A 项 of a violation list ("有下列行为之一的，…："), read alone: the act the rule punishes,
+    which the article does not state as done or allowed."""
+
+
+class PunishedAct(Composite, Violation):
+    """A violation 项 written into the rule that punishes it."""
+
+
 class StatementJudge:
     """Answers questions from the articles a search finds. ``search`` is
     ``KnowledgeBase.search``; ``store`` gives the whole article around a hit."""
@@ -139,13 +150,15 @@ class StatementJudge:
             for line in lines:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
+                    if leadin and _ONE_OF_RE.search(leadin):
+                        item = Violation(item)
                     items[ITEM_RE.match(line).group(1)] = item
                     sentences += [item, *_defined(item)]
                     if leadin and _ONE_OF_RE.search(leadin):
                         # a violation written into its rule, in the order banks write it; the lead-in
                         # and the 项 read order-free would let the rule's words stand in for the
                         # 项's (严重 of 情节特别严重 for 较大以上 of the 项)
-                        sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
+                        sentences.append(PunishedAct(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                         sentences += _duty(leadin, item)
                     elif leadin:
                         sentences.append(Composite(leadin + item))
@@ -196,7 +209,7 @@ class StatementJudge:
                     if best_true is None or coverage > best_true.coverage:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
-                elif conflicts and coverage >= FALSE_COVERAGE:
+                elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence):
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive)
                 elif not conflicts:
@@ -241,7 +254,7 @@ class StatementJudge:
 
     def read_stem(self, stem: str) -> tuple[str, str | None]:
         """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
-        stem = JUDGE_MARK_RE.sub("", stem.strip())
+        stem = JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip())
         # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
         named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
         return PREFIX_RE.sub("", stem), next((title for title in named if title), None)
@@ -487,6 +500,15 @@ class StatementJudge:
         unsaid = _NEGATION_RE.sub("", wanted)  # the lead with 不 and the like read away: the twin says that
         twins = [p for p in pieces if p != clause and _says(unsaid, _NEGATION_RE.sub("", self._canonical(p)))]
         return clause if twins else None
+
+
+def _forbids(statement: str, sentence: str) -> bool:
+    """Whether ``sentence`` is a violation that cannot refute ``statement``: a 项 read alone names
+    an act, not what is so; one written into its rule punishes the act, so a statement that
+    forbids it (不得…从事 where the 项 says 未经…即从事…的) says what the rule implies."""
+    if not isinstance(sentence, Violation):
+        return False
+    return not isinstance(sentence, Composite) or "不得" in statement
 
 
 def _says(statement: str, sentence: str) -> bool:

@@ -357,3 +357,20 @@ def test_a_grade_made_another_is_a_changed_fact():
     narrowed = canonical("生产经营单位的主要负责人在本单位发生重大生产安全事故时，在事故调查处理期间逃匿的，处十五日以下拘留")
     assert conflicts(narrowed, canonical(flight))[5] == 0
     assert not compare(narrowed, flight, order_free=False).decisive
+
+
+def test_a_violation_does_not_refute_a_statement_that_forbids_it():
+    from regkb.service.exams.bank_audit import PunishedAct, Violation, _forbids
+
+    item = Violation("作业人员未经安全教育培训或者经考核不合格即从事相关工作的；")
+    rule = PunishedAct("违反本条例的规定，施工单位作业人员未经安全教育培训即从事相关工作的，责令限期改正")
+    forbids = canonical("施工单位的作业人员未经安全教育培训，不得从事相关工作")
+    allows = canonical("施工单位的作业人员未经安全教育培训，可以从事相关工作")
+    assert _forbids(forbids, item) and _forbids(allows, item)  # a 项 alone says no rule
+    assert _forbids(forbids, rule) and not _forbids(allows, rule)  # punished: not allowed
+    assert not _forbids(forbids, "作业人员未经安全教育培训，不得上岗作业。")
+
+
+def test_a_page_number_copied_into_a_stem_is_read_away(law_kb):
+    said = law_kb.solve("生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全- 12 -生产工作全面负责。", kind="judge")
+    assert said.answer == "true"
