@@ -521,15 +521,20 @@ def _says(statement: str, sentence: str) -> bool:
 def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
     nothing else), absent (``absent`` or less of it said, or a sentence that covers it opposes
-    it: 可随时发布 where 不得擅自发布), or unclear. ``target`` is the option's canonical text."""
+    it: 可随时发布 where 不得擅自发布), or unclear (also where a sentence says nearly all of it
+    with a word swapped or added but no figure, modal or negation opposed: a slip such as
+    安全卷生产). ``target`` is the option's canonical text."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
-    coverage = 0.0
+    coverage = reworded = 0.0
     for sentence in sentences:
-        covered, conflicts, *_ = compare(target, sentence, order_free=False)
-        if not conflicts:
+        other = canonical(sentence)
+        covered, clashing, *_ = compare(target, sentence, order_free=False, other=other)
+        if not clashing:
             coverage = max(coverage, covered)
-    verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent else None
+        elif not conflicts(target, other)[1]:
+            reworded = max(reworded, covered)  # a word swapped or a slip (安全卷生产), no fact opposed
+    verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 

@@ -374,3 +374,14 @@ def test_a_violation_does_not_refute_a_statement_that_forbids_it():
 def test_a_page_number_copied_into_a_stem_is_read_away(law_kb):
     said = law_kb.solve("生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全- 12 -生产工作全面负责。", kind="judge")
     assert said.answer == "true"
+
+
+def test_an_option_reworded_with_a_slip_is_unclear_not_absent():
+    from regkb.service.exams.bank_audit import Evidence, _item
+
+    line = "组织制定并实施本单位安全生产规章制度和操作规程；"
+    quote = Evidence(line, "s", "安全生产法", "第二十一条")
+    read = lambda option: _item(canonical(option), canonical(line), [line], quote).verdict  # noqa: E731
+    assert read("组织制定并实施本单位安全生产规章制度和操作规程") is True
+    assert read("组织制定本单位的安全卷生产规章制度和操作规程") is None  # a slip, nothing opposed
+    assert read("组织制定并实施本单位的应急救援预案") is False  # another item
