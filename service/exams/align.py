@@ -38,6 +38,9 @@ _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and t
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
+# "应当在整改后向…报告，经检查合格，方可恢复": what comes before 方可 is all required
+_ONLY_THEN_RE = re.compile(r"方可|方能|才能|才可")
+MIN_CONDITION = 4  # characters of a condition a statement leaves out
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
@@ -66,7 +69,8 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int,
             # the article says 不 where the statement does not, or bounds the figure the statement
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
             hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
-            soft += not ours and _left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
+            soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
+                                                       or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out
         if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
             inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
@@ -191,6 +195,13 @@ def _left_out_of_joint(theirs: str, following: str) -> bool:
     分包单位和出租单位 where 施工总承包单位、分包单位、出租单位和安装单位共同进行验收): such a list
     names everyone who must take part, so a shorter one says another thing."""
     return len(theirs) > MIN_BLOCK and bool(_CONJUNCTION_RE.search(theirs)) and bool(_JOINT_RE.search(following))
+
+
+def _condition_left_out(theirs: str, following: str) -> bool:
+    """A condition the statement leaves out right before 方可 (应当在整改后，方可恢复 where the article
+    says 应当在整改后向…报告，经检查合格，方可恢复): each condition is required, so a statement with
+    fewer allows what the article does not."""
+    return len(theirs) >= MIN_CONDITION and bool(_ONLY_THEN_RE.match(following))
 
 
 def _restated(inserted: str, sentence: str) -> bool:

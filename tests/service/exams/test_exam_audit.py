@@ -385,3 +385,11 @@ def test_an_option_reworded_with_a_slip_is_unclear_not_absent():
     assert read("组织制定并实施本单位安全生产规章制度和操作规程") is True
     assert read("组织制定本单位的安全卷生产规章制度和操作规程") is None  # a slip, nothing opposed
     assert read("组织制定并实施本单位的应急救援预案") is False  # another item
+
+
+def test_a_condition_left_out_before_fangke_is_a_conflict():
+    from regkb.service.exams.align import compare
+
+    resume = "被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产、经营。"
+    assert compare(canonical("被责令停产停业的，应当在整改后，方可恢复生产、经营"), resume).conflicts > 0
+    assert compare(canonical("被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产"), resume).conflicts == 0
