@@ -16,7 +16,9 @@ module reads that file and writes, fully offline, into one cache folder:
   own (a few seconds) when the adapter file changes;
 - ``onnx/reader_int8.onnx``: the encoder with the reader's factors merged
   (``index/reader.py``), portable int8 like the passage graph, for (question, article) pairs;
-  rebuilt on its own (about half a minute) when the reader file changes.
+  built on the reader's first use (about half a minute) and again when the reader file
+  changes. The answer desk does not use the reader (it lost on dev, ``eval/RESULTS.md``), so
+  the model build leaves it out.
 
 The ONNX graphs take the word embeddings as input (the 250k-row table stays in the
 safetensors file and is gathered by the caller), so they are small and the int8 form keeps
@@ -26,7 +28,7 @@ cached folder at once.
 >>> from regkb.index.e5_convert import build_default_model  # doctest: +SKIP
 >>> folder = build_default_model()  # doctest: +SKIP
 >>> sorted(p.name for p in (folder / "onnx").iterdir())  # doctest: +SKIP
-['encoder.onnx', 'encoder_int8_exact.onnx', 'query_encoder.onnx', 'reader_int8.onnx']
+['encoder.onnx', 'encoder_int8_exact.onnx', 'query_encoder.onnx']
 """
 
 from __future__ import annotations
@@ -439,14 +441,14 @@ def optimize_onnx(raw: Path, out: Path, **fusion) -> None:
     opt.save_model_to_file(str(out))
 
 
-def _merged_graph(folder: Path, graph_key: str, sha_key: str, sha: str | None) -> Path | None:
-    """The graph of ``folder`` its metadata names under ``graph_key``, when it merged the
-    factor file whose sha256 is ``sha`` (recorded under ``sha_key``)."""
+def _merged_graph(folder: Path, graph_key: str, default: str, sha_key: str, sha: str | None) -> Path | None:
+    """The graph of ``folder`` its metadata names under ``graph_key`` (else ``default``), when
+    it merged the factor file whose sha256 is ``sha`` (recorded under ``sha_key``)."""
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    path = folder / meta.get(graph_key, "")
+    path = folder / meta.get(graph_key, default)
     return path if sha and meta.get(sha_key) == sha and path.is_file() else None
 
 
@@ -458,7 +460,7 @@ def _record_graph(folder: Path, graph_key: str, relative: str, sha_key: str, sha
 
 def query_graph(folder: Path) -> Path | None:
     """The query encoder of a built model folder, when it merged the current adapter file."""
-    return _merged_graph(folder, "onnx_query", "query_adapter_sha256", adapter_sha256())
+    return _merged_graph(folder, "onnx_query", ONNX_QUERY, "query_adapter_sha256", adapter_sha256())
 
 
 def ensure_query_graph(folder: Path) -> Path | None:
@@ -480,7 +482,7 @@ def reader_graph(folder: Path) -> Path | None:
     """The reader's graph of a built model folder, when it merged the current reader file."""
     from regkb.index.reader import reader_sha256
 
-    return _merged_graph(folder, "onnx_reader", "reader_sha256", reader_sha256())
+    return _merged_graph(folder, "onnx_reader", ONNX_READER, "reader_sha256", reader_sha256())
 
 
 def ensure_reader_graph(folder: Path) -> Path | None:
@@ -623,7 +625,6 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
     folder = root / sha[:16]
     if not force and _is_complete(folder):
         ensure_query_graph(folder)
-        ensure_reader_graph(folder)
         return folder
     root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -643,7 +644,6 @@ def build_default_model(cache_dir: Path | None = None, force: bool = False) -> P
             "build_seconds": round(time.perf_counter() - started, 1),
         })
         ensure_query_graph(tmp)
-        ensure_reader_graph(tmp)
         for path in tmp.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
         if folder.exists():  # forced rebuild or a stale recipe: move the old one aside first

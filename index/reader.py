@@ -7,8 +7,14 @@ is a linear head on the mean of the last layer. The weights are e5's own, with l
 updates ``W + B·A`` to the attention projections of the upper layers, learned by
 ``python -m regkb.eval.training.reader`` on labelled questions and the search's hits for
 them (which questions, and the figures, are in that module and in ``eval/RESULTS.md``).
-``regkb model build`` merges the updates into a third ONNX graph, built like the passage
-encoder's portable int8 graph (the same scores on every x86-64 CPU); the head runs here.
+The updates are merged into a third ONNX graph of the built model, made like the passage
+encoder's portable int8 graph (the same scores on every x86-64 CPU) on the reader's first
+use; the head runs here.
+
+The answer desk does not use it: it puts the gold article first among the search's five
+more often on the held-out dev questions, but as a signal of the support model it lost on
+dev (fewer gold answers at the thresholds the dev sets set), and it costs about as much as
+the rest of an answer (``eval/RESULTS.md``, issue 21).
 
 The file is ``index/data/reader.npz``: the factors as ``query_adapter.npz`` holds them,
 ``head.weight`` (hidden size) and ``head.bias``, and ``meta``.

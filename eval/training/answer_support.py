@@ -20,11 +20,6 @@ minute and a half on two cores, fitting seconds.
   weight and the quoting rule (``QUOTED``, ``SECOND_SHARE``) were chosen on dev only: by the
   gold answers of ask dev, real dev and plain dev at the thresholds this rule sets out of fold
   (grid and figures in ``eval/RESULTS.md``).
-- **The reader's score** is one of the hit model's signals (``index/reader.py``; the model
-  must be built with the reader's graph). The reader was trained on the first, plain dev,
-  stride and plan questions, so its scores there are better than on a new question's hits:
-  one more reason those sets weigh ``ENCODER_WEIGHT``; it never saw ask dev or real dev,
-  which set the thresholds.
 - **Thresholds**, from out-of-fold probabilities (5 folds by question, fixed seed), so they
   are not set on probabilities the model was fitted to (``choose_thresholds``).
 """

@@ -25,7 +25,8 @@ about two minutes on two cores, a training run about ``EPOCHS`` × 2 minutes.
   are set on them, with reader scores of questions the reader never saw. After training the
   run reports how often the gold article is first among the first five hits on them and on
   plain test and story: by the search's order, the reader alone, and the reader plus the
-  search score (its weight chosen on the held-out dev sets only).
+  search score (its weight chosen on the held-out dev sets only), in PyTorch; ``--measure``
+  reports the same through the built int8 graph, as a service would run it.
 """
 
 from __future__ import annotations
@@ -91,10 +92,7 @@ def measured_sets() -> dict[str, list[EverydayQuestion]]:
 
 
 def listed(kb, sets: dict[str, list[EverydayQuestion]], depth: int = DEPTH) -> list[Listed]:
-    from regkb.service.answers.desk import AnswerDesk
-
-    desk = AnswerDesk(kb)
-    desk.reader = None  # the candidates as the search and the words give them, not read yet
+    desk = kb.answer_desk
     result = []
     for group, question in ((g, q) for g, questions in sets.items() for q in questions):
         candidates, _ = desk.candidates(question.question, desk.hits(question.question, None), depth)
@@ -271,12 +269,32 @@ def search_weight(items: list[Listed], reader: list[np.ndarray]) -> float:
                                                           for it, r in zip(items, reader)]), -w))
 
 
+def measure_built(kb, real: Path | None, log=print) -> dict:
+    """``measure`` through the built int8 graph (``Reader``), as a service would score: the
+    held-out dev sets, plain test and story; the search score's weight chosen on the dev sets."""
+    from regkb.index.reader import Reader
+
+    sets = {name: questions for name, questions in question_sets(real).items() if name in HOLD_OUT}
+    items = listed(kb, sets | measured_sets(), CANDIDATES)
+    reader = Reader.load()
+    if reader is None:
+        raise SystemExit("没有阅读器:先 regkb model build,并确认 index/data/reader.npz 存在")
+    started = time.perf_counter()
+    read = [reader.scores(item.question.question, item.texts) for item in items]
+    log(f"阅读器:每题 {1000 * (time.perf_counter() - started) / len(items):.0f} 毫秒({CANDIDATES} 条)")
+    held = [i for i, item in enumerate(items) if item.group in HOLD_OUT]
+    weight = search_weight([items[i] for i in held], [read[i] for i in held])
+    return {"search_weight": weight, **measure(items, read, weight)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regkb.eval.training.reader", description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, help="real people's dev questions (real_questions_dev.jsonl)")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--layers", type=int, default=LAYERS)
     parser.add_argument("--out", type=Path, default=READER_FILE)
+    parser.add_argument("--measure", action="store_true",
+                        help="只测量:用已生成的 int8 阅读器图(index/reader.py)报告首位命中率,不训练")
     args = parser.parse_args(argv)
 
     from regkb.index.e5_convert import default_model_path
@@ -287,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()
     kb = KnowledgeBase.open(Settings.from_env(show_progress=False))
+    if args.measure:
+        print(json.dumps(measure_built(kb, args.real, log), ensure_ascii=False, indent=1))
+        return 0
     items = listed(kb, question_sets(args.real))
     fit = [item for item in items if item.group not in HOLD_OUT]
     held = [item for item in items if item.group in HOLD_OUT]

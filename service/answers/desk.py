@@ -38,7 +38,6 @@ from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chu
 from regkb.corpus.numerals import chinese_number
 from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.index.embedders import embed_search_queries
-from regkb.index.reader import Reader, passage_text
 from regkb.index.retrieval import embedded_query
 from regkb.index.term_statistics import TermStatistics
 from regkb.service.answers.support import CANDIDATES, Signals, SupportModel
@@ -277,12 +276,6 @@ class AnswerDesk:
         """Decides which passage is quoted and whether to answer (read when first needed)."""
         return SupportModel.load()
 
-    @cached_property
-    def reader(self) -> Reader | None:
-        """Reads the question with each candidate (a signal of the support model); None while
-        the model is not built (the signal is then 0 for every candidate)."""
-        return Reader.load()
-
     # --- corpus statistics -------------------------------------------------------------
 
     @cached_property
@@ -433,12 +426,9 @@ class AnswerDesk:
         named = {name for name in self._law_names if name in question}
         places = self.kb.places
         asked = places.find(question)
-        units = [self._best_unit(terms, hit, rank) for rank, hit in enumerate(hits)]
-        read = iter(self.reader.scores(question, [passage_text(hit.title, hit.article, hit.text, unit.start)
-                                                  for hit, unit in zip(hits, units) if unit is not None])
-                    if self.reader is not None else [])
         result = []
-        for rank, (hit, row, unit) in enumerate(zip(hits, rows, units)):
+        for rank, (hit, row) in enumerate(zip(hits, rows)):
+            unit = self._best_unit(terms, hit, rank)
             if unit is None:
                 continue
             law = 1.0 if _short_title(hit.title) in named else (-1.0 if named else 0.0)
@@ -448,8 +438,7 @@ class AnswerDesk:
                 rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place,
                 general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
                 cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
-                tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0),
-                reader=float(next(read, 0.0)))))
+                tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))
         return result, plain
 
     @cached_property

@@ -10,8 +10,7 @@ Two small logistic models over what the pipeline already has, multiplied:
   the question with its best sentence and with its whole chunk (by the plain query encoder
   and by the one tuned for search), how much of the question's words its best sentence
   covers, whether it stands in a 总则 or 附则 chapter, whether the question names its law
-  (or another one) and, for a local rule, its place, and the reader's score of the question
-  and the hit read together (``index/reader.py``); each measure also relative to the
+  (or another one) and, for a local rule, its place; each measure also relative to the
   best other candidate, so a hit that stands out in meaning as well as in rank earns more
   than one among equals.
 
@@ -48,8 +47,7 @@ SECOND_SHARE = 0.1  # another is quoted when at least this share as probable as 
 
 # Per-candidate signals, as ``Signals`` holds them; each is also given relative to the best
 # of the other candidates (``<name>_lead``).
-SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place",
-           "reader")
+SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,6 @@ class Signals:
     general: bool = False  # in a 总则 or 附则 chapter (purpose, scope, definitions: seldom the answer)
     law: float = 0.0  # 1: the question names the hit's law; −1: it names another law of the store
     place: float = 0.0  # a local hit: 1 when the question names a place it applies to, else −1
-    reader: float = 0.0  # the reader's score of (question, hit) read together (index/reader.py)
 
 
 def feature_names() -> list[str]:

@@ -68,6 +68,8 @@ def test_merged_graph_is_portable_int8_shaped_like_the_passage_graph():
     changed = {t.name for t, u in zip(reader.initializer, passages.initializer)
                if onnx.numpy_helper.to_array(t).tobytes() != onnx.numpy_helper.to_array(u).tobytes()}
     assert changed  # the factors were merged
+    weights = [onnx.numpy_helper.to_array(t) for t in reader.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) <= 64  # 7-bit, as the passage graph's
 
 
 @pytest.mark.slow
