@@ -44,7 +44,7 @@ import numpy as np
 import torch
 
 from regkb.eval.metrics.everyday import EverydayQuestion, Gold, load_set
-from regkb.index.query_adapter import QueryAdapter, TARGETS
+from regkb.index.query_adapter import QueryAdapter
 from regkb.index.reader import READER_FILE, pair_ids, passage_text
 
 DEPTH = 6  # hits per question read in training
@@ -112,7 +112,7 @@ class PairEncoder:
         from safetensors import safe_open
         from transformers import BertConfig, BertModel
 
-        from regkb.eval.training.query_adapter import LowRank
+        from regkb.eval.training.query_adapter import low_rank_layers
         from regkb.index.embedders import OnnxE5Embedder
 
         self.tokens = OnnxE5Embedder(folder, "fp32")  # the tokenizer and word table the runtime uses
@@ -128,17 +128,7 @@ class PairEncoder:
             parameter.requires_grad_(False)
         total = len(self.bert.encoder.layer)
         self.first_adapted = total - layers
-        self.factors: dict[str, LowRank] = {}
-        for i in range(self.first_adapted, total):
-            layer = self.bert.encoder.layer[i]
-            for target in TARGETS:
-                *path, attribute = target.split(".")
-                parent = layer
-                for part in path:
-                    parent = getattr(parent, part)
-                adapted = LowRank(getattr(parent, attribute), rank)
-                setattr(parent, attribute, adapted)
-                self.factors[f"encoder.layer.{i}.{target}.weight"] = adapted
+        self.factors = low_rank_layers(self.bert, range(self.first_adapted, total), rank)
         self.head = torch.nn.Linear(config.hidden_size, 1)
         torch.nn.init.zeros_(self.head.weight)
         torch.nn.init.zeros_(self.head.bias)
