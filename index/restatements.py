@@ -1,4 +1,4 @@
-"""Restatements: local articles that repeat a national one (or each other) almost word for word.
+"""Restatements: local articles that repeat a national one (or each other), word for word or reworded.
 
 A library holds the national law and a dozen provinces' regulations that restate its
 articles. Ranked side by side, the copies push the law out of the first hits. Hits whose
@@ -7,6 +7,13 @@ once, under the member of the highest standing: the national article, else the b
 one; the group ranks at its best member's score, and the others ride along as its local
 copies (各地规定). When a place is asked, the national articles and that place's stay hits
 of their own.
+
+Most local rules reword the national text (often its older version) rather than copy it: the
+index also maps a local article to the national one whose passage vector is nearly its own and
+whose bigrams it partly shares (``national_sources``). Such a reworded copy yields to the law
+when no place is asked and the law answers the question nearly as well by its own score
+(``lift_national_sources``); a local rule that says more on the question than the law keeps its
+rank. The first reworded copy is shown after the law, later ones fold under it.
 
 >>> law = "第二十一条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责：（一）建立健全并落实本单位全员安全生产责任制"
 >>> copy = "第十八条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责：（一）建立健全并落实本单位全员安全生产责任制度"
@@ -82,7 +89,7 @@ def lift_national_sources(ranked: list[tuple[int, float]], sources: dict[int, in
     yields (ranks after the national one). The new ranking and the local rows that yield → their
     national row.
 
-    >>> lift_national_sources([(7, 0.9), (3, 0.6), (8, 0.8)], {7: 3, 8: 4}, lambda local, law: False, lambda row: False)
+    >>> lift_national_sources([(7, 0.9), (3, 0.75), (8, 0.8)], {7: 3, 8: 4}, lambda local, law: False, lambda row: False)
     ([(3, 0.9), (7, 0.9), (8, 0.8)], {7: 3})
     """
     own, scores, yields = dict(ranked), dict(ranked), {}
