@@ -71,8 +71,8 @@ class Bm25Retriever:
     """BM25 over the indexed chunks, re-ranked by verbatim phrase overlap with the query;
     also reports how much of the query's rarity it matched.
 
-    ``also``: the dense retriever's hits, which keep their BM25 score below the top ``top_k``
-    (where the keyword index can give it): in a library the local copies of an article can
+    ``also``: the dense retriever's hits, which keep their BM25 score below the top ``top_k``:
+    in a library the local copies of an article can
     fill BM25's first fifty with their titles, and the national article the embeddings rank
     second would otherwise be fused as if BM25 had found nothing in it."""
 
@@ -87,11 +87,8 @@ class Bm25Retriever:
     def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None,
             also: HitList | None = None) -> dict:
         tokens = list(terms.tokens)
-        including = getattr(self.index.bm25, "search_including", None)  # a backend's keyword index may lack it
-        if also and including is not None:
-            hits = including(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight, also.rows())
-        else:
-            hits = self.index.bm25.search(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight)
+        hits = self.index.bm25.search_including(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight,
+                                                also.rows() if also else ())
         hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
