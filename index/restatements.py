@@ -39,7 +39,10 @@ RESTATEMENT_SPAN = 0.4
 # local article also restates the national one whose passage vector is this close to its own ...
 RESTATEMENT_COSINE = 0.94
 # ... when they still share this much of the shorter one's bigrams (the same matter, reworded)
+# and this much of the longer one's (a short national article is not restated by a long local
+# one that mentions its matter among others)
 REWORDED_SHARE = 0.25
+REWORDED_SPAN = 0.2
 # With no place asked, a local article yields to the national one it restates in other words
 # only where the national one answers the question nearly as well: its score at least this share
 # of the local article's (a local rule that adds what the question asks about keeps its rank).
@@ -61,9 +64,12 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / min(len(a), len(b)) if shared >= RESTATEMENT_SPAN * max(len(a), len(b)) else 0.0
 
 
-def shared(a: frozenset[str], b: frozenset[str]) -> float:
-    """The share of the shorter set found in the other."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+def reworded(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the shorter set found in the other, or 0 when they share too little of the longer."""
+    if not a or not b:
+        return 0.0
+    both = len(a & b)
+    return both / min(len(a), len(b)) if both >= REWORDED_SPAN * max(len(a), len(b)) else 0.0
 
 
 def restates(a: str, b: str) -> bool:
@@ -151,7 +157,8 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
     the search put the law in its copies' place. The candidates are the ``candidates``
     nearest national chunks by vector (``vectors`` normalised); the one sharing the most
     bigrams wins if it passes ``RESTATEMENT_OVERLAP``, else, among those at least
-    ``RESTATEMENT_COSINE`` close, the one sharing the most if that passes ``REWORDED_SHARE``."""
+    ``RESTATEMENT_COSINE`` close, the one sharing the most if that passes ``REWORDED_SHARE``
+    (and ``REWORDED_SPAN`` of the longer)."""
     national_rows, local_rows = np.asarray(national_rows, dtype=np.int64), np.asarray(local_rows, dtype=np.int64)
     if not len(national_rows) or not len(local_rows):
         return {}
@@ -174,7 +181,7 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
             scored = [(overlap(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
             best, source = max(scored)
             if best < RESTATEMENT_OVERLAP:
-                close = [(shared(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks
+                close = [(reworded(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks
                          if similarity[line, p] >= RESTATEMENT_COSINE]
                 best, source = max(close, default=(0.0, -1))
                 best = best if best >= REWORDED_SHARE else 0.0

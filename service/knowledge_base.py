@@ -225,9 +225,12 @@ class KnowledgeBase:
         """The ranked local articles that restate a national one the filters allow: local row → national row."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return {}
-        index_rows, rows_by_chunk = self.index.rows, self._rows_by_chunk()
-        sources = {row: rows_by_chunk[index_rows[row].restates] for row, _ in ranked
-                   if index_rows[row].restates in rows_by_chunk}  # none known on a backend that keeps no such map
+        index_rows = self.index.rows
+        restating = {row: index_rows[row].restates for row, _ in ranked if index_rows[row].restates}
+        if not restating:  # none known (or a backend that keeps no such map)
+            return {}
+        rows_by_chunk = self._rows_by_chunk()
+        sources = {row: rows_by_chunk[chunk_id] for row, chunk_id in restating.items() if chunk_id in rows_by_chunk}
         return {row: source for row, source in sources.items() if allowed is None or allowed[source]}
 
     def _with_national_sources(self, ranked: list[tuple[int, float]], sources: dict[int, int],
