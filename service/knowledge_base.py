@@ -83,6 +83,12 @@ class KnowledgeBase:
         self._embedder_preload = None
         return preloaded or load_embedder(self.settings.embedder, self.settings.device)
 
+    def share_models(self, other: "KnowledgeBase") -> None:
+        """Use ``other``'s embedder and segmenter (read-only once loaded) instead of loading new
+        ones: a side copy written to while ``other`` serves costs no second model in memory."""
+        for name in ("embedder", "tokenizer"):
+            self.__dict__[name] = getattr(other, name)  # what cached_property would have stored
+
     def take_embedder_preload(self, preload: EmbedderPreload) -> None:
         """Use the embedder ``preload`` is building for ``settings`` (``embedder`` waits for it)."""
         self._embedder_preload = preload

@@ -104,8 +104,7 @@ class ServingKnowledgeBase:
     def _side_copy(self) -> KnowledgeBase:
         kb = KnowledgeBase.open(self.settings, create=True)
         with self._lock:  # the model and the segmenter are read-only once loaded: share them
-            kb.__dict__["embedder"] = self._current.embedder
-            kb.__dict__["tokenizer"] = self._current.tokenizer
+            kb.share_models(self._current)
         return kb
 
     def _swap(self, kb: KnowledgeBase) -> None:

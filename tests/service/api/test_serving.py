@@ -73,6 +73,15 @@ def test_swapped_out_copy_closes_after_its_last_request(serving):
         assert _answer(kb) == seen["before"]
 
 
+def test_a_written_copy_shares_the_serving_copys_model(serving):
+    with serving.reading() as kb:
+        before = kb.embedder, kb.tokenizer
+    with serving.writing() as written:
+        assert (written.embedder, written.tokenizer) == before  # not a second model in memory
+    with serving.reading() as kb:
+        assert kb is written and kb.embedder is before[0] and kb.tokenizer is before[1]
+
+
 def test_faiss_runs_one_thread_while_any_search_runs():
     """Overlapping searches: the count is restored when the last one ends, not the first."""
     import faiss
