@@ -1,7 +1,9 @@
 """题库体检 and ``exam solve`` on real training banks: ``shared/data/real_bank_dev.jsonl`` (real
 安全员 and fire-safety questions with hand-checked verdicts), split once into tune and test halves
-(``data/real_bank_split.json``: stratified by verdict and type, seed 23), and the project's own
-bank (``data/exam_bank.csv``, split by ``metrics.exams.split_of``).
+(``data/real_bank_split.json``: stratified by verdict and type, seed 23); a third real bank
+(``data/real_bank_extra.jsonl``, 安全员 questions, its split in ``data/real_bank_extra_split.json``,
+see ``data/real_bank_extra.md``); and the project's own bank (``data/exam_bank.csv``, split by
+``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
 it says ``disagrees`` or ``outdated``; a wrong key (gold ``wrong_key`` or planted) is *caught*
@@ -30,17 +32,21 @@ CAUGHT = ("disagrees", "outdated")
 VERDICTS = ("agrees", "disagrees", "undecided", "outdated")
 
 
-def _split() -> dict[str, str]:
-    data = json.loads(resources.files("regkb.eval").joinpath("data", "real_bank_split.json").read_text(encoding="utf-8"))
+def _data(name: str) -> str:
+    return resources.files("regkb.eval").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _split(name: str) -> dict[str, str]:
+    data = json.loads(_data(name))
     return {qid: half for half in ("tune", "test") for qid in data[half]}
 
 
-def real_rows(path: Path) -> list[dict]:
-    """The real bank's rows as audit records (options in letter order, judge keys true/false),
-    with their half and gold verdict."""
-    halves = _split()
+def real_rows(lines: list[str], split: str) -> list[dict]:
+    """A real bank's rows as audit records (options in letter order, judge keys true/false),
+    with their half (from the split file ``split``) and gold verdict."""
+    halves = _split(split)
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         raw = json.loads(line)
         answer = raw["answer"]
         rows.append({"type": raw["type"], "stem": raw["stem"], "options": [raw["options"][k] for k in sorted(raw["options"])],
@@ -133,13 +139,16 @@ def main() -> None:
     from regkb.service.knowledge_base import KnowledgeBase
     from regkb.service.settings import Settings
 
-    parser = argparse.ArgumentParser(description="题库体检 and exam solve on the real bank and the project's own bank")
+    parser = argparse.ArgumentParser(description="题库体检 and exam solve on the real banks and the project's own bank")
     parser.add_argument("--bank", default=str(DEFAULT_BANK), help="real_bank_dev.jsonl")
     parser.add_argument("--misses", metavar="FILE", help="write the questions got wrong here (JSON lines)")
     args = parser.parse_args()
     kb = KnowledgeBase.open(Settings.from_env(show_progress=False))
     report, misses = {}, []
-    for name, rows in (("real", real_rows(Path(args.bank))), ("own", own_rows())):
+    banks = (("real", real_rows(Path(args.bank).read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
+             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
+             ("own", own_rows()))
+    for name, rows in banks:
         report[name], missed = bank_scores(kb, rows)
         misses += [{"bank": name, **m} for m in missed]
     print(json.dumps(report, ensure_ascii=False, indent=1))

@@ -18,7 +18,11 @@ the CPU, about a minute and a half a run on two cores.
   test split is never trained on: it is what the adapter is measured on; so is
   ``story_questions.jsonl`` (80 first-person stories and spoken questions, one for every
   thirteenth article of each law from the second on, written after the shipped adapter was
-  trained: ``regkb eval --set`` it).
+  trained: ``regkb eval --set`` it). Note: ``everyday_train_questions.jsonl`` (192 everyday
+  questions on every sixth article of each law from the fourth on, skipping plain test and
+  story gold articles, and 30 unanswerable ones; an ``also`` field names a second article
+  that settles a question) was written later for the reader; the shipped adapter was not
+  trained on it and ``TRAINING_SETS`` leaves it out.
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
   scores it, 0.3·cos(chunk) + 0.7·max cos(sentence); softmax at temperature 0.01 (e5's own)

@@ -29,21 +29,28 @@ _FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
 # "没必要消防演练", "不必由…承担", "无权拒绝…": words that deny a duty or a right
 DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
+_BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
+_BOUND_RE = re.compile(r"以[上下]")
+_UNITS = ("单位", "企业")
+MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
+_FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
 
-def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
+def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int]:
     """Align two canonical texts in order; returns the share of the statement matched, the
     hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
-    or added: 出租/承租, 每半年/每年) and the rewordings the statement adds."""
+    or added: 出租/承租, 每半年/每年), the rewordings the statement adds, and the soft conflicts
+    that are swaps: the statement says nowhere what the sentence says there (边施工边整改 where
+    限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another order can explain them."""
     matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
-        return 0.0, 0, 0, 0
+        return 0.0, 0, 0, 0, 0
     matched = sum(b.size for b in blocks)
-    hard = soft = inserts = 0
+    hard = soft = inserts = swaps = 0
     # the text before the first and after the last common piece counts as a gap too: a
     # statement that begins with another subject (国务院 for 县级以上地方各级人民政府) differs there
     start, end = Match(0, 0, 0), Match(len(statement), len(sentence), 0)
@@ -51,8 +58,13 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
-            hard += theirs in _NEGATIONS  # the article says 不 where the statement does not
+            # the article says 不 where the statement does not, or bounds the figure the statement
+            # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
+            hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             continue  # otherwise the article says more here, and a statement may leave it out
+        if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
+            inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
+            continue
         if left is start:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
         elif right is end:
@@ -61,17 +73,20 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int]:
             if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
                 hard += 1  # another figure, modal or level of government
-            elif len(ours) <= 8 and len(theirs) <= 12:
+            elif (len(ours) <= 8 and len(theirs) <= 12) or _other_body(ours, theirs, statement[right.a:right.a + 2]):
                 soft += 1
+                swaps += len(ours) >= MIN_BLOCK and theirs not in statement
             else:
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
             hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
+        elif re.search(r"\d", ours):
+            soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
             soft += 1  # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚")
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
-    return matched / max(1, len(statement)), hard, soft, inserts
+    return matched / max(1, len(statement)), hard, soft, inserts, swaps
 
 
 def skipped(statement: str, sentence: str) -> int:
@@ -112,11 +127,14 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
     """A statement against a candidate sentence (``other``: the sentence already canonical).
     Against a composite whose only conflicts come from word order, the order is not held against it."""
     other = canonical(sentence) if other is None else other
-    coverage, hard, soft, inserts = conflicts(statement, other)
+    coverage, hard, soft, inserts, swaps = conflicts(statement, other)
     clashes = _clashes(statement, other)
-    # a composite's conflicts may come from its order alone; a sentence read in order that
-    # already opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
-    reordered = soft if isinstance(sentence, Composite) else order_free and not soft and coverage < TRUE_COVERAGE
+    # a composite's conflicts may come from its order alone, unless a word was swapped for one
+    # said nowhere else (责令边施工边整改 for 责令限期改正); a sentence read in order that already
+    # opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
+    reordered = order_free and not soft and coverage < TRUE_COVERAGE
+    if isinstance(sentence, Composite):
+        reordered = not swaps and (soft or reordered)
     if reordered and not hard and not clashes:
         # clauses in another order ("应当具有…许可证，并在进入现场前查验" written as "应当在进入现场前
         # 查验其…许可证"): read order-free, what the statement adds must be a function word
@@ -135,6 +153,20 @@ def _clashes(statement: str, sentence: str) -> int:
         ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
         count += bool(ours and theirs and not ours <= theirs)
     return count
+
+
+def _specializes(ours: str, theirs: str, following: str) -> bool:
+    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业)
+    alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows."""
+    if theirs:
+        return theirs in _UNITS and ours.endswith(_UNITS) and len(ours) > len(theirs)
+    return following.startswith(_UNITS) and 0 < len(ours) <= MAX_KIND
+
+
+def _other_body(ours: str, theirs: str, following: str) -> bool:
+    """Two names of a body, however long, in the same place (the gap and the common text after
+    it): another body does it (向安全生产综合监督管理部门报告 where the article says 向有关主管部门报告)."""
+    return any(_BODY_RE.search(ours + tail) and _BODY_RE.search(theirs + tail) for tail in ("", following))
 
 
 def _qualifier(inserted: str) -> bool:

@@ -25,21 +25,22 @@ from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
 from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
-from regkb.service.exams.blanks import fill_slots, same_blank_answer
+from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
-from regkb.service.exams.text import SLOT_RE, canonical
+from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
 _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
 # "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
 PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
 CITED_LAW_RE = re.compile(r"《([^》]+)》")
+_LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
-NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的是|不符合|不应当")
+NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
 LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
-STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|正确的是|错误的是")
+STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
@@ -51,6 +52,10 @@ ITEM_UNSAID = 0.3
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
+BLANK_ADJACENT = 8  # characters right beside a 填空's blanks that let a looser alignment count
+SLOT_ADJACENT = 16  # characters right beside a choice's blank that the sentence shares there too
+MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blank
+_POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
 _NEGATION_RE = re.compile(r"[不未无非]")
@@ -61,7 +66,9 @@ DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
-_ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的")
+_ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
+_DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
+_OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -133,12 +140,19 @@ class StatementJudge:
                 if ITEM_RE.match(line):
                     item = ITEM_RE.sub("", line)
                     items[ITEM_RE.match(line).group(1)] = item
-                    sentences += [item, Composite(leadin + item)] if leadin else [item]
+                    sentences += [item, *_defined(item)]
                     if leadin and _ONE_OF_RE.search(leadin):
+                        # a violation written into its rule, in the order banks write it; the lead-in
+                        # and the 项 read order-free would let the rule's words stand in for the
+                        # 项's (严重 of 情节特别严重 for 较大以上 of the 项)
                         sentences.append(Composite(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
+                        sentences += _duty(leadin, item)
+                    elif leadin:
+                        sentences.append(Composite(leadin + item))
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
+                sentences += _defined(line)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
@@ -228,8 +242,9 @@ class StatementJudge:
     def read_stem(self, stem: str) -> tuple[str, str | None]:
         """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
         stem = JUDGE_MARK_RE.sub("", stem.strip())
-        cited = CITED_LAW_RE.search(stem)
-        return PREFIX_RE.sub("", stem), self.law_title(cited.group(1)) if cited else None
+        # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
+        named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
+        return PREFIX_RE.sub("", stem), next((title for title in named if title), None)
 
     def law_title(self, name: str) -> str | None:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
@@ -243,9 +258,17 @@ class StatementJudge:
         ratio, title = max(((difflib.SequenceMatcher(None, name, t).ratio(), t) for t in titles), default=(0.0, None))
         return title if ratio >= LAW_NAME_SIMILARITY else None
 
+    def foreign(self, stem: str) -> bool:
+        """Whether the stem names laws and the store holds none of them (违反《建筑法》规定…): the
+        articles found are another law's, and what they say does not settle the question."""
+        named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
+        return bool(named) and not any(self.law_title(name) for name in named)
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
         """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
         guessed from the stem and options when None)."""
+        if self.foreign(stem):
+            return Solution(None)
         body, law = self.read_stem(stem)
         options = [o for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
@@ -256,11 +279,42 @@ class StatementJudge:
             return Solution(verdict, finding.evidence)
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
-        return Solution(*_choose(findings, negative, kind, options), findings=findings, negative=negative)
+        answer, evidence = _choose(findings, negative, kind, options)
+        if answer is None and kind in ("single", None) and not negative and SLOT_RE.search(body):
+            answer, evidence = self._slot_choice(body, options, law)
+        return Solution(answer, evidence, findings=findings, negative=negative)
+
+    def _slot_choice(self, body: str, options: list[str], law: str | None) -> tuple[str | None, Evidence | None]:
+        """A single choice read as a 填空 with options: the option that is (or, where the stem
+        shortens the sentence, stands right beside) the text that the sentence best aligned with
+        the stem has at the blank. Settles what filling each option in cannot: options proven
+        alike by words found elsewhere in the sentence (协议 and 安全生产管理协议), or all refuted by
+        a difference of the stem's own (可处 where the article says 处)."""
+        stem = self._law_names().sub("本法", _slot_sentence(body))
+        fits = []
+        for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
+            for sentence in sentences:
+                fit = option_fits(stem, sentence, options)
+                # a long stem (a preamble of its own) may share little with the sentence as a
+                # whole but much right beside the blank
+                if fit and (fit[0] >= BLANK_COVERAGE or fit[1] >= SLOT_ADJACENT):
+                    fits.append((fit, Evidence(sentence, found.source, found.title, found.article)))
+        if not fits:
+            return None, None
+        top = max(fit[0] for fit, _ in fits)
+        fitting = [(fit, evidence) for fit, evidence in fits
+                   if (fit[0] >= top - BLANK_MARGIN or fit[1] >= SLOT_ADJACENT) and max(fit[2])]
+        if not fitting:
+            return None, None
+        (_, _, scores), evidence = max(fitting, key=lambda f: f[0][:2])
+        best = [i for i, score in enumerate(scores) if score == max(scores)]
+        return (LETTERS[best[0]], evidence) if len(best) == 1 else (None, None)
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
         options = [o for o in options if o and o.strip()]
+        if self.foreign(stem):
+            return "undecided", Solution(None)
         if kind == "blank" and not options:
             body, law = self.read_stem(stem)
             # the key written into the blanks may be an article's sentence word for word
@@ -269,7 +323,7 @@ class StatementJudge:
                 return "agrees", Solution(key, filled.evidence)
             solution = self._blank(body, law)
             same = same_blank_answer(solution.answer, key) if solution.answer else None
-            if same is None and filled.verdict is False and filled.decisive:
+            if same is None and filled.verdict is False and filled.decisive and filled.coverage >= TRUE_COVERAGE:
                 return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
         else:
             solution = self.solve(stem, options, kind)
@@ -288,8 +342,11 @@ class StatementJudge:
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fill = fill_slots(body, sentence)
-                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE:
+                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN:
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
+        # where no sentence aligns well, a stem that words its lead its own way may still hold the
+        # sentence's text on both sides of the blank ("施工单位（还）应当组织（ ）进行论证、审查")
+        fills = [f for f in fills if f[0].coverage >= BLANK_COVERAGE] or [f for f in fills if f[0].adjacent >= BLANK_ADJACENT]
         if not fills:
             return Solution(None)
         top = max(fill.coverage for fill, _ in fills)
@@ -311,6 +368,10 @@ class StatementJudge:
                 if any(f.verdict is not None for f in listed):
                     return listed
             candidates = self._candidates(lead, law)
+            if kind == "multi" and not NEGATIVE_STEM_RE.search(body):
+                items = self._slot_items(body, options, candidates)
+                if items:
+                    return items
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
             findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
                         for o in options]
@@ -325,6 +386,32 @@ class StatementJudge:
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
         return self._listed(lead, options, law, kind)
+
+    def _slot_items(self, body: str, options: list[str], candidates) -> list[Finding] | None:
+        """A multiple choice whose blank stands inside a sentence: the options are read as items
+        of what the sentence best aligned with the stem says at the blank (决策机构、主要负责人或者
+        个人经营的投资人 for "由生产经营单位的（ ）予以保证"): an option said there is in the key, one
+        sharing almost nothing with it is not (总经理, 董事会). Where the sentence points to its
+        list (对下列…工程编制专项施工方案), the article's 项 are read. None when no sentence lines up,
+        an option stays unclear, or fewer than two are in."""
+        stem = self._law_names().sub("本法", _slot_sentence(body))
+        best = None
+        for found, sentences in candidates:
+            for sentence in sentences:
+                aligned = slot_text(stem, sentence)
+                if aligned and aligned[0] >= BLANK_COVERAGE and len(aligned[1]) <= MAX_SLOT_TEXT and (
+                        best is None or aligned[0] > best[0]):
+                    best = (aligned[0], aligned[1], Evidence(sentence, found.source, found.title, found.article), sentences)
+        if best is None:
+            return None
+        _, there, evidence, sentences = best
+        # the text at the blank is read clause by clause ("防止生产安全事故" is said by "防止和减少生产安全事故")
+        flat = there.replace(CLAUSE_MARK, "")
+        text, lines = (self._canonical("".join(sentences)), sentences) if flat in _POINTERS else (flat, there.split(CLAUSE_MARK))
+        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID) for option in options]
+        if any(f.verdict is None for f in findings) or sum(bool(f.verdict) for f in findings) < 2:
+            return None
+        return findings
 
     def _listed(self, lead: str, options: list[str], law: str | None, kind: str | None,
                 lead_said: bool = False, within_clause: bool = False) -> list[Finding]:
@@ -419,6 +506,25 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 
+def _defined(line: str) -> list[str]:
+    """A definition read from the defined side: "重大事故，是指造成10人以上30人以下死亡…的事故"
+    says that such an accident 属于重大事故, and banks ask it that way ("造成（ ）死亡的事故属于
+    重大事故")."""
+    match = _DEFINITION_RE.match(line)
+    return [f"{match.group(2)}属于{match.group(1)}"] if match else []
+
+
+def _duty(leadin: str, item: str) -> list[str]:
+    """The duty a penalty's 项 implies: "施工单位有下列行为之一的，责令…：(二)未根据…采取…措施，
+    或者…未实行封闭围挡的" punishes leaving undone what 施工单位应当 do, and banks state it so
+    ("施工单位必须根据…采取…措施；…必须实行封闭围挡"). Only a 项 that is an omission (it begins
+    with 未) says a duty; 尚未 describes a state, not the act left undone."""
+    if not item.startswith("未"):
+        return []
+    subject = re.split(r"[，,；;：:]", _ONE_OF_RE.split(leadin, maxsplit=1)[0])[-1]
+    return [subject + _OMITTED_RE.sub("应当", item.rstrip("；;。").removesuffix("的"))]
+
+
 def _referred(line: str, items: dict[str, str]) -> list[Composite]:
     """"个人有前款第二项、第三项…行为之一的，处警告或者五百元以下罚款": the 款 once per 项 it
     refers to, with the 项's words in place of the reference (banks write "个人损坏…器材的，处…")."""
@@ -462,6 +568,13 @@ def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
         return None
     keyed = findings[LETTERS.index(key)]
     return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
+
+
+def _slot_sentence(body: str) -> str:
+    """The sentence of a stem that holds its blank ("事故报告后出现新情况的，应当及时补报。自事故发生
+    之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
+    blank with the wrong figure)."""
+    return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
 
 
 def _filled(body: str, key: str) -> str:

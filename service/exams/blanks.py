@@ -50,7 +50,19 @@ def fill_slots(stem: str, sentence: str) -> Fill | None:
     return max(fills, key=lambda fill: fill.coverage, default=None)
 
 
-def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
+@dataclass
+class _Span:
+    start: int  # where the blank stands in the sentence (its marked text)
+    end: int
+    left: bool  # the stem's text left of the blank lines up with the sentence
+    right: bool
+    adjacent: int
+    moved: str  # a word the stem moved away from the blank (``_moved``)
+
+
+def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], float] | None:
+    """The sentence's marked text, where each blank of the stem stands in it, and the share of
+    the stem's other text aligned; None when the text beside a blank does not line up."""
     parts = [marked(p, ranges) for p in SLOT_RE.split(stem)]
     if len(parts) < 2:
         return None
@@ -60,7 +72,7 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
               if b.size >= MIN_BLOCK and ours[b.a:b.a + b.size].strip(CLAUSE_MARK)]
     context = sum(len(p.replace(CLAUSE_MARK, "")) for p in parts)
     matched = sum(len(ours[b.a:b.a + b.size].replace(CLAUSE_MARK, "")) for b in blocks)
-    texts, adjacent = [], 0
+    spans = []
     for slot in (i for i, ch in enumerate(ours) if ch == _SLOT_MARK):
         left = next((b for b in reversed(blocks) if b.a + b.size <= slot), None)
         right = next((b for b in blocks if b.a > slot), None)
@@ -75,14 +87,71 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
             return None  # the stem says more at the clause's edge than the sentence holds
         start = left.b + left.size if left else theirs.rfind(CLAUSE_MARK, 0, right.b) + 1
         end = right.b if right else _clause_end(theirs, start)
-        text = theirs[start:end].strip(CLAUSE_MARK)
-        if not text and left and right:
-            text = _moved(blocks, blocks.index(left), theirs)
-        if end < start or len(text) > MAX_FILL:
+        empty = not theirs[start:end].strip(CLAUSE_MARK)
+        moved = _moved(blocks, blocks.index(left), theirs) if empty and left and right else ""
+        adjacent = _common_edge(ours[:slot], theirs[:start], reverse=True) + _common_edge(ours[slot + 1:], theirs[end:])
+        spans.append(_Span(start, end, left is not None, right is not None, adjacent, moved))
+    return theirs, spans, matched / max(1, context)
+
+
+def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
+    aligned = _spans(stem, sentence, ranges)
+    if aligned is None:
+        return None
+    theirs, spans, coverage = aligned
+    texts = []
+    for span in spans:
+        text = theirs[span.start:span.end].strip(CLAUSE_MARK) or span.moved
+        if span.end < span.start or len(text) > MAX_FILL:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))
-        adjacent += _common_edge(ours[:slot], theirs[:start], reverse=True) + _common_edge(ours[slot + 1:], theirs[end:])
-    return Fill(texts, matched / max(1, context), adjacent)
+    return Fill(texts, coverage, sum(span.adjacent for span in spans))
+
+
+def slot_text(stem: str, sentence: str, ranges: bool = True) -> tuple[float, str, _Span] | None:
+    """For a stem with one blank: the share of its other text aligned with the sentence, the
+    sentence's text where the blank stands (``marked``; it may be long: the stem may skip a
+    clause, 逃匿的，可处（ ）以下拘留 over 逃匿的，给予…；对逃匿的处十五日以下拘留), and the span;
+    None when the text beside the blank does not line up."""
+    aligned = _spans(stem, sentence, ranges)
+    if aligned is None or len(aligned[1]) != 1 or aligned[1][0].end < aligned[1][0].start:
+        return None
+    theirs, (span,), coverage = aligned
+    return coverage, theirs[span.start:span.end].strip(CLAUSE_MARK) or span.moved, span
+
+
+def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, int, list[int]] | None:
+    """How each option of a one-blank choice stem fits the sentence where the blank stands: 2 when
+    it is the sentence's text there, 1 when it is what the sentence says right beside the text
+    that lines up with the stem on one side (the stem shortened the rest: 防火性能 where the
+    sentence reads 建筑材料和室内装修、装饰材料的防火性能), 0 otherwise; with the share of the
+    stem's other text aligned and the characters right beside the blank the sentence shares."""
+    best = None
+    for ranges in (True, False):
+        found = slot_text(stem, sentence, ranges)
+        if found is None:
+            continue
+        coverage, there, span = found
+        there = there.replace(CLAUSE_MARK, "")
+        fits = []
+        for option in options:
+            mine = marked(option, ranges).replace(CLAUSE_MARK, "")
+            if not mine:
+                fits.append(0)
+            elif mine == there:
+                fits.append(2)
+            else:
+                beside = (span.right and there.endswith(mine) and not _splits_number(there[:-len(mine)], mine)) or (
+                    span.left and there.startswith(mine) and not _splits_number(mine, there[len(mine):]))
+                fits.append(1 if beside else 0)
+        if best is None or coverage > best[0]:
+            best = (coverage, span.adjacent, fits)
+    return best
+
+
+def _splits_number(before: str, after: str) -> bool:
+    """Whether the two texts meet inside a figure (5日 at the end of 15日)."""
+    return bool(before and after and before[-1] in "0123456789." and after[0] in "0123456789.")
 
 
 def _common_edge(ours: str, theirs: str, reverse: bool = False) -> int:

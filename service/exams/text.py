@@ -25,16 +25,20 @@ _QUOTES_RE = re.compile(r"[\s、“”\"'‘’()（）《》【】\[\]]")
 # The blank of a 填空 or choice stem: （ ）, ( ), ____
 SLOT_RE = re.compile(r"[(（]\s*[)）]|_{2,}|＿{2,}")
 CLAUSE_MARK = "|"
+_SPACE_RE = re.compile(r"\s+")
 
 
 # Words a trainer writes for the statute's without changing what it says; both sides of a
 # comparison are rewritten, so a pair only has to be one-way. 必须 and 应当 both bind (statutes
 # use either), 禁止/严禁 and 不得 both forbid, 以上/以下 include the figure already (及以上), the
-# 安全生产监督管理部门 of older texts is today's 应急管理部门, and a few spellings vary.
+# 安全生产监督管理部门 of older texts is today's 应急管理部门, a bank's 可处…罚款 states the
+# statute's 处…罚款 (the penalty the authority imposes), the 行政处分 of older texts is today's
+# 处分, banks write 企业 for the statute's 生产经营单位, and a few spellings vary.
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
             ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
-            ("安全生产监督管理部门", "应急管理部门"), ("做出", "作出"), ("其它", "其他"))
+            ("安全生产监督管理部门", "应急管理部门"), ("做出", "作出"), ("其它", "其他"), ("可处", "处"),
+            ("行政处分", "处分"), ("企业", "生产经营单位"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
 _NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
@@ -67,7 +71,8 @@ def _figures(text: str, ranges: bool = True) -> str:
         shown = str(int(value)) if value == int(value) else str(value)
         return shown + ("%" if match.group(1) else "")
 
-    text = _words(_SELF_REFERENCE_RE.sub("本法", text.replace("％", "%")))
+    # banks space figures out ("处 5 万元以上 10 万元以下"); Chinese text has no word spaces to keep
+    text = _words(_SELF_REFERENCE_RE.sub("本法", _SPACE_RE.sub("", text.replace("％", "%"))))
     return _NUMERAL_RE.sub(figure, _ranges(text) if ranges else text)
 
 

@@ -48,21 +48,33 @@ def test_plain_set_shape():
 
 @pytest.mark.parametrize("name, corpus, split", [("stride_questions.jsonl", LAWS, "train"),
                                                  ("plan_questions.jsonl", SEEDS, "train"),
+                                                 ("everyday_train_questions.jsonl", LAWS, "train"),
                                                  ("story_questions.jsonl", LAWS, "heldout")])
 def test_written_sets_cover_their_documents_apart_from_the_evaluated_sets(name, corpus, split):
     """The sets the query encoder is trained on, and the one held out from it: every document
     of their folder, none of the plain or first set's questions, nor each other's."""
     rows = _plain_set(name)
     assert {r["split"] for r in rows} == {split} and len({r["id"] for r in rows}) == len(rows)
-    assert {r["source"] for r in rows} == {p.name for p in corpus.iterdir()}
+    assert {r["source"] for r in rows if r["kind"] != "none"} == {p.name for p in corpus.iterdir()}
     others = ["plain_questions.jsonl", "questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl",
-              "story_questions.jsonl"]
+              "everyday_train_questions.jsonl", "story_questions.jsonl"]
     elsewhere = {_flat(r["question"]) for other in others if other != name for r in _plain_set(other)}
     assert not elsewhere & {_flat(r["question"]) for r in rows}
 
 
+def test_a_training_set_never_sits_on_an_evaluated_article():
+    """Models trained on everyday_train_questions.jsonl are measured on the story set and the
+    plain test split: no question of it may have their gold articles as its own or as ``also``."""
+    evaluated = {(r["source"], r["article"]) for r in _plain_set("story_questions.jsonl")}
+    evaluated |= {(r["source"], r["article"]) for r in _plain_set("plain_questions.jsonl")
+                  if r["split"] == "test" and r.get("article")}
+    for row in _plain_set("everyday_train_questions.jsonl"):
+        golds = [(row["source"], row.get("article"))] + [(a["source"], a["article"]) for a in row.get("also", [])]
+        assert not evaluated & set(golds), row["id"]
+
+
 @pytest.mark.parametrize("name", ["plain_questions.jsonl", "stride_questions.jsonl", "plan_questions.jsonl",
-                                  "story_questions.jsonl"])
+                                  "everyday_train_questions.jsonl", "story_questions.jsonl"])
 def test_plain_set_quotes_are_verbatim_in_their_article(name):
     corpus = {p.name: p.read_text(encoding="utf-8") for p in [*LAWS.glob("*.md"), *SEEDS.glob("*.txt")]}
     for row in _plain_set(name):

@@ -193,6 +193,12 @@ def test_a_stem_names_its_law_in_full_or_loosely(law_kb):
     assert judge.law_title("安全生产发") == "安全生产法"  # a slip in the name
     assert judge.law_title("消防法") is None  # not in this store
     assert judge.read_stem("《安全生产法》是为了（ ）。") == ("《安全生产法》是为了（ ）。", "安全生产法")
+    # a law the store does not hold: the 安全生产法's articles on 事故隐患 do not settle it
+    other = "建筑施工企业违反《建筑法》规定，对建筑安全事故隐患不采取措施予以消除的，责令改正，（ ）。"
+    options = ["吊扣资质证书", "降低资质等级", "可处以罚款", "依法追究刑事责任"]
+    assert judge.foreign(other) and law_kb.solve(other, options, kind="single").answer is None
+    assert judge.check(other, options, "single", "C")[0] == "undecided"
+    assert not judge.foreign("违反《生产安全应急管理办法》，依照《中华人民共和国安全生产法》的规定处罚。")
 
 
 def test_a_restated_word_a_particle_and_legal_synonyms_are_no_conflict():
@@ -249,3 +255,69 @@ def test_solve_reads_denials_and_options_a_list_sentence_leaves_out(law_kb):
                             ["加强安全生产工作", "防止生产安全事故", "保障人民群众生命和财产安全", "规范生产安全事故的报告和调查处理"],
                             kind="multi")
     assert purposes.answer == "ABC" and purposes.article == "第一条"
+
+
+def test_a_choice_is_read_at_its_blank(law_kb):
+    # options proven alike by words found elsewhere in the sentence: the one the sentence has at the blank
+    agreement = law_kb.solve("两个以上生产经营单位在同一作业区域内进行生产经营活动，可能危及对方生产安全的，应当签订（ ），"
+                             "明确各自的安全生产管理职责。", ["协议", "安全协议", "责任协议", "安全生产管理协议"], kind="single")
+    assert agreement.answer == "D" and agreement.article == "第四十八条"
+    # every option refuted by the stem's own 可处 (the article says 处), and a clause the stem skips
+    detention = law_kb.solve("生产经营单位的主要负责人在本单位发生生产安全事故时，在事故调查处理期间逃匿的，可处（ ）以下拘留。",
+                             ["五日", "七日", "十日", "十五日"], kind="single")
+    assert detention.answer == "D" and detention.article == "第一百一十条"  # not 五日 inside 十五日
+    # a multiple choice: the items the sentence lists at the blank are in, words it does not say are out
+    funds = law_kb.solve("生产经营单位应当具备的安全生产条件所必需的资金投入，由生产经营单位的（ ）予以保证。",
+                         ["决策机构", "主要负责人", "总经理", "个人经营的投资人", "董事会"], kind="multi")
+    assert funds.answer == "ABD" and funds.article == "第二十三条"
+
+
+def test_definitions_read_from_the_defined_side(law_kb):
+    unit = "长期地或者临时地生产、搬运、使用或者储存危险物品，且危险物品的数量等于或者超过临界量的单元属于{}。"
+    said = law_kb.solve(unit.format("重大危险源"))
+    assert said.answer == "true" and said.article == "第一百一十七条"
+    assert law_kb.solve(unit.format("一般危险源")).answer == "false"
+
+
+def test_a_penalty_item_states_the_duty_left_undone():
+    from regkb.service.exams.bank_audit import _duty
+
+    leadin = "违反本条例的规定，施工单位有下列行为之一的，责令限期改正："
+    assert _duty(leadin, "未根据季节的变化采取安全施工措施，或者施工现场未实行封闭围挡的；") == [
+        "施工单位应当根据季节的变化采取安全施工措施，或者施工现场应当实行封闭围挡"]
+    assert _duty(leadin, "在尚未竣工的建筑物内设置员工集体宿舍的；") == []  # an act, not an omission
+
+
+def test_bank_wording_against_changed_facts():
+    from regkb.service.exams.align import Composite, compare
+
+    # a bank spaces its figures, writes 可处 for 处, 企业 for 生产经营单位, 行政处分 for 处分
+    fine = "违反本条例的规定，提供机械设备的单位未配备安全设施的，责令限期改正，处合同价款1倍以上3倍以下的罚款。"
+    assert compare(canonical("提供机械设备的单位未配备安全设施的，可处合同价款 1 倍以上 3 倍以下的罚款"), fine).conflicts == 0
+    assert canonical("企业必须提供劳动防护用品") == canonical("生产经营单位应当提供劳动防护用品")
+    assert canonical("给予撤职的行政处分") == canonical("给予撤职的处分")
+    # a rule for any 单位 stated for one kind of unit; another kind where the article names one is a conflict
+    head = "单位的主要负责人是本单位的消防安全责任人。"
+    assert compare(canonical("施工企业的主要负责人是本单位的消防安全责任人"), head).conflicts == 0
+    assert compare(canonical("建设单位的主要负责人是本单位的消防安全责任人"), "施工" + head).conflicts > 0
+    # a bound the statement drops, another body, a measure swapped inside a 项 read into its rule
+    duty = "矿山企业必须具有保障安全生产的设施，建立、健全安全管理制度，保证安全生产。"
+    assert compare(canonical("矿山企业必须建立、健全安全生产100%"), duty).conflicts > 0  # a figure of its own
+    grade = "一般事故，是指造成3人以下死亡，或者10人以下重伤的事故。"
+    assert compare(canonical("一般事故，是指造成 3 人死亡，或者10人以下重伤的事故"), grade).conflicts > 0
+    report = "施工单位拒不整改的，工程监理单位应当及时向有关主管部门报告。"
+    assert compare(canonical("施工单位拒不整改的，工程监理单位应当及时向安全生产综合监督管理部门报告"), report).conflicts > 0
+    item = Composite("违反本条例的规定，施工单位未编制专项施工方案的，责令限期改正；逾期未改正的，责令停业整顿：")
+    assert compare(canonical("施工单位未编制专项施工方案的，责令限期改正"), item).conflicts == 0
+    assert compare(canonical("施工单位未编制专项施工方案的，责令边施工边整改"), item).conflicts > 0
+    # the rule's 情节特别严重 does not stand in for the 项's 较大以上 (the 2007 text said 严重突发事件)
+    rule = Composite("有关单位未按照规定采取预防措施，导致发生较大以上突发事件的，由人民政府责令停产停业，"
+                     "并处五万元以上二十万元以下的罚款；情节特别严重的，并处二十万元以上一百万元以下的罚款")
+    assert compare(canonical("有关单位未按照规定采取预防措施，导致发生较大以上突发事件的，由人民政府责令停产停业"), rule).conflicts == 0
+    assert compare(canonical("有关单位未按规定采取预防措施，导致发生严重突发事件的，由人民政府责令停产停业"), rule).conflicts > 0
+
+
+def test_a_violation_list_without_its_de_is_read_into_its_rule():
+    from regkb.service.exams.bank_audit import _ONE_OF_RE
+
+    assert _ONE_OF_RE.search("有关单位有下列情形之一，由所在地人民政府责令停产停业：")  # 2024 wording, no 的
