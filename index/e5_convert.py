@@ -13,12 +13,7 @@ module reads that file and writes, fully offline, into one cache folder:
   a folder built by an earlier version gains it on first use);
 - ``onnx/query_encoder.onnx``: the fp32 encoder with the query adapter merged into its
   attention weights (``index/query_adapter.py``), for questions only. It is rebuilt on its
-  own (a few seconds) when the adapter file changes;
-- ``onnx/reader_int8.onnx``: the encoder with the reader's factors merged
-  (``index/reader.py``), portable int8 like the passage graph, for (question, article) pairs;
-  built on the reader's first use (about half a minute) and again when the reader file
-  changes. The answer desk does not use the reader (it lost on dev, ``eval/RESULTS.md``), so
-  the model build leaves it out.
+  own (a few seconds) when the adapter file changes.
 
 The ONNX graphs take the word embeddings as input (the 250k-row table stays in the
 safetensors file and is gathered by the caller), so they are small and the int8 form keeps
@@ -65,7 +60,6 @@ ONNX_INT8_PORTABLE = "onnx/encoder_int8_exact.onnx"
 # so vectors of an earlier int8 graph are never mixed with these (index/embedders.py).
 PORTABLE_INT8_ID = f"{MODEL_ID}@int8-exact"
 ONNX_QUERY = "onnx/query_encoder.onnx"
-ONNX_READER = "onnx/reader_int8.onnx"
 
 _QK = 32  # values per 4-bit block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
@@ -400,7 +394,7 @@ def export_raw_onnx(folder: Path, out: Path, deltas: dict[str, np.ndarray] | Non
                  if not k.startswith("pooler.") and k != "embeddings.word_embeddings.weight"}
     for name, delta in (deltas or {}).items():
         if name not in state or tuple(state[name].shape) != delta.shape:
-            raise RuntimeError(f"low-rank update does not fit the encoder: {name} {delta.shape}")
+            raise RuntimeError(f"query adapter does not fit the encoder: {name} {delta.shape}")
         state[name] = state[name] + torch.from_numpy(delta)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or set(missing) - {"embeddings.word_embeddings.weight"}:
@@ -441,26 +435,15 @@ def optimize_onnx(raw: Path, out: Path, **fusion) -> None:
     opt.save_model_to_file(str(out))
 
 
-def _merged_graph(folder: Path, graph_key: str, default: str, sha_key: str, sha: str | None) -> Path | None:
-    """The graph of ``folder`` its metadata names under ``graph_key`` (else ``default``), when
-    it merged the factor file whose sha256 is ``sha`` (recorded under ``sha_key``)."""
+def query_graph(folder: Path) -> Path | None:
+    """The query encoder of a built model folder, when it merged the current adapter file."""
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    path = folder / meta.get(graph_key, default)
-    return path if sha and meta.get(sha_key) == sha and path.is_file() else None
-
-
-def _record_graph(folder: Path, graph_key: str, relative: str, sha_key: str, sha: str) -> None:
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    meta.update({graph_key: relative, sha_key: sha})
-    _write_json(folder / META_FILE, meta)
-
-
-def query_graph(folder: Path) -> Path | None:
-    """The query encoder of a built model folder, when it merged the current adapter file."""
-    return _merged_graph(folder, "onnx_query", ONNX_QUERY, "query_adapter_sha256", adapter_sha256())
+    path = folder / meta.get("onnx_query", ONNX_QUERY)
+    current = adapter_sha256()
+    return path if current and meta.get("query_adapter_sha256") == current and path.is_file() else None
 
 
 def ensure_query_graph(folder: Path) -> Path | None:
@@ -474,40 +457,15 @@ def ensure_query_graph(folder: Path) -> Path | None:
         return None
     sha = adapter_sha256()
     export_fused(folder, folder / ONNX_QUERY, adapter.deltas())
-    _record_graph(folder, "onnx_query", ONNX_QUERY, "query_adapter_sha256", sha)
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta.update({"onnx_query": ONNX_QUERY, "query_adapter_sha256": sha})
+    _write_json(folder / META_FILE, meta)
     return folder / ONNX_QUERY
 
 
-def reader_graph(folder: Path) -> Path | None:
-    """The reader's graph of a built model folder, when it merged the current reader file."""
-    from regkb.index.reader import reader_sha256
-
-    return _merged_graph(folder, "onnx_reader", ONNX_READER, "reader_sha256", reader_sha256())
-
-
-def ensure_reader_graph(folder: Path) -> Path | None:
-    """Build the reader's graph of ``folder`` (``index/reader.py``: the encoder with the
-    reader's factors merged, portable int8) if the reader file is newer than it (or it has
-    none), about half a minute; None when the project ships no reader."""
-    from regkb.index.reader import load_factors, reader_sha256
-
-    if (existing := reader_graph(folder)) is not None:
-        return existing
-    factors = load_factors()
-    if factors is None:
-        return None
-    sha = reader_sha256()
-    (folder / ONNX_READER).unlink(missing_ok=True)
-    portable_int8_graph(folder, folder / ONNX_READER, factors.deltas())
-    _record_graph(folder, "onnx_reader", ONNX_READER, "reader_sha256", sha)
-    return folder / ONNX_READER
-
-
-def portable_int8_graph(folder: Path, path: Path | None = None, deltas: dict[str, np.ndarray] | None = None) -> Path:
+def portable_int8_graph(folder: Path) -> Path:
     """The int8 encoder whose vectors do not depend on the CPU, built beside the fp32 one on
-    first use (some seconds; staged in a temporary folder and renamed into place); with
-    ``path`` and ``deltas``, the same graph of the encoder with ``deltas`` added to its weights
-    (the reader's).
+    first use (some seconds; staged in a temporary folder and renamed into place).
 
     ONNX Runtime (MLAS) picks its kernels from CPUID, and two kinds of them differ:
 
@@ -525,13 +483,13 @@ def portable_int8_graph(folder: Path, path: Path | None = None, deltas: dict[str
     Every other operator of the graph gave bit-identical outputs on AVX-512 VNNI and on AVX2
     (eval/bench/isa_check.py runs the AVX2 side under an emulated CPU).
     """
-    path = path or folder / ONNX_INT8_PORTABLE
+    path = folder / ONNX_INT8_PORTABLE
     if path.is_file():
         return path
     staging = Path(tempfile.mkdtemp(prefix=".int8-", dir=path.parent))
     try:
         with _quiet():
-            export_raw_onnx(folder, staging / "raw.onnx", deltas)
+            export_raw_onnx(folder, staging / "raw.onnx")
             optimize_onnx(staging / "raw.onnx", staging / "unfused.onnx", enable_attention=False)
             write_softmax_out(staging / "unfused.onnx", staging / "exact.onnx")
             quantize_onnx(staging / "exact.onnx", staging / "int8.onnx", reduce_range=True, weights_only=True)

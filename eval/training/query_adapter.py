@@ -127,22 +127,6 @@ class LowRank(torch.nn.Module):
         return self.base(x) + (x @ self.A.T) @ self.B.T
 
 
-def low_rank_layers(bert, layers, rank: int) -> "dict[str, LowRank]":
-    """Wrap the ``TARGETS`` projections of ``bert``'s encoder layers numbered in ``layers`` in
-    ``LowRank``; weight name → its factors."""
-    factors = {}
-    for i in layers:
-        for target in TARGETS:
-            *path, attribute = target.split(".")
-            parent = bert.encoder.layer[i]
-            for part in path:
-                parent = getattr(parent, part)
-            adapted = LowRank(getattr(parent, attribute), rank)
-            setattr(parent, attribute, adapted)
-            factors[f"encoder.layer.{i}.{target}.weight"] = adapted
-    return factors
-
-
 class QueryEncoder:
     """The built model's encoder in sentence-transformers, with low-rank factors to train."""
 
@@ -154,7 +138,16 @@ class QueryEncoder:
         bert = self.model[0].auto_model
         for parameter in self.model.parameters():
             parameter.requires_grad_(False)
-        self.factors = low_rank_layers(bert, range(len(bert.encoder.layer)), rank)
+        self.factors: dict[str, LowRank] = {}
+        for i, layer in enumerate(bert.encoder.layer):
+            for target in TARGETS:
+                *path, attribute = target.split(".")
+                parent = layer
+                for part in path:
+                    parent = getattr(parent, part)
+                adapted = LowRank(getattr(parent, attribute), rank)
+                setattr(parent, attribute, adapted)
+                self.factors[f"encoder.layer.{i}.{target}.weight"] = adapted
 
     def parameters(self) -> list:
         return [p for module in self.factors.values() for p in (module.A, module.B)]

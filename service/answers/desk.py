@@ -402,12 +402,10 @@ class AnswerDesk:
                         section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
                         quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4))
 
-    def candidates(self, question: str, hits, depth: int = CANDIDATES
-                   ) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
-        """The search's first ``depth`` hits (``CANDIDATES``; the reader's trainer reads more),
-        each with its best sentence (by word coverage) and the signals the support model reads;
-        and the question's plain vector."""
-        hits = hits[:depth]
+    def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
+        """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
+        coverage) and the signals the support model reads; and the question's plain vector."""
+        hits = hits[:CANDIDATES]
         if not hits:
             return [], None
         terms = self._question_terms(question)
