@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,14 @@ class Bm25Index:
         ``expansion_weight``, so they help a plain-language query without outvoting the
         words the user typed.
         """
+        return self.search_including(query_tokens, k, allowed, expansion, expansion_weight)
+
+    def search_including(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None,
+                    expansion: dict[str, float] | list[str] | None = None, expansion_weight: float = 0.5,
+                    include: Iterable[int] = ()) -> list[tuple[int, float]]:
+        """``search``, and after its top ``k`` the rows of ``include`` that are not among them
+        (where their score is positive and ``allowed``), best first: a candidate that another
+        retriever found keeps its BM25 score instead of none."""
         scores = self.scores(list(dict.fromkeys(query_tokens)))
         by_weight: dict[float, list[str]] = {}
         weights = expansion if isinstance(expansion, dict) else dict.fromkeys(expansion or [], 1.0)
@@ -61,7 +70,10 @@ class Bm25Index:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(row), float(scores[row])) for row in top]
+        chosen = set(top.tolist())
+        extra = sorted((row for row in dict.fromkeys(include) if row not in chosen and scores[row] > 0),
+                       key=lambda row: -scores[row])
+        return [(int(row), float(scores[row])) for row in [*top.tolist(), *extra]]
 
     def idf(self, token: str) -> float:
         """How rare a token is in this index (0 when unknown); used to weigh fusion."""

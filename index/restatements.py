@@ -1,4 +1,4 @@
-"""Restatements: local articles that repeat a national one (or each other) almost word for word.
+"""Restatements: local articles that repeat a national one (or each other), word for word or reworded.
 
 A library holds the national law and a dozen provinces' regulations that restate its
 articles. Ranked side by side, the copies push the law out of the first hits. Hits whose
@@ -7,6 +7,13 @@ once, under the member of the highest standing: the national article, else the b
 one; the group ranks at its best member's score, and the others ride along as its local
 copies (各地规定). When a place is asked, the national articles and that place's stay hits
 of their own.
+
+Most local rules reword the national text (often its older version) rather than copy it: the
+index also maps a local article to the national one whose passage vector is nearly its own and
+whose bigrams it partly shares (``national_sources``). Such a reworded copy yields to the law
+when no place is asked and the law answers the question nearly as well by its own score
+(``lift_national_sources``); a local rule that says more on the question than the law keeps its
+rank. The first reworded copy is shown after the law, later ones fold under it.
 
 >>> law = "第二十一条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责：（一）建立健全并落实本单位全员安全生产责任制"
 >>> copy = "第十八条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责：（一）建立健全并落实本单位全员安全生产责任制度"
@@ -28,6 +35,18 @@ RESTATEMENT_OVERLAP = 0.65
 # ... but a short article inside a long one (主要负责人对本单位安全生产工作全面负责 inside the
 # list of the 主要负责人's duties) does not: the shared bigrams must also be this share of the longer
 RESTATEMENT_SPAN = 0.4
+# Local rules mostly reword the national text they restate (often an older version of it): a
+# local article also restates the national one whose passage vector is this close to its own ...
+RESTATEMENT_COSINE = 0.94
+# ... when they still share this much of the shorter one's bigrams (the same matter, reworded)
+# and this much of the longer one's (a short national article is not restated by a long local
+# one that mentions its matter among others)
+REWORDED_SHARE = 0.25
+REWORDED_SPAN = 0.2
+# With no place asked, a local article yields to the national one it restates in other words
+# only where the national one answers the question nearly as well: its score at least this share
+# of the local article's (a local rule that adds what the question asks about keeps its rank).
+YIELD_RATIO = 0.8
 _LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条")
 _NOISE = re.compile(r"[\s，。；：、（）()“”《》,.;:!?！？]")
 
@@ -45,6 +64,14 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / min(len(a), len(b)) if shared >= RESTATEMENT_SPAN * max(len(a), len(b)) else 0.0
 
 
+def reworded(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the shorter set found in the other, or 0 when they share too little of the longer."""
+    if not a or not b:
+        return 0.0
+    both = len(a & b)
+    return both / min(len(a), len(b)) if both >= REWORDED_SPAN * max(len(a), len(b)) else 0.0
+
+
 def restates(a: str, b: str) -> bool:
     return overlap(bigrams(a), bigrams(b)) >= RESTATEMENT_OVERLAP
 
@@ -58,21 +85,57 @@ class RestatementGroup:
     copies: list[tuple[int, float]] = field(default_factory=list)
 
 
+def lift_national_sources(ranked: list[tuple[int, float]], sources: dict[int, int],
+                          word_for_word: Callable[[int, int], bool],
+                          stays_apart: Callable[[int], bool]) -> tuple[list[tuple[int, float]], dict[int, int]]:
+    """Each ranked local article that restates a national one (``sources``: local row → national
+    row) lifts it to its own score, bringing it in when the ranking lacks it: a near-duplicate
+    (``word_for_word``) always, a reworded one when it does not stay apart (its place is asked) and
+    the national article's own score is at least ``YIELD_RATIO`` of its own; the reworded one then
+    yields (ranks after the national one). The new ranking and the local rows that yield → their
+    national row.
+
+    >>> lift_national_sources([(7, 0.9), (3, 0.75), (8, 0.8)], {7: 3, 8: 4}, lambda local, law: False, lambda row: False)
+    ([(3, 0.9), (7, 0.9), (8, 0.8)], {7: 3})
+    """
+    own, scores, yields = dict(ranked), dict(ranked), {}
+    place = {row: float(position) for position, (row, _) in enumerate(ranked)}  # ties keep the ranking's order ...
+    for row, score in ranked:
+        source = sources.get(row)
+        if source is None:
+            continue
+        if not word_for_word(row, source):
+            if stays_apart(row) or own.get(source, 0.0) < YIELD_RATIO * score:
+                continue
+            yields[row] = source
+            place[source] = min(place.get(source, place[row]), place[row] - 0.5)  # ... but the law goes before its copy
+        scores[source] = max(scores.get(source, score), score)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], place.get(pair[0], len(ranked)))), yields
+
+
 def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: list[str], national: list[bool],
-                      stays_apart: Callable[[int], bool] = lambda position: False) -> list[RestatementGroup]:
+                      stays_apart: Callable[[int], bool] = lambda position: False,
+                      yields: dict[int, int] | None = None) -> list[RestatementGroup]:
     """Groups ranked hits (``texts``, ``doc_ids``, ``national`` given per hit). A hit for which
     ``stays_apart(position)`` holds is never folded under another (with a place asked: the
-    national articles and that place's).
+    national articles and that place's). Another goes into the group of a near-duplicate, or of
+    the national hit it ``yields`` to (position → an earlier position: the national article it
+    restates in other words) when another copy has yielded to it before: the first is shown, after it.
 
     Each group is shown under its national member when it has one (else its best), at the best
     member's score; the result is ranked by score."""
     grams = [bigrams(t) for t in texts]
+    yields, shown_after = yields or {}, set()  # the national hits a reworded copy is shown after
     groups: list[list[int]] = []  # positions in ``hits``, best first
     for position in range(len(hits)):
         home = None
         if not stays_apart(position):
-            home = next((g for g in groups if all(doc_ids[p] != doc_ids[position] for p in g)
-                         and overlap(grams[g[0]], grams[position]) >= RESTATEMENT_OVERLAP), None)
+            if yields.get(position) in shown_after:
+                home = next(g for g in groups if yields[position] in g)
+            elif position in yields:
+                shown_after.add(yields[position])
+            home = home or next((g for g in groups if all(doc_ids[p] != doc_ids[position] for p in g)
+                                 and overlap(grams[g[0]], grams[position]) >= RESTATEMENT_OVERLAP), None)
         if home is None:
             groups.append([position])
         else:
@@ -92,8 +155,10 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
     A library may rank the national article far below its many local copies (their titles
     and lengths suit BM25 better); knowing which national article a local one restates lets
     the search put the law in its copies' place. The candidates are the ``candidates``
-    nearest national chunks by vector; the one sharing the most bigrams wins if it passes
-    ``RESTATEMENT_OVERLAP``."""
+    nearest national chunks by vector (``vectors`` normalised); the one sharing the most
+    bigrams wins if it passes ``RESTATEMENT_OVERLAP``, else, among those at least
+    ``RESTATEMENT_COSINE`` close, the one sharing the most if that passes ``REWORDED_SHARE``
+    (and ``REWORDED_SPAN`` of the longer)."""
     national_rows, local_rows = np.asarray(national_rows, dtype=np.int64), np.asarray(local_rows, dtype=np.int64)
     if not len(national_rows) or not len(local_rows):
         return {}
@@ -111,9 +176,15 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
         similarity = vectors[rows] @ national_vectors.T
         top = min(candidates, len(national_rows))
         nearest = np.argpartition(-similarity, top - 1, axis=1)[:, :top]
-        for row, picks in zip(rows, nearest):
-            scored = [(overlap(grams_of(int(row)), grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
+        for line, (row, picks) in enumerate(zip(rows, nearest)):
+            own = grams_of(int(row))
+            scored = [(overlap(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
             best, source = max(scored)
-            if best >= RESTATEMENT_OVERLAP:
+            if best < RESTATEMENT_OVERLAP:
+                close = [(reworded(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks
+                         if similarity[line, p] >= RESTATEMENT_COSINE]
+                best, source = max(close, default=(0.0, -1))
+                best = best if best >= REWORDED_SHARE else 0.0
+            if best:
                 found[int(row)] = source
     return found

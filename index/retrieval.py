@@ -69,7 +69,12 @@ class QueryTokenizer:
 @component
 class Bm25Retriever:
     """BM25 over the indexed chunks, re-ranked by verbatim phrase overlap with the query;
-    also reports how much of the query's rarity it matched."""
+    also reports how much of the query's rarity it matched.
+
+    ``also``: the dense retriever's hits, which keep their BM25 score below the top ``top_k``:
+    in a library the local copies of an article can
+    fill BM25's first fifty with their titles, and the national article the embeddings rank
+    second would otherwise be fused as if BM25 had found nothing in it."""
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 1.0,
                  phrase_weight: float = 2.0):
@@ -79,9 +84,11 @@ class Bm25Retriever:
         self.phrase_weight = phrase_weight
 
     @component.output_types(hits=HitList, coverage=float)
-    def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None) -> dict:
+    def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None,
+            also: HitList | None = None) -> dict:
         tokens = list(terms.tokens)
-        hits = self.index.bm25.search(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight)
+        hits = self.index.bm25.search_including(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight,
+                                                also.rows() if also else ())
         hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
@@ -193,6 +200,7 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
         pipeline.connect("bm25.coverage", "fuser.coverage")
         pipeline.connect("dense.hits", "fuser.dense_hits")
+        pipeline.connect("dense.hits", "bm25.also")
         pipeline.add_component("list_booster", ListQuestionBooster(chunk_texts))
         pipeline.connect("fuser.hits", "list_booster.hits")
         pipeline.connect("list_booster.hits", "legal_prior.hits")

@@ -40,9 +40,9 @@ from regkb.index.bm25 import Bm25Index
 _CURRENT = "CURRENT"
 _PREVIOUS = ".CURRENT.previous"  # the pointer save() replaced, until the next save
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
-# and section paths, sentence vectors; 3: the national article a local one restates); an
-# older build is rebuilt from the store.
-FORMAT = 3
+# and section paths, sentence vectors; 3: the national article a local one restates; 4: also
+# where the local one rewords it); an older build is rebuilt from the store.
+FORMAT = 4
 
 
 class _OneThreadForSearches:

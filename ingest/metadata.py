@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from regkb.corpus.models import Authority, DocType, DocumentMeta, Level
-from regkb.corpus.regions import AUTONOMOUS_REGIONS, MUNICIPALITIES, PROVINCES
+from regkb.corpus.regions import AUTONOMOUS_REGIONS, MUNICIPALITIES, PROVINCES, place_parents
 
 _HEAD_LINES = 40
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号$")
@@ -141,6 +141,13 @@ def infer_doc_type(title: str | None) -> DocType | None:
     return None
 
 
+def _is_city_of(name: str, province: str) -> bool:
+    """Whether ``name`` (湖州市, 恩施土家族苗族自治州) is a known city of ``province``: after
+    河南省, 建筑市场 and 劳动力市场 are what a title is about, not cities."""
+    return province not in MUNICIPALITIES and any(
+        name.startswith(city) for city, parent in place_parents().items() if parent == province)
+
+
 def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
     """The most specific place named at the start of a title or issuer, and its level."""
     if not text:
@@ -154,7 +161,7 @@ def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
             region = province + suffix if not text.startswith(province + "自治区") else province + "自治区"
             rest = text[len(province):].lstrip("省市自治区壮族回族维吾尔")
             city = _PLACE.match(rest)
-            if city and city.group(1).endswith(("市", "州", "盟")) and province not in MUNICIPALITIES:
+            if city and city.group(1).endswith(("市", "州", "盟")) and _is_city_of(city.group(1), province):
                 return region + city.group(1), Level.city
             return region, Level.provincial if province not in MUNICIPALITIES else Level.provincial
     place = _PLACE.match(text)
@@ -162,7 +169,8 @@ def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
         return None, None
     name = place.group(1)
     nested = _PLACE.match(text[len(name):])
-    if nested and nested.group(1).endswith(("区", "县", "旗")) and name.endswith("市"):
+    # a county's name is short (九原区, 浦东新区); 居民住宅区, 历史文化街区 are what the title is about
+    if nested and nested.group(1).endswith(("区", "县", "旗")) and len(nested.group(1)) <= 4 and name.endswith("市"):
         return name + nested.group(1), Level.county
     if name.endswith(("县", "区", "旗")):
         return name, Level.county

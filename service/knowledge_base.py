@@ -28,7 +28,7 @@ from regkb.index.search_index import SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.corpus.validity import parse_as_of
 from regkb.index.regions import Gazetteer, is_national
-from regkb.index.restatements import fold_restatements
+from regkb.index.restatements import fold_restatements, lift_national_sources, restates
 from regkb.service.schemas import DocumentsResponse, IngestReport, LocalCopy, RemoveResponse, SearchHit, SearchResponse
 from regkb.service.generation_cache import GenerationCache
 from regkb.service.library.ingest import MODEL_KEY, REGISTRY_KEY, LibraryIngest
@@ -217,28 +217,40 @@ class KnowledgeBase:
         if not filters.excluded_docs:  # the texts in force, unless the caller names what to leave out
             filters = dataclasses.replace(filters, excluded_docs=self.versions_desk.not_in_force(day))
         ranked = retriever.retrieve(query, max(k, CANDIDATES), search_mode, filters, region)
-        hits = self.search_hits(self._with_national_sources(ranked, index.allowed(filters)), day)
-        return SearchResponse(query=query, mode=search_mode.value, hits=self._fold_restatements(hits, query, region)[:k])
+        asked = region or self.places.find(query)
+        sources = self._national_sources(ranked, index.allowed(filters))
+        ranked, yields = self._with_national_sources(ranked, sources, asked)
+        hits = self.search_hits(ranked, day)
+        return SearchResponse(query=query, mode=search_mode.value,
+                              hits=self._fold_restatements(hits, asked, [row for row, _ in ranked], yields)[:k])
 
     def _rows_by_chunk(self) -> dict[str, int]:
         return self._cache.get("rows_by_chunk", lambda: {row.chunk_id: number for number, row in enumerate(self.index.rows)})
 
-    def _with_national_sources(self, ranked: list[tuple[int, float]], allowed) -> list[tuple[int, float]]:
-        """Each local article that restates a national one lifts that national article to its own
-        score, bringing it in when the ranking lacks it, where the filters allow it (the fold
-        then shows the law with the local article under it, or beside it when its place is asked)."""
+    def _national_sources(self, ranked: list[tuple[int, float]], allowed) -> dict[int, int]:
+        """The ranked local articles that restate a national one the filters allow: local row → national row."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
-            return ranked
+            return {}
         index_rows = self.index.rows
-        restating = [(index_rows[row].restates, score) for row, score in ranked]
-        if not any(chunk_id for chunk_id, _ in restating):  # none known (or a backend that keeps no such map)
-            return ranked
-        scores, rows_by_chunk = dict(ranked), self._rows_by_chunk()
-        for chunk_id, score in restating:
-            source = rows_by_chunk.get(chunk_id or "")
-            if source is not None and (allowed is None or allowed[source]) and scores.get(source, -1.0) < score:
-                scores[source] = score
-        return sorted(scores.items(), key=lambda pair: -pair[1])
+        restating = {row: index_rows[row].restates for row, _ in ranked if index_rows[row].restates}
+        if not restating:  # none known (or a backend that keeps no such map)
+            return {}
+        rows_by_chunk = self._rows_by_chunk()
+        sources = {row: rows_by_chunk[chunk_id] for row, chunk_id in restating.items() if chunk_id in rows_by_chunk}
+        return {row: source for row, source in sources.items() if allowed is None or allowed[source]}
+
+    def _with_national_sources(self, ranked: list[tuple[int, float]], sources: dict[int, int],
+                               asked: str | None) -> tuple[list[tuple[int, float]], dict[int, int]]:
+        """Each local article that restates a national one (``sources``) lifts that national article
+        (``index/restatements.py``: ``lift_national_sources``; the fold then shows the law with the
+        local article under it, or beside it when its place is ``asked``). The new ranking, and the
+        local rows that yield → their national row."""
+        if not sources:
+            return ranked, {}
+        index_rows, places = self.index.rows, self.places
+        texts = dict(zip(rows := sorted({*sources, *sources.values()}), self._chunk_texts(rows)))
+        return lift_national_sources(ranked, sources, lambda local, law: restates(texts[local], texts[law]),
+                                     lambda row: asked is not None and places.applies(index_rows[row].region, asked))
 
     def search_replaced(self, query: str, k: int = 10, as_of: str | None = None) -> SearchResponse:
         """Hits among the texts replaced by a later version on ``as_of`` only (to tell an outdated
@@ -255,18 +267,22 @@ class KnowledgeBase:
         """The places of the store's documents (which one a question names, which ones apply to it)."""
         return self._cache.get("places", lambda: Gazetteer([d.region for d in self.store.documents()]))
 
-    def _fold_restatements(self, hits: list[SearchHit], query: str, region: str | None) -> list[SearchHit]:
-        """One hit per group of near-identical articles, under the national one (see ``index/restatements.py``);
-        with a place asked (or named in the query), its articles and the national ones stay apart."""
+    def _fold_restatements(self, hits: list[SearchHit], asked: str | None, rows: list[int],
+                           yields: dict[int, int]) -> list[SearchHit]:
+        """One hit per group of near-identical articles, under the national one, and the second and
+        later local articles that yield to one national article folded under it (``yields``, by index
+        row; ``rows``: the hits'; see ``index/restatements.py``); with a place ``asked`` (given or named
+        in the query), its articles and the national ones stay apart."""
         places = self.places
-        asked = region or places.find(query)
         national = [is_national(h) for h in hits]
 
         def stays_apart(position: int) -> bool:
             return asked is not None and (national[position] or places.applies(hits[position].region, asked))
 
+        position = {row: i for i, row in enumerate(rows)}
         groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
-                                   [h.doc_id for h in hits], national, stays_apart)
+                                   [h.doc_id for h in hits], national, stays_apart,
+                                   {position[local]: position[law] for local, law in yields.items()})
         folded = []
         for group in groups:
             hit = hits[group.row].model_copy(update={"score": round(group.score, 6)})

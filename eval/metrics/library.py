@@ -93,13 +93,16 @@ def restatement_report(kb, split: str | None = None) -> dict:
                  if q["source"] in sources and (split is None or q["split"] == split)]
     counts: Counter = Counter()
     most_per_region = 0
+    restated = {row.chunk_id: row.restates for row in kb.index.rows if row.restates}
     for q in questions:
         hits = kb.search(q["question"], k=K).hits
         national = _rank(hits, q["source"], q["article"])
         counts["national_first"] += national == 0
         counts["national_top5"] += national is not None and national < 5
-        if national is not None:
-            copies = Counter(h.region for h in hits if h.region not in (None, "全国") and restates(hits[national].text, h.text))
+        if national is not None:  # shown copies of it: word for word, or reworded as the index knows
+            law = hits[national]
+            copies = Counter(h.region for h in hits if h.region not in (None, "全国")
+                             and (restates(law.text, h.text) or restated.get(h.chunk_id) == law.chunk_id))
             most_per_region = max([most_per_region, *copies.values()])
         before = _rank(_unfiltered(kb, q["question"]), q["source"], q["article"])
         counts["before_national_first"] += before == 0

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +38,10 @@ Sentences = tuple[list[str], list[int]]  # sentence texts to embed, and the row 
 class KeywordIndex(Protocol):
     def search(self, query_tokens: list[str], k: int, allowed: Any = None,
                expansion: dict[str, float] | None = None, expansion_weight: float = 0.5) -> Hits: ...
+
+    def search_including(self, query_tokens: list[str], k: int, allowed: Any = None,
+                         expansion: dict[str, float] | None = None, expansion_weight: float = 0.5,
+                         include: Iterable[int] = ()) -> Hits: ...
 
     def idf(self, token: str) -> float: ...
 

@@ -44,6 +44,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -342,6 +343,13 @@ class MilvusKeywordIndex:
     def search(self, query_tokens: list[str], k: int, allowed: str | None = None,
                expansion: list[str] | dict[str, float] | None = None, expansion_weight: float = 0.5) -> Hits:
         """As ``Bm25Index.search``."""
+        return self.search_including(query_tokens, k, allowed, expansion, expansion_weight)
+
+    def search_including(self, query_tokens: list[str], k: int, allowed: str | None = None,
+                         expansion: list[str] | dict[str, float] | None = None, expansion_weight: float = 0.5,
+                         include: Iterable[int] = ()) -> Hits:
+        """As ``Bm25Index.search_including``: the rows of ``include`` below the top ``k`` by a second
+        search among them only."""
         if not len(self.rows):
             return []
         self._fetch(list(query_tokens) + list(expansion or []))
@@ -355,7 +363,16 @@ class MilvusKeywordIndex:
                     vector[term[0]] = vector.get(term[0], 0.0) + weight * own * term[1]
         if not vector:
             return []
-        results = self.client.search(self.collection, data=[vector], anns_field="sparse", limit=k, filter=allowed or "",
+        top = self._search(vector, k, allowed or "")
+        chosen = {row for row, _ in top}
+        extra = [row for row in dict.fromkeys(include) if row not in chosen]
+        if extra:
+            among = f"pk in [{', '.join(map(str, extra))}]"
+            top += self._search(vector, len(extra), f"{among} and ({allowed})" if allowed else among)
+        return top
+
+    def _search(self, vector: dict[int, float], k: int, expression: str) -> Hits:
+        results = self.client.search(self.collection, data=[vector], anns_field="sparse", limit=k, filter=expression,
                                      output_fields=list(self.rows.fields), search_params={"metric_type": "IP", "params": {}})
         return [(row, score) for row, score in self.rows.hits(results[0], sign=1.0) if score > 0]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import DIVISION_PLAN, SAFETY_LAW, SEEDS
 from regkb.ingest.pipeline import build_ingest_pipeline, parse_file
 from regkb.index.chunker import StructureChunker
@@ -116,3 +118,17 @@ def test_authority_follows_type_issuer_and_level():
     }
     for lines, authority in cases.items():
         assert extract_metadata("x.txt", list(lines)).authority == authority, lines
+
+
+@pytest.mark.parametrize("title, region", [
+    ("河南省建筑市场管理条例", "河南省"),  # 建筑市场 is the subject, not a city of 河南
+    ("河南省劳动力市场条例", "河南省"),
+    ("南阳市居民住宅区消防安全管理条例", "南阳市"),  # 居民住宅区 is not a county
+    ("杭州市历史文化街区和历史建筑保护条例", "杭州市"),
+    ("浙江省湖州市安全生产条例", "浙江省湖州市"),
+    ("包头市九原区“十四五”应急管理体系规划", "包头市九原区"),
+])
+def test_region_is_a_place_not_the_title_subject(title, region):
+    from regkb.ingest.metadata import infer_region_and_level
+
+    assert infer_region_and_level(title)[0] == region

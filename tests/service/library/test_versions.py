@@ -137,7 +137,9 @@ def test_the_index_knows_which_national_article_a_local_one_restates(versions_kb
     assert (law.source, law.article) == (SAFETY_LAW.name, "第二十一条")
     assert not any(r.restates for r in rows if r.source == SAFETY_LAW.name)  # national articles restate nothing
     shandong_16 = next(r for r in rows if r.source.startswith("山东省") and r.article == "第十六条")
-    assert shandong_16.restates is None  # its own rule, not a copy
+    # not a copy of the head's duties (第二十一条) or of 第五条, which it mentions among other matters:
+    # it rewords the law's 全员安全生产责任制 article
+    assert by_chunk[shandong_16.restates].article == "第二十二条"
 
 
 @pytest.mark.slow

@@ -1,0 +1,60 @@
+"""Local articles that restate a national one in other words: the index maps them (passage
+vectors close, some bigrams shared), and with no place asked such a copy ranks after the law
+only where the law answers the question nearly as well; the second copy folds under the law."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from regkb.index.bm25 import Bm25Index
+from regkb.index.restatements import YIELD_RATIO, fold_restatements, lift_national_sources, national_sources
+
+LAW = "第二十条 生产经营单位应当对从业人员进行安全生产教育和培训，保证其具备必要的安全生产知识"
+REWORDED = "第九条 企业应当组织职工参加安全生产教育培训，使职工掌握本岗位所需的安全生产知识和技能"
+UNRELATED = "第十条 本市每年六月开展安全生产宣传活动，由市应急管理部门组织"
+OTHER_LAW = "第三十条 特种作业人员必须按照国家有关规定经专门的安全作业培训，取得相应资格"
+
+
+def _unit(*rows: list[float]) -> np.ndarray:
+    vectors = np.asarray(rows, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_reworded_local_article_restates_the_national_one_its_vector_and_words_are_close_to():
+    texts = [LAW, OTHER_LAW, REWORDED, UNRELATED, REWORDED]
+    vectors = _unit([1, 0, 0], [0, 1, 0],
+                    [1, 0.2, 0],  # close to the law (cosine 0.98) and shares part of its bigrams
+                    [1, 0.1, 0],  # as close by vector, but says something else
+                    [1, 1, 0.3])  # the same words, but its vector is far from either law
+    assert national_sources(texts, vectors, [0, 1], [2, 3, 4]) == {2: 0}
+
+
+def test_a_reworded_copy_yields_only_where_the_law_answers_nearly_as_well():
+    sources = {7: 3, 8: 4}
+    never = lambda *args: False  # noqa: E731
+    ranked = [(7, 1.0), (8, 0.9), (3, YIELD_RATIO), (4, YIELD_RATIO * 0.9 - 0.01)]
+    lifted, yields = lift_national_sources(ranked, sources, never, never)
+    assert yields == {7: 3}  # 8's law scores under YIELD_RATIO of it: a matter of its own
+    assert [row for row, _ in lifted][:3] == [3, 7, 8] and dict(lifted)[3] == 1.0
+    # its place asked: it keeps its rank and does not lift the law
+    lifted, yields = lift_national_sources(ranked, sources, never, lambda row: row == 7)
+    assert yields == {} and lifted[0] == (7, 1.0)
+    # a near-duplicate lifts the law (the fold shows it), and a tie keeps the ranking's order
+    lifted, yields = lift_national_sources([(7, 1.0), (3, 0.1)], {7: 3}, lambda *a: True, never)
+    assert yields == {} and lifted == [(7, 1.0), (3, 1.0)]
+
+
+def test_the_first_reworded_copy_is_shown_after_the_law_and_the_next_folds_under_it():
+    hits = [(0, 1.0), (1, 1.0), (2, 0.9), (3, 0.8)]  # the law, two reworded copies, an unrelated article
+    groups = fold_restatements(hits, [LAW, REWORDED, REWORDED, UNRELATED], ["law", "a", "b", "c"],
+                               [True, False, False, False], yields={1: 0, 2: 0})
+    assert [(g.row, [row for row, _ in g.copies]) for g in groups] == [(0, [2]), (1, []), (3, [])]
+
+
+def test_rows_another_retriever_found_keep_their_bm25_score_below_the_top_k():
+    index = Bm25Index.build([["消防"] * 3, ["消防"] * 2, ["消防", "设施"], ["设施"]])
+    top = index.search(["消防"], 1)
+    assert [row for row, _ in top] == [0]
+    found = index.search_including(["消防"], 1, include=[2, 3, 0])
+    assert [row for row, _ in found] == [0, 2]  # 3 has no BM25 score; 0 is not repeated
+    assert found[1][1] == index.search(["消防"], 3)[2][1]
