@@ -6,6 +6,10 @@
   (辽宁, 湖州 …) or the caller passes ``region``, the documents that apply there and the
   national ones keep their score, and other regions' documents drop by ``other_region_weight``
   (a local document of unknown place is left as it is).
+- **Many places' rules.** A shelf holds the same matter (gas, lifts, e-bikes) in the rules of
+  many cities. With no place asked and local rules of two places or more among the first
+  hits, every local rule drops to ``widespread_weight``: the national law leads, and the
+  reader who wants a city's rule names the city.
 - **Penalty articles.** An article of a 法律责任 chapter lists the same duties as the article
   that imposes them ("未……的，处……罚款"); it answers a question about consequences, not
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
@@ -20,6 +24,11 @@
 ((0, 0.85), (1, 0.765))
 >>> ranker.run("辽宁的主要负责人有哪些安全生产职责", hits)["hits"].pairs  # 辽宁's rule keeps its score
 ((1, 0.9), (0, 0.85))
+>>> rows.append(IndexRow("d3:00000", "d3", "山东省安全生产条例.md", "regulation", "山东省", "provincial",
+...                      authority="local_regulation"))
+>>> shelf = LegalPriorRanker(rows, [None, "辽宁省", "山东省"])
+>>> shelf.run("主要负责人有哪些安全生产职责", HitList.of([(1, 1.0), (2, 0.98), (0, 0.5)]))["hits"].pairs
+((0, 0.5), (1, 0.4), (2, 0.392))
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from regkb.index.regions import Gazetteer, is_national  # noqa: E402
 from regkb.index.search_index import IndexRow  # noqa: E402
 
 PENALTY_CHAPTER = "法律责任"
+LOCAL_RULES = frozenset({"local_regulation", "local_rule"})
 CONSEQUENCE_QUESTION = re.compile(r"罚|处分|后果|怎么处理|如何处理|会怎样|会怎么样|追究|坐牢|判刑|拘留|吊销|没收|担责|法律责任")
 
 
@@ -45,6 +55,13 @@ class PriorWeights:
     local_weight: float = 0.85  # a local document when no place is asked
     other_region_weight: float = 0.5  # a document of another place than the one asked
     penalty_weight: float = 0.7  # a 法律责任 article for a question that is not about consequences
+    # A local rule when no place is asked and the first ``widespread_depth`` hits hold local
+    # rules of ``widespread_places`` places or more: a matter many places legislate is one the
+    # national texts answer for a reader who named no place (a single place's rule among the
+    # first hits may be a matter only it regulates, and keeps ``local_weight``).
+    widespread_weight: float = 0.4
+    widespread_places: int = 2
+    widespread_depth: int = 20
 
 
 @component
@@ -59,11 +76,19 @@ class LegalPriorRanker:
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
 
+    def _widespread(self, hits: HitList) -> bool:
+        places = {self.rows[r].region for r, _ in list(hits)[: self.weights.widespread_depth]
+                  if self.rows[r].authority in LOCAL_RULES and self.rows[r].region}
+        return len(places) >= self.weights.widespread_places
+
     @component.output_types(hits=HitList)
     def run(self, query: str, hits: HitList, region: str | None = None) -> dict:
         asked = self.asked_region(query, region)
         about_consequences = bool(CONSEQUENCE_QUESTION.search(query))
         applies: dict[str | None, bool] = {}
+        local_weight = self.weights.local_weight
+        if asked is None and self._widespread(hits):
+            local_weight = self.weights.widespread_weight
         weighted = []
         for row_number, score in hits:
             row = self.rows[row_number]
@@ -72,7 +97,7 @@ class LegalPriorRanker:
                 factor *= self.weights.penalty_weight
             if not is_national(row):
                 if asked is None:
-                    factor *= self.weights.local_weight
+                    factor *= local_weight if row.authority in LOCAL_RULES else self.weights.local_weight
                 elif row.region:  # a document whose place is unknown cannot be said to be elsewhere
                     if row.region not in applies:
                         applies[row.region] = self.places.applies(row.region, asked)
