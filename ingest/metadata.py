@@ -45,6 +45,7 @@ _ENACTMENT = re.compile(
 )
 _CONGRESS_TERM = re.compile(r"第[^届]{1,4}届")
 _PLACE = re.compile(r"([\u4e00-\u9fa5]{2,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))")
+_PLACE_WORD = re.compile(r"省|自治区|市|州|盟|县|区|旗|特别行政区")
 _PUBLISHED = re.compile(r"^.{0,20}(发布日期|发布时间|印发日期|成文日期)[:：]")
 _SELF_NAMED = re.compile(r"编制(?:完成)?了?《([^》]{4,60}(?:规划|方案|意见|计划))》")
 _FILE_STEM_TITLE = re.compile(r"^(.+?)[(（]\d{4}-\d{2}-\d{2}[)）]$")
@@ -146,6 +147,12 @@ def _is_city_of(name: str, province: str) -> bool:
     河南省, 建筑市场 and 劳动力市场 are what a title is about, not cities."""
     return province not in MUNICIPALITIES and any(
         name.startswith(city) for city, parent in place_parents().items() if parent == province)
+
+
+def _names_no_place(title: str | None) -> bool:
+    """A local rule's title always names its place (北京市…条例, 彭水…自治县…条例); a 条例, 办法 or
+    法 whose title has no place word at all, and no issuer to say otherwise, is a national one."""
+    return bool(title) and not _PLACE_WORD.search(title)
 
 
 def infer_region_and_level(text: str | None) -> tuple[str | None, Level | None]:
@@ -290,5 +297,7 @@ def extract_metadata(source: str, lines: list[str], chrome: list[str] | None = N
             region, level = "全国", Level.national
     if doc_type in (DocType.regulation,) and issuer and "人民代表大会" in issuer and title and title.endswith("法"):
         doc_type = DocType.law
+    if region is None and issuer is None and doc_type in (DocType.regulation, DocType.law) and _names_no_place(title):
+        region, level = "全国", Level.national  # a file without its history lines (煤矿安全生产条例)
     return DocumentMeta(title=title, doc_type=doc_type, issuer=issuer, doc_number=doc_number, date=date,
                         region=region, level=level, authority=infer_authority(doc_type, level, issuer, title))

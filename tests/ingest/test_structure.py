@@ -132,3 +132,15 @@ def test_region_is_a_place_not_the_title_subject(title, region):
     from regkb.ingest.metadata import infer_region_and_level
 
     assert infer_region_and_level(title)[0] == region
+
+
+@pytest.mark.parametrize("title, region, authority", [
+    ("煤矿安全生产条例", "全国", "administrative_regulation"),  # a file without its history lines
+    ("道路交通安全违法行为记分管理办法", "全国", "departmental_rule"),
+    ("彭水苗族土家族自治县矿产资源管理条例", None, "local_regulation"),  # a place the gazetteer lacks: not national
+])
+def test_a_rule_whose_title_names_no_place_is_national(title, region, authority):
+    from regkb.ingest.metadata import extract_metadata
+
+    meta = extract_metadata("x.md", [title, "第一条 为了加强管理，制定本条例。"])
+    assert (meta.region, meta.authority) == (region, authority)
