@@ -51,8 +51,8 @@ class Bm25Index:
         return self.search_including(query_tokens, k, allowed, expansion, expansion_weight)
 
     def search_including(self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None,
-                    expansion: dict[str, float] | list[str] | None = None, expansion_weight: float = 0.5,
-                    include: Iterable[int] = ()) -> list[tuple[int, float]]:
+                         expansion: dict[str, float] | list[str] | None = None, expansion_weight: float = 0.5,
+                         include: Iterable[int] = ()) -> list[tuple[int, float]]:
         """``search``, and after its top ``k`` the rows of ``include`` that are not among them
         (where their score is positive and ``allowed``), best first: a candidate that another
         retriever found keeps its BM25 score instead of none."""

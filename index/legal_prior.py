@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from regkb.haystack_import import import_haystack
 
@@ -77,8 +78,8 @@ class LegalPriorRanker:
         return region or self.places.find(query)
 
     def _widespread(self, hits: HitList) -> bool:
-        places = {self.rows[r].region for r, _ in list(hits)[: self.weights.widespread_depth]
-                  if self.rows[r].authority in LOCAL_RULES and self.rows[r].region}
+        first = (self.rows[r] for r, _ in islice(hits, self.weights.widespread_depth))
+        places = {row.region for row in first if row.authority in LOCAL_RULES and row.region}
         return len(places) >= self.weights.widespread_places
 
     @component.output_types(hits=HitList)

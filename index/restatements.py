@@ -56,20 +56,13 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(plain[i : i + 2] for i in range(len(plain) - 1))
 
 
-def overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """The share of the shorter set found in the other, or 0 when they do not restate each other."""
+def overlap(a: frozenset[str], b: frozenset[str], span: float = RESTATEMENT_SPAN) -> float:
+    """The share of the shorter set found in the other, or 0 when what they share is under
+    ``span`` of the longer one (they do not restate each other)."""
     if not a or not b:
         return 0.0
     shared = len(a & b)
-    return shared / min(len(a), len(b)) if shared >= RESTATEMENT_SPAN * max(len(a), len(b)) else 0.0
-
-
-def reworded(a: frozenset[str], b: frozenset[str]) -> float:
-    """The share of the shorter set found in the other, or 0 when they share too little of the longer."""
-    if not a or not b:
-        return 0.0
-    both = len(a & b)
-    return both / min(len(a), len(b)) if both >= REWORDED_SPAN * max(len(a), len(b)) else 0.0
+    return shared / min(len(a), len(b)) if shared >= span * max(len(a), len(b)) else 0.0
 
 
 def restates(a: str, b: str) -> bool:
@@ -181,7 +174,7 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
             scored = [(overlap(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
             best, source = max(scored)
             if best < RESTATEMENT_OVERLAP:
-                close = [(reworded(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks
+                close = [(overlap(own, grams_of(int(national_rows[p])), REWORDED_SPAN), int(national_rows[p])) for p in picks
                          if similarity[line, p] >= RESTATEMENT_COSINE]
                 best, source = max(close, default=(0.0, -1))
                 best = best if best >= REWORDED_SHARE else 0.0

@@ -45,18 +45,27 @@ _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
 
 
-def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int, int]:
-    """Align two canonical texts in order; returns the share of the statement matched, the
-    hard conflicts (a different figure, negation or modal), the soft ones (a short word swapped
-    or added: 出租/承租, 每半年/每年), the rewordings the statement adds, and the soft conflicts
-    that are swaps: the statement says nowhere what the sentence says there (边施工边整改 where
-    限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another order can explain them;
-    last, the accident grades the statement changes by a word added (特别重大事故 where 重大事故),
-    which are among the hard conflicts."""
+class Alignment(NamedTuple):
+    """Two canonical texts aligned in order (``conflicts``)."""
+
+    coverage: float  # the share of the statement matched
+    hard: int  # a different figure, negation or modal
+    soft: int  # a short word swapped or added: 出租/承租, 每半年/每年
+    inserts: int  # rewordings the statement adds
+    # soft conflicts that are swaps: the statement says nowhere what the sentence says there
+    # (边施工边整改 where 限期改正, 严重突发事件 where 较大以上突发事件), so no reading in another
+    # order can explain them
+    swaps: int
+    # accident grades the statement changes by a word added (特别重大事故 where 重大事故), among the hard
+    grades: int
+
+
+def conflicts(statement: str, sentence: str) -> Alignment:
+    """Align two canonical texts in order and count how they differ (``Alignment``)."""
     matcher = difflib.SequenceMatcher(None, statement, sentence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
-        return 0.0, 0, 0, 0, 0, 0
+        return Alignment(0.0, 0, 0, 0, 0, 0)
     matched = sum(b.size for b in blocks)
     hard = soft = inserts = swaps = grades = 0
     # the text before the first and after the last common piece counts as a gap too: a
@@ -101,7 +110,7 @@ def conflicts(statement: str, sentence: str) -> tuple[float, int, int, int, int,
             soft += not graded
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
-    return matched / max(1, len(statement)), hard, soft, inserts, swaps, grades
+    return Alignment(matched / max(1, len(statement)), hard, soft, inserts, swaps, grades)
 
 
 def skipped(statement: str, sentence: str) -> int:

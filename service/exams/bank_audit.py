@@ -326,7 +326,7 @@ class StatementJudge:
         # the sentence's text at the blank is another grade's when the stem names the grade
         # otherwise (特别重大事故 aligned with "重大事故、较大事故、一般事故，…15日内…；特别重大事故，30日内")
         filled = self._canonical(SLOT_RE.sub(options[best[0]], stem, count=1))
-        return (None, None) if conflicts(filled, self._canonical(evidence.sentence))[5] else (LETTERS[best[0]], evidence)
+        return (None, None) if conflicts(filled, self._canonical(evidence.sentence)).grades else (LETTERS[best[0]], evidence)
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
@@ -445,7 +445,7 @@ class StatementJudge:
             # the lead-in that introduces the list is the evidence for every option
             quote = next((s for s in sentences if s.endswith(("：", ":"))), sentences[0] if sentences else "")
             found = Evidence(quote, evidence.source, evidence.title, evidence.article)
-            said = conflicts(wanted, text)[0] if wanted else 0.0
+            said = conflicts(wanted, text).coverage if wanted else 0.0
             if within_clause:
                 # the list stands inside the clause that says the lead: items elsewhere in the
                 # article are not the answer (不适用 names three accidents, 适用 the others)
@@ -532,7 +532,7 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
         covered, clashing, *_ = compare(target, sentence, order_free=False, other=other)
         if not clashing:
             coverage = max(coverage, covered)
-        elif not conflicts(target, other)[1]:
+        elif not conflicts(target, other).hard:
             reworded = max(reworded, covered)  # a word swapped or a slip (安全卷生产), no fact opposed
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
