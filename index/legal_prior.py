@@ -9,10 +9,6 @@
   national ones: the best article of a document that applies there ranks second at the lowest
   when it scores at least ``place_lead_ratio`` of the first hit (a question about 北京's rule on a
   matter the national regulation treats at length would otherwise see ten national articles).
-- **The legal order among national texts.** A law (法律) ranks above the administrative
-  regulation (行政法规) and the department rule (部门规章) made under it when both answer:
-  ``authority_weights`` lowers each step down the order a little (a library holds dozens of
-  regulations that reword or detail the laws).
 - **Many places' rules.** A shelf holds the same matter (gas, lifts, e-bikes) in the rules of
   many cities. With no place asked and local rules of two places or more among the first
   hits, every local rule drops to ``widespread_weight``: the national law leads, and the
@@ -73,8 +69,6 @@ class PriorWeights:
     widespread_weight: float = 0.4
     widespread_places: int = 2
     widespread_depth: int = 20
-    # national texts below the law, by 效力层级 (a local rule has ``local_weight`` instead)
-    authority_weights: tuple[tuple[str, float], ...] = (("administrative_regulation", 0.95), ("departmental_rule", 0.9))
     place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
 
 
@@ -86,7 +80,6 @@ class LegalPriorRanker:
         self.rows = rows  # row id → IndexRow; only the hits' rows are read
         self.weights = weights or PriorWeights()
         self.places = Gazetteer(document_regions)
-        self.authority_weights = dict(self.weights.authority_weights)
 
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
@@ -110,9 +103,7 @@ class LegalPriorRanker:
             factor = 1.0
             if not about_consequences and any(PENALTY_CHAPTER in part for part in row.section_path):
                 factor *= self.weights.penalty_weight
-            if is_national(row):
-                factor *= self.authority_weights.get(row.authority, 1.0)
-            else:
+            if not is_national(row):
                 if asked is None:
                     factor *= local_weight if row.authority in LOCAL_RULES else self.weights.local_weight
                 elif row.region:  # a document whose place is unknown cannot be said to be elsewhere
@@ -123,10 +114,10 @@ class LegalPriorRanker:
             weighted.append((row_number, score * factor))
         ranked = HitList.ranked(weighted)
         if asked is not None:
-            ranked = self._place_leads(ranked, asked, applies)
+            ranked = self._place_leads(ranked, applies)
         return {"hits": ranked}
 
-    def _place_leads(self, hits: HitList, asked: str, applies: dict[str | None, bool]) -> HitList:
+    def _place_leads(self, hits: HitList, applies: dict[str | None, bool]) -> HitList:
         """The asked place's best hit moved up to second (at the second's score) when it is lower
         and scores at least ``place_lead_ratio`` of the first."""
         pairs = list(hits)
