@@ -40,6 +40,8 @@ _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
 # "应当在整改后向…报告，经检查合格，方可恢复": what comes before 方可 is all required
 _ONLY_THEN_RE = re.compile(r"方可|方能|才能|才可")
+# "…的，责令…", "…的，由…部门责令…", "…的，处…罚款": the act a penalty punishes ends here
+_PUNISHED_RE = re.compile(r"的(?:由[^的]{0,30}?)?(?:责令|处|给予|没收|吊销|暂扣)")
 MIN_CONDITION = 4  # characters of a condition a statement leaves out
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
@@ -75,9 +77,9 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
-            # the article says 不 where the statement does not, or bounds the figure the statement
+            # the article says 不 (or 不得) where the statement does not, or bounds the figure the statement
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
-            hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
+            hard += theirs in _NEGATIONS or theirs == "不得" or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out
@@ -113,6 +115,17 @@ def conflicts(statement: str, sentence: str) -> Alignment:
     return Alignment(matched / max(1, len(statement)), hard, soft, inserts, swaps, grades)
 
 
+def punished(statement: str, sentence: str) -> bool:
+    """Whether the sentence says the statement only as what a penalty punishes: the statement
+    ends where the sentence goes on "…的，责令…/处…" ("…出租给不具备…条件的单位或者个人的，责令限期
+    改正"), so the article forbids what the statement says, it does not state it."""
+    blocks = [b for b in difflib.SequenceMatcher(None, statement, sentence, autojunk=False).get_matching_blocks()
+              if b.size >= MIN_BLOCK]
+    if not blocks or blocks[-1].a + blocks[-1].size < len(statement):
+        return False
+    return bool(_PUNISHED_RE.match(sentence, blocks[-1].b + blocks[-1].size))
+
+
 def skipped(statement: str, sentence: str) -> int:
     """Characters of the sentence between the pieces it shares with the statement that the
     statement leaves out ("处5万元至10万元" read across "处2万元至5万元的罚款；逾期未改正的，")."""
@@ -138,6 +151,13 @@ def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
         ours = ours[:match.a] + "\x00" * match.size + ours[match.a + match.size:]
         theirs = theirs[:match.b] + "\x01" * match.size + theirs[match.b + match.size:]
     return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
+
+
+def any_order(statement: str, sentence: str) -> float:
+    """The share of a statement a sentence says in pieces of two or more characters, in any order
+    (a stem that puts the sentence's clauses in another order: "除有…外，…部门采取…措施，应当提前"
+    for "…部门…采取…措施，除有…外，应当提前")."""
+    return _loose(statement, sentence)[0]
 
 
 class Comparison(NamedTuple):

@@ -23,8 +23,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
-from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
+from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
+                                       punished, skipped)
 from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
@@ -66,6 +68,7 @@ _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
+_FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
@@ -204,6 +207,8 @@ class StatementJudge:
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
+                if not conflicts and punished(target, other):
+                    continue  # the article punishes the act the statement states
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
@@ -283,7 +288,7 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        options = [o for o in options if o and o.strip()]
+        options = [_fitted(body, o) for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
@@ -308,6 +313,8 @@ class StatementJudge:
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fit = option_fits(stem, sentence, options)
+                if fit and fit[0] < BLANK_COVERAGE:
+                    fit = (self._reordered(stem, sentence, fit[0]), *fit[1:])
                 # a long stem (a preamble of its own) may share little with the sentence as a
                 # whole but much right beside the blank
                 if fit and (fit[0] >= BLANK_COVERAGE or fit[1] >= SLOT_ADJACENT):
@@ -327,6 +334,13 @@ class StatementJudge:
         # otherwise (特别重大事故 aligned with "重大事故、较大事故、一般事故，…15日内…；特别重大事故，30日内")
         filled = self._canonical(SLOT_RE.sub(options[best[0]], stem, count=1))
         return (None, None) if conflicts(filled, self._canonical(evidence.sentence)).grades else (LETTERS[best[0]], evidence)
+
+    def _reordered(self, stem: str, sentence: str, coverage: float) -> float:
+        """The share of a stem's text aligned with a sentence, read in any order where the sentence
+        says nearly all of it (its clauses in another order); ``coverage`` (in order) otherwise.
+        The text right beside the blank has lined up already."""
+        loose = any_order(self._canonical(SLOT_RE.sub("", stem)), self._canonical(sentence))
+        return loose if loose >= TRUE_COVERAGE else coverage
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
@@ -360,6 +374,8 @@ class StatementJudge:
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fill = fill_slots(body, sentence)
+                if fill and fill.coverage < BLANK_COVERAGE:
+                    fill.coverage = self._reordered(body, sentence, fill.coverage)
                 if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN:
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
         # where no sentence aligns well, a stem that words its lead its own way may still hold the
@@ -391,7 +407,7 @@ class StatementJudge:
                 if items:
                     return items
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
-            findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
+            findings = [self.judge_statement(_filled(body, o), law, candidates, order_free=False)
                         for o in options]
             if kind == "multi":
                 findings = self._absent_beside(findings, options, candidates)
@@ -578,6 +594,10 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
         # and the one that says more of the sentence wins (国务院和县级以上地方各级人民政府 over
         # 国务院和地方各级人民政府, which leaves out a qualifier)
         texts = [canonical(o) for o in options]
+        # an option the proving sentence says word for word wins over one that brings words of
+        # its own (有权 over 特殊情况下有权, 主要负责人 over 管理者代表 read as a rewording)
+        said = [i for i in proven if not negative and texts[i] in canonical(findings[i].evidence.sentence)]
+        proven = said or proven
         proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
         ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
         if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
@@ -609,6 +629,30 @@ def _slot_sentence(body: str) -> str:
     之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
     blank with the wrong figure)."""
     return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
+
+
+def _fitted(body: str, option: str) -> str:
+    """An option as the stem's blanks take it: one piece per blank where it fills several ("60
+    日，60 日" for "…（ ）内…；…最长不超过（ ）"), joined by ；, and without the words the stem
+    already has right beside its blank ("24 小时" for "提前（ ）小时", "六个月" for "（ ）月内"; one
+    character only after a figure, so that a word's last character is not taken for a unit)."""
+    slots = list(SLOT_RE.finditer(body))
+    if not slots:
+        return option
+    pieces = [p.strip() for p in re.split(r"[；;，,]", option)]
+    if len(slots) == 1 or len(pieces) != len(slots):
+        pieces = [option.strip()]
+    ends = [0, *(m.end() for m in slots)]
+    starts = [m.start() for m in slots] + [len(body)]
+    for i, piece in enumerate(pieces):
+        before, after = body[ends[i]:slots[i].start()].rstrip(), body[slots[i].end():starts[i + 1]].lstrip()
+        piece = re.sub(r"\s+", "", piece)
+        cut = next((n for n in range(len(piece) - 1, 0, -1) if after.startswith(piece[-n:])
+                    and (n > 1 or _FIGURE_END_RE.search(piece[:-1]))), 0)
+        piece = piece[:len(piece) - cut]
+        cut = next((n for n in range(len(piece) - 1, 1, -1) if before.endswith(piece[:n])), 0)
+        pieces[i] = piece[cut:]
+    return "；".join(pieces)
 
 
 def _filled(body: str, key: str) -> str:
