@@ -35,6 +35,7 @@ _UNITS = ("单位", "企业")
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
+_QUESTION_RE = re.compile(r"哪[些个种项类]|什么")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
@@ -90,10 +91,14 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
         elif right is end:
             theirs = theirs[:EDGE]
-        if theirs:
+        if theirs and _QUESTION_RE.search(ours):
+            inserts += 1  # the stem asks here (提供…的哪些相关资料（ ）): a question, not another fact
+        elif theirs:
             if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
                 hard += 1  # another figure, modal or level of government
+            elif _fewer_items(ours, theirs, sentence[right.b:right.b + EDGE]):
+                continue  # the statement names fewer of the list's items (供电、供热 of 供电、供气、供热)
             elif (len(ours) <= 8 and len(theirs) <= 12) or _other_body(ours, theirs, statement[right.a:right.a + 2]):
                 soft += 1
                 swaps += len(ours) >= MIN_BLOCK and theirs not in statement
@@ -123,7 +128,8 @@ def punished(statement: str, sentence: str) -> bool:
               if b.size >= MIN_BLOCK]
     if not blocks or blocks[-1].a + blocks[-1].size < len(statement):
         return False
-    return bool(_PUNISHED_RE.match(sentence, blocks[-1].b + blocks[-1].size))
+    end = blocks[-1].b + blocks[-1].size
+    return bool(_PUNISHED_RE.match(sentence, end - statement.endswith("的")))
 
 
 def skipped(statement: str, sentence: str) -> int:
@@ -224,6 +230,19 @@ def _left_out_of_joint(theirs: str, following: str) -> bool:
     分包单位和出租单位 where 施工总承包单位、分包单位、出租单位和安装单位共同进行验收): such a list
     names everyone who must take part, so a shorter one says another thing."""
     return len(theirs) > MIN_BLOCK and bool(_CONJUNCTION_RE.search(theirs)) and bool(_JOINT_RE.search(following))
+
+
+def _fewer_items(ours: str, theirs: str, following: str) -> bool:
+    """The statement's text in the gap is said by the sentence there, among more (热 where the
+    sentence reads 气、供热、通信、广播电视: the list's 、 is read away, so the pieces around an item
+    left out do not line up): an item left out, unless the rest negates, gives a figure, a modal
+    or an accident grade, or the list acts jointly (``_left_out_of_joint``)."""
+    at = theirs.find(ours)
+    if at < 0:
+        return False
+    rest = theirs[:at] + theirs[at + len(ours):]
+    return (len(rest) >= MIN_BLOCK and not set(rest) & set(_NEGATIONS) and not re.search(r"\d", rest)
+            and not _GRADE_RE.search(rest) and not _modals(rest) and not _JOINT_RE.search(following))
 
 
 def _condition_left_out(theirs: str, following: str) -> bool:

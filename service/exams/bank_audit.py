@@ -207,10 +207,13 @@ class StatementJudge:
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
-                if not conflicts and punished(target, other):
-                    continue  # the article punishes the act the statement states
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
-                if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
+                if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1 and _punishes(target, sentence, other):
+                    # the statement states an act the article punishes (a violation 项 read alone,
+                    # or a rule's "…的，责令…"): the act is not allowed, the statement is not so
+                    if best_false is None or coverage > best_false.coverage:
+                        best_false = Finding(False, coverage, found, coverage * len(target))
+                elif conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
@@ -527,6 +530,15 @@ def _forbids(statement: str, sentence: str) -> bool:
     return not isinstance(sentence, Composite) or "不得" in statement
 
 
+def _punishes(statement: str, sentence: str, other: str) -> bool:
+    """Whether a sentence that says the statement says it only as an act it punishes: a violation
+    项 read alone, or the statement ending where the rule goes on "…的，责令…" (``punished``). A 项
+    written into its rule (``PunishedAct``) states the penalty as well and proves a statement of it."""
+    if isinstance(sentence, Violation) and not isinstance(sentence, Composite):
+        return True
+    return punished(statement, other)
+
+
 def _says(statement: str, sentence: str) -> bool:
     """Whether a sentence says most of a statement with no hard conflict (a figure, modal or
     negation); a subject or word reworded is allowed."""
@@ -594,10 +606,11 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
         # and the one that says more of the sentence wins (国务院和县级以上地方各级人民政府 over
         # 国务院和地方各级人民政府, which leaves out a qualifier)
         texts = [canonical(o) for o in options]
-        # an option the proving sentence says word for word wins over one that brings words of
-        # its own (有权 over 特殊情况下有权, 主要负责人 over 管理者代表 read as a rewording)
-        said = [i for i in proven if not negative and texts[i] in canonical(findings[i].evidence.sentence)]
-        proven = said or proven
+        # an option the proving sentence says word for word wins over one proven only as a
+        # rewording, with words of its own (有权 over 特殊情况下有权, 主要负责人 over 管理者代表)
+        said = [i for i in proven if texts[i] in canonical(findings[i].evidence.sentence)]
+        if said and not negative:
+            proven = [i for i in proven if i in said or findings[i].coverage >= 1.0]
         proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
         ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
         if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
