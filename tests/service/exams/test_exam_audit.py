@@ -393,3 +393,51 @@ def test_a_condition_left_out_before_fangke_is_a_conflict():
     resume = "被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产、经营。"
     assert compare(canonical("被责令停产停业的，应当在整改后，方可恢复生产、经营"), resume).conflicts > 0
     assert compare(canonical("被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产"), resume).conflicts == 0
+
+
+def test_options_as_the_blanks_take_them():
+    from regkb.service.exams.bank_audit import _fitted
+
+    # the stem's own unit beside the blank, written into each option again
+    assert _fitted("应当提前（ ）小时书面通知生产经营单位。", "24 小时") == "24"
+    assert _fitted("建设单位应当自领取施工许可证之日起（ ）月内开工。", "三个月") == "三个"
+    assert _fitted("应当（ ）处理。", "当场处理") == "当场"
+    assert _fitted("由（ ）负责。", "施工单位") == "施工单位"  # 位 is not a unit after a word
+    # one option for two blanks
+    assert _fitted("自事故发生之日起（ ）内提交事故调查报告；…最长不超过（ ）。", "60 日，90 日") == "60日；90日"
+
+
+def test_single_choice_reads_options_beside_the_blank_and_word_for_word(law_kb):
+    # the option repeats the stem's unit, the stem puts the article's clauses in another order
+    notice = law_kb.solve("除有危及生产安全的紧急情形外，负有安全生产监督管理职责的部门采取停止供电措施，应当提前（ ）小时书面"
+                          "通知生产经营单位。", ["48 小时", "24 小时", "12 小时", "6 小时"], kind="single")
+    assert notice.answer == "B" and notice.article == "第七十条"
+    # the option the sentence says word for word over one proven only as a rewording
+    right = law_kb.solve("从业人员（ ）了解其作业场所和工作岗位存在的危险因素、防范措施及事故应急措施。",
+                         ["无权", "经批准可以", "特殊情况下有权", "有权"], kind="single")
+    assert right.answer == "D" and right.article == "第五十三条"
+    head = law_kb.solve("生产经营单位的（ ）对本单位的安全生产工作全面负责。", ["主要负责人", "安全总监", "管理者代表", "专职安全员"],
+                        kind="single")
+    assert head.answer == "A"
+
+
+def test_a_statement_of_what_the_article_forbids_or_punishes_is_false(law_kb):
+    # 不得 dropped, and the same words as the condition of a penalty (…的，责令限期改正) prove nothing
+    let = law_kb.solve("生产经营单位将生产经营项目、场所、设备发包或者出租给不具备安全生产条件或相应资质的单位或个人。", kind="judge")
+    assert let.answer == "false"
+    said = law_kb.solve("生产经营单位不得将生产经营项目、场所、设备发包或者出租给不具备安全生产条件或者相应资质的单位或者个人。",
+                        kind="judge")
+    assert said.answer == "true"
+
+
+def test_fewer_items_and_a_question_word_are_no_conflict():
+    from regkb.service.exams.align import compare
+
+    pipes = "建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供气、供热、通信、广播电视等地下管线资料，并保证资料的真实。"
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供热等地下管线资料"), pipes,
+                   order_free=False).conflicts == 0
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区的哪些相关资料：供水、排水等地下管线资料"), pipes,
+                   order_free=False).conflicts == 0
+    # another item in the list's place is still a conflict
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供暖等地下管线资料"), pipes,
+                   order_free=False).conflicts > 0
