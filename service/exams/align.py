@@ -94,7 +94,7 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         if theirs and _QUESTION_RE.search(ours):
             inserts += 1  # the stem asks here (提供…的哪些相关资料（ ）): a question, not another fact
         elif theirs:
-            if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
+            if (re.search(r"\d", ours + theirs) or _modal_changed(ours, theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
                 hard += 1  # another figure, modal or level of government
             elif _fewer_items(ours, theirs, sentence[right.b:right.b + EDGE]):
@@ -257,6 +257,14 @@ def _restated(inserted: str, sentence: str) -> bool:
     what the sentence implies (接到事故报告 for 接到报告 after 事故发生后…报告); an accident grade
     added (特别重大 for 重大) still changes the fact."""
     return len(inserted) == 2 and inserted in sentence and not _GRADE_RE.search(inserted)
+
+
+def _modal_changed(ours: str, theirs: str) -> bool:
+    """Whether the statement says another modal where the sentence has one. A clause reworded
+    without its 应当 (实行专款专用 where the article says 应当专门用于…) states the same duty; a
+    statement without the sentence's 不得 or 可以 says another thing."""
+    mine, its = _modals(ours), _modals(theirs)
+    return mine != its and not (not mine and its == {"应当"})
 
 
 def _modals(text: str) -> set[str]:

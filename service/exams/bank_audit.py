@@ -67,6 +67,8 @@ _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
+# "…工作方针是：（ ）": the head before the blank, where the article says it after the list
+_HEAD_FIRST_RE = re.compile(r"的?(方针|原则)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 _FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
@@ -298,12 +300,35 @@ class StatementJudge:
             finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
+        if kind in ("single", None) and SLOT_RE.match(body) and all(CITED_LAW_RE.fullmatch(o) for o in options):
+            which = self._which_law(body, options)
+            if which.answer:
+                return which
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         answer, evidence = _choose(findings, negative, kind, options)
         if answer is None and kind in ("single", None) and not negative and SLOT_RE.search(body):
             answer, evidence = self._slot_choice(body, options, law)
+            if answer is None and _head_last(body) != body:
+                answer, evidence = self._slot_choice(_head_last(body), options, law)
         return Solution(answer, evidence, findings=findings, negative=negative)
+
+    def _which_law(self, body: str, options: list[str]) -> Solution:
+        """"（ ）规定了国家对…实行安全生产许可制度", a stem that begins with its blank and has laws for
+        options: the option naming the one law among them whose article says the rest of the stem
+        (reworded, but no figure, modal or negation opposed)."""
+        statement = self._canonical(SLOT_RE.sub("", body))
+        saying = {}
+        for evidence, sentences in self._candidates(SLOT_RE.sub("", body), None):
+            quote = next((s for s in sentences if _says(statement, self._canonical(s))), None)
+            if quote and evidence.title:
+                saying.setdefault(without_state_name(evidence.title), Evidence(quote, evidence.source, evidence.title,
+                                                                               evidence.article))
+        named = [self.law_title(CITED_LAW_RE.fullmatch(o).group(1)) for o in options]
+        chosen = [i for i, title in enumerate(named) if title in saying]
+        if len(chosen) != 1:
+            return Solution(None)
+        return Solution(LETTERS[chosen[0]], saying[named[chosen[0]]])
 
     def _slot_choice(self, body: str, options: list[str], law: str | None) -> tuple[str | None, Evidence | None]:
         """A single choice read as a 填空 with options: the option that is (or, where the stem
@@ -372,7 +397,13 @@ class StatementJudge:
     def _blank(self, body: str, law: str | None) -> Solution:
         """A 填空 without options: the text that an article sentence has at the blanks. Of the
         sentences that align about as well as the best, the one that shares the most text right
-        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内)."""
+        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内). A stem
+        that names its 方针 before the blank is read again with the head where articles say it."""
+        solution = self._fill(body, law)
+        moved = _head_last(body)
+        return self._fill(moved, law) if solution.answer is None and moved != body else solution
+
+    def _fill(self, body: str, law: str | None) -> Solution:
         fills = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
@@ -666,6 +697,19 @@ def _fitted(body: str, option: str) -> str:
         cut = next((n for n in range(len(piece) - 1, 1, -1) if before.endswith(piece[:n])), 0)
         pieces[i] = piece[cut:]
     return "；".join(pieces)
+
+
+def _head_last(body: str) -> str:
+    """A stem that names the 方针 or 原则 before its blank, as the article words it after the
+    list: "职业病防治工作方针是：（ ）为主，防治结合" reads "职业病防治工作（ ）为主，防治结合的方针"
+    (the article: 坚持预防为主、防治结合的方针)."""
+    match = _HEAD_FIRST_RE.search(body)
+    if not match:
+        return body
+    rest = body[match.end():]
+    end = re.search(r"[。；;]", rest)
+    end = end.start() if end else len(rest.rstrip())
+    return body[:match.start()] + rest[:end] + "的" + match.group(1) + rest[end:]
 
 
 def _filled(body: str, key: str) -> str:
