@@ -59,7 +59,8 @@ BLANK_MARGIN = 0.1
 BLANK_ADJACENT = 8  # characters right beside a 填空's blanks that let a looser alignment count
 SLOT_ADJACENT = 16  # characters right beside a choice's blank that the sentence shares there too
 MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blank
-_POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
+_POINTERS = ("下列", "以下")
+_JOINING = "的和及与或"  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
 _NEGATION_RE = re.compile(r"[不未无非]")
@@ -410,7 +411,8 @@ class StatementJudge:
                 fill = fill_slots(body, sentence)
                 if fill and fill.coverage < BLANK_COVERAGE:
                     fill.coverage = self._reordered(body, sentence, fill.coverage)
-                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN:
+                if fill and all(map(_constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
+                        fill.adjacent >= MIN_BLOCK or fill.coverage >= TRUE_COVERAGE):
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
         # where no sentence aligns well, a stem that words its lead its own way may still hold the
         # sentence's text on both sides of the blank ("施工单位（还）应当组织（ ）进行论证、审查")
@@ -697,6 +699,13 @@ def _fitted(body: str, option: str) -> str:
         cut = next((n for n in range(len(piece) - 1, 1, -1) if before.endswith(piece[:n])), 0)
         pieces[i] = piece[cut:]
     return "；".join(pieces)
+
+
+def _constituent(text: str) -> bool:
+    """Whether a sentence's text at a blank can be the answer: not empty, and not begun with a
+    particle or conjunction, nor ended with a pointer (的主要, 和操作规程, 采取下列: the stem's text
+    beside the blank stops inside a phrase of the sentence, so the blank is not where it stands)."""
+    return bool(text) and text[0] not in _JOINING and not text.endswith("下列")
 
 
 def _head_last(body: str) -> str:
