@@ -441,3 +441,35 @@ def test_fewer_items_and_a_question_word_are_no_conflict():
     # another item in the list's place is still a conflict
     assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供暖等地下管线资料"), pipes,
                    order_free=False).conflicts > 0
+
+
+def test_a_stem_that_asks_which_law_says_it(law_kb):
+    which = law_kb.solve("（ ）规定了生产经营单位的主要负责人是本单位安全生产第一责任人。",
+                         ["《消防法》", "《劳动法》", "《安全生产法》", "《建筑法》"], kind="single")
+    assert which.answer == "C" and which.article == "第五条"
+
+
+def test_a_head_named_before_the_blank_and_a_company_for_its_unit(law_kb):
+    from regkb.service.exams.bank_audit import _head_last
+
+    assert _head_last("我国的职业病防治工作方针是：（ ）为主，防治结合。") == "我国的职业病防治工作（ ）为主，防治结合的方针。"
+    assert _head_last("消防工作的方针（ ）。") == "消防工作（ ）的方针。"
+    policy = law_kb.solve("安全生产工作的方针是（ ）。", ["安全第一、预防为主、综合治理", "以人为本", "人民至上、生命至上",
+                                                 "从源头上防范化解重大安全风险"], kind="single")
+    assert policy.answer == "A" and policy.article == "第三条"
+    assert canonical("立即报告本企业负责人") == canonical("立即报告本单位负责人")
+
+
+def test_a_blank_is_read_only_where_the_sentence_has_a_phrase():
+    from regkb.service.exams.align import compare, conflicts
+    from regkb.service.exams.bank_audit import _constituent
+
+    assert _constituent("主要负责人") and _constituent("并附具安全验算结果")
+    assert not _constituent("的主要") and not _constituent("和操作规程") and not _constituent("采取下列")
+    # a clause that states the duty without its 应当 is the same duty; without its 不得 it is not
+    policy = canonical("安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，"
+                       "坚持安全第一、预防为主、综合治理的方针，从源头上防范化解重大安全风险。")
+    assert conflicts(canonical("安全生产管理安全第一、预防为主、综合治理的方针"), policy).hard == 0
+    assert conflicts(canonical("安全生产工作可以坚持安全第一、预防为主、综合治理的方针"), policy).hard > 0
+    assert compare(canonical("生产经营单位将生产经营项目发包给不具备安全生产条件的单位"),
+                   "生产经营单位不得将生产经营项目发包给不具备安全生产条件的单位。", order_free=False).conflicts > 0
