@@ -29,6 +29,7 @@ from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Comp
                                        punished, skipped)
 from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
+from regkb.service.exams.facts import MODAL_RE
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
@@ -232,7 +233,24 @@ class StatementJudge:
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
             return best_false
-        return self._denied(statement, candidates) if DENIAL_RE.search(statement) else Finding(None, 0.0)
+        if DENIAL_RE.search(statement):
+            return self._denied(statement, candidates)
+        return self._elided(statement, law, candidates, order_free)
+
+    def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
+        """A statement of two clauses whose second begins with a modal and leaves the subject out
+        ("建筑施工企业不得冒用安全生产许可证，可以转让安全生产许可证"): the second clause with the first's
+        subject is false where an article says it with one fact changed (不得转让), so the whole is."""
+        clauses = [c for c in _CLAUSE_END_RE.split(statement.rstrip("。")) if c.strip()]
+        subject = MODAL_RE.search(clauses[0]) if len(clauses) > 1 else None
+        if subject is None or subject.start() < MIN_DENIED:
+            return Finding(None, 0.0)
+        for clause in clauses[1:]:
+            if MODAL_RE.match(clause.strip()):
+                finding = self.judge_statement(clauses[0][:subject.start()] + clause.strip() + "。", law, candidates, order_free)
+                if finding.verdict is False and finding.decisive and finding.coverage >= TRUE_COVERAGE:
+                    return finding
+        return Finding(None, 0.0)
 
     def _denied(self, statement: str, candidates) -> Finding:
         """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where
