@@ -473,3 +473,9 @@ def test_a_blank_is_read_only_where_the_sentence_has_a_phrase():
     assert conflicts(canonical("安全生产工作可以坚持安全第一、预防为主、综合治理的方针"), policy).hard > 0
     assert compare(canonical("生产经营单位将生产经营项目发包给不具备安全生产条件的单位"),
                    "生产经营单位不得将生产经营项目发包给不具备安全生产条件的单位。", order_free=False).conflicts > 0
+
+
+def test_a_second_clause_without_its_subject_is_read_with_the_first_ones(law_kb):
+    # the article: 生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备 (第三十八条)
+    allowed = law_kb.solve("生产经营单位应当建立安全生产责任制，可以使用应当淘汰的危及生产安全的工艺、设备。", kind="judge")
+    assert allowed.answer == "false" and allowed.article == "第三十八条"
