@@ -261,10 +261,11 @@ def _restated(inserted: str, sentence: str) -> bool:
 
 def _modal_changed(ours: str, theirs: str) -> bool:
     """Whether the statement says another modal where the sentence has one. A clause reworded
-    without its 应当 (实行专款专用 where the article says 应当专门用于…) states the same duty; a
-    statement without the sentence's 不得 or 可以 says another thing."""
+    without its 应当 (实行专款专用 where the article says 应当用于…) states the same duty; a
+    statement without the sentence's 不得 or 可以, or with a negation of its own where the sentence
+    says 应当 (不经检验可继续使用 where 应当办理变更登记，方可继续使用), says another thing."""
     mine, its = _modals(ours), _modals(theirs)
-    return mine != its and not (not mine and its == {"应当"})
+    return mine != its and not (not mine and its == {"应当"} and not set(ours) & set(_NEGATIONS))
 
 
 def _modals(text: str) -> set[str]:

@@ -471,6 +471,12 @@ def test_a_blank_is_read_only_where_the_sentence_has_a_phrase():
                        "坚持安全第一、预防为主、综合治理的方针，从源头上防范化解重大安全风险。")
     assert conflicts(canonical("安全生产管理安全第一、预防为主、综合治理的方针"), policy).hard == 0
     assert conflicts(canonical("安全生产工作可以坚持安全第一、预防为主、综合治理的方针"), policy).hard > 0
+    funds = ("施工单位对列入建设工程概算的安全作业环境及安全施工措施所需费用，应当用于施工安全防护用具及设施的采购和更新、"
+             "安全施工措施的落实、安全生产条件的改善，不得挪作他用。")
+    assert compare(canonical("施工单位对列入建设工程概算的安全作业环境及安全施工措施费用，实行专款专用，不得挪作他用"),
+                   funds).conflicts == 0
+    refit = "特种设备进行改造、修理，按照规定需要变更使用登记的，应当办理变更登记，方可继续使用。"
+    assert conflicts(canonical("特种设备进行改造、修理后不经检验可继续使用"), canonical(refit)).hard > 0
     assert compare(canonical("生产经营单位将生产经营项目发包给不具备安全生产条件的单位"),
                    "生产经营单位不得将生产经营项目发包给不具备安全生产条件的单位。", order_free=False).conflicts > 0
 
