@@ -80,7 +80,8 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
             # the article says 不 (or 不得) where the statement does not, or bounds the figure the statement
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
-            hard += theirs in _NEGATIONS or theirs == "不得" or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
+            hard += theirs in _NEGATIONS or theirs == "不得" or bool(
+                _BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out

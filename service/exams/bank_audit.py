@@ -23,29 +23,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
 from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
                                        punished, skipped)
-from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
+from regkb.service.exams.blanks import constituent, fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.facts import MODAL_RE
 from regkb.service.exams.generators import LETTERS
+from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, fitted, head_last, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
-_ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
-# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
-PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
-CITED_LAW_RE = re.compile(r"《([^》]+)》")
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
-# "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
-JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
-# "应当提供建- 154 -设工程有关…": a page number a bank copied from a printed book into the stem
-PAGE_MARK_RE = re.compile(r"\s*-\s+\d{1,4}\s+-\s*")
-NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
-LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
-STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
@@ -60,8 +50,7 @@ BLANK_MARGIN = 0.1
 BLANK_ADJACENT = 8  # characters right beside a 填空's blanks that let a looser alignment count
 SLOT_ADJACENT = 16  # characters right beside a choice's blank that the sentence shares there too
 MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blank
-_POINTERS = ("下列", "以下")
-_JOINING = "的和及与或"  # a sentence whose text at the blank points to the list that follows
+_POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
 _NEGATION_RE = re.compile(r"[不未无非]")
@@ -69,10 +58,7 @@ _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
-# "…工作方针是：（ ）": the head before the blank, where the article says it after the list
-_HEAD_FIRST_RE = re.compile(r"的?(方针|原则)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
-_FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
@@ -247,7 +233,8 @@ class StatementJudge:
             return Finding(None, 0.0)
         for clause in clauses[1:]:
             if MODAL_RE.match(clause.strip()):
-                finding = self.judge_statement(clauses[0][:subject.start()] + clause.strip() + "。", law, candidates, order_free)
+                restated = clauses[0][:subject.start()] + clause.strip() + "。"
+                finding = self.judge_statement(restated, law, candidates, order_free)
                 if finding.verdict is False and finding.decisive and finding.coverage >= TRUE_COVERAGE:
                     return finding
         return Finding(None, 0.0)
@@ -312,7 +299,7 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        options = [_fitted(body, o) for o in options if o and o.strip()]
+        options = [fitted(body, o) for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
@@ -328,8 +315,8 @@ class StatementJudge:
         answer, evidence = _choose(findings, negative, kind, options)
         if answer is None and kind in ("single", None) and not negative and SLOT_RE.search(body):
             answer, evidence = self._slot_choice(body, options, law)
-            if answer is None and _head_last(body) != body:
-                answer, evidence = self._slot_choice(_head_last(body), options, law)
+            if answer is None and head_last(body) != body:
+                answer, evidence = self._slot_choice(head_last(body), options, law)
         return Solution(answer, evidence, findings=findings, negative=negative)
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
@@ -355,7 +342,7 @@ class StatementJudge:
         the stem has at the blank. Settles what filling each option in cannot: options proven
         alike by words found elsewhere in the sentence (协议 and 安全生产管理协议), or all refuted by
         a difference of the stem's own (可处 where the article says 处)."""
-        stem = self._law_names().sub("本法", _slot_sentence(body))
+        stem = self._law_names().sub("本法", slot_sentence(body))
         fits = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
@@ -397,7 +384,7 @@ class StatementJudge:
         if kind == "blank" and not options:
             body, law = self.read_stem(stem)
             # the key written into the blanks may be an article's sentence word for word
-            filled = self.judge_statement(_filled(body, key).rstrip("。") + "。", law)
+            filled = self.judge_statement(with_key(body, key).rstrip("。") + "。", law)
             if filled.verdict:
                 return "agrees", Solution(key, filled.evidence)
             solution = self._blank(body, law)
@@ -419,7 +406,7 @@ class StatementJudge:
         beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内). A stem
         that names its 方针 before the blank is read again with the head where articles say it."""
         solution = self._fill(body, law)
-        moved = _head_last(body)
+        moved = head_last(body)
         return self._fill(moved, law) if solution.answer is None and moved != body else solution
 
     def _fill(self, body: str, law: str | None) -> Solution:
@@ -429,7 +416,7 @@ class StatementJudge:
                 fill = fill_slots(body, sentence)
                 if fill and fill.coverage < BLANK_COVERAGE:
                     fill.coverage = self._reordered(body, sentence, fill.coverage)
-                if fill and all(map(_constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
+                if fill and all(map(constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
                         fill.adjacent >= MIN_BLOCK or fill.coverage >= TRUE_COVERAGE):
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
         # where no sentence aligns well, a stem that words its lead its own way may still hold the
@@ -461,7 +448,7 @@ class StatementJudge:
                 if items:
                     return items
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
-            findings = [self.judge_statement(_filled(body, o), law, candidates, order_free=False)
+            findings = [self.judge_statement(with_key(body, o), law, candidates, order_free=False)
                         for o in options]
             if kind == "multi":
                 findings = self._absent_beside(findings, options, candidates)
@@ -482,7 +469,7 @@ class StatementJudge:
         sharing almost nothing with it is not (总经理, 董事会). Where the sentence points to its
         list (对下列…工程编制专项施工方案), the article's 项 are read. None when no sentence lines up,
         an option stays unclear, or fewer than two are in."""
-        stem = self._law_names().sub("本法", _slot_sentence(body))
+        stem = self._law_names().sub("本法", slot_sentence(body))
         best = None
         for found, sentences in candidates:
             for sentence in sentences:
@@ -686,64 +673,3 @@ def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
         return None
     keyed = findings[LETTERS.index(key)]
     return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
-
-
-def _slot_sentence(body: str) -> str:
-    """The sentence of a stem that holds its blank ("事故报告后出现新情况的，应当及时补报。自事故发生
-    之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
-    blank with the wrong figure)."""
-    return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
-
-
-def _fitted(body: str, option: str) -> str:
-    """An option as the stem's blanks take it: one piece per blank where it fills several ("60
-    日，60 日" for "…（ ）内…；…最长不超过（ ）"), joined by ；, and without the words the stem
-    already has right beside its blank ("24 小时" for "提前（ ）小时", "六个月" for "（ ）月内"; one
-    character only after a figure, so that a word's last character is not taken for a unit)."""
-    slots = list(SLOT_RE.finditer(body))
-    if not slots:
-        return option
-    pieces = [p.strip() for p in re.split(r"[；;，,]", option)]
-    if len(slots) == 1 or len(pieces) != len(slots):
-        pieces = [option.strip()]
-    ends = [0, *(m.end() for m in slots)]
-    starts = [m.start() for m in slots] + [len(body)]
-    for i, piece in enumerate(pieces):
-        before, after = body[ends[i]:slots[i].start()].rstrip(), body[slots[i].end():starts[i + 1]].lstrip()
-        piece = re.sub(r"\s+", "", piece)
-        cut = next((n for n in range(len(piece) - 1, 0, -1) if after.startswith(piece[-n:])
-                    and (n > 1 or _FIGURE_END_RE.search(piece[:-1]))), 0)
-        piece = piece[:len(piece) - cut]
-        cut = next((n for n in range(len(piece) - 1, 1, -1) if before.endswith(piece[:n])), 0)
-        pieces[i] = piece[cut:]
-    return "；".join(pieces)
-
-
-def _constituent(text: str) -> bool:
-    """Whether a sentence's text at a blank can be the answer: not empty, and not begun with a
-    particle or conjunction, nor ended with a pointer (的主要, 和操作规程, 采取下列: the stem's text
-    beside the blank stops inside a phrase of the sentence, so the blank is not where it stands)."""
-    return bool(text) and text[0] not in _JOINING and not text.endswith("下列")
-
-
-def _head_last(body: str) -> str:
-    """A stem that names the 方针 or 原则 before its blank, as the article words it after the
-    list: "职业病防治工作方针是：（ ）为主，防治结合" reads "职业病防治工作（ ）为主，防治结合的方针"
-    (the article: 坚持预防为主、防治结合的方针)."""
-    match = _HEAD_FIRST_RE.search(body)
-    if not match:
-        return body
-    rest = body[match.end():]
-    end = re.search(r"[。；;]", rest)
-    end = end.start() if end else len(rest.rstrip())
-    return body[:match.start()] + rest[:end] + "的" + match.group(1) + rest[end:]
-
-
-def _filled(body: str, key: str) -> str:
-    """The stem with the key written into its blanks (a key for two blanks is split at ；)."""
-    pieces = re.split(r"[；;]", key)
-    if len(pieces) != len(SLOT_RE.findall(body)):
-        pieces = [key]
-    for piece in pieces:
-        body = SLOT_RE.sub(piece.strip(), body, count=1)
-    return body

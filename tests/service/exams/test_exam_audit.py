@@ -396,15 +396,15 @@ def test_a_condition_left_out_before_fangke_is_a_conflict():
 
 
 def test_options_as_the_blanks_take_them():
-    from regkb.service.exams.bank_audit import _fitted
+    from regkb.service.exams.stems import fitted
 
     # the stem's own unit beside the blank, written into each option again
-    assert _fitted("应当提前（ ）小时书面通知生产经营单位。", "24 小时") == "24"
-    assert _fitted("建设单位应当自领取施工许可证之日起（ ）月内开工。", "三个月") == "三个"
-    assert _fitted("应当（ ）处理。", "当场处理") == "当场"
-    assert _fitted("由（ ）负责。", "施工单位") == "施工单位"  # 位 is not a unit after a word
+    assert fitted("应当提前（ ）小时书面通知生产经营单位。", "24 小时") == "24"
+    assert fitted("建设单位应当自领取施工许可证之日起（ ）月内开工。", "三个月") == "三个"
+    assert fitted("应当（ ）处理。", "当场处理") == "当场"
+    assert fitted("由（ ）负责。", "施工单位") == "施工单位"  # 位 is not a unit after a word
     # one option for two blanks
-    assert _fitted("自事故发生之日起（ ）内提交事故调查报告；…最长不超过（ ）。", "60 日，90 日") == "60日；90日"
+    assert fitted("自事故发生之日起（ ）内提交事故调查报告；…最长不超过（ ）。", "60 日，90 日") == "60日；90日"
 
 
 def test_single_choice_reads_options_beside_the_blank_and_word_for_word(law_kb):
@@ -450,10 +450,10 @@ def test_a_stem_that_asks_which_law_says_it(law_kb):
 
 
 def test_a_head_named_before_the_blank_and_a_company_for_its_unit(law_kb):
-    from regkb.service.exams.bank_audit import _head_last
+    from regkb.service.exams.stems import head_last
 
-    assert _head_last("我国的职业病防治工作方针是：（ ）为主，防治结合。") == "我国的职业病防治工作（ ）为主，防治结合的方针。"
-    assert _head_last("消防工作的方针（ ）。") == "消防工作（ ）的方针。"
+    assert head_last("我国的职业病防治工作方针是：（ ）为主，防治结合。") == "我国的职业病防治工作（ ）为主，防治结合的方针。"
+    assert head_last("消防工作的方针（ ）。") == "消防工作（ ）的方针。"
     policy = law_kb.solve("安全生产工作的方针是（ ）。", ["安全第一、预防为主、综合治理", "以人为本", "人民至上、生命至上",
                                                  "从源头上防范化解重大安全风险"], kind="single")
     assert policy.answer == "A" and policy.article == "第三条"
@@ -462,10 +462,10 @@ def test_a_head_named_before_the_blank_and_a_company_for_its_unit(law_kb):
 
 def test_a_blank_is_read_only_where_the_sentence_has_a_phrase():
     from regkb.service.exams.align import compare, conflicts
-    from regkb.service.exams.bank_audit import _constituent
+    from regkb.service.exams.blanks import constituent
 
-    assert _constituent("主要负责人") and _constituent("并附具安全验算结果")
-    assert not _constituent("的主要") and not _constituent("和操作规程") and not _constituent("采取下列")
+    assert constituent("主要负责人") and constituent("并附具安全验算结果")
+    assert not constituent("的主要") and not constituent("和操作规程") and not constituent("采取下列")
     # a clause that states the duty without its 应当 is the same duty; without its 不得 it is not
     policy = canonical("安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，"
                        "坚持安全第一、预防为主、综合治理的方针，从源头上防范化解重大安全风险。")
