@@ -28,7 +28,6 @@ from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Comp
                                        punished, skipped)
 from regkb.service.exams.blanks import constituent, fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
-from regkb.service.exams.facts import MODAL_RE
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, fitted, head_last, slot_sentence, with_key)
@@ -58,6 +57,7 @@ _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
+_CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a clause that begins with one leaves its subject out
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
@@ -224,20 +224,21 @@ class StatementJudge:
         return self._elided(statement, law, candidates, order_free)
 
     def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
-        """A statement of two clauses whose second begins with a modal and leaves the subject out
-        ("建筑施工企业不得冒用安全生产许可证，可以转让安全生产许可证"): the second clause with the first's
-        subject is false where an article says it with one fact changed (不得转让), so the whole is."""
-        clauses = [c for c in _CLAUSE_END_RE.split(statement.rstrip("。")) if c.strip()]
-        subject = MODAL_RE.search(clauses[0]) if len(clauses) > 1 else None
+        """A statement of clauses after the first that begin with a modal and leave the subject out
+        ("建筑施工企业不得冒用安全生产许可证，可以转让安全生产许可证"): each such clause is read with
+        the first's subject. One that an article says with one fact changed (不得转让) makes the
+        whole false; the whole is true where every clause is proven (two rules of one article)."""
+        clauses = [c.strip() for c in _CLAUSE_END_RE.split(statement.rstrip("。")) if c.strip()]
+        subject = _CLAUSE_MODAL_RE.search(clauses[0]) if len(clauses) > 1 else None
         if subject is None or subject.start() < MIN_DENIED:
             return Finding(None, 0.0)
-        for clause in clauses[1:]:
-            if MODAL_RE.match(clause.strip()):
-                restated = clauses[0][:subject.start()] + clause.strip() + "。"
-                finding = self.judge_statement(restated, law, candidates, order_free)
-                if finding.verdict is False and finding.decisive and finding.coverage >= TRUE_COVERAGE:
-                    return finding
-        return Finding(None, 0.0)
+        elided = [clauses[0][:subject.start()] + c for c in clauses[1:] if _CLAUSE_MODAL_RE.match(c)]
+        findings = [self.judge_statement(c + "。", law, candidates, order_free) for c in elided]
+        refuting = next((f for f in findings if f.verdict is False and f.decisive and f.coverage >= TRUE_COVERAGE), None)
+        if refuting or len(elided) != len(clauses) - 1:
+            return refuting or Finding(None, 0.0)
+        first = self.judge_statement(clauses[0] + "。", law, candidates, order_free)
+        return first if first.verdict and all(f.verdict for f in findings) else Finding(None, 0.0)
 
     def _denied(self, statement: str, candidates) -> Finding:
         """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where

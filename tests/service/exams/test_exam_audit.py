@@ -485,3 +485,7 @@ def test_a_second_clause_without_its_subject_is_read_with_the_first_ones(law_kb)
     # the article: 生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备 (第三十八条)
     allowed = law_kb.solve("生产经营单位应当建立安全生产责任制，可以使用应当淘汰的危及生产安全的工艺、设备。", kind="judge")
     assert allowed.answer == "false" and allowed.article == "第三十八条"
+    # two rules of the act in one statement, each proven: the whole is true
+    rules = law_kb.solve("生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备，不得将生产经营项目、场所、设备发包或者出租给"
+                         "不具备安全生产条件或者相应资质的单位或者个人。", kind="judge")
+    assert rules.answer == "true"
