@@ -5,7 +5,10 @@
   document's score is multiplied by ``local_weight``. When the question names a place
   (辽宁, 湖州 …) or the caller passes ``region``, the documents that apply there and the
   national ones keep their score, and other regions' documents drop by ``other_region_weight``
-  (a local document of unknown place is left as it is).
+  (a local document of unknown place is left as it is). The place's own rules lead with the
+  national ones: the best article of a document that applies there ranks second at the lowest
+  when it scores at least ``place_lead_ratio`` of the first hit (a question about 北京's rule on a
+  matter the national regulation treats at length would otherwise see ten national articles).
 - **Many places' rules.** A shelf holds the same matter (gas, lifts, e-bikes) in the rules of
   many cities. With no place asked and local rules of two places or more among the first
   hits, every local rule drops to ``widespread_weight``: the national law leads, and the
@@ -29,6 +32,9 @@
 >>> shelf = LegalPriorRanker(rows, [None, "辽宁省", "山东省"])
 >>> shelf.run("主要负责人有哪些安全生产职责", HitList.of([(1, 1.0), (2, 0.98), (0, 0.5)]))["hits"].pairs
 ((0, 0.5), (1, 0.4), (2, 0.392))
+>>> rows.append(IndexRow("d1:00001", "d1", "安全生产法.md", "law", None, "national", authority="law"))
+>>> shelf.run("辽宁的主要负责人有哪些职责", HitList.of([(0, 0.9), (3, 0.8), (1, 0.6)]))["hits"].pairs  # 辽宁's leads
+((0, 0.9), (1, 0.8), (3, 0.8))
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ class PriorWeights:
     widespread_weight: float = 0.4
     widespread_places: int = 2
     widespread_depth: int = 20
+    place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
 
 
 @component
@@ -105,4 +112,22 @@ class LegalPriorRanker:
                     if not applies[row.region]:
                         factor *= self.weights.other_region_weight
             weighted.append((row_number, score * factor))
-        return {"hits": HitList.ranked(weighted)}
+        ranked = HitList.ranked(weighted)
+        if asked is not None:
+            ranked = self._place_leads(ranked, applies)
+        return {"hits": ranked}
+
+    def _place_leads(self, hits: HitList, applies: dict[str | None, bool]) -> HitList:
+        """The asked place's best hit moved up to second (at the second's score) when it is lower
+        and scores at least ``place_lead_ratio`` of the first."""
+        pairs = list(hits)
+        for position, (row_number, score) in enumerate(pairs):
+            if score < self.weights.place_lead_ratio * pairs[0][1]:
+                break
+            row = self.rows[row_number]
+            if not is_national(row) and row.region and applies[row.region]:
+                if position > 1:
+                    pairs.insert(1, (row_number, pairs[1][1]))
+                    del pairs[position + 1]
+                break
+        return HitList(tuple(pairs))

@@ -11,8 +11,10 @@ opinion is among 浙江's documents); a 杭州 document does not apply in 湖州
 '湖州'
 >>> places.applies("浙江省", "湖州"), places.applies("湖州市", "浙江"), places.applies("杭州市", "湖州")
 (True, True, False)
->>> places.chain("包头市九原区"), places.chain("深圳经济特区")
-(['九原', '包头', '内蒙古'], ['深圳', '广东'])
+>>> places.chain("包头市九原区"), places.chain("深圳经济特区"), places.chain("台州市")
+(['九原', '包头', '内蒙古'], ['深圳', '广东'], ['台州', '浙江'])
+>>> places.find("北京市场监管部门"), places.find("市场上卖的灭火器")
+('北京', None)
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from regkb.corpus.regions import place_parents
 
 NATIONAL = "全国"
 NATIONAL_AUTHORITIES = frozenset({"law", "administrative_regulation", "departmental_rule"})
-# Administrative suffixes, longest first: 包头市九原区 → 包头市 | 九原区
-_PART = re.compile(r".+?(?:经济特区|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|州|盟|旗)|.+$")
+# Administrative suffixes, longest first: 包头市九原区 → 包头市 | 九原区. 州 ends a part only when no
+# other suffix follows it (甘孜州, but 台州市 is one part: a bare 市 would be a place named in 市场)
+_PART = re.compile(r".+?(?:经济特区|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|州(?![市区县盟旗])|盟|旗)|.+$")
 _SUFFIX = re.compile(r"(经济特区|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|盟|旗)$")
 
 

@@ -3,8 +3,8 @@
 A library holds the national law and a dozen provinces' regulations that restate its
 articles. Ranked side by side, the copies push the law out of the first hits. Hits whose
 texts are near-duplicates (character bigrams, article number aside) form one group, shown
-once, under the member of the highest standing: the national article, else the best-ranked
-one; the group ranks at its best member's score, and the others ride along as its local
+once, under the member of the highest standing (``legal_standing``: the law, then the
+administrative regulation, the department rule, a local rule), else the best-ranked one; the group ranks at its best member's score, and the others ride along as its local
 copies (各地规定). When a place is asked, the national articles and that place's stay hits
 of their own.
 
@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from regkb.corpus.kinds import Authority
+from regkb.index.regions import NATIONAL_AUTHORITIES, is_national
+
 # share of the shorter text's bigrams found in the other: a local article that adds a
 # clause to the national one still restates it ...
 RESTATEMENT_OVERLAP = 0.65
@@ -47,6 +50,7 @@ REWORDED_SPAN = 0.2
 # only where the national one answers the question nearly as well: its score at least this share
 # of the local article's (a local rule that adds what the question asks about keeps its rank).
 YIELD_RATIO = 0.8
+NATIONAL_ORDER = tuple(a.value for a in Authority if a.value in NATIONAL_AUTHORITIES)  # 法律, 行政法规, 部门规章
 _LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条")
 _NOISE = re.compile(r"[\s，。；：、（）()“”《》,.;:!?！？]")
 
@@ -106,17 +110,34 @@ def lift_national_sources(ranked: list[tuple[int, float]], sources: dict[int, in
     return sorted(scores.items(), key=lambda pair: (-pair[1], place.get(pair[0], len(ranked)))), yields
 
 
-def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: list[str], national: list[bool],
+def legal_standing(hit) -> int:
+    """A hit's place in the legal order for leading a group (lower leads): a national text by its
+    效力层级 (法律 0, 行政法规 1, 部门规章 2, other national texts 3), a local one after them all.
+
+    >>> from types import SimpleNamespace as Hit
+    >>> [legal_standing(Hit(region="全国", authority=a)) for a in ("law", "departmental_rule", None)]
+    [0, 2, 3]
+    >>> legal_standing(Hit(region="山东省", authority="local_regulation"))
+    4
+    """
+    if not is_national(hit):
+        return len(NATIONAL_ORDER) + 1
+    return NATIONAL_ORDER.index(hit.authority) if hit.authority in NATIONAL_ORDER else len(NATIONAL_ORDER)
+
+
+def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: list[str], standing: list[int],
                       stays_apart: Callable[[int], bool] = lambda position: False,
                       yields: dict[int, int] | None = None) -> list[RestatementGroup]:
-    """Groups ranked hits (``texts``, ``doc_ids``, ``national`` given per hit). A hit for which
+    """Groups ranked hits (``texts``, ``doc_ids``, ``standing`` given per hit: its place in the
+    legal order, 0 for a law, lower leads; see ``legal_standing``). A hit for which
     ``stays_apart(position)`` holds is never folded under another (with a place asked: the
     national articles and that place's). Another goes into the group of a near-duplicate, or of
     the national hit it ``yields`` to (position → an earlier position: the national article it
     restates in other words) when another copy has yielded to it before: the first is shown, after it.
 
-    Each group is shown under its national member when it has one (else its best), at the best
-    member's score; the result is ranked by score."""
+    Each group is shown under its member of the highest standing (the law before the regulation
+    that repeats it, a national text before a local one; the best-ranked among equals), at the
+    best member's score; the result is ranked by score."""
     grams = [bigrams(t) for t in texts]
     yields, shown_after = yields or {}, set()  # the national hits a reworded copy is shown after
     groups: list[list[int]] = []  # positions in ``hits``, best first
@@ -135,7 +156,7 @@ def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: 
             home.append(position)
     shown = []
     for group in groups:
-        lead = next((p for p in group if national[p]), group[0])
+        lead = min(group, key=lambda p: standing[p])
         shown.append(RestatementGroup(row=hits[lead][0], score=max(hits[p][1] for p in group),
                                       copies=[hits[p] for p in group if p != lead]))
     return sorted(shown, key=lambda g: -g.score)

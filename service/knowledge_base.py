@@ -28,7 +28,7 @@ from regkb.index.search_index import SearchFilters
 from regkb.index.tokenizer import ChineseTokenizer
 from regkb.corpus.validity import parse_as_of
 from regkb.index.regions import Gazetteer, is_national
-from regkb.index.restatements import fold_restatements, lift_national_sources, restates
+from regkb.index.restatements import fold_restatements, legal_standing, lift_national_sources, restates
 from regkb.service.schemas import DocumentsResponse, IngestReport, LocalCopy, RemoveResponse, SearchHit, SearchResponse
 from regkb.service.generation_cache import GenerationCache
 from regkb.service.library.ingest import MODEL_KEY, REGISTRY_KEY, LibraryIngest
@@ -269,7 +269,8 @@ class KnowledgeBase:
 
     def _fold_restatements(self, hits: list[SearchHit], asked: str | None, rows: list[int],
                            yields: dict[int, int]) -> list[SearchHit]:
-        """One hit per group of near-identical articles, under the national one, and the second and
+        """One hit per group of near-identical articles, under the one of the highest standing (the
+        law before a regulation, a national text before a local one), and the second and
         later local articles that yield to one national article folded under it (``yields``, by index
         row; ``rows``: the hits'; see ``index/restatements.py``); with a place ``asked`` (given or named
         in the query), its articles and the national ones stay apart."""
@@ -281,7 +282,7 @@ class KnowledgeBase:
 
         position = {row: i for i, row in enumerate(rows)}
         groups = fold_restatements([(i, h.score) for i, h in enumerate(hits)], [h.text for h in hits],
-                                   [h.doc_id for h in hits], national, stays_apart,
+                                   [h.doc_id for h in hits], [legal_standing(h) for h in hits], stays_apart,
                                    {position[local]: position[law] for local, law in yields.items()})
         folded = []
         for group in groups:

@@ -35,11 +35,14 @@ _UNITS = ("单位", "企业")
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
+_QUESTION_RE = re.compile(r"哪[些个种项类]|什么")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
 # "应当在整改后向…报告，经检查合格，方可恢复": what comes before 方可 is all required
 _ONLY_THEN_RE = re.compile(r"方可|方能|才能|才可")
+# "…的，责令…", "…的，由…部门责令…", "…的，处…罚款": the act a penalty punishes ends here
+_PUNISHED_RE = re.compile(r"的(?:由[^的]{0,30}?)?(?:责令|处|给予|没收|吊销|暂扣)")
 MIN_CONDITION = 4  # characters of a condition a statement leaves out
 _TERM_KINDS = (re.compile(r"\d+(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%)"),
                re.compile(r"特别重大|重大|较大|一般(?=事故)"))
@@ -75,9 +78,10 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
-            # the article says 不 where the statement does not, or bounds the figure the statement
+            # the article says 不 (or 不得) where the statement does not, or bounds the figure the statement
             # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
-            hard += theirs in _NEGATIONS or bool(_BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
+            hard += theirs in _NEGATIONS or theirs == "不得" or bool(
+                _BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out
@@ -88,10 +92,14 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
         elif right is end:
             theirs = theirs[:EDGE]
-        if theirs:
-            if (re.search(r"\d", ours + theirs) or _modals(ours) != _modals(theirs)
+        if theirs and _QUESTION_RE.search(ours):
+            inserts += 1  # the stem asks here (提供…的哪些相关资料（ ）): a question, not another fact
+        elif theirs:
+            if (re.search(r"\d", ours + theirs) or _modal_changed(ours, theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
                 hard += 1  # another figure, modal or level of government
+            elif _fewer_items(ours, theirs, sentence[right.b:right.b + EDGE]):
+                continue  # the statement names fewer of the list's items (供电、供热 of 供电、供气、供热)
             elif (len(ours) <= 8 and len(theirs) <= 12) or _other_body(ours, theirs, statement[right.a:right.a + 2]):
                 soft += 1
                 swaps += len(ours) >= MIN_BLOCK and theirs not in statement
@@ -111,6 +119,18 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
     return Alignment(matched / max(1, len(statement)), hard, soft, inserts, swaps, grades)
+
+
+def punished(statement: str, sentence: str) -> bool:
+    """Whether the sentence says the statement only as what a penalty punishes: the statement
+    ends where the sentence goes on "…的，责令…/处…" ("…出租给不具备…条件的单位或者个人的，责令限期
+    改正"), so the article forbids what the statement says, it does not state it."""
+    blocks = [b for b in difflib.SequenceMatcher(None, statement, sentence, autojunk=False).get_matching_blocks()
+              if b.size >= MIN_BLOCK]
+    if not blocks or blocks[-1].a + blocks[-1].size < len(statement):
+        return False
+    end = blocks[-1].b + blocks[-1].size
+    return bool(_PUNISHED_RE.match(sentence, end - statement.endswith("的")))
 
 
 def skipped(statement: str, sentence: str) -> int:
@@ -138,6 +158,13 @@ def _loose(statement: str, sentence: str) -> tuple[float, list[str]]:
         ours = ours[:match.a] + "\x00" * match.size + ours[match.a + match.size:]
         theirs = theirs[:match.b] + "\x01" * match.size + theirs[match.b + match.size:]
     return matched / max(1, len(statement)), [piece for piece in ours.split("\x00") if piece]
+
+
+def any_order(statement: str, sentence: str) -> float:
+    """The share of a statement a sentence says in pieces of two or more characters, in any order
+    (a stem that puts the sentence's clauses in another order: "除有…外，…部门采取…措施，应当提前"
+    for "…部门…采取…措施，除有…外，应当提前")."""
+    return _loose(statement, sentence)[0]
 
 
 class Comparison(NamedTuple):
@@ -206,6 +233,19 @@ def _left_out_of_joint(theirs: str, following: str) -> bool:
     return len(theirs) > MIN_BLOCK and bool(_CONJUNCTION_RE.search(theirs)) and bool(_JOINT_RE.search(following))
 
 
+def _fewer_items(ours: str, theirs: str, following: str) -> bool:
+    """The statement's text in the gap is said by the sentence there, among more (热 where the
+    sentence reads 气、供热、通信、广播电视: the list's 、 is read away, so the pieces around an item
+    left out do not line up): an item left out, unless the rest negates, gives a figure, a modal
+    or an accident grade, or the list acts jointly (``_left_out_of_joint``)."""
+    at = theirs.find(ours)
+    if at < 0:
+        return False
+    rest = theirs[:at] + theirs[at + len(ours):]
+    return (len(rest) >= MIN_BLOCK and not set(rest) & set(_NEGATIONS) and not re.search(r"\d", rest)
+            and not _GRADE_RE.search(rest) and not _modals(rest) and not _JOINT_RE.search(following))
+
+
 def _condition_left_out(theirs: str, following: str) -> bool:
     """A condition the statement leaves out right before 方可 (应当在整改后，方可恢复 where the article
     says 应当在整改后向…报告，经检查合格，方可恢复): each condition is required, so a statement with
@@ -218,6 +258,15 @@ def _restated(inserted: str, sentence: str) -> bool:
     what the sentence implies (接到事故报告 for 接到报告 after 事故发生后…报告); an accident grade
     added (特别重大 for 重大) still changes the fact."""
     return len(inserted) == 2 and inserted in sentence and not _GRADE_RE.search(inserted)
+
+
+def _modal_changed(ours: str, theirs: str) -> bool:
+    """Whether the statement says another modal where the sentence has one. A clause reworded
+    without its 应当 (实行专款专用 where the article says 应当用于…) states the same duty; a
+    statement without the sentence's 不得 or 可以, or with a negation of its own where the sentence
+    says 应当 (不经检验可继续使用 where 应当办理变更登记，方可继续使用), says another thing."""
+    mine, its = _modals(ours), _modals(theirs)
+    return mine != its and not (not mine and its == {"应当"} and not set(ours) & set(_NEGATIONS))
 
 
 def _modals(text: str) -> set[str]:

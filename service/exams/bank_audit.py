@@ -24,25 +24,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
-from regkb.service.exams.align import DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, compare, conflicts, skipped
-from regkb.service.exams.blanks import fill_slots, option_fits, same_blank_answer, slot_text
+from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
+                                       punished, skipped)
+from regkb.service.exams.blanks import constituent, fill_slots, option_fits, same_blank_answer, slot_text
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
+from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, fitted, head_last, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
-_ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
-# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
-PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
-CITED_LAW_RE = re.compile(r"《([^》]+)》")
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
-# "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
-JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
-# "应当提供建- 154 -设工程有关…": a page number a bank copied from a printed book into the stem
-PAGE_MARK_RE = re.compile(r"\s*-\s+\d{1,4}\s+-\s*")
-NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
-LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
-STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
@@ -65,6 +57,7 @@ _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
+_CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a clause that begins with one leaves its subject out
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
@@ -205,7 +198,12 @@ class StatementJudge:
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
-                if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
+                if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1 and _punishes(target, sentence, other):
+                    # the statement states an act the article punishes (a violation 项 read alone,
+                    # or a rule's "…的，责令…"): the act is not allowed, the statement is not so
+                    if best_false is None or coverage > best_false.coverage:
+                        best_false = Finding(False, coverage, found, coverage * len(target))
+                elif conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1:
                     if best_true is None or coverage > best_true.coverage:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
@@ -221,7 +219,26 @@ class StatementJudge:
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
             return best_false
-        return self._denied(statement, candidates) if DENIAL_RE.search(statement) else Finding(None, 0.0)
+        if DENIAL_RE.search(statement):
+            return self._denied(statement, candidates)
+        return self._elided(statement, law, candidates, order_free)
+
+    def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
+        """A statement of clauses after the first that begin with a modal and leave the subject out
+        ("建筑施工企业不得冒用安全生产许可证，可以转让安全生产许可证"): each such clause is read with
+        the first's subject. One that an article says with one fact changed (不得转让) makes the
+        whole false; the whole is true where every clause is proven (two rules of one article)."""
+        clauses = [c.strip() for c in _CLAUSE_END_RE.split(statement.rstrip("。")) if c.strip()]
+        subject = _CLAUSE_MODAL_RE.search(clauses[0]) if len(clauses) > 1 else None
+        if subject is None or subject.start() < MIN_DENIED:
+            return Finding(None, 0.0)
+        elided = [clauses[0][:subject.start()] + c for c in clauses[1:] if _CLAUSE_MODAL_RE.match(c)]
+        findings = [self.judge_statement(c + "。", law, candidates, order_free) for c in elided]
+        refuting = next((f for f in findings if f.verdict is False and f.decisive and f.coverage >= TRUE_COVERAGE), None)
+        if refuting or len(elided) != len(clauses) - 1:
+            return refuting or Finding(None, 0.0)
+        first = self.judge_statement(clauses[0] + "。", law, candidates, order_free)
+        return first if first.verdict and all(f.verdict for f in findings) else Finding(None, 0.0)
 
     def _denied(self, statement: str, candidates) -> Finding:
         """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where
@@ -283,19 +300,42 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        options = [o for o in options if o and o.strip()]
+        options = [fitted(body, o) for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
             finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
+        if kind in ("single", None) and SLOT_RE.match(body) and all(CITED_LAW_RE.fullmatch(o) for o in options):
+            which = self._which_law(body, options)
+            if which.answer:
+                return which
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         answer, evidence = _choose(findings, negative, kind, options)
         if answer is None and kind in ("single", None) and not negative and SLOT_RE.search(body):
             answer, evidence = self._slot_choice(body, options, law)
+            if answer is None and head_last(body) != body:
+                answer, evidence = self._slot_choice(head_last(body), options, law)
         return Solution(answer, evidence, findings=findings, negative=negative)
+
+    def _which_law(self, body: str, options: list[str]) -> Solution:
+        """"（ ）规定了国家对…实行安全生产许可制度", a stem that begins with its blank and has laws for
+        options: the option naming the one law among them whose article says the rest of the stem
+        (reworded, but no figure, modal or negation opposed)."""
+        statement = self._canonical(SLOT_RE.sub("", body))
+        saying = {}
+        for evidence, sentences in self._candidates(SLOT_RE.sub("", body), None):
+            quote = next((s for s in sentences if _says(statement, self._canonical(s))), None)
+            if quote and evidence.title:
+                saying.setdefault(without_state_name(evidence.title), Evidence(quote, evidence.source, evidence.title,
+                                                                               evidence.article))
+        named = [self.law_title(CITED_LAW_RE.fullmatch(o).group(1)) for o in options]
+        chosen = [i for i, title in enumerate(named) if title in saying]
+        if len(chosen) != 1:
+            return Solution(None)
+        return Solution(LETTERS[chosen[0]], saying[named[chosen[0]]])
 
     def _slot_choice(self, body: str, options: list[str], law: str | None) -> tuple[str | None, Evidence | None]:
         """A single choice read as a 填空 with options: the option that is (or, where the stem
@@ -303,11 +343,13 @@ class StatementJudge:
         the stem has at the blank. Settles what filling each option in cannot: options proven
         alike by words found elsewhere in the sentence (协议 and 安全生产管理协议), or all refuted by
         a difference of the stem's own (可处 where the article says 处)."""
-        stem = self._law_names().sub("本法", _slot_sentence(body))
+        stem = self._law_names().sub("本法", slot_sentence(body))
         fits = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fit = option_fits(stem, sentence, options)
+                if fit and fit[0] < BLANK_COVERAGE:
+                    fit = (self._reordered(stem, sentence, fit[0]), *fit[1:])
                 # a long stem (a preamble of its own) may share little with the sentence as a
                 # whole but much right beside the blank
                 if fit and (fit[0] >= BLANK_COVERAGE or fit[1] >= SLOT_ADJACENT):
@@ -328,6 +370,13 @@ class StatementJudge:
         filled = self._canonical(SLOT_RE.sub(options[best[0]], stem, count=1))
         return (None, None) if conflicts(filled, self._canonical(evidence.sentence)).grades else (LETTERS[best[0]], evidence)
 
+    def _reordered(self, stem: str, sentence: str, coverage: float) -> float:
+        """The share of a stem's text aligned with a sentence, read in any order where the sentence
+        says nearly all of it (its clauses in another order); ``coverage`` (in order) otherwise.
+        The text right beside the blank has lined up already."""
+        loose = any_order(self._canonical(SLOT_RE.sub("", stem)), self._canonical(sentence))
+        return loose if loose >= TRUE_COVERAGE else coverage
+
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
         options = [o for o in options if o and o.strip()]
@@ -336,7 +385,7 @@ class StatementJudge:
         if kind == "blank" and not options:
             body, law = self.read_stem(stem)
             # the key written into the blanks may be an article's sentence word for word
-            filled = self.judge_statement(_filled(body, key).rstrip("。") + "。", law)
+            filled = self.judge_statement(with_key(body, key).rstrip("。") + "。", law)
             if filled.verdict:
                 return "agrees", Solution(key, filled.evidence)
             solution = self._blank(body, law)
@@ -355,12 +404,21 @@ class StatementJudge:
     def _blank(self, body: str, law: str | None) -> Solution:
         """A 填空 without options: the text that an article sentence has at the blanks. Of the
         sentences that align about as well as the best, the one that shares the most text right
-        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内)."""
+        beside the blanks decides (自事故发生之日起30日内 over 火灾事故自发生之日起7日内). A stem
+        that names its 方针 before the blank is read again with the head where articles say it."""
+        solution = self._fill(body, law)
+        moved = head_last(body)
+        return self._fill(moved, law) if solution.answer is None and moved != body else solution
+
+    def _fill(self, body: str, law: str | None) -> Solution:
         fills = []
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
                 fill = fill_slots(body, sentence)
-                if fill and all(fill.texts) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN:
+                if fill and fill.coverage < BLANK_COVERAGE:
+                    fill.coverage = self._reordered(body, sentence, fill.coverage)
+                if fill and all(map(constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
+                        fill.adjacent >= MIN_BLOCK or fill.coverage >= TRUE_COVERAGE):
                     fills.append((fill, Evidence(sentence, found.source, found.title, found.article)))
         # where no sentence aligns well, a stem that words its lead its own way may still hold the
         # sentence's text on both sides of the blank ("施工单位（还）应当组织（ ）进行论证、审查")
@@ -391,7 +449,7 @@ class StatementJudge:
                 if items:
                     return items
             # the stem fixes the order: an option's words found elsewhere in the sentence do not count
-            findings = [self.judge_statement(body[:slot.start()] + o + tail, law, candidates, order_free=False)
+            findings = [self.judge_statement(with_key(body, o), law, candidates, order_free=False)
                         for o in options]
             if kind == "multi":
                 findings = self._absent_beside(findings, options, candidates)
@@ -412,7 +470,7 @@ class StatementJudge:
         sharing almost nothing with it is not (总经理, 董事会). Where the sentence points to its
         list (对下列…工程编制专项施工方案), the article's 项 are read. None when no sentence lines up,
         an option stays unclear, or fewer than two are in."""
-        stem = self._law_names().sub("本法", _slot_sentence(body))
+        stem = self._law_names().sub("本法", slot_sentence(body))
         best = None
         for found, sentences in candidates:
             for sentence in sentences:
@@ -511,6 +569,15 @@ def _forbids(statement: str, sentence: str) -> bool:
     return not isinstance(sentence, Composite) or "不得" in statement
 
 
+def _punishes(statement: str, sentence: str, other: str) -> bool:
+    """Whether a sentence that says the statement says it only as an act it punishes: a violation
+    项 read alone, or the statement ending where the rule goes on "…的，责令…" (``punished``). A 项
+    written into its rule (``PunishedAct``) states the penalty as well and proves a statement of it."""
+    if isinstance(sentence, Violation) and not isinstance(sentence, Composite):
+        return True
+    return punished(statement, other)
+
+
 def _says(statement: str, sentence: str) -> bool:
     """Whether a sentence says most of a statement with no hard conflict (a figure, modal or
     negation); a subject or word reworded is allowed."""
@@ -578,6 +645,11 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
         # and the one that says more of the sentence wins (国务院和县级以上地方各级人民政府 over
         # 国务院和地方各级人民政府, which leaves out a qualifier)
         texts = [canonical(o) for o in options]
+        # an option the proving sentence says word for word wins over one proven only as a
+        # rewording, with words of its own (有权 over 特殊情况下有权, 主要负责人 over 管理者代表)
+        said = [i for i in proven if texts[i] in canonical(findings[i].evidence.sentence)]
+        if said and not negative:
+            proven = [i for i in proven if i in said or findings[i].coverage >= 1.0]
         proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
         ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
         if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
@@ -602,20 +674,3 @@ def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
         return None
     keyed = findings[LETTERS.index(key)]
     return keyed if keyed.verdict is False and keyed.decisive and keyed.coverage >= TRUE_COVERAGE else None
-
-
-def _slot_sentence(body: str) -> str:
-    """The sentence of a stem that holds its blank ("事故报告后出现新情况的，应当及时补报。自事故发生
-    之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
-    blank with the wrong figure)."""
-    return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
-
-
-def _filled(body: str, key: str) -> str:
-    """The stem with the key written into its blanks (a key for two blanks is split at ；)."""
-    pieces = re.split(r"[；;]", key)
-    if len(pieces) != len(SLOT_RE.findall(body)):
-        pieces = [key]
-    for piece in pieces:
-        body = SLOT_RE.sub(piece.strip(), body, count=1)
-    return body

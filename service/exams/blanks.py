@@ -32,6 +32,7 @@ _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _NUMERAL_RE = re.compile(rf"[{NUMERAL_CHARS}]+")
 _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
 _FUNCTION_CHARS = set("的和及与或并、等")
+_JOINING = "的和及与或"  # a particle or conjunction: the text at a blank does not begin with one
 _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须", "得"}
 
 
@@ -106,6 +107,13 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))
     return Fill(texts, coverage, sum(span.adjacent for span in spans))
+
+
+def constituent(text: str) -> bool:
+    """Whether a sentence's text at a blank can be the answer: not empty, and not begun with a
+    particle or conjunction, nor ended with a pointer (的主要, 和操作规程, 采取下列: the stem's text
+    beside the blank stops inside a phrase of the sentence, so the blank is not where it stands)."""
+    return bool(text) and text[0] not in _JOINING and not text.endswith("下列")
 
 
 def slot_text(stem: str, sentence: str, ranges: bool = True) -> tuple[float, str, _Span] | None:

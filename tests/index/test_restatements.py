@@ -47,7 +47,7 @@ def test_a_reworded_copy_yields_only_where_the_law_answers_nearly_as_well():
 def test_the_first_reworded_copy_is_shown_after_the_law_and_the_next_folds_under_it():
     hits = [(0, 1.0), (1, 1.0), (2, 0.9), (3, 0.8)]  # the law, two reworded copies, an unrelated article
     groups = fold_restatements(hits, [LAW, REWORDED, REWORDED, UNRELATED], ["law", "a", "b", "c"],
-                               [True, False, False, False], yields={1: 0, 2: 0})
+                               [0, 4, 4, 4], yields={1: 0, 2: 0})
     assert [(g.row, [row for row, _ in g.copies]) for g in groups] == [(0, [2]), (1, []), (3, [])]
 
 
@@ -58,3 +58,10 @@ def test_rows_another_retriever_found_keep_their_bm25_score_below_the_top_k():
     found = index.search_including(["消防"], 1, include=[2, 3, 0])
     assert [row for row, _ in found] == [0, 2]  # 3 has no BM25 score; 0 is not repeated
     assert found[1][1] == index.search(["消防"], 3)[2][1]
+
+
+def test_a_group_of_near_duplicates_is_led_by_the_highest_standing():
+    regulation = "第九条 " + LAW.split(" ", 1)[1] + "。"  # a regulation repeating the law's article
+    hits = [(0, 1.0), (1, 0.9), (2, 0.8)]  # the regulation ranks first, then a local copy, then the law
+    groups = fold_restatements(hits, [regulation, regulation, LAW], ["reg", "local", "law"], [1, 4, 0])
+    assert [(g.row, g.score, sorted(row for row, _ in g.copies)) for g in groups] == [(2, 1.0, [0, 1])]

@@ -393,3 +393,99 @@ def test_a_condition_left_out_before_fangke_is_a_conflict():
     resume = "被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产、经营。"
     assert compare(canonical("被责令停产停业的，应当在整改后，方可恢复生产、经营"), resume).conflicts > 0
     assert compare(canonical("被责令停产停业的，应当在整改后向作出决定的部门报告，经检查合格，方可恢复生产"), resume).conflicts == 0
+
+
+def test_options_as_the_blanks_take_them():
+    from regkb.service.exams.stems import fitted
+
+    # the stem's own unit beside the blank, written into each option again
+    assert fitted("应当提前（ ）小时书面通知生产经营单位。", "24 小时") == "24"
+    assert fitted("建设单位应当自领取施工许可证之日起（ ）月内开工。", "三个月") == "三个"
+    assert fitted("应当（ ）处理。", "当场处理") == "当场"
+    assert fitted("由（ ）负责。", "施工单位") == "施工单位"  # 位 is not a unit after a word
+    # one option for two blanks
+    assert fitted("自事故发生之日起（ ）内提交事故调查报告；…最长不超过（ ）。", "60 日，90 日") == "60日；90日"
+
+
+def test_single_choice_reads_options_beside_the_blank_and_word_for_word(law_kb):
+    # the option repeats the stem's unit, the stem puts the article's clauses in another order
+    notice = law_kb.solve("除有危及生产安全的紧急情形外，负有安全生产监督管理职责的部门采取停止供电措施，应当提前（ ）小时书面"
+                          "通知生产经营单位。", ["48 小时", "24 小时", "12 小时", "6 小时"], kind="single")
+    assert notice.answer == "B" and notice.article == "第七十条"
+    # the option the sentence says word for word over one proven only as a rewording
+    right = law_kb.solve("从业人员（ ）了解其作业场所和工作岗位存在的危险因素、防范措施及事故应急措施。",
+                         ["无权", "经批准可以", "特殊情况下有权", "有权"], kind="single")
+    assert right.answer == "D" and right.article == "第五十三条"
+    head = law_kb.solve("生产经营单位的（ ）对本单位的安全生产工作全面负责。", ["主要负责人", "安全总监", "管理者代表", "专职安全员"],
+                        kind="single")
+    assert head.answer == "A"
+
+
+def test_a_statement_of_what_the_article_forbids_or_punishes_is_false(law_kb):
+    # 不得 dropped, and the same words as the condition of a penalty (…的，责令限期改正) prove nothing
+    let = law_kb.solve("生产经营单位将生产经营项目、场所、设备发包或者出租给不具备安全生产条件或相应资质的单位或个人。", kind="judge")
+    assert let.answer == "false"
+    said = law_kb.solve("生产经营单位不得将生产经营项目、场所、设备发包或者出租给不具备安全生产条件或者相应资质的单位或者个人。",
+                        kind="judge")
+    assert said.answer == "true"
+
+
+def test_fewer_items_and_a_question_word_are_no_conflict():
+    from regkb.service.exams.align import compare
+
+    pipes = "建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供气、供热、通信、广播电视等地下管线资料，并保证资料的真实。"
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供热等地下管线资料"), pipes,
+                   order_free=False).conflicts == 0
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区的哪些相关资料：供水、排水等地下管线资料"), pipes,
+                   order_free=False).conflicts == 0
+    # another item in the list's place is still a conflict
+    assert compare(canonical("建设单位应当向施工单位提供施工现场及毗邻区域内供水、排水、供电、供暖等地下管线资料"), pipes,
+                   order_free=False).conflicts > 0
+
+
+def test_a_stem_that_asks_which_law_says_it(law_kb):
+    which = law_kb.solve("（ ）规定了生产经营单位的主要负责人是本单位安全生产第一责任人。",
+                         ["《消防法》", "《劳动法》", "《安全生产法》", "《建筑法》"], kind="single")
+    assert which.answer == "C" and which.article == "第五条"
+
+
+def test_a_head_named_before_the_blank_and_a_company_for_its_unit(law_kb):
+    from regkb.service.exams.stems import head_last
+
+    assert head_last("我国的职业病防治工作方针是：（ ）为主，防治结合。") == "我国的职业病防治工作（ ）为主，防治结合的方针。"
+    assert head_last("消防工作的方针（ ）。") == "消防工作（ ）的方针。"
+    policy = law_kb.solve("安全生产工作的方针是（ ）。", ["安全第一、预防为主、综合治理", "以人为本", "人民至上、生命至上",
+                                                 "从源头上防范化解重大安全风险"], kind="single")
+    assert policy.answer == "A" and policy.article == "第三条"
+    assert canonical("立即报告本企业负责人") == canonical("立即报告本单位负责人")
+
+
+def test_a_blank_is_read_only_where_the_sentence_has_a_phrase():
+    from regkb.service.exams.align import compare, conflicts
+    from regkb.service.exams.blanks import constituent
+
+    assert constituent("主要负责人") and constituent("并附具安全验算结果")
+    assert not constituent("的主要") and not constituent("和操作规程") and not constituent("采取下列")
+    # a clause that states the duty without its 应当 is the same duty; without its 不得 it is not
+    policy = canonical("安全生产工作应当以人为本，坚持人民至上、生命至上，把保护人民生命安全摆在首位，树牢安全发展理念，"
+                       "坚持安全第一、预防为主、综合治理的方针，从源头上防范化解重大安全风险。")
+    assert conflicts(canonical("安全生产管理安全第一、预防为主、综合治理的方针"), policy).hard == 0
+    assert conflicts(canonical("安全生产工作可以坚持安全第一、预防为主、综合治理的方针"), policy).hard > 0
+    funds = ("施工单位对列入建设工程概算的安全作业环境及安全施工措施所需费用，应当用于施工安全防护用具及设施的采购和更新、"
+             "安全施工措施的落实、安全生产条件的改善，不得挪作他用。")
+    assert compare(canonical("施工单位对列入建设工程概算的安全作业环境及安全施工措施费用，实行专款专用，不得挪作他用"),
+                   funds).conflicts == 0
+    refit = "特种设备进行改造、修理，按照规定需要变更使用登记的，应当办理变更登记，方可继续使用。"
+    assert conflicts(canonical("特种设备进行改造、修理后不经检验可继续使用"), canonical(refit)).hard > 0
+    assert compare(canonical("生产经营单位将生产经营项目发包给不具备安全生产条件的单位"),
+                   "生产经营单位不得将生产经营项目发包给不具备安全生产条件的单位。", order_free=False).conflicts > 0
+
+
+def test_a_second_clause_without_its_subject_is_read_with_the_first_ones(law_kb):
+    # the article: 生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备 (第三十八条)
+    allowed = law_kb.solve("生产经营单位应当建立安全生产责任制，可以使用应当淘汰的危及生产安全的工艺、设备。", kind="judge")
+    assert allowed.answer == "false" and allowed.article == "第三十八条"
+    # two rules of the act in one statement, each proven: the whole is true
+    rules = law_kb.solve("生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备，不得将生产经营项目、场所、设备发包或者出租给"
+                         "不具备安全生产条件或者相应资质的单位或者个人。", kind="judge")
+    assert rules.answer == "true"

@@ -1,0 +1,86 @@
+"""A bank's stem and options read as text, before any article is looked up: the lead-in that
+names a law (根据《安全生产法》规定，), a 判断's closing （ ）, a page number copied from a book, what
+kind of answer the stem asks for (不属于…, 说法正确的是…, …包括（ ）), and the options as the blanks
+take them (one piece per blank, without the unit the stem already has beside its blank).
+
+>>> fitted("应当提前（ ）小时书面通知", "24 小时")
+'24'
+>>> head_last("消防工作的方针（ ）。")
+'消防工作（ ）的方针。'
+"""
+
+from __future__ import annotations
+
+import re
+
+from regkb.corpus.numerals import NUMERAL_CHARS
+from regkb.service.exams.text import SLOT_RE
+
+_ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
+# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
+PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
+CITED_LAW_RE = re.compile(r"《([^》]+)》")
+# "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
+JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
+# "应当提供建- 154 -设工程有关…": a page number a bank copied from a printed book into the stem
+PAGE_MARK_RE = re.compile(r"\s*-\s+\d{1,4}\s+-\s*")
+NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|有)|不符合|不应当")
+LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
+STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
+# "…工作方针是：（ ）": the head before the blank, where the article says it after the list
+HEAD_FIRST_RE = re.compile(r"的?(方针|原则)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
+_FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
+
+
+def slot_sentence(body: str) -> str:
+    """The sentence of a stem that holds its blank ("事故报告后出现新情况的，应当及时补报。自事故发生
+    之日起（ ）日内…": the first sentence is context, and a sentence holding both would align the
+    blank with the wrong figure)."""
+    return next((s for s in re.findall(r"[^。]+。?", body) if SLOT_RE.search(s)), body)
+
+
+def fitted(body: str, option: str) -> str:
+    """An option as the stem's blanks take it: one piece per blank where it fills several ("60
+    日，60 日" for "…（ ）内…；…最长不超过（ ）"), joined by ；, and without the words the stem
+    already has right beside its blank ("24 小时" for "提前（ ）小时", "六个月" for "（ ）月内"; one
+    character only after a figure, so that a word's last character is not taken for a unit)."""
+    slots = list(SLOT_RE.finditer(body))
+    if not slots:
+        return option
+    pieces = [p.strip() for p in re.split(r"[；;，,]", option)]
+    if len(slots) == 1 or len(pieces) != len(slots):
+        pieces = [option.strip()]
+    ends = [0, *(m.end() for m in slots)]
+    starts = [m.start() for m in slots] + [len(body)]
+    for i, piece in enumerate(pieces):
+        before, after = body[ends[i]:slots[i].start()].rstrip(), body[slots[i].end():starts[i + 1]].lstrip()
+        piece = re.sub(r"\s+", "", piece)
+        cut = next((n for n in range(len(piece) - 1, 0, -1) if after.startswith(piece[-n:])
+                    and (n > 1 or _FIGURE_END_RE.search(piece[:-1]))), 0)
+        piece = piece[:len(piece) - cut]
+        cut = next((n for n in range(len(piece) - 1, 1, -1) if before.endswith(piece[:n])), 0)
+        pieces[i] = piece[cut:]
+    return "；".join(pieces)
+
+
+def head_last(body: str) -> str:
+    """A stem that names the 方针 or 原则 before its blank, as the article words it after the
+    list: "职业病防治工作方针是：（ ）为主，防治结合" reads "职业病防治工作（ ）为主，防治结合的方针"
+    (the article: 坚持预防为主、防治结合的方针)."""
+    match = HEAD_FIRST_RE.search(body)
+    if not match:
+        return body
+    rest = body[match.end():]
+    end = re.search(r"[。；;]", rest)
+    end = end.start() if end else len(rest.rstrip())
+    return body[:match.start()] + rest[:end] + "的" + match.group(1) + rest[end:]
+
+
+def with_key(body: str, key: str) -> str:
+    """The stem with the key written into its blanks (a key for two blanks is split at ；)."""
+    pieces = re.split(r"[；;]", key)
+    if len(pieces) != len(SLOT_RE.findall(body)):
+        pieces = [key]
+    for piece in pieces:
+        body = SLOT_RE.sub(piece.strip(), body, count=1)
+    return body
