@@ -617,7 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="附上未命中问题清单")
     p.add_argument("--library-home", metavar="HOME",
                    help="另一个知识库(如 seeds+laws+library 全部法规库)的目录:同时报告其口语化问题、条文引用、版本与地方重述")
-    p.add_argument("--real", metavar="JSONL", help="另评真实提问(如 ../shared/data/real_questions_dev.jsonl)的问答三项指标")
+    p.add_argument("--real", metavar="JSONL",
+                   help="另评真实提问(如 ../shared/data/real_questions_dev.jsonl)的问答三项指标;行内有 split 的按 split 分别报告")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("reindex", parents=[common], help="换用向量模型后,用当前模型重建向量索引")

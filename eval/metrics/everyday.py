@@ -8,8 +8,10 @@ gold names an article, is that article; else its quote holds the gold passage.
 
 Sets: the plain set (``plain_questions.jsonl``: dev, and test, never tuned on), the story set
 (``story_questions.jsonl``: never tuned on), the off-topic set (``offtopic_questions.jsonl``:
-everyday questions outside the corpus, dev and test), and, where given, real people's
-questions (``../shared/data/real_questions_dev.jsonl``: dev only).
+everyday questions outside the corpus, dev and test), the **test** split of the repository's
+extra real people's questions (``real_questions_extra.jsonl``: its train split is trained on),
+and, where given, real people's questions (``../shared/data/real_questions_dev.jsonl``: dev only;
+a file whose rows name their ``split`` is reported per split).
 
 >>> gold = Gold("安全生产法", "第二十八条")
 >>> gold.source_matches("安全生产法(2021-06-10).md"), gold.source_matches("浙江省安全生产条例(2016-07-29).md")
@@ -18,14 +20,16 @@ questions (``../shared/data/real_questions_dev.jsonl``: dev only).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from regkb.eval.metrics.retrieval import load_questions, nfkc_without_spaces
+from regkb.eval.metrics.retrieval import data_lines, load_questions, nfkc_without_spaces
 
 SETS = (("plain", "plain_questions.jsonl"), ("story", "story_questions.jsonl"),
         ("offtopic", "offtopic_questions.jsonl"))
+# real people's questions drawn from the datasets the shared dev set comes from, labelled here
+# (provenance in eval/data/real_questions_extra.md): train / test split by hash
+REAL_EXTRA = "real_questions_extra.jsonl"
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,11 @@ def load_set(name: str) -> list[EverydayQuestion]:
             for q in load_questions(name=file)]
 
 
-def load_real_questions(path: Path) -> list[EverydayQuestion]:
-    """Real people's questions, labelled by hand with (law, article) golds: all dev."""
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [EverydayQuestion(r["id"], r["question"], "dev",
+def load_real_questions(path: Path | None = None) -> list[EverydayQuestion]:
+    """Real people's questions, labelled by hand with (law, article) golds: those of ``path``
+    (dev unless a row names its split), else the repository's extra set (train and test)."""
+    rows = data_lines(Path(path) if path else None, REAL_EXTRA)
+    return [EverydayQuestion(r["id"], r["question"], r.get("split", "dev"),
                              tuple(Gold(g["law"], g["article"]) for g in r.get("gold") or []))
             for r in rows]
 
@@ -96,10 +101,12 @@ def rates(rows: list[tuple[EverydayQuestion, object]]) -> dict:
 
 
 def evaluate_everyday(kb, real_questions: Path | None = None) -> dict:
-    """``{"plain dev": {...}, "plain test": …, "story": …, "offtopic dev": …, "real dev": …}``;
-    only questions whose gold documents are in the store count (unanswerable ones always)."""
+    """``{"plain dev": {...}, "plain test": …, "story": …, "offtopic dev": …, "real extra test": …,
+    "real dev": …}``; only questions whose gold documents are in the store count (unanswerable
+    ones always)."""
     sources = [d.source for d in kb.store.documents()]
     sets = {name: load_set(name) for name, _ in SETS}
+    sets["real extra"] = [q for q in load_real_questions() if q.split == "test"]
     if real_questions is not None:
         sets["real"] = load_real_questions(real_questions)
     report = {}

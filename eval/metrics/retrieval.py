@@ -52,7 +52,7 @@ ARTICLE_REFS = "article_refs.jsonl"
 LAW_SHORT_REFS = "law_short_refs.jsonl"  # 100 references by short names and mixed forms (issue 27)
 
 
-def _data_lines(path: Path | None, name: str) -> list[dict]:
+def data_lines(path: Path | None, name: str) -> list[dict]:
     if path is None:
         text = resources.files("regkb.eval").joinpath("data", name).read_text(encoding="utf-8")
     else:
@@ -62,7 +62,7 @@ def _data_lines(path: Path | None, name: str) -> list[dict]:
 
 def load_questions(path: Path | None = None, name: str = "questions.jsonl") -> list[Question]:
     fields = Question.__dataclass_fields__
-    return [Question(**{k: v for k, v in row.items() if k in fields}) for row in _data_lines(path, name)]
+    return [Question(**{k: v for k, v in row.items() if k in fields}) for row in data_lines(path, name)]
 
 
 def load_plain_questions() -> list[Question]:
@@ -187,7 +187,7 @@ def evaluate_plain_set(kb, questions: list[Question], modes=MODES) -> dict:
 def evaluate_references(kb, path: Path | None = None, name: str = ARTICLE_REFS) -> dict:
     """Citations of the store's documents: the share whose cited article is the first hit."""
     sources = {d.source for d in kb.store.documents()}
-    refs = [r for r in _data_lines(path, name) if r["source"] in sources]
+    refs = [r for r in data_lines(path, name) if r["source"] in sources]
     misses = []
     for ref in refs:
         hits = kb.search(ref["ref"], k=1).hits

@@ -11,7 +11,9 @@ minute and a half on two cores, fitting seconds.
   set's **dev** split, the off-topic set's **dev** split, and real people's dev questions when
   ``--real`` names them. Never the plain **test** split, the story set, the ask set's test
   split or the off-topic test split: those are what the model is measured on. A question
-  whose hash is in ``../shared/data/holdout_question_hashes.txt`` is dropped.
+  whose hash is in ``../shared/data/holdout_question_hashes.txt`` is dropped. Not the extra
+  real people's questions (``real_questions_extra.jsonl``): their train split in the fit, as a
+  calibration set, or both, lowered the dev rule's score below (``eval/RESULTS.md``, issue 21).
 - **Scope model**: every question's plain vector, labelled answerable or not (C = 100).
   **Hit model**: each of an answerable question's first ``CANDIDATES`` search hits, labelled
   1 when it is the gold article (or holds the gold passage), on standardised features

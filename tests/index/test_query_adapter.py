@@ -99,6 +99,7 @@ def test_default_embedder_searches_through_the_query_graph(model_folder):
 @pytest.mark.slow
 def test_training_lowers_the_loss_on_a_real_store(law_kb):
     """A short run on the store of the fixture: the loss of the first epoch falls by the second."""
+    from regkb.eval.metrics.everyday import EverydayQuestion, Gold
     from regkb.eval.metrics.retrieval import load_questions
     from regkb.eval.training.query_adapter import StoreTargets, train
 
@@ -109,6 +110,11 @@ def test_training_lowers_the_loss_on_a_real_store(law_kb):
     losses: list[float] = []
     encoder = train(law_kb, targets, questions, epochs=2, log=lambda line: losses.append(float(line.split()[-1])))
     assert len(losses) == 2 and losses[1] < losses[0]
+    # a real person's question's gold is an article: every chunk of it, and nothing else
+    asked = EverydayQuestion("r", "公司让我们没有安全培训就上岗", "train", (Gold("安全生产法", "第二十八条"),))
+    rows = targets.gold(asked)
+    chunks = law_kb.store.chunks_by_id([law_kb.index.rows[i].chunk_id for i in rows])
+    assert rows and {c.article for c in chunks.values()} == {"第二十八条"}
     adapter = encoder.adapter({"rank": 8})
     assert sorted(adapter.factors) == sorted(target_weights(12))
     assert ADAPTER_FILE.is_file()  # the shipped file was not touched by a test run
