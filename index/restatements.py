@@ -4,8 +4,9 @@ A library holds the national law and a dozen provinces' regulations that restate
 articles. Ranked side by side, the copies push the law out of the first hits. Hits whose
 texts are near-duplicates (character bigrams, article number aside) form one group, shown
 once, under the member of the highest standing (``legal_standing``: the law, then the
-administrative regulation, the department rule, a local rule), else the best-ranked one; the group ranks at its best member's score, and the others ride along as its local
-copies (各地规定). When a place is asked, the national articles and that place's stay hits
+administrative regulation, the department rule, a local rule; the best-ranked among equals);
+the group ranks at its best member's score, and the others ride along as its local copies
+(各地规定). When a place is asked, the national articles and that place's stay hits
 of their own.
 
 Most local rules reword the national text (often its older version) rather than copy it: the

@@ -22,10 +22,10 @@ the CPU, about a minute and a half a run on two cores.
   ``real_questions_extra.jsonl`` (public legal consultations labelled here with the articles
   that settle them; its answerable rows, every chunk of a gold article a positive); its test
   split and the shared real dev questions (``../shared/data/real_questions_dev.jsonl``, which
-  calibrate ``ask``'s support model) are never trained on. Note: ``everyday_train_questions.jsonl`` (192 everyday
-  questions on every sixth article of each law from the fourth on, skipping plain test and
-  story gold articles, and 30 unanswerable ones; an ``also`` field names a second article
-  that settles a question) was written later for the reader; the shipped adapter was not
+  calibrate ``ask``'s support model) are never trained on. Note:
+  ``everyday_train_questions.jsonl`` (192 everyday questions on every sixth article of each
+  law from the fourth on, skipping plain test and story gold articles, and 30 unanswerable
+  ones; an ``also`` field names a second article that settles a question) was written later for the reader; the shipped adapter was not
   trained on it and ``TRAINING_SETS`` leaves it out.
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
