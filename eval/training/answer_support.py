@@ -23,7 +23,9 @@ minute and a half on two cores, fitting seconds.
   gold answers of ask dev, real dev and plain dev at the thresholds this rule sets out of fold
   (grid and figures in ``eval/RESULTS.md``).
 - **Thresholds**, from out-of-fold probabilities (5 folds by question, fixed seed), so they
-  are not set on probabilities the model was fitted to (``choose_thresholds``).
+  are not set on probabilities the model was fitted to (``choose_thresholds``). The trainer
+  prints the **dev rule** a recipe is chosen by (``dev_rule``): the gold share of ask dev,
+  real dev and plain dev answered at the medium threshold, out of fold, and their sum.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ CALIBRATION_SETS = ("ask dev", "real dev")
 # learns that the first hit is nearly always the passage, and trusts it too much on new questions.
 ENCODER_SETS = ("first", "stride", "plan", "plain dev")
 ENCODER_WEIGHT = 0.3
+DEV_RULE_SETS = ("ask dev", "real dev", "plain dev")
 
 
 @dataclass
@@ -151,6 +154,20 @@ def out_of_fold(examples: list[Example]) -> list[Scored]:
     return result
 
 
+def dev_rule(scored: list[Scored], medium: float) -> dict[str, float]:
+    """Per set, the share of its answerable questions answered (support ≥ ``medium``) with gold
+    and without; ``sum``: the gold shares of ``DEV_RULE_SETS`` added (what a recipe is chosen by)."""
+    figures: dict[str, float] = {}
+    for group in sorted({g for g, *_ in scored}, key=lambda g: (g not in DEV_RULE_SETS, g)):
+        answerable = [(p, gold) for g, p, gold, a in scored if g == group and a]
+        if answerable:
+            figures[f"{group} gold"] = round(sum(1 for p, gold in answerable if p >= medium and gold) / len(answerable), 4)
+            figures[f"{group} wrong"] = round(sum(1 for p, gold in answerable if p >= medium and not gold)
+                                              / len(answerable), 4)
+    figures["sum"] = round(sum(figures.get(f"{g} gold", 0.0) for g in DEV_RULE_SETS), 4)
+    return figures
+
+
 def choose_thresholds(scored: list[Scored], max_wrong: float = MAX_WRONG) -> dict[str, float]:
     """``medium``: the lowest threshold at which no calibration set answers more than
     ``max_wrong`` of its answerable questions with no gold and ``MIN_ABSTAINED`` of all
@@ -176,9 +193,11 @@ def choose_thresholds(scored: list[Scored], max_wrong: float = MAX_WRONG) -> dic
 
 def train(kb, real: Path | None) -> SupportModel:
     examples = collect(kb, training_questions(real))
-    thresholds = choose_thresholds(out_of_fold(examples))
+    oof = out_of_fold(examples)
+    thresholds = choose_thresholds(oof)
     meta = {"questions": len(examples), "answerable": sum(1 for e in examples if e.question.answerable),
             "positives": int(sum(sum(e.labels) for e in examples if e.question.answerable)),
+            "dev_rule": dev_rule(oof, thresholds["medium"]),
             "hit_C": HIT_C, "scope_C": SCOPE_C, "encoder_weight": ENCODER_WEIGHT, "folds": FOLDS,
             "max_wrong": MAX_WRONG,
             "min_abstained": MIN_ABSTAINED, "high_precision": HIGH_PRECISION}

@@ -116,3 +116,15 @@ def test_eval_report_prints_the_three_figures_per_set():
     lines = "\n".join(format_ask(report))
     assert "plain test" in lines and "答对 0.439  答错 0.106" in lines and "拒答 1.000" in lines
     assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]
+
+
+def test_dev_rule_adds_the_gold_shares_of_the_dev_sets_at_the_threshold():
+    from regkb.eval.training.answer_support import dev_rule
+
+    scored = [("ask dev", 0.9, True, True), ("ask dev", 0.9, False, True), ("ask dev", 0.1, True, True),
+              ("real dev", 0.8, True, True), ("plain dev", 0.3, True, True), ("stride", 0.9, True, True),
+              ("offtopic dev", 0.9, False, False)]
+    figures = dev_rule(scored, 0.5)
+    assert figures["ask dev gold"] == figures["ask dev wrong"] == 0.3333
+    assert figures["stride gold"] == 1.0 and "offtopic dev gold" not in figures
+    assert figures["sum"] == 1.3333  # stride is not a dev set
