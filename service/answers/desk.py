@@ -40,7 +40,7 @@ from regkb.index.article_ref import ArticleRef, parse_references
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
 from regkb.index.term_statistics import TermStatistics
-from regkb.service.answers.support import CANDIDATES, Signals, SupportModel
+from regkb.service.answers.support import CANDIDATES, Signals, SupportModel, document_shares
 from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duties.desk import strip_who_words
 from regkb.service.duties.schemas import DutyMatch
@@ -424,8 +424,9 @@ class AnswerDesk:
         named = {name for name in self._law_names if name in question}
         places = self.kb.places
         asked = places.find(question)
+        shares = document_shares([hit.doc_id for hit in hits])
         result = []
-        for rank, (hit, row) in enumerate(zip(hits, rows)):
+        for rank, (hit, row, share) in enumerate(zip(hits, rows, shares)):
             unit = self._best_unit(terms, hit, rank)
             if unit is None:
                 continue
@@ -433,7 +434,7 @@ class AnswerDesk:
             place = 0.0 if hit.region in (None, "", "全国") else \
                 (1.0 if asked and places.applies(hit.region, asked) else -1.0)
             result.append((hit, unit, Signals(
-                rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place,
+                rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place, document=share,
                 general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
                 cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
                 tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))

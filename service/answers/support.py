@@ -10,9 +10,10 @@ Two small logistic models over what the pipeline already has, multiplied:
   the question with its best sentence and with its whole chunk (by the plain query encoder
   and by the one tuned for search), how much of the question's words its best sentence
   covers, whether it stands in a 总则 or 附则 chapter, whether the question names its law
-  (or another one) and, for a local rule, its place; each measure also relative to the
-  best other candidate, so a hit that stands out in meaning as well as in rank earns more
-  than one among equals.
+  (or another one) and, for a local rule, its place, and how many of the candidates are of
+  its document (where the search keeps returning to one law, that law is more often the
+  one that answers); each measure also relative to the best other candidate, so a hit that
+  stands out in meaning as well as in rank earns more than one among equals.
 
 The hit model picks the hits that are quoted: the most probable, and up to two more of the
 candidates when each is at least ``SECOND_SHARE`` as probable (articles the search and the
@@ -32,6 +33,7 @@ True
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,8 @@ SECOND_SHARE = 0.1  # another is quoted when at least this share as probable as 
 
 # Per-candidate signals, as ``Signals`` holds them; each is also given relative to the best
 # of the other candidates (``<name>_lead``).
-SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place")
+SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place",
+           "document")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,13 @@ class Signals:
     general: bool = False  # in a 总则 or 附则 chapter (purpose, scope, definitions: seldom the answer)
     law: float = 0.0  # 1: the question names the hit's law; −1: it names another law of the store
     place: float = 0.0  # a local hit: 1 when the question names a place it applies to, else −1
+    document: float = 0.0  # share of the candidates of the hit's document (``document_shares``)
+
+
+def document_shares(documents: list[str]) -> list[float]:
+    """For the candidates' documents (by id), the share of the candidates of each one's document."""
+    counts = Counter(documents)
+    return [counts[d] / len(documents) for d in documents]
 
 
 def feature_names() -> list[str]:

@@ -11,7 +11,8 @@ import pytest
 
 from regkb.eval.metrics.everyday import Gold
 from regkb.eval.training.answer_support import choose_thresholds, question_hash
-from regkb.service.answers.support import SUPPORT_FILE, Signals, SupportModel, feature_names, features
+from regkb.service.answers.support import (SUPPORT_FILE, Signals, SupportModel, document_shares, feature_names,
+                                           features)
 
 
 def signals(rank: int, cosine: float) -> Signals:
@@ -31,6 +32,14 @@ def test_leads_compare_each_candidate_with_the_best_other():
     lead = x[:, feature_names().index("cos_sentence_lead")]
     assert lead == pytest.approx([0.05, -0.1, -0.05])
     assert x[:, feature_names().index("first")].tolist() == [1.0, 0.0, 0.0]
+
+
+def test_a_hit_whose_document_fills_the_candidates_has_the_higher_document_share():
+    shares = document_shares(["law", "rule", "law", "law", "plan"])
+    assert shares == pytest.approx([0.6, 0.2, 0.6, 0.6, 0.2])
+    x = features([replace(signals(i, 0.9), document=share) for i, share in enumerate(shares)])
+    assert x[:, feature_names().index("document")] == pytest.approx(shares)
+    assert x[:, feature_names().index("document_lead")] == pytest.approx([0.0, -0.4, 0.0, 0.0, -0.4])
 
 
 def test_the_most_probable_hit_is_quoted_with_close_ones_only():
@@ -118,13 +127,40 @@ def test_eval_report_prints_the_three_figures_per_set():
     assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]
 
 
+def _example(group: str, vector, answerable: bool, gold_rank: int | None = None):
+    from regkb.eval.metrics.everyday import EverydayQuestion
+    from regkb.eval.training.answer_support import Example
+
+    golds = (Gold("安全生产法", "第一条"),) if answerable else ()
+    candidates = [signals(rank, 0.9 if rank == gold_rank else 0.8) for rank in range(3)]
+    return Example(group, EverydayQuestion(f"{group}{len(vector)}", "问", "dev", golds), np.asarray(vector, dtype=float),
+                   candidates, [int(rank == gold_rank) for rank in range(3)])
+
+
+def test_scope_only_questions_teach_the_scope_model_and_not_the_hit_model():
+    from regkb.eval.training.answer_support import fit
+
+    rng = np.random.default_rng(0)
+    base = [_example("ask dev", rng.normal(size=4) + [2, 0, 0, 0], True, gold_rank=int(rng.integers(3))) for _ in range(20)]
+    base += [_example("offtopic dev", rng.normal(size=4) - [2, 0, 0, 0], False) for _ in range(20)]
+    # near the corpus but outside it: like the answerable questions in the first dimension, apart in the second
+    side = [_example("real extra train", rng.normal(size=4) + [2, 3, 0, 0], False) for _ in range(20)]
+    side += [_example("real extra train", rng.normal(size=4) + [2, 0, 0, 0], True, gold_rank=0) for _ in range(5)]
+    without, with_side = fit(base), fit(base + side)
+    assert np.allclose(without.weights, with_side.weights) and without.bias == pytest.approx(with_side.bias)
+    outside = np.array([2.0, 3.0, 0.0, 0.0])
+    assert with_side.in_scope(outside) < without.in_scope(outside)
+
+
 def test_dev_rule_adds_the_gold_shares_of_the_dev_sets_at_the_threshold():
     from regkb.eval.training.answer_support import dev_rule
 
     scored = [("ask dev", 0.9, True, True), ("ask dev", 0.9, False, True), ("ask dev", 0.1, True, True),
               ("real dev", 0.8, True, True), ("plain dev", 0.3, True, True), ("stride", 0.9, True, True),
-              ("offtopic dev", 0.9, False, False)]
+              ("offtopic dev", 0.9, False, False),
+              ("real extra train", 0.9, False, False), ("real extra train", 0.2, False, False)]
     figures = dev_rule(scored, 0.5)
     assert figures["ask dev gold"] == figures["ask dev wrong"] == 0.3333
     assert figures["stride gold"] == 1.0 and "offtopic dev gold" not in figures
     assert figures["sum"] == 1.3333  # stride is not a dev set
+    assert figures["real extra train abstained"] == 0.5
