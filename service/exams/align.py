@@ -31,7 +31,8 @@ DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|�
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
 _BOUND_RE = re.compile(r"以[上下]")
-_UNITS = ("单位", "企业")
+_UNITS = ("单位", "生产经营单位")  # canonical text says 生产经营单位 for 企业
+_COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
@@ -85,8 +86,11 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out
-        if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
-            inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
+        if left is start and _specializes(ours, theirs, statement[right.a:]):
+            # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…, 施工单位 for
+            # 生产经营单位): the kind narrows the subject, it is said, not left over
+            inserts += 1
+            matched += len(ours)
             continue
         if left is start:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
@@ -207,11 +211,18 @@ def _clashes(statement: str, sentence: str) -> int:
 
 
 def _specializes(ours: str, theirs: str, following: str) -> bool:
-    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业)
-    alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows."""
+    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业, or
+    生产经营单位) alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows. Canonical
+    text reads 企业 as 生产经营单位, so 施工企业 is 施工生产经营单位: the kind is what comes before."""
+    kind = ours.removesuffix(_COMPANY)
+    # the statement says something of the unit: a unit named alone (a list's item, 交通运输企业) is
+    # no rule for it
+    said = any(following.startswith(unit) and len(following) > len(unit) for unit in _UNITS)
+    if theirs == _COMPANY:
+        return said and following.startswith(_UNITS[0]) and 0 < len(kind) <= MAX_KIND  # 施工单位 for 生产经营单位
     if theirs:
         return theirs in _UNITS and ours.endswith(_UNITS) and len(ours) > len(theirs)
-    return following.startswith(_UNITS) and 0 < len(ours) <= MAX_KIND
+    return said and 0 < len(kind) <= MAX_KIND
 
 
 def _other_body(ours: str, theirs: str, following: str) -> bool:

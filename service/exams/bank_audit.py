@@ -63,7 +63,9 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
-_OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
+_LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
+_OMITTED_RE = re.compile(r"(?<!尚)未")
+_FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too  # 未实行 (left undone), not 尚未竣工 (not yet)
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -192,12 +194,18 @@ class StatementJudge:
         best_true: Finding | None = None
         best_false: Finding | None = None
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
+        # "…未经…培训，不得从事相关工作": without its 不得, the act a rule punishes (…即从事相关工作的，责令…)
+        act = target.replace(_FORBIDDEN, "", 1) if target.count(_FORBIDDEN) == 1 else None
         for evidence, sentences in candidates:
             for sentence in sentences:
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
+                if act and (best_true is None or best_true.coverage < 1.0):
+                    forbidden = self._forbidden(act, sentence, other, found)
+                    if forbidden and (best_true is None or forbidden.coverage > best_true.coverage):
+                        best_true = forbidden
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1 and _punishes(target, sentence, other):
                     # the statement states an act the article punishes (a violation 项 read alone,
                     # or a rule's "…的，责令…"): the act is not allowed, the statement is not so
@@ -222,6 +230,16 @@ class StatementJudge:
         if DENIAL_RE.search(statement):
             return self._denied(statement, candidates)
         return self._elided(statement, law, candidates, order_free)
+
+    @staticmethod
+    def _forbidden(act: str, sentence: str, other: str, found: Evidence) -> Finding | None:
+        """A statement that forbids (不得) what an article punishes says what the rule implies: the
+        statement without its 不得 (``act``) is said by a violation 项 or by a rule's "…的，责令…",
+        with nothing opposed. None otherwise."""
+        coverage, conflicts, inserts, _ = compare(act, sentence, False, other)
+        if conflicts or coverage < TRUE_COVERAGE or inserts > 1 or not _punishes(act, sentence, other):
+            return None
+        return Finding(True, coverage, found, coverage * len(act))
 
     def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
         """A statement of clauses after the first that begin with a modal and leave the subject out
@@ -412,9 +430,11 @@ class StatementJudge:
 
     def _fill(self, body: str, law: str | None) -> Solution:
         fills = []
+        # a law the stem names reads as the 本法 its articles say ("是制定《安全生产法》的目的之一")
+        stem = self._law_names().sub("本法", body)
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
-                fill = fill_slots(body, sentence)
+                fill = fill_slots(stem, sentence)
                 if fill and fill.coverage < BLANK_COVERAGE:
                     fill.coverage = self._reordered(body, sentence, fill.coverage)
                 if fill and all(map(constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
@@ -608,9 +628,13 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
 def _defined(line: str) -> list[str]:
     """A definition read from the defined side: "重大事故，是指造成10人以上30人以下死亡…的事故"
     says that such an accident 属于重大事故, and banks ask it that way ("造成（ ）死亡的事故属于
-    重大事故")."""
+    重大事故"); one that lists its kinds before 等 ("危险物品，是指易燃易爆物品、危险化学品、放射性
+    物品等能够危及…的物品") says what the term 包括, as banks ask it ("危险物品包括（ ）")."""
     match = _DEFINITION_RE.match(line)
-    return [f"{match.group(2)}属于{match.group(1)}"] if match else []
+    if not match:
+        return []
+    listed = _LISTED_KINDS_RE.match(match.group(2))
+    return [f"{match.group(2)}属于{match.group(1)}", *([f"{match.group(1)}包括{listed.group(1)}。"] if listed else [])]
 
 
 def _duty(leadin: str, item: str) -> list[str]:

@@ -28,6 +28,7 @@ MAX_FILL = 40
 MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
+_TEN_THOUSAND = "万"
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _NUMERAL_RE = re.compile(rf"[{NUMERAL_CHARS}]+")
 _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
@@ -46,9 +47,31 @@ class Fill:
 def fill_slots(stem: str, sentence: str) -> Fill | None:
     """The sentence's text at each blank of ``stem``, or None when the text right beside a blank
     does not line up with the sentence. Ranges are read both as one span (处（ ）的罚款 over
-    十万元以上三十万元以下) and as two ends (处（ ）以上五万元以下的罚款)."""
+    十万元以上三十万元以下) and as two ends (处（ ）以上五万元以下的罚款). A blank the stem follows
+    with 万 (处（ ）万元以上) is answered in 万: the sentence's 5万元 (50000元) gives 5."""
+    stem, scales = _in_ten_thousands(stem)
     fills = [fill for fill in (_fill(stem, sentence, ranges) for ranges in (True, False)) if fill]
-    return max(fills, key=lambda fill: fill.coverage, default=None)
+    fill = max(fills, key=lambda fill: fill.coverage, default=None)
+    if fill and any(scales):
+        fill.texts = [_scaled(text, scale) for text, scale in zip(fill.texts, scales)]
+    return fill
+
+
+def _in_ten_thousands(stem: str) -> tuple[str, list[bool]]:
+    """The stem without the 万 right after its blanks, and which blanks had one."""
+    pieces = SLOT_RE.split(stem)
+    slots = SLOT_RE.findall(stem)
+    scales = [piece.startswith(_TEN_THOUSAND) for piece in pieces[1:]]
+    rest = [piece.removeprefix(_TEN_THOUSAND) for piece in pieces[1:]]
+    return pieces[0] + "".join(slot + piece for slot, piece in zip(slots, rest)), scales
+
+
+def _scaled(text: str, scale: bool) -> str:
+    """A figure read in 万 (50000 → 5); any other text as it stands."""
+    if not scale or not _NUMBER_RE.fullmatch(text):
+        return text
+    value = float(text) / 10000
+    return str(int(value)) if value == int(value) else str(value)
 
 
 @dataclass

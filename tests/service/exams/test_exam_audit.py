@@ -489,3 +489,55 @@ def test_a_second_clause_without_its_subject_is_read_with_the_first_ones(law_kb)
     rules = law_kb.solve("生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备，不得将生产经营项目、场所、设备发包或者出租给"
                          "不具备安全生产条件或者相应资质的单位或者个人。", kind="judge")
     assert rules.answer == "true"
+
+
+def test_a_kind_of_company_narrows_a_rule_for_any_unit():
+    from regkb.service.exams.align import Composite, compare
+
+    # 企业 reads as the statute's 生产经营单位, so 施工企业 is a kind of unit, said where the rule is any unit's
+    head = "单位的主要负责人是本单位的消防安全责任人。"
+    narrowed = compare(canonical("施工企业的主要负责人是本单位的消防安全责任人"), head)
+    assert narrowed.conflicts == 0 and narrowed.coverage >= 0.8
+    first = "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
+    assert compare(canonical("施工单位的主要负责人是本单位安全生产第一责任人"), first).conflicts == 0
+    licence = Composite("企业取得安全生产许可证，应当具备下列安全生产条件：建立、健全安全生产责任制，制定完备的安全生产规章制度和操作规程；")
+    assert compare(canonical("施工企业必须建立健全安全生产责任制，制定完备的安全生产规章制度和操作规程"), licence).conflicts == 0
+    # a unit named alone (an option of a list) is not said by a rule for any 企业
+    assert compare(canonical("交通运输企业"), "企业未取得安全生产许可证的，不得从事生产活动。", order_free=False).coverage < 0.8
+    # another kind in the sentence's place is still another subject
+    assert compare(canonical("建设单位的主要负责人是本单位安全生产第一责任人"), "施工" + first[6:]).conflicts > 0
+
+
+def test_a_statement_forbidding_what_a_rule_punishes_is_true(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge, Violation
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    item = Violation("施工单位的主要负责人、项目负责人、专职安全生产管理人员、作业人员或者特种作业人员，"
+                     "未经安全教育培训或者经考核不合格即从事相关工作的；")
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第六十二条"), [item])]
+    forbids = judge.judge_statement("施工单位的作业人员或者特种作业人员未经安全教育培训或者经考核不合格，不得从事相关工作。",
+                                    candidates=found)
+    assert forbids.verdict is True and forbids.evidence.sentence == item
+    allows = judge.judge_statement("施工单位的作业人员未经安全教育培训或者经考核不合格，可以从事相关工作。", candidates=found)
+    assert allows.verdict is not True
+
+
+def test_a_blank_before_wan_is_answered_in_wan():
+    from regkb.service.exams.blanks import fill_slots
+
+    fine = "违反本条例的规定，施工单位施工前未对有关安全施工的技术要求作出详细说明的，责令限期改正；逾期未改正的，责令停业整顿，并处5万元以上10万元以下的罚款；"
+    assert fill_slots("逾期未改正的，责令停业整顿，并处（ ）万元以上10万元以下的罚款。", fine).texts == ["5"]
+    assert fill_slots("逾期未改正的，责令停业整顿，并处5万元以上（ ）万元以下的罚款。", fine).texts == ["10"]
+    assert fill_slots("逾期未改正的，责令停业整顿，并处（ ）以上10万元以下的罚款。", fine).texts == ["50000元"]
+
+
+def test_a_blank_stem_naming_the_law_and_a_definition_asked_as_a_list(law_kb):
+    from regkb.service.exams.bank_audit import _defined
+
+    purpose = law_kb.solve("保障人民群众（ ）安全，是制定《安全生产法》的目的之一。", kind="blank")
+    assert purpose.answer == "生命和财产" and purpose.article == "第一条"
+    assert "危险物品包括易燃易爆物品、危险化学品、放射性物品。" in _defined(
+        "危险物品，是指易燃易爆物品、危险化学品、放射性物品等能够危及人身安全和财产安全的物品。")
+    assert _defined("重大事故，是指造成10人以上30人以下死亡的事故；") == ["造成10人以上30人以下死亡的事故属于重大事故"]
+    verdict, _ = law_kb.exam_desk().judge.check("《安全生产法》所指的危险物品包括（ ）", [], "blank", "易燃易爆物品、危险化学品、放射性物品")
+    assert verdict == "agrees"
