@@ -176,6 +176,7 @@ class Comparison(NamedTuple):
     conflicts: int
     inserts: int  # rewordings
     decisive: bool = False  # one hard conflict and nothing else: one fact changed
+    soft_only: bool = False  # every conflict a word swapped or added: no figure, modal or negation opposed
 
 
 def compare(statement: str, sentence: str, order_free: bool = True, other: str | None = None) -> Comparison:
@@ -197,7 +198,7 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
         if loose >= TRUE_COVERAGE:
             qualifiers = [piece for piece in leftover if _qualifier(piece)]
             return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
-    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft)
+    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft, not hard and not clashes)
 
 
 def _clashes(statement: str, sentence: str) -> int:

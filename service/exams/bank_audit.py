@@ -38,6 +38,10 @@ LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names �
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
+# A sentence that differs from a bank's 判断 in several words and no fact (安全生产规章制度和操作规程是安全
+# 生产的重要保障 against 第二十一条's 制定安全生产规章制度和操作规程，保证…) is another text, not a
+# refutation, unless it says as much of the statement as a proof would
+MANY_SWAPS = 2
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 # An option read against one clause or one sentence (not the whole article) is absent only when
@@ -184,9 +188,12 @@ class StatementJudge:
     def _canonical(self, text: str) -> str:
         return canonical(self._law_names().sub("本法", text))
 
-    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
+    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True,
+                        reworded: bool = False) -> Finding:
         """Whether the articles found say ``statement``, say something else in its place, or neither
-        (a statement that denies what an article requires is false)."""
+        (a statement that denies what an article requires is false). A ``reworded`` statement (a 判断
+        as a bank words it, not an option written into a stem's blank) that differs from a sentence
+        in several words and no fact, short of the coverage a proof needs, is another text."""
         target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
@@ -200,7 +207,7 @@ class StatementJudge:
             for sentence in sentences:
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
-                coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
+                coverage, conflicts, inserts, decisive, soft_only = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                 if act and (best_true is None or best_true.coverage < 1.0):
                     forbidden = self._forbidden(act, sentence, other, found)
@@ -215,7 +222,8 @@ class StatementJudge:
                     if best_true is None or coverage > best_true.coverage:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
-                elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence):
+                elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence) and not (
+                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE):
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive)
                 elif not conflicts:
@@ -236,7 +244,7 @@ class StatementJudge:
         """A statement that forbids (不得) what an article punishes says what the rule implies: the
         statement without its 不得 (``act``) is said by a violation 项 or by a rule's "…的，责令…",
         with nothing opposed. None otherwise."""
-        coverage, conflicts, inserts, _ = compare(act, sentence, False, other)
+        coverage, conflicts, inserts, *_ = compare(act, sentence, False, other)
         if conflicts or coverage < TRUE_COVERAGE or inserts > 1 or not _punishes(act, sentence, other):
             return None
         return Finding(True, coverage, found, coverage * len(act))
@@ -318,11 +326,12 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        options = [fitted(body, o) for o in options if o and o.strip()]
+        # a page number copied from a printed book sits in options too ("30- 25 -")
+        options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
-            finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
+            finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law, reworded=True)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
         if kind in ("single", None) and SLOT_RE.match(body) and all(CITED_LAW_RE.fullmatch(o) for o in options):

@@ -541,3 +541,24 @@ def test_a_blank_stem_naming_the_law_and_a_definition_asked_as_a_list(law_kb):
     assert _defined("重大事故，是指造成10人以上30人以下死亡的事故；") == ["造成10人以上30人以下死亡的事故属于重大事故"]
     verdict, _ = law_kb.exam_desk().judge.check("《安全生产法》所指的危险物品包括（ ）", [], "blank", "易燃易爆物品、危险化学品、放射性物品")
     assert verdict == "agrees"
+
+
+def test_a_bank_statement_differing_in_several_words_and_no_fact_is_not_refuted(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    duty = ("施工单位应当建立健全安全生产责任制度和安全生产教育培训制度，制定安全生产规章制度和操作规程，保证本单位安全生产条件所需"
+            "资金的投入，对所承担的建设工程进行定期和专项安全检查，并做好安全检查记录。")
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第二十一条"), [duty])]
+    textbook = "安全生产规章制度和操作规程是安全生产的重要保障。"
+    assert judge.judge_statement(textbook, candidates=found, reworded=True).verdict is None
+    assert judge.judge_statement(textbook, candidates=found).verdict is False  # an option in a stem: as before
+    # one fact changed is still false
+    changed = "施工单位可以建立健全安全生产责任制度和安全生产教育培训制度，制定安全生产规章制度和操作规程。"
+    assert judge.judge_statement(changed, candidates=found, reworded=True).verdict is False
+
+
+def test_a_page_number_copied_into_an_option_is_read_away(law_kb):
+    notice = law_kb.solve("负有安全生产监督管理职责的部门依照前款规定采取停止供电措施，除有危及生产安全的紧急情形外，应当提前（ ）小时"
+                          "书面通知生产经营单位。", ["48 小时- 12 -", "24 小时- 12 -", "12 小时", "6 小时"], kind="single")
+    assert notice.answer == "B"
