@@ -24,6 +24,7 @@ from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
 MIN_BLOCK = 2
 MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text beside it
+PREAMBLE_ANCHOR = 8  # characters right after a blank that place it when the stem's text before it is its own
 MAX_FILL = 40
 MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
@@ -105,6 +106,11 @@ def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], fl
         after = ours[slot + 1:right.a if right else (after_end if after_end >= 0 else len(ours))]
         if left is None and right is None:
             return None
+        if left and _gap(before) > MAX_CONTEXT_GAP and right and not _gap(after) and _common_edge(
+                ours[slot + 1:], theirs[right.b:]) >= PREAMBLE_ANCHOR:
+            # a preamble in the stem's own words before the blank ("…明确了三大目标，即（ ），保障人民群众…")
+            # where the text after the blank lines up for a stretch: the blank stands at the clause's start
+            left, before = None, ""
         if (left and _gap(before) > MAX_CONTEXT_GAP) or (right and _gap(after) > MAX_CONTEXT_GAP):
             return None
         if (left is None and _gap(before)) or (right is None and _gap(after)):

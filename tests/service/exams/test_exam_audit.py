@@ -562,3 +562,16 @@ def test_a_page_number_copied_into_an_option_is_read_away(law_kb):
     notice = law_kb.solve("负有安全生产监督管理职责的部门依照前款规定采取停止供电措施，除有危及生产安全的紧急情形外，应当提前（ ）小时"
                           "书面通知生产经营单位。", ["48 小时- 12 -", "24 小时- 12 -", "12 小时", "6 小时"], kind="single")
     assert notice.answer == "B"
+
+
+def test_a_preamble_before_the_blank_and_a_range_in_wan_without_yuan(law_kb):
+    from regkb.service.exams.blanks import slot_text
+
+    first = "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本法。"
+    stem = "《安全生产法》明确了安全生产三大目标，即（ ），保障人民群众生命和财产安全，促进经济社会持续健康发展。"
+    assert slot_text(stem.removeprefix("《安全生产法》"), first)[1] == "防止和减少生产安全事故"
+    aims = law_kb.solve(stem, ["保护环境卫生", "防止和减少生产安全事故", "保证产品质量", "健全安全生产体系"], kind="single")
+    assert aims.answer == "B" and aims.article == "第一条"
+    # banks write 2-5 万 for 二万元以上五万元以下
+    assert canonical("处2-5 万罚款") == canonical("处二万元以上五万元以下罚款")
+    assert canonical("处1-3 万罚款") != canonical("处二万元以上五万元以下罚款")
