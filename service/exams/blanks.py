@@ -83,6 +83,7 @@ class _Span:
     right: bool
     adjacent: int
     moved: str  # a word the stem moved away from the blank (``_moved``)
+    inside: bool = False  # the stem's text lines up on both sides of the blank, and has no clause mark beside it
 
 
 def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], float] | None:
@@ -120,7 +121,8 @@ def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], fl
         empty = not theirs[start:end].strip(CLAUSE_MARK)
         moved = _moved(blocks, blocks.index(left), theirs) if empty and left and right else ""
         adjacent = _common_edge(ours[:slot], theirs[:start], reverse=True) + _common_edge(ours[slot + 1:], theirs[end:])
-        spans.append(_Span(start, end, left is not None, right is not None, adjacent, moved))
+        inside = bool(left and right) and CLAUSE_MARK not in ours[slot - 1:slot] + ours[slot + 1:slot + 2]
+        spans.append(_Span(start, end, left is not None, right is not None, adjacent, moved, inside))
     return theirs, spans, matched / max(1, context)
 
 
@@ -132,6 +134,11 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
     texts = []
     for span in spans:
         text = theirs[span.start:span.end].strip(CLAUSE_MARK) or span.moved
+        if span.inside:
+            # a blank inside one clause of the stem ("方案经（ ）审批签字后") where the sentence has clauses
+            # between the same words ("方案，并附具安全验算结果，经…签字后"): the stem skipped those, the
+            # blank is in the clause that goes on with the text after it
+            text = text.rsplit(CLAUSE_MARK, 1)[-1]
         if span.end < span.start or len(text) > MAX_FILL:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))

@@ -575,3 +575,14 @@ def test_a_preamble_before_the_blank_and_a_range_in_wan_without_yuan(law_kb):
     # banks write 2-5 万 for 二万元以上五万元以下
     assert canonical("处2-5 万罚款") == canonical("处二万元以上五万元以下罚款")
     assert canonical("处1-3 万罚款") != canonical("处二万元以上五万元以下罚款")
+
+
+def test_a_blank_inside_a_clause_is_read_in_the_clause_that_goes_on_after_it(law_kb):
+    from regkb.service.exams.blanks import fill_slots, same_blank_answer
+
+    plan = ("施工单位应当在施工组织设计中编制安全技术措施和施工现场临时用电方案，对下列达到一定规模的危险性较大的分部分项工程编制"
+            "专项施工方案，并附具安全验算结果，经施工单位技术负责人、总监理工程师签字后实施，由专职安全生产管理人员进行现场监督：")
+    signed = fill_slots("危险性较大的分部分项工程的专项施工方案经（ ）审批签字后，方可实施。", plan).texts[0]
+    assert signed.endswith("施工单位技术负责人总监理工程师") and "验算" not in signed
+    policy = law_kb.solve("《安全生产法》规定的安全生产管理方针是（）。", kind="blank")
+    assert policy.article == "第三条" and same_blank_answer(policy.answer, "安全第一、预防为主、综合治理")
