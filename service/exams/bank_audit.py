@@ -89,6 +89,7 @@ class Finding:
     evidence: Evidence | None = None
     matched: float = 0.0  # characters of the statement the sentence holds, less what it says in between
     decisive: bool = False  # false by one fact changed (a figure, modal, negation, government)
+    reworded: bool = False  # false by words swapped or added only, no fact opposed
 
 
 @dataclass
@@ -225,7 +226,7 @@ class StatementJudge:
                 elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence) and not (
                         reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE):
                     if best_false is None or coverage > best_false.coverage:
-                        best_false = Finding(False, coverage, found, coverage * len(target), decisive)
+                        best_false = Finding(False, coverage, found, coverage * len(target), decisive, soft_only)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
         if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
@@ -345,6 +346,8 @@ class StatementJudge:
             answer, evidence = self._slot_choice(body, options, law)
             if answer is None and head_last(body) != body:
                 answer, evidence = self._slot_choice(head_last(body), options, law)
+            if answer is None:
+                answer, evidence = _reworded_only(findings)
         return Solution(answer, evidence, findings=findings, negative=negative)
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
@@ -693,6 +696,18 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
     if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
         return None, None
     return "".join(chosen), next((f.evidence for f in findings if f.verdict and f.evidence), None)
+
+
+def _reworded_only(findings: list[Finding]) -> tuple[str | None, Evidence | None]:
+    """A single choice whose every option a sentence refutes, one of them by words only (the stem's
+    own: 延长时限 where the article says 延长的期限) and every other by a fact as well (60日 where
+    the article says 90日): the stem's wording is no fact, the option with no fact opposed is the key."""
+    if len(findings) < 2 or not all(f.verdict is False for f in findings):
+        return None, None
+    reworded = [i for i, f in enumerate(findings) if f.reworded]
+    if len(reworded) != 1:
+        return None, None
+    return LETTERS[reworded[0]], findings[reworded[0]].evidence
 
 
 def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:

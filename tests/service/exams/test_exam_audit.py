@@ -586,3 +586,23 @@ def test_a_blank_inside_a_clause_is_read_in_the_clause_that_goes_on_after_it(law
     assert signed.endswith("施工单位技术负责人总监理工程师") and "验算" not in signed
     policy = law_kb.solve("《安全生产法》规定的安全生产管理方针是（）。", kind="blank")
     assert policy.article == "第三条" and same_blank_answer(policy.answer, "安全第一、预防为主、综合治理")
+
+
+def test_a_single_choice_whose_options_are_all_refuted_one_by_words_only(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, Finding, StatementJudge, _reworded_only
+
+    quote = Evidence("事故调查组应当自事故发生之日起60日内提交事故调查报告；…延长的期限最长不超过60日。", "s", "条例", "第二十九条")
+    findings = [Finding(False, 0.96, quote, decisive=True), Finding(False, 0.99, quote, reworded=True),
+                Finding(False, 0.97, quote), Finding(False, 0.92, quote, decisive=True)]
+    assert _reworded_only(findings) == ("B", quote)
+    assert _reworded_only([Finding(False, 0.9, quote, reworded=True)] * 2) == (None, None)
+    assert _reworded_only([Finding(None, 0.5), Finding(False, 0.9, quote, reworded=True)]) == (None, None)
+    # a refutation by words only is marked so; one by a changed fact is not
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    term = "事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，但延长的期限最长不超过60日。"
+    found = [(Evidence("", "s", "生产安全事故报告和调查处理条例", "第二十九条"), [term])]
+    worded = judge.judge_statement("事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，"
+                                   "但延长时限最长不超过60日。", candidates=found, order_free=False)
+    figure = judge.judge_statement("事故调查组应当自事故发生之日起30日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，"
+                                   "但延长时限最长不超过30日。", candidates=found, order_free=False)
+    assert worded.verdict is False and worded.reworded and figure.verdict is False and not figure.reworded
