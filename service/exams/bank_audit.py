@@ -68,8 +68,9 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
 _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
-_OMITTED_RE = re.compile(r"(?<!尚)未")
-_FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too  # 未实行 (left undone), not 尚未竣工 (not yet)
+_OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
+_FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
+_OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -238,7 +239,25 @@ class StatementJudge:
             return best_false
         if DENIAL_RE.search(statement):
             return self._denied(statement, candidates)
-        return self._elided(statement, law, candidates, order_free)
+        return self._in_context(statement, law, candidates, order_free) or self._elided(statement, law, candidates,
+                                                                                        order_free)
+
+    def _in_context(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
+        """A statement that opens with when it holds ("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位
+        负责上报事故"), where the article says the rule in one 款 and the occasion in another: true when the
+        rest is proven and a sentence of the same article says the occasion with no fact opposed. None
+        otherwise (a changed occasion, 发生较大事故后, is not said, and the statement stays open)."""
+        match = _OCCASION_RE.match(statement)
+        if not match:
+            return None
+        rule = self.judge_statement(statement[match.end():], law, candidates, order_free)
+        if not rule.verdict:
+            return None
+        occasion = self._canonical(match.group(1))
+        article = (rule.evidence.title, rule.evidence.article)
+        said = any(_says(occasion, self._canonical(sentence)) for evidence, sentences in candidates
+                   if (evidence.title, evidence.article) == article for sentence in sentences)
+        return rule if said else None
 
     @staticmethod
     def _forbidden(act: str, sentence: str, other: str, found: Evidence) -> Finding | None:

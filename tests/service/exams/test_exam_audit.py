@@ -606,3 +606,16 @@ def test_a_single_choice_whose_options_are_all_refuted_one_by_words_only(law_kb)
     figure = judge.judge_statement("事故调查组应当自事故发生之日起30日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，"
                                    "但延长时限最长不超过30日。", candidates=found, order_free=False)
     assert worded.verdict is False and worded.reworded and figure.verdict is False and not figure.reworded
+
+
+def test_a_statement_opening_with_its_occasion_said_in_another_paragraph(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    report = ["施工单位发生生产安全事故，应当按照国家有关伤亡事故报告和调查处理的规定，及时、如实地向负责安全生产监督管理的部门、"
+              "建设行政主管部门或者其他有关部门报告；", "实行施工总承包的建设工程，由总承包单位负责上报事故。"]
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第五十条"), report)]
+    said = judge.judge_statement("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位负责上报事故。", candidates=found)
+    assert said.verdict is True and said.evidence.sentence == report[1]
+    # an occasion the article does not say leaves the statement open
+    assert judge.judge_statement("发生较大事故后，实行施工总承包的建设工程，由总承包单位负责上报事故。", candidates=found).verdict is None
