@@ -30,6 +30,7 @@ _FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
 DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
+_AGENT_RE = re.compile(r"由[^由]{1,12}(?:部门|机构|机关|单位)")  # "由施工单位": who does it
 _BOUND_RE = re.compile(r"以[上下]")
 _UNITS = ("单位", "生产经营单位")  # canonical text says 生产经营单位 for 企业
 _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
@@ -111,6 +112,11 @@ def conflicts(statement: str, sentence: str) -> Alignment:
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
             hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
+        elif _AGENT_RE.fullmatch(ours) and ours[1:] not in sentence:
+            # the statement names who does it where the sentence leaves it to its own subject ("并由施工单位
+            # 对检测结果负责" where 检验检测机构…并对检测结果负责): another body does it
+            soft += 1
+            swaps += 1
         elif re.search(r"\d", ours):
             soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):

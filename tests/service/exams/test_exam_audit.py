@@ -619,3 +619,12 @@ def test_a_statement_opening_with_its_occasion_said_in_another_paragraph(law_kb)
     assert said.verdict is True and said.evidence.sentence == report[1]
     # an occasion the article does not say leaves the statement open
     assert judge.judge_statement("发生较大事故后，实行施工总承包的建设工程，由总承包单位负责上报事故。", candidates=found).verdict is None
+
+
+def test_a_body_named_where_the_sentence_leaves_it_to_its_subject():
+    from regkb.service.exams.align import compare
+
+    lifts = "检验检测机构对检测合格的施工起重机械和整体提升脚手架、模板等自升式架设设施，应当出具安全合格证明文件，并对检测结果负责。"
+    issued = "检验检测机构对检测合格的施工起重机械和整体提升脚手架、模板等自升式架设设施，应当出具安全合格证明文件，"
+    assert compare(canonical(issued + "并由施工单位对检测结果负责"), lifts).conflicts > 0
+    assert compare(canonical(issued + "并由检验检测机构对检测结果负责"), lifts).conflicts == 0
