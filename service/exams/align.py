@@ -30,8 +30,10 @@ _FUNCTION_CHARS = set("的了和及等或与并而对在其之时都均是")
 DENIAL_RE = re.compile(r"没有?必要|不必|无须|无需|不需要?|不用|可以不|不须|无权")
 _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
+_AGENT_RE = re.compile(r"由[^由]{1,12}(?:部门|机构|机关|单位)")  # "由施工单位": who does it
 _BOUND_RE = re.compile(r"以[上下]")
-_UNITS = ("单位", "企业")
+_UNITS = ("单位", "生产经营单位")  # canonical text says 生产经营单位 for 企业
+_COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
@@ -85,8 +87,11 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
             continue  # otherwise the article says more here, and a statement may leave it out
-        if left is start and _specializes(ours, theirs, statement[right.a:right.a + 2]):
-            inserts += 1  # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…)
+        if left is start and _specializes(ours, theirs, statement[right.a:]):
+            # the rule for any 单位 stated for one kind (施工企业的主要负责人 for 单位的…, 施工单位 for
+            # 生产经营单位): the kind narrows the subject, it is said, not left over
+            inserts += 1
+            matched += len(ours)
             continue
         if left is start:
             theirs = theirs[-EDGE:]  # only what comes right before the common text opposes it
@@ -107,6 +112,11 @@ def conflicts(statement: str, sentence: str) -> Alignment:
                 inserts += 1
         elif ours in _NEGATIONS or _modals(ours) or DENIAL_RE.search(ours):
             hard += 1  # the statement adds 不, a modal or a denial (没必要 inserted before the duty)
+        elif _AGENT_RE.fullmatch(ours) and ours[1:] not in sentence:
+            # the statement names who does it where the sentence leaves it to its own subject ("并由施工单位
+            # 对检测结果负责" where 检验检测机构…并对检测结果负责): another body does it
+            soft += 1
+            swaps += 1
         elif re.search(r"\d", ours):
             soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
@@ -172,6 +182,7 @@ class Comparison(NamedTuple):
     conflicts: int
     inserts: int  # rewordings
     decisive: bool = False  # one hard conflict and nothing else: one fact changed
+    soft_only: bool = False  # every conflict a word swapped or added: no figure, modal or negation opposed
 
 
 def compare(statement: str, sentence: str, order_free: bool = True, other: str | None = None) -> Comparison:
@@ -193,7 +204,7 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
         if loose >= TRUE_COVERAGE:
             qualifiers = [piece for piece in leftover if _qualifier(piece)]
             return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
-    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft)
+    return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft, not hard and not clashes)
 
 
 def _clashes(statement: str, sentence: str) -> int:
@@ -207,11 +218,18 @@ def _clashes(statement: str, sentence: str) -> int:
 
 
 def _specializes(ours: str, theirs: str, following: str) -> bool:
-    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业)
-    alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows."""
+    """A statement that begins with a kind of unit where the sentence begins with 单位 (or 企业, or
+    生产经营单位) alone: 施工企业 or 施工单位 for the 单位 of a rule every unit follows. Canonical
+    text reads 企业 as 生产经营单位, so 施工企业 is 施工生产经营单位: the kind is what comes before."""
+    kind = ours.removesuffix(_COMPANY)
+    # the statement says something of the unit: a unit named alone (a list's item, 交通运输企业) is
+    # no rule for it
+    said = any(following.startswith(unit) and len(following) > len(unit) for unit in _UNITS)
+    if theirs == _COMPANY:
+        return said and following.startswith(_UNITS[0]) and 0 < len(kind) <= MAX_KIND  # 施工单位 for 生产经营单位
     if theirs:
         return theirs in _UNITS and ours.endswith(_UNITS) and len(ours) > len(theirs)
-    return following.startswith(_UNITS) and 0 < len(ours) <= MAX_KIND
+    return said and 0 < len(kind) <= MAX_KIND
 
 
 def _other_body(ours: str, theirs: str, following: str) -> bool:

@@ -38,6 +38,10 @@ LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names �
 # How much of a statement must line up with one sentence of an article before the sentence
 # may decide it; below, the statement is about something else (or rephrased beyond checking).
 FALSE_COVERAGE = 0.7
+# A sentence that differs from a bank's 判断 in several words and no fact (安全生产规章制度和操作规程是安全
+# 生产的重要保障 against 第二十一条's 制定安全生产规章制度和操作规程，保证…) is another text, not a
+# refutation, unless it says as much of the statement as a proof would
+MANY_SWAPS = 2
 DOUBT_MARGIN = 0.05
 ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 # An option read against one clause or one sentence (not the whole article) is absent only when
@@ -63,7 +67,10 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
+_LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
+_FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
+_OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -83,6 +90,7 @@ class Finding:
     evidence: Evidence | None = None
     matched: float = 0.0  # characters of the statement the sentence holds, less what it says in between
     decisive: bool = False  # false by one fact changed (a figure, modal, negation, government)
+    reworded: bool = False  # false by words swapped or added only, no fact opposed
 
 
 @dataclass
@@ -182,9 +190,12 @@ class StatementJudge:
     def _canonical(self, text: str) -> str:
         return canonical(self._law_names().sub("本法", text))
 
-    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True) -> Finding:
+    def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True,
+                        reworded: bool = False) -> Finding:
         """Whether the articles found say ``statement``, say something else in its place, or neither
-        (a statement that denies what an article requires is false)."""
+        (a statement that denies what an article requires is false). A ``reworded`` statement (a 判断
+        as a bank words it, not an option written into a stem's blank) that differs from a sentence
+        in several words and no fact, short of the coverage a proof needs, is another text."""
         target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
@@ -192,12 +203,18 @@ class StatementJudge:
         best_true: Finding | None = None
         best_false: Finding | None = None
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
+        # "…未经…培训，不得从事相关工作": without its 不得, the act a rule punishes (…即从事相关工作的，责令…)
+        act = target.replace(_FORBIDDEN, "", 1) if target.count(_FORBIDDEN) == 1 else None
         for evidence, sentences in candidates:
             for sentence in sentences:
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
-                coverage, conflicts, inserts, decisive = compare(target, sentence, order_free, other)
+                coverage, conflicts, inserts, decisive, soft_only = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
+                if act and (best_true is None or best_true.coverage < 1.0):
+                    forbidden = self._forbidden(act, sentence, other, found)
+                    if forbidden and (best_true is None or forbidden.coverage > best_true.coverage):
+                        best_true = forbidden
                 if conflicts == 0 and coverage >= TRUE_COVERAGE and inserts <= 1 and _punishes(target, sentence, other):
                     # the statement states an act the article punishes (a violation 项 read alone,
                     # or a rule's "…的，责令…"): the act is not allowed, the statement is not so
@@ -207,9 +224,10 @@ class StatementJudge:
                     if best_true is None or coverage > best_true.coverage:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
-                elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence):
+                elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence) and not (
+                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE):
                     if best_false is None or coverage > best_false.coverage:
-                        best_false = Finding(False, coverage, found, coverage * len(target), decisive)
+                        best_false = Finding(False, coverage, found, coverage * len(target), decisive, soft_only)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
         if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
@@ -221,7 +239,35 @@ class StatementJudge:
             return best_false
         if DENIAL_RE.search(statement):
             return self._denied(statement, candidates)
-        return self._elided(statement, law, candidates, order_free)
+        return self._in_context(statement, law, candidates, order_free) or self._elided(statement, law, candidates,
+                                                                                        order_free)
+
+    def _in_context(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
+        """A statement that opens with when it holds ("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位
+        负责上报事故"), where the article says the rule in one 款 and the occasion in another: true when the
+        rest is proven and a sentence of the same article says the occasion with no fact opposed. None
+        otherwise (a changed occasion, 发生较大事故后, is not said, and the statement stays open)."""
+        match = _OCCASION_RE.match(statement)
+        if not match:
+            return None
+        rule = self.judge_statement(statement[match.end():], law, candidates, order_free)
+        if not rule.verdict:
+            return None
+        occasion = self._canonical(match.group(1))
+        article = (rule.evidence.title, rule.evidence.article)
+        said = any(_says(occasion, self._canonical(sentence)) for evidence, sentences in candidates
+                   if (evidence.title, evidence.article) == article for sentence in sentences)
+        return rule if said else None
+
+    @staticmethod
+    def _forbidden(act: str, sentence: str, other: str, found: Evidence) -> Finding | None:
+        """A statement that forbids (不得) what an article punishes says what the rule implies: the
+        statement without its 不得 (``act``) is said by a violation 项 or by a rule's "…的，责令…",
+        with nothing opposed. None otherwise."""
+        coverage, conflicts, inserts, *_ = compare(act, sentence, False, other)
+        if conflicts or coverage < TRUE_COVERAGE or inserts > 1 or not _punishes(act, sentence, other):
+            return None
+        return Finding(True, coverage, found, coverage * len(act))
 
     def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
         """A statement of clauses after the first that begin with a modal and leave the subject out
@@ -300,11 +346,12 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        options = [fitted(body, o) for o in options if o and o.strip()]
+        # a page number copied from a printed book sits in options too ("30- 25 -")
+        options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
-            finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law)
+            finding = self.judge_statement(SLOT_RE.sub("", body).rstrip("。") + "。", law, reworded=True)
             verdict = None if finding.verdict is None else ("true" if finding.verdict else "false")
             return Solution(verdict, finding.evidence)
         if kind in ("single", None) and SLOT_RE.match(body) and all(CITED_LAW_RE.fullmatch(o) for o in options):
@@ -318,6 +365,8 @@ class StatementJudge:
             answer, evidence = self._slot_choice(body, options, law)
             if answer is None and head_last(body) != body:
                 answer, evidence = self._slot_choice(head_last(body), options, law)
+            if answer is None:
+                answer, evidence = _reworded_only(findings)
         return Solution(answer, evidence, findings=findings, negative=negative)
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
@@ -412,9 +461,11 @@ class StatementJudge:
 
     def _fill(self, body: str, law: str | None) -> Solution:
         fills = []
+        # a law the stem names reads as the 本法 its articles say ("是制定《安全生产法》的目的之一")
+        stem = self._law_names().sub("本法", body)
         for found, sentences in self._candidates(SLOT_RE.sub("", body), law):
             for sentence in sentences:
-                fill = fill_slots(body, sentence)
+                fill = fill_slots(stem, sentence)
                 if fill and fill.coverage < BLANK_COVERAGE:
                     fill.coverage = self._reordered(body, sentence, fill.coverage)
                 if fill and all(map(constituent, fill.texts)) and fill.coverage >= BLANK_COVERAGE - BLANK_MARGIN and (
@@ -608,9 +659,13 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
 def _defined(line: str) -> list[str]:
     """A definition read from the defined side: "重大事故，是指造成10人以上30人以下死亡…的事故"
     says that such an accident 属于重大事故, and banks ask it that way ("造成（ ）死亡的事故属于
-    重大事故")."""
+    重大事故"); one that lists its kinds before 等 ("危险物品，是指易燃易爆物品、危险化学品、放射性
+    物品等能够危及…的物品") says what the term 包括, as banks ask it ("危险物品包括（ ）")."""
     match = _DEFINITION_RE.match(line)
-    return [f"{match.group(2)}属于{match.group(1)}"] if match else []
+    if not match:
+        return []
+    listed = _LISTED_KINDS_RE.match(match.group(2))
+    return [f"{match.group(2)}属于{match.group(1)}", *([f"{match.group(1)}包括{listed.group(1)}。"] if listed else [])]
 
 
 def _duty(leadin: str, item: str) -> list[str]:
@@ -660,6 +715,18 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
     if not chosen or (kind == "single" and len(chosen) != 1) or (kind == "multi" and len(chosen) < 2):
         return None, None
     return "".join(chosen), next((f.evidence for f in findings if f.verdict and f.evidence), None)
+
+
+def _reworded_only(findings: list[Finding]) -> tuple[str | None, Evidence | None]:
+    """A single choice whose every option a sentence refutes, one of them by words only (the stem's
+    own: 延长时限 where the article says 延长的期限) and every other by a fact as well (60日 where
+    the article says 90日): the stem's wording is no fact, the option with no fact opposed is the key."""
+    if len(findings) < 2 or not all(f.verdict is False for f in findings):
+        return None, None
+    reworded = [i for i, f in enumerate(findings) if f.reworded]
+    if len(reworded) != 1:
+        return None, None
+    return LETTERS[reworded[0]], findings[reworded[0]].evidence
 
 
 def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:

@@ -24,10 +24,12 @@ from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, marked
 
 MIN_BLOCK = 2
 MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text beside it
+PREAMBLE_ANCHOR = 8  # characters right after a blank that place it when the stem's text before it is its own
 MAX_FILL = 40
 MAX_MOVED = 4
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
+_TEN_THOUSAND = "万"
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _NUMERAL_RE = re.compile(rf"[{NUMERAL_CHARS}]+")
 _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
@@ -46,9 +48,31 @@ class Fill:
 def fill_slots(stem: str, sentence: str) -> Fill | None:
     """The sentence's text at each blank of ``stem``, or None when the text right beside a blank
     does not line up with the sentence. Ranges are read both as one span (处（ ）的罚款 over
-    十万元以上三十万元以下) and as two ends (处（ ）以上五万元以下的罚款)."""
+    十万元以上三十万元以下) and as two ends (处（ ）以上五万元以下的罚款). A blank the stem follows
+    with 万 (处（ ）万元以上) is answered in 万: the sentence's 5万元 (50000元) gives 5."""
+    stem, scales = _in_ten_thousands(stem)
     fills = [fill for fill in (_fill(stem, sentence, ranges) for ranges in (True, False)) if fill]
-    return max(fills, key=lambda fill: fill.coverage, default=None)
+    fill = max(fills, key=lambda fill: fill.coverage, default=None)
+    if fill and any(scales):
+        fill.texts = [_scaled(text, scale) for text, scale in zip(fill.texts, scales)]
+    return fill
+
+
+def _in_ten_thousands(stem: str) -> tuple[str, list[bool]]:
+    """The stem without the 万 right after its blanks, and which blanks had one."""
+    pieces = SLOT_RE.split(stem)
+    slots = SLOT_RE.findall(stem)
+    scales = [piece.startswith(_TEN_THOUSAND) for piece in pieces[1:]]
+    rest = [piece.removeprefix(_TEN_THOUSAND) for piece in pieces[1:]]
+    return pieces[0] + "".join(slot + piece for slot, piece in zip(slots, rest)), scales
+
+
+def _scaled(text: str, scale: bool) -> str:
+    """A figure read in 万 (50000 → 5); any other text as it stands."""
+    if not scale or not _NUMBER_RE.fullmatch(text):
+        return text
+    value = float(text) / 10000
+    return str(int(value)) if value == int(value) else str(value)
 
 
 @dataclass
@@ -59,6 +83,7 @@ class _Span:
     right: bool
     adjacent: int
     moved: str  # a word the stem moved away from the blank (``_moved``)
+    inside: bool = False  # the stem's text lines up on both sides of the blank, and has no clause mark beside it
 
 
 def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], float] | None:
@@ -82,6 +107,11 @@ def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], fl
         after = ours[slot + 1:right.a if right else (after_end if after_end >= 0 else len(ours))]
         if left is None and right is None:
             return None
+        if left and _gap(before) > MAX_CONTEXT_GAP and right and not _gap(after) and _common_edge(
+                ours[slot + 1:], theirs[right.b:]) >= PREAMBLE_ANCHOR:
+            # a preamble in the stem's own words before the blank ("…明确了三大目标，即（ ），保障人民群众…")
+            # where the text after the blank lines up for a stretch: the blank stands at the clause's start
+            left, before = None, ""
         if (left and _gap(before) > MAX_CONTEXT_GAP) or (right and _gap(after) > MAX_CONTEXT_GAP):
             return None
         if (left is None and _gap(before)) or (right is None and _gap(after)):
@@ -91,7 +121,8 @@ def _spans(stem: str, sentence: str, ranges: bool) -> tuple[str, list[_Span], fl
         empty = not theirs[start:end].strip(CLAUSE_MARK)
         moved = _moved(blocks, blocks.index(left), theirs) if empty and left and right else ""
         adjacent = _common_edge(ours[:slot], theirs[:start], reverse=True) + _common_edge(ours[slot + 1:], theirs[end:])
-        spans.append(_Span(start, end, left is not None, right is not None, adjacent, moved))
+        inside = bool(left and right) and CLAUSE_MARK not in ours[slot - 1:slot] + ours[slot + 1:slot + 2]
+        spans.append(_Span(start, end, left is not None, right is not None, adjacent, moved, inside))
     return theirs, spans, matched / max(1, context)
 
 
@@ -103,6 +134,11 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
     texts = []
     for span in spans:
         text = theirs[span.start:span.end].strip(CLAUSE_MARK) or span.moved
+        if span.inside:
+            # a blank inside one clause of the stem ("方案经（ ）审批签字后") where the sentence has clauses
+            # between the same words ("方案，并附具安全验算结果，经…签字后"): the stem skipped those, the
+            # blank is in the clause that goes on with the text after it
+            text = text.rsplit(CLAUSE_MARK, 1)[-1]
         if span.end < span.start or len(text) > MAX_FILL:
             return None
         texts.append(text.replace(CLAUSE_MARK, "，"))

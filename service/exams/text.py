@@ -43,13 +43,15 @@ _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
 _NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
 # (10～30万元, 10-30万元): one spelling, "10万元至30万元", so the two compare equal.
-_RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT})(?:以下)?"
+# (banks write 2-5万 for 2万元至5万元: a 万 with no unit after it is 万元)
+_RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-|—)\s*({_NUM})({_UNIT}|(?<=万)(?!{_NUM}))(?:以下)?"
                        rf"|({_NUM})({_UNIT})以上({_NUM})({_UNIT})以下")
 
 
 def _ranges(text: str) -> str:
     def one(match: re.Match) -> str:
         low, low_unit, high, high_unit = (match.group(1, 2, 3, 4) if match.group(1) else match.group(5, 6, 7, 8))
+        high_unit = high_unit or "元"  # 2-5万: 万元
         if not low_unit and high.endswith("万") and not low.endswith("万"):
             low += "万"  # 100～500万元: both ends in 万元
         return f"{low}{low_unit or high_unit}至{high}{high_unit}"

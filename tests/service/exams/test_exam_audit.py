@@ -489,3 +489,142 @@ def test_a_second_clause_without_its_subject_is_read_with_the_first_ones(law_kb)
     rules = law_kb.solve("生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备，不得将生产经营项目、场所、设备发包或者出租给"
                          "不具备安全生产条件或者相应资质的单位或者个人。", kind="judge")
     assert rules.answer == "true"
+
+
+def test_a_kind_of_company_narrows_a_rule_for_any_unit():
+    from regkb.service.exams.align import Composite, compare
+
+    # 企业 reads as the statute's 生产经营单位, so 施工企业 is a kind of unit, said where the rule is any unit's
+    head = "单位的主要负责人是本单位的消防安全责任人。"
+    narrowed = compare(canonical("施工企业的主要负责人是本单位的消防安全责任人"), head)
+    assert narrowed.conflicts == 0 and narrowed.coverage >= 0.8
+    first = "生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
+    assert compare(canonical("施工单位的主要负责人是本单位安全生产第一责任人"), first).conflicts == 0
+    licence = Composite("企业取得安全生产许可证，应当具备下列安全生产条件：建立、健全安全生产责任制，制定完备的安全生产规章制度和操作规程；")
+    assert compare(canonical("施工企业必须建立健全安全生产责任制，制定完备的安全生产规章制度和操作规程"), licence).conflicts == 0
+    # a unit named alone (an option of a list) is not said by a rule for any 企业
+    assert compare(canonical("交通运输企业"), "企业未取得安全生产许可证的，不得从事生产活动。", order_free=False).coverage < 0.8
+    # another kind in the sentence's place is still another subject
+    assert compare(canonical("建设单位的主要负责人是本单位安全生产第一责任人"), "施工" + first[6:]).conflicts > 0
+
+
+def test_a_statement_forbidding_what_a_rule_punishes_is_true(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge, Violation
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    item = Violation("施工单位的主要负责人、项目负责人、专职安全生产管理人员、作业人员或者特种作业人员，"
+                     "未经安全教育培训或者经考核不合格即从事相关工作的；")
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第六十二条"), [item])]
+    forbids = judge.judge_statement("施工单位的作业人员或者特种作业人员未经安全教育培训或者经考核不合格，不得从事相关工作。",
+                                    candidates=found)
+    assert forbids.verdict is True and forbids.evidence.sentence == item
+    allows = judge.judge_statement("施工单位的作业人员未经安全教育培训或者经考核不合格，可以从事相关工作。", candidates=found)
+    assert allows.verdict is not True
+
+
+def test_a_blank_before_wan_is_answered_in_wan():
+    from regkb.service.exams.blanks import fill_slots
+
+    fine = "违反本条例的规定，施工单位施工前未对有关安全施工的技术要求作出详细说明的，责令限期改正；逾期未改正的，责令停业整顿，并处5万元以上10万元以下的罚款；"
+    assert fill_slots("逾期未改正的，责令停业整顿，并处（ ）万元以上10万元以下的罚款。", fine).texts == ["5"]
+    assert fill_slots("逾期未改正的，责令停业整顿，并处5万元以上（ ）万元以下的罚款。", fine).texts == ["10"]
+    assert fill_slots("逾期未改正的，责令停业整顿，并处（ ）以上10万元以下的罚款。", fine).texts == ["50000元"]
+
+
+def test_a_blank_stem_naming_the_law_and_a_definition_asked_as_a_list(law_kb):
+    from regkb.service.exams.bank_audit import _defined
+
+    purpose = law_kb.solve("保障人民群众（ ）安全，是制定《安全生产法》的目的之一。", kind="blank")
+    assert purpose.answer == "生命和财产" and purpose.article == "第一条"
+    assert "危险物品包括易燃易爆物品、危险化学品、放射性物品。" in _defined(
+        "危险物品，是指易燃易爆物品、危险化学品、放射性物品等能够危及人身安全和财产安全的物品。")
+    assert _defined("重大事故，是指造成10人以上30人以下死亡的事故；") == ["造成10人以上30人以下死亡的事故属于重大事故"]
+    verdict, _ = law_kb.exam_desk().judge.check("《安全生产法》所指的危险物品包括（ ）", [], "blank", "易燃易爆物品、危险化学品、放射性物品")
+    assert verdict == "agrees"
+
+
+def test_a_bank_statement_differing_in_several_words_and_no_fact_is_not_refuted(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    duty = ("施工单位应当建立健全安全生产责任制度和安全生产教育培训制度，制定安全生产规章制度和操作规程，保证本单位安全生产条件所需"
+            "资金的投入，对所承担的建设工程进行定期和专项安全检查，并做好安全检查记录。")
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第二十一条"), [duty])]
+    textbook = "安全生产规章制度和操作规程是安全生产的重要保障。"
+    assert judge.judge_statement(textbook, candidates=found, reworded=True).verdict is None
+    assert judge.judge_statement(textbook, candidates=found).verdict is False  # an option in a stem: as before
+    # one fact changed is still false
+    changed = "施工单位可以建立健全安全生产责任制度和安全生产教育培训制度，制定安全生产规章制度和操作规程。"
+    assert judge.judge_statement(changed, candidates=found, reworded=True).verdict is False
+
+
+def test_a_page_number_copied_into_an_option_is_read_away(law_kb):
+    notice = law_kb.solve("负有安全生产监督管理职责的部门依照前款规定采取停止供电措施，除有危及生产安全的紧急情形外，应当提前（ ）小时"
+                          "书面通知生产经营单位。", ["48 小时- 12 -", "24 小时- 12 -", "12 小时", "6 小时"], kind="single")
+    assert notice.answer == "B"
+
+
+def test_a_preamble_before_the_blank_and_a_range_in_wan_without_yuan(law_kb):
+    from regkb.service.exams.blanks import slot_text
+
+    first = "为了加强安全生产工作，防止和减少生产安全事故，保障人民群众生命和财产安全，促进经济社会持续健康发展，制定本法。"
+    stem = "《安全生产法》明确了安全生产三大目标，即（ ），保障人民群众生命和财产安全，促进经济社会持续健康发展。"
+    assert slot_text(stem.removeprefix("《安全生产法》"), first)[1] == "防止和减少生产安全事故"
+    aims = law_kb.solve(stem, ["保护环境卫生", "防止和减少生产安全事故", "保证产品质量", "健全安全生产体系"], kind="single")
+    assert aims.answer == "B" and aims.article == "第一条"
+    # banks write 2-5 万 for 二万元以上五万元以下
+    assert canonical("处2-5 万罚款") == canonical("处二万元以上五万元以下罚款")
+    assert canonical("处1-3 万罚款") != canonical("处二万元以上五万元以下罚款")
+
+
+def test_a_blank_inside_a_clause_is_read_in_the_clause_that_goes_on_after_it(law_kb):
+    from regkb.service.exams.blanks import fill_slots, same_blank_answer
+
+    plan = ("施工单位应当在施工组织设计中编制安全技术措施和施工现场临时用电方案，对下列达到一定规模的危险性较大的分部分项工程编制"
+            "专项施工方案，并附具安全验算结果，经施工单位技术负责人、总监理工程师签字后实施，由专职安全生产管理人员进行现场监督：")
+    signed = fill_slots("危险性较大的分部分项工程的专项施工方案经（ ）审批签字后，方可实施。", plan).texts[0]
+    assert signed.endswith("施工单位技术负责人总监理工程师") and "验算" not in signed
+    policy = law_kb.solve("《安全生产法》规定的安全生产管理方针是（）。", kind="blank")
+    assert policy.article == "第三条" and same_blank_answer(policy.answer, "安全第一、预防为主、综合治理")
+
+
+def test_a_single_choice_whose_options_are_all_refuted_one_by_words_only(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, Finding, StatementJudge, _reworded_only
+
+    quote = Evidence("事故调查组应当自事故发生之日起60日内提交事故调查报告；…延长的期限最长不超过60日。", "s", "条例", "第二十九条")
+    findings = [Finding(False, 0.96, quote, decisive=True), Finding(False, 0.99, quote, reworded=True),
+                Finding(False, 0.97, quote), Finding(False, 0.92, quote, decisive=True)]
+    assert _reworded_only(findings) == ("B", quote)
+    assert _reworded_only([Finding(False, 0.9, quote, reworded=True)] * 2) == (None, None)
+    assert _reworded_only([Finding(None, 0.5), Finding(False, 0.9, quote, reworded=True)]) == (None, None)
+    # a refutation by words only is marked so; one by a changed fact is not
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    term = "事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，但延长的期限最长不超过60日。"
+    found = [(Evidence("", "s", "生产安全事故报告和调查处理条例", "第二十九条"), [term])]
+    worded = judge.judge_statement("事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，"
+                                   "但延长时限最长不超过60日。", candidates=found, order_free=False)
+    figure = judge.judge_statement("事故调查组应当自事故发生之日起30日内提交事故调查报告；特殊情况下，提交事故调查报告的期限可以适当延长，"
+                                   "但延长时限最长不超过30日。", candidates=found, order_free=False)
+    assert worded.verdict is False and worded.reworded and figure.verdict is False and not figure.reworded
+
+
+def test_a_statement_opening_with_its_occasion_said_in_another_paragraph(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    report = ["施工单位发生生产安全事故，应当按照国家有关伤亡事故报告和调查处理的规定，及时、如实地向负责安全生产监督管理的部门、"
+              "建设行政主管部门或者其他有关部门报告；", "实行施工总承包的建设工程，由总承包单位负责上报事故。"]
+    found = [(Evidence("", "s", "建设工程安全生产管理条例", "第五十条"), report)]
+    said = judge.judge_statement("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位负责上报事故。", candidates=found)
+    assert said.verdict is True and said.evidence.sentence == report[1]
+    # an occasion the article does not say leaves the statement open
+    assert judge.judge_statement("发生较大事故后，实行施工总承包的建设工程，由总承包单位负责上报事故。", candidates=found).verdict is None
+
+
+def test_a_body_named_where_the_sentence_leaves_it_to_its_subject():
+    from regkb.service.exams.align import compare
+
+    lifts = "检验检测机构对检测合格的施工起重机械和整体提升脚手架、模板等自升式架设设施，应当出具安全合格证明文件，并对检测结果负责。"
+    issued = "检验检测机构对检测合格的施工起重机械和整体提升脚手架、模板等自升式架设设施，应当出具安全合格证明文件，"
+    assert compare(canonical(issued + "并由施工单位对检测结果负责"), lifts).conflicts > 0
+    assert compare(canonical(issued + "并由检验检测机构对检测结果负责"), lifts).conflicts == 0
