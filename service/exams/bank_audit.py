@@ -30,7 +30,8 @@ from regkb.service.exams.blanks import constituent, fill_slots, option_fits, sam
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, fitted, head_last, slot_sentence, with_key)
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, duty_item, fitted, head_last, slot_sentence,
+                                       with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -71,6 +72,8 @@ _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,6
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
+# "淘汰的危及生产安全的工艺、设备经维修可以使用": the object fronted, a condition, a modal and a short verb
+_FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -200,6 +203,9 @@ class StatementJudge:
         if len(target) < 6:
             return Finding(None, 0.0)
         candidates = candidates if candidates is not None else self._candidates(statement, law)
+        fronted = self._fronted(statement, law, candidates, order_free)
+        if fronted:
+            return fronted  # aligned in order, its modal would stand where the article's verb does
         best_true: Finding | None = None
         best_false: Finding | None = None
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
@@ -258,6 +264,20 @@ class StatementJudge:
         said = any(_says(occasion, self._canonical(sentence)) for evidence, sentences in candidates
                    if (evidence.title, evidence.article) == article for sentence in sentences)
         return rule if said else None
+
+    def _fronted(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
+        """A statement that puts the object first ("淘汰的危及生产安全的工艺、设备经维修可以使用") read in
+        the article's order, as a ban ("不得使用淘汰的…设备"): where an article says the ban, a statement
+        that allows the act (可以, under a condition of its own or not) is false, one that forbids it true.
+        None otherwise."""
+        match = _FRONTED_RE.match(statement)
+        if not match:
+            return None
+        thing, modal, act = match.groups()
+        ban = self.judge_statement(f"不得{act}{thing}。", law, candidates, order_free)
+        if not ban.verdict:
+            return None
+        return Finding(modal != "可以", ban.coverage, ban.evidence, ban.matched, decisive=True)
 
     @staticmethod
     def _forbidden(act: str, sentence: str, other: str, found: Evidence) -> Finding | None:
@@ -320,7 +340,7 @@ class StatementJudge:
         stem = JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip())
         # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
         named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
-        return PREFIX_RE.sub("", stem), next((title for title in named if title), None)
+        return duty_item(PREFIX_RE.sub("", stem)), next((title for title in named if title), None)
 
     def law_title(self, name: str) -> str | None:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
@@ -572,6 +592,11 @@ class StatementJudge:
             return [Finding(None, 0.0) for _ in options]
         else:
             best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
+            # no article says the lead: the one naming the most options is a multiple choice's list only where
+            # it names more of them than it leaves out (建设单位 and 施工单位 of 安全设施's 第三十四条 are not the
+            # units of a 竣工验收 question; short names of units meet in many articles)
+            if kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best):
+                return [Finding(None, 0.0) for _ in options]
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best

@@ -30,6 +30,15 @@ STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误
 # "…工作方针是：（ ）": the head before the blank, where the article says it after the list
 HEAD_FIRST_RE = re.compile(r"的?(方针|原则)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
 _FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
+# "（《安全生产法》规定）了生产经营单位主要负责人…所负的职责，其中有…": a textbook's frame for one item of a duty list
+_DUTY_FRAME_RE = re.compile(r"^(?:规定)?了?([^，,；;。]{2,40}?)所(?:负|承担|履行)的(职责|义务)[，,]\s*其中(?:有|包括)[：:]?")
+
+
+def duty_item(body: str) -> str:
+    """A textbook's frame for one item of a duty list, as the article words the list: "规定了生产经营单位
+    主要负责人对本单位安全生产工作所负的职责，其中有组织制定…" reads "生产经营单位主要负责人对本单位安全
+    生产工作负有下列职责：组织制定…" (a lead-in and its 项)."""
+    return _DUTY_FRAME_RE.sub(r"\1负有下列\2：", body, count=1)
 
 
 def slot_sentence(body: str) -> str:

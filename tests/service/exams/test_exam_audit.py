@@ -628,3 +628,52 @@ def test_a_body_named_where_the_sentence_leaves_it_to_its_subject():
     issued = "检验检测机构对检测合格的施工起重机械和整体提升脚手架、模板等自升式架设设施，应当出具安全合格证明文件，"
     assert compare(canonical(issued + "并由施工单位对检测结果负责"), lifts).conflicts > 0
     assert compare(canonical(issued + "并由检验检测机构对检测结果负责"), lifts).conflicts == 0
+
+
+def test_a_textbook_frame_for_one_item_of_a_duty_list(law_kb):
+    from regkb.service.exams.align import Composite
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    body, _ = judge.read_stem("《安全生产法》规定了生产经营单位主要负责人对本单位安全生产工作所负的职责，- 210 -"
+                              "其中有组织制定实施本单位安全生产教育和培训计划。")
+    duty = Composite("生产经营单位的主要负责人对本单位安全生产工作负有下列职责:组织制定并实施本单位安全生产教育和培训计划；")
+    found = [(Evidence("", "s", "中华人民共和国安全生产法", "第二十一条"), [duty])]
+    assert judge.judge_statement(body, candidates=found).verdict is True
+    changed = judge.read_stem("《安全生产法》规定了生产经营单位主要负责人对本单位安全生产工作所负的职责，其中有组织制定实施本单位安全生产投入计划。")[0]
+    assert judge.judge_statement(changed, candidates=found).verdict is not True
+
+
+def test_the_corpus_spellings_of_dangerous_goods_compare_equal():
+    from regkb.service.exams.align import compare
+
+    # 安全生产法 says 危险物品, 消防法 危险品; a statement dropping the article's 非法 and 公共 only leaves words out
+    fire = "禁止非法携带易燃易爆危险品进入公共场所或者乘坐公共交通工具。"
+    assert compare(canonical("禁止携带易燃易爆危险物品进入公共场所或乘坐交通工具"), fire).conflicts == 0
+    assert compare(canonical("允许携带易燃易爆危险物品进入公共场所或乘坐交通工具"), fire).conflicts > 0
+
+
+def test_a_multiple_choice_is_not_read_against_a_list_whose_lead_it_does_not_say(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    build = ["矿山、金属冶炼建设项目和用于生产、储存、装卸危险物品的建设项目的施工单位必须按照批准的安全设施设计施工，并对安全设施的工程质量负责。",
+             "矿山、金属冶炼建设项目和用于生产、储存、装卸危险物品的建设项目竣工投入生产或者使用前，应当由建设单位负责组织对安全设施进行验收；"
+             "验收合格后，方可投入生产和使用。"]
+    judge._candidates = lambda query, law: [(Evidence("", "s", "中华人民共和国安全生产法", "第三十四条"), build)]
+    units = ["建设单位", "施工单位", "监理单位", "勘察单位", "设计单位"]
+    # the article names two of the units, but not as those who take part in the 竣工验收
+    assert judge.solve("工程完工后，参加竣工验收主体单位有（ ）。", units, "multi").answer is None
+
+
+def test_a_statement_with_its_object_fronted_is_read_as_the_ban(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    ban = "生产经营单位不得使用应当淘汰的危及生产安全的工艺、设备。"
+    found = [(Evidence("", "s", "中华人民共和国安全生产法", "第三十八条"), [ban])]
+    allowed = judge.judge_statement("淘汰的危及生产安全的工艺、设备经维修可以使用。", candidates=found)
+    assert allowed.verdict is False and allowed.evidence.sentence == ban
+    assert judge.judge_statement("淘汰的危及生产安全的工艺、设备不得使用。", candidates=found).verdict is True
+    # an object the article does not ban stays open
+    assert judge.judge_statement("淘汰的危及生产安全的工艺、设备经维修可以出售。", candidates=found).verdict is None
