@@ -177,6 +177,8 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, in
             continue
         coverage, there, span = found
         there = there.replace(CLAUSE_MARK, "")
+        listed = _listed_at(sentence, there)
+        after = SLOT_RE.split(stem, maxsplit=1)[-1]
         fits = []
         for option in options:
             mine = marked(option, ranges).replace(CLAUSE_MARK, "")
@@ -187,10 +189,38 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, in
             else:
                 beside = (span.right and there.endswith(mine) and not _splits_number(there[:-len(mine)], mine)) or (
                     span.left and there.startswith(mine) and not _splits_number(mine, there[len(mine):]))
-                fits.append(1 if beside else 0)
+                fits.append(1 if beside else _items_named(option, listed, after))
         if best is None or coverage > best[0]:
             best = (coverage, span.adjacent, fits)
     return best
+
+
+def _listed_at(sentence: str, there: str) -> list[str]:
+    """The items of a list that the sentence has at the blank (爆破、吊装、动火、临时用电), as it writes
+    them; [] when the text there is no list of two or more."""
+    if len(there) < 2 * MIN_BLOCK:
+        return []
+    found = re.search("、?".join(map(re.escape, there)), sentence)
+    items = found.group(0).split("、") if found else []
+    return items if len(items) > 1 else []
+
+
+def _items_named(option: str, listed: list[str], after: str) -> float:
+    """How an option that names several items (爆破、吊装作业) fits a list at the blank: between 1 and 2
+    by the share of the list it names, when each of its items is one of the list's; 0 otherwise. The
+    last item may carry a word the stem says after the blank (作业 of 其他危险作业), which the list's
+    items share."""
+    items = [item for item in re.split(r"[、，,]|和|及", option) if item]
+    if not listed or not items:
+        return 0
+    last = items[-1]
+    for size in range(len(last) - 1, 1, -1):
+        if last[-size:] in after and last[:-size] in listed:
+            items[-1] = last[:-size]
+            break
+    if any(item not in listed for item in items) or len(set(items)) != len(items):
+        return 0
+    return 1 + len(items) / len(listed)
 
 
 def _splits_number(before: str, after: str) -> bool:
