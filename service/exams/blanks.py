@@ -36,6 +36,7 @@ _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
 _FUNCTION_CHARS = set("的和及与或并、等")
 _JOINING = "的和及与或"  # a particle or conjunction: the text at a blank does not begin with one
 _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须", "得"}
+_ONE_CHARACTER = {*_MODALS, "可", "不", "未", "无"}  # the answers a blank of one character may have
 
 
 @dataclass
@@ -146,10 +147,14 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
 
 
 def constituent(text: str) -> bool:
-    """Whether a sentence's text at a blank can be the answer: not empty, and not begun with a
-    particle or conjunction, nor ended with a pointer (的主要, 和操作规程, 采取下列: the stem's text
-    beside the blank stops inside a phrase of the sentence, so the blank is not where it stands)."""
-    return bool(text) and text[0] not in _JOINING and not text.endswith("下列")
+    """Whether a sentence's text at a blank can be the answer: not empty, not one character other
+    than a figure, modal or negation, and not begun with a particle or conjunction, nor ended with a
+    pointer (的主要, 和操作规程, 采取下列: the stem's text beside the blank stops inside a phrase of the
+    sentence, so the blank is not where it stands)."""
+    # any other one character is a preposition left at a clause's start (经 of "经施工单位技术负责人…
+    # 签字后实施"): the blank is not where it stands
+    single = len(text) == 1 and not text.isdigit() and text not in _ONE_CHARACTER
+    return bool(text) and text[0] not in _JOINING and not text.endswith("下列") and not single
 
 
 def slot_text(stem: str, sentence: str, ranges: bool = True) -> tuple[float, str, _Span] | None:

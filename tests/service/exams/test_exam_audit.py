@@ -719,3 +719,11 @@ def test_a_later_clause_is_read_with_the_sentence_subject(law_kb):
     # another right in the same place is not said
     assert judge.judge_statement("建筑施工企业工会组织发现危及从业人员生命安全的情况，有权责令本企业停产撤离危险场所。",
                                  candidates=found).verdict is not True
+
+
+def test_a_blank_of_one_character_is_a_figure_a_modal_or_a_negation():
+    from regkb.service.exams.blanks import constituent
+
+    # 经 of "经施工单位技术负责人…签字后实施" is where a clause begins, not what a blank asks
+    assert not constituent("经")
+    assert constituent("5") and constituent("应") and constituent("不") and constituent("单位工程")
