@@ -601,6 +601,9 @@ class StatementJudge:
             # units of a 竣工验收 question; short names of units meet in many articles)
             if kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best):
                 return [Finding(None, 0.0) for _ in options]
+        # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
+        # 情况下，…责任应由（ ）负责") is found where the article says the stem's words: no proof that it is the answer
+        best = [Finding(None, 0.0) if f.verdict and self._canonical(o) in wanted else f for f, o in zip(best, options)]
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best

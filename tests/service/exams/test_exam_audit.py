@@ -727,3 +727,17 @@ def test_a_blank_of_one_character_is_a_figure_a_modal_or_a_negation():
     # 经 of "经施工单位技术负责人…签字后实施" is where a clause begins, not what a blank asks
     assert not constituent("经")
     assert constituent("5") and constituent("应") and constituent("不") and constituent("单位工程")
+
+
+def test_an_option_the_stem_itself_says_is_no_item_of_the_article(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    service = ["依法设立的为安全生产提供技术、管理服务的机构，依照法律、行政法规和执业准则，接受生产经营单位的委托为其安全生产工作提供技术、管理服务。",
+               "生产经营单位委托前款规定的机构提供安全生产技术、管理服务的，保证安全生产的责任仍由本单位负责。"]
+    judge._candidates = lambda query, law: [(Evidence("", "s", "中华人民共和国安全生产法", "第十五条"), service)]
+    stem = ("依法设立的为安全生产提供技术、管理服务的机构，依照法律、行政法规和职业准则，接受生产经营单位的委托为其安全生产工作"
+            "提供技术、管理服务的情况下，保证安全生产的责任应由（ ）负责。")
+    options = ["本生产经营单位", "提供技术、管理服务的机构", "本市场经营单位和提供技术、管理服务的机构共同承担", "以上选项均不对"]
+    # 提供技术、管理服务的机构 is in the article because the stem quotes it, not because it bears the 责任
+    assert judge.solve(stem, options, "single").answer is None
