@@ -741,3 +741,12 @@ def test_an_option_the_stem_itself_says_is_no_item_of_the_article(law_kb):
     options = ["本生产经营单位", "提供技术、管理服务的机构", "本市场经营单位和提供技术、管理服务的机构共同承担", "以上选项均不对"]
     # 提供技术、管理服务的机构 is in the article because the stem quotes it, not because it bears the 责任
     assert judge.solve(stem, options, "single").answer is None
+
+
+def test_the_fire_body_of_older_texts_is_today_s():
+    from regkb.service.exams.align import compare
+
+    # 公安机关消防机构 was renamed 消防救援机构 in 2019; the 2021 消防法 names it beside 住房和城乡建设主管部门
+    report = "任何单位和个人都有权对住房和城乡建设主管部门、消防救援机构及其工作人员在执法中的违法行为进行检举、控告。"
+    assert compare(canonical("任何单位和个人都有权对公安机关消防机构及其工作人员在执法中的违法行为进行检举、控告。"), report).conflicts == 0
+    assert compare(canonical("任何单位和个人都有权对公安机关及其工作人员在执法中的违法行为进行检举、控告。"), report).conflicts > 0
