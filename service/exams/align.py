@@ -36,8 +36,8 @@ _BOUND_RE = re.compile(r"以[上下]")
 # a clause after ；or 。 that names none does not take the earlier one's
 _CLAUSE_BREAK_RE = re.compile(r"[；;。]")
 AGENT_ACT = 4  # characters of the act right after 由…部门 that place it in a clause
-_UNITS = ("单位", "生产经营单位")
-_OWN = "本"  # 本单位: the unit the statement speaks of  # canonical text says 生产经营单位 for 企业
+_UNITS = ("单位", "生产经营单位")  # canonical text says 生产经营单位 for 企业
+_OWN = "本"  # 本单位: the unit the statement speaks of
 _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
