@@ -32,7 +32,12 @@ _PARTICLES = "的"
 _BODY_RE = re.compile(r"(?:部门|机构|机关|单位)$")
 _AGENT_RE = re.compile(r"由[^由]{1,12}(?:部门|机构|机关|单位)")  # "由施工单位": who does it
 _BOUND_RE = re.compile(r"以[上下]")
+# "并由应急管理部门处…罚款；对逃匿的处十五日以下拘留": who imposes a measure is said for its own clause;
+# a clause after ；or 。 that names none does not take the earlier one's
+_CLAUSE_BREAK_RE = re.compile(r"[；;。]")
+AGENT_ACT = 4  # characters of the act right after 由…部门 that place it in a clause
 _UNITS = ("单位", "生产经营单位")  # canonical text says 生产经营单位 for 企业
+_OWN = "本"  # 本单位: the unit the statement speaks of
 _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
@@ -190,7 +195,7 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
     Against a composite whose only conflicts come from word order, the order is not held against it."""
     other = canonical(sentence) if other is None else other
     coverage, hard, soft, inserts, swaps, _ = conflicts(statement, other)
-    clashes = _clashes(statement, other)
+    clashes = _clashes(statement, other) + _agent_left_behind(statement, sentence)
     # a composite's conflicts may come from its order alone, unless a word was swapped for one
     # said nowhere else (责令边施工边整改 for 责令限期改正); a sentence read in order that already
     # opposes the statement somewhere (项目负责人 where 专职安全生产管理人员) stays opposed
@@ -202,7 +207,9 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
         # 查验其…许可证"): read order-free, what the statement adds must be a function word
         loose, leftover = _loose(statement, other)
         if loose >= TRUE_COVERAGE:
-            qualifiers = [piece for piece in leftover if _qualifier(piece)]
+            # as read in order: a word the sentence says elsewhere, or 本 of the statement's own unit, changes nothing
+            qualifiers = [piece for piece in leftover if _qualifier(piece) and not _restated(piece, other)
+                          and not (piece == _OWN and _names_own_unit(statement))]
             return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
     return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft, not hard and not clashes)
 
@@ -215,6 +222,27 @@ def _clashes(statement: str, sentence: str) -> int:
         ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
         count += bool(ours and theirs and not ours <= theirs)
     return count
+
+
+def _names_own_unit(statement: str) -> bool:
+    """Whether the statement says 本单位 after naming the 生产经营单位 it speaks of (建筑施工企业工会…有权
+    向本企业建议: canonical text reads 本企业 as 本单位, 企业 as 生产经营单位): 本单位 is that unit."""
+    own = statement.find(_OWN + _UNITS[0])
+    return 0 <= statement.find(_UNITS[1]) < own
+
+
+def _agent_left_behind(statement: str, sentence: str) -> int:
+    """1 where the statement has a body do an act (由应急管理部门处十五日以下拘留) that the sentence
+    says in another clause than the one naming that body ("并由应急管理部门处…的罚款；对逃匿的处十五
+    日以下拘留"): the sentence does not say that body does it. ``statement`` is canonical."""
+    clauses = [canonical(clause) for clause in _CLAUSE_BREAK_RE.split(sentence)]
+    for match in _AGENT_RE.finditer(statement):
+        agent, act = match.group(0)[1:], statement[match.end():match.end() + AGENT_ACT]
+        if len(act) < AGENT_ACT or any(agent in clause and act in clause for clause in clauses):
+            continue
+        if any(agent in clause for clause in clauses) and any(act in clause for clause in clauses):
+            return 1
+    return 0
 
 
 def _specializes(ours: str, theirs: str, following: str) -> bool:

@@ -74,6 +74,9 @@ _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 # "淘汰的危及生产安全的工艺、设备经维修可以使用": the object fronted, a condition, a modal and a short verb
 _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
+# a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
+_SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
+_ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -171,6 +174,7 @@ class StatementJudge:
                 sentences += _referred(line, items)
                 sentences += _defined(line)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
+                sentences += _elided_subject(line)
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
             result.append((Evidence("", hit.source, hit.title, hit.article), sentences))
@@ -597,6 +601,9 @@ class StatementJudge:
             # units of a 竣工验收 question; short names of units meet in many articles)
             if kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best):
                 return [Finding(None, 0.0) for _ in options]
+        # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
+        # 情况下，…责任应由（ ）负责") is found where the article says the stem's words: no proof that it is the answer
+        best = [Finding(None, 0.0) if f.verdict and self._canonical(o) in wanted else f for f, o in zip(best, options)]
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best
@@ -702,6 +709,17 @@ def _duty(leadin: str, item: str) -> list[str]:
         return []
     subject = re.split(r"[，,；;：:]", _ONE_OF_RE.split(leadin, maxsplit=1)[0])[-1]
     return [subject + _OMITTED_RE.sub("应当", item.rstrip("；;。").removesuffix("的"))]
+
+
+def _elided_subject(line: str) -> list[Composite]:
+    """The clauses after ；that leave the sentence's subject out, each with it ("工会对…有权要求纠正；
+    发现危及从业人员生命安全的情况时，有权向生产经营单位建议…": 工会发现危及…时，有权…): banks state one
+    clause with its subject, and read against the whole sentence its words align with the first clause's."""
+    subject = _SUBJECT_RE.match(line)
+    if not subject or "；" not in line:
+        return []
+    clauses = line.rstrip("。").split("；")[1:]
+    return [Composite(subject.group(1) + clause) for clause in clauses if _ELIDED_RE.match(clause)]
 
 
 def _referred(line: str, items: dict[str, str]) -> list[Composite]:

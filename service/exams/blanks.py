@@ -36,6 +36,7 @@ _KEY_SEPARATORS_RE = re.compile(r"[；;]|\s{2,}")
 _FUNCTION_CHARS = set("的和及与或并、等")
 _JOINING = "的和及与或"  # a particle or conjunction: the text at a blank does not begin with one
 _MODALS = {*MODAL_SWAPS, *MODAL_SWAPS.values(), "允许", "不得", "应", "须", "得"}
+_ONE_CHARACTER = {*_MODALS, "可", "不", "未", "无"}  # the answers a blank of one character may have
 
 
 @dataclass
@@ -146,10 +147,14 @@ def _fill(stem: str, sentence: str, ranges: bool) -> Fill | None:
 
 
 def constituent(text: str) -> bool:
-    """Whether a sentence's text at a blank can be the answer: not empty, and not begun with a
-    particle or conjunction, nor ended with a pointer (的主要, 和操作规程, 采取下列: the stem's text
-    beside the blank stops inside a phrase of the sentence, so the blank is not where it stands)."""
-    return bool(text) and text[0] not in _JOINING and not text.endswith("下列")
+    """Whether a sentence's text at a blank can be the answer: not empty, not one character other
+    than a figure, modal or negation, and not begun with a particle or conjunction, nor ended with a
+    pointer (的主要, 和操作规程, 采取下列: the stem's text beside the blank stops inside a phrase of the
+    sentence, so the blank is not where it stands)."""
+    # any other one character is a preposition left at a clause's start (经 of "经施工单位技术负责人…
+    # 签字后实施"): the blank is not where it stands
+    single = len(text) == 1 and not text.isdigit() and text not in _ONE_CHARACTER
+    return bool(text) and text[0] not in _JOINING and not text.endswith("下列") and not single
 
 
 def slot_text(stem: str, sentence: str, ranges: bool = True) -> tuple[float, str, _Span] | None:
@@ -177,6 +182,8 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, in
             continue
         coverage, there, span = found
         there = there.replace(CLAUSE_MARK, "")
+        listed = _listed_at(sentence, there)
+        after = SLOT_RE.split(stem, maxsplit=1)[-1]
         fits = []
         for option in options:
             mine = marked(option, ranges).replace(CLAUSE_MARK, "")
@@ -187,10 +194,38 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, in
             else:
                 beside = (span.right and there.endswith(mine) and not _splits_number(there[:-len(mine)], mine)) or (
                     span.left and there.startswith(mine) and not _splits_number(mine, there[len(mine):]))
-                fits.append(1 if beside else 0)
+                fits.append(1 if beside else _items_named(option, listed, after))
         if best is None or coverage > best[0]:
             best = (coverage, span.adjacent, fits)
     return best
+
+
+def _listed_at(sentence: str, there: str) -> list[str]:
+    """The items of a list that the sentence has at the blank (爆破、吊装、动火、临时用电), as it writes
+    them; [] when the text there is no list of two or more."""
+    if len(there) < 2 * MIN_BLOCK:
+        return []
+    found = re.search("、?".join(map(re.escape, there)), sentence)
+    items = found.group(0).split("、") if found else []
+    return items if len(items) > 1 else []
+
+
+def _items_named(option: str, listed: list[str], after: str) -> float:
+    """How an option that names several items (爆破、吊装作业) fits a list at the blank: between 1 and 2
+    by the share of the list it names, when each of its items is one of the list's; 0 otherwise. The
+    last item may carry a word the stem says after the blank (作业 of 其他危险作业), which the list's
+    items share."""
+    items = [item for item in re.split(r"[、，,]|和|及", option) if item]
+    if not listed or not items:
+        return 0
+    last = items[-1]
+    for size in range(len(last) - 1, 1, -1):
+        if last[-size:] in after and last[:-size] in listed:
+            items[-1] = last[:-size]
+            break
+    if any(item not in listed for item in items) or len(set(items)) != len(items):
+        return 0
+    return 1 + len(items) / len(listed)
 
 
 def _splits_number(before: str, after: str) -> bool:

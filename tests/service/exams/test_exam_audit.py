@@ -677,3 +677,76 @@ def test_a_statement_with_its_object_fronted_is_read_as_the_ban(law_kb):
     assert judge.judge_statement("淘汰的危及生产安全的工艺、设备不得使用。", candidates=found).verdict is True
     # an object the article does not ban stays open
     assert judge.judge_statement("淘汰的危及生产安全的工艺、设备经维修可以出售。", candidates=found).verdict is None
+
+
+def test_who_imposes_a_measure_is_said_for_its_own_clause():
+    from regkb.service.exams.align import compare
+
+    flight = ("生产经营单位的主要负责人在本单位发生生产安全事故时，不立即组织抢救或者在事故调查处理期间擅离职守或者逃匿的，"
+              "给予降级、撤职的处分，并由应急管理部门处上一年年收入百分之六十至百分之一百的罚款；对逃匿的处十五日以下拘留；")
+    # the 由 of the fine's clause does not carry to the detention's
+    assert compare(canonical("主要负责人逃匿的，由应急管理部门处十五日以下拘留"), flight).conflicts > 0
+    assert compare(canonical("主要负责人逃匿的，由应急管理部门处上一年年收入百分之六十至百分之一百的罚款"), flight).conflicts == 0
+
+
+def test_a_single_choice_whose_option_names_several_items_of_the_list_at_the_blank(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    works = ("生产经营单位进行爆破、吊装、动火、临时用电以及国务院应急管理部门会同国务院有关部门规定的其他危险作业，"
+             "应当安排专门人员进行现场安全管理，确保操作规程的遵守和安全措施的落实。")
+    judge._candidates = lambda query, law: [(Evidence("", "s", "中华人民共和国安全生产法", "第四十三条"), [works])]
+    stem = "生产经营单位进行（ ）以及国务院应急管理部门会同国务院有关部门规定的其他危险作业，应当安排专门人员进行现场安全管理。"
+    # each option's items are the list's (作业 is the stem's word for them); the one naming most of it is the key
+    assert judge.solve(stem, ["爆破作业", "吊装作业", "爆破、吊装作业", "除险作业"], "single").answer == "C"
+    # an item the list does not have is no fit
+    assert judge.solve(stem, ["爆破作业", "吊装作业", "爆破、除险作业", "除险作业"], "single").answer is None
+
+
+def test_a_later_clause_is_read_with_the_sentence_subject(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge, _elided_subject
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    union = ("工会对生产经营单位违反安全生产法律、法规，侵犯从业人员合法权益的行为，有权要求纠正；发现生产经营单位违章指挥、"
+             "强令冒险作业或者发现事故隐患时，有权提出解决的建议，生产经营单位应当及时研究答复；发现危及从业人员生命安全的情况时，"
+             "有权向生产经营单位建议组织从业人员撤离危险场所，生产经营单位必须立即作出处理。")
+    clauses = _elided_subject(union)
+    assert [c[:6] for c in clauses] == ["工会发现生产", "工会发现危及"]
+    found = [(Evidence("", "s", "中华人民共和国安全生产法", "第六十条"), [union, *clauses])]
+    said = judge.judge_statement("建筑施工企业工会组织发现危及从业人员生命安全的情况，有权向本企业建议组织从业人员撤离危险场所。",
+                                 candidates=found)
+    assert said.verdict is True and said.evidence.sentence.startswith("工会发现危及")
+    # another right in the same place is not said
+    assert judge.judge_statement("建筑施工企业工会组织发现危及从业人员生命安全的情况，有权责令本企业停产撤离危险场所。",
+                                 candidates=found).verdict is not True
+
+
+def test_a_blank_of_one_character_is_a_figure_a_modal_or_a_negation():
+    from regkb.service.exams.blanks import constituent
+
+    # 经 of "经施工单位技术负责人…签字后实施" is where a clause begins, not what a blank asks
+    assert not constituent("经")
+    assert constituent("5") and constituent("应") and constituent("不") and constituent("单位工程")
+
+
+def test_an_option_the_stem_itself_says_is_no_item_of_the_article(law_kb):
+    from regkb.service.exams.bank_audit import Evidence, StatementJudge
+
+    judge = StatementJudge(law_kb.search, law_kb.store)
+    service = ["依法设立的为安全生产提供技术、管理服务的机构，依照法律、行政法规和执业准则，接受生产经营单位的委托为其安全生产工作提供技术、管理服务。",
+               "生产经营单位委托前款规定的机构提供安全生产技术、管理服务的，保证安全生产的责任仍由本单位负责。"]
+    judge._candidates = lambda query, law: [(Evidence("", "s", "中华人民共和国安全生产法", "第十五条"), service)]
+    stem = ("依法设立的为安全生产提供技术、管理服务的机构，依照法律、行政法规和职业准则，接受生产经营单位的委托为其安全生产工作"
+            "提供技术、管理服务的情况下，保证安全生产的责任应由（ ）负责。")
+    options = ["本生产经营单位", "提供技术、管理服务的机构", "本市场经营单位和提供技术、管理服务的机构共同承担", "以上选项均不对"]
+    # 提供技术、管理服务的机构 is in the article because the stem quotes it, not because it bears the 责任
+    assert judge.solve(stem, options, "single").answer is None
+
+
+def test_the_fire_body_of_older_texts_is_today_s():
+    from regkb.service.exams.align import compare
+
+    # 公安机关消防机构 was renamed 消防救援机构 in 2019; the 2021 消防法 names it beside 住房和城乡建设主管部门
+    report = "任何单位和个人都有权对住房和城乡建设主管部门、消防救援机构及其工作人员在执法中的违法行为进行检举、控告。"
+    assert compare(canonical("任何单位和个人都有权对公安机关消防机构及其工作人员在执法中的违法行为进行检举、控告。"), report).conflicts == 0
+    assert compare(canonical("任何单位和个人都有权对公安机关及其工作人员在执法中的违法行为进行检举、控告。"), report).conflicts > 0
