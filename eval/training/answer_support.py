@@ -246,9 +246,9 @@ def choose_thresholds(scored: list[Scored], max_wrong: float = MAX_WRONG) -> dic
     return {"medium": medium, "high": high}
 
 
-def train(stores: dict[str, object], real: Path | None) -> SupportModel:
-    """The model fitted on every store's candidate lists (``stores``: name → knowledge base)."""
-    sets = training_questions(real)
+def train(stores: dict[str, object], sets: dict[str, list[EverydayQuestion]]) -> SupportModel:
+    """The model fitted on every store's candidate lists (``stores``: name → knowledge base) of
+    the questions ``sets`` (``training_questions``)."""
     examples = [e for name, kb in stores.items() for e in collect(kb, sets, name)]
     oof = out_of_fold(examples)
     thresholds = choose_thresholds([s for s in oof if s[1] not in SCOPE_ONLY])
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     homes = args.home or [Settings.from_env().home]
     model = train({home.name: KnowledgeBase.open(Settings.from_env(home=home, show_progress=False)) for home in homes},
-                  args.real)
+                  training_questions(args.real))
     model.save()
     print(json.dumps({"thresholds": model.thresholds, **model.meta}, ensure_ascii=False))
     return 0

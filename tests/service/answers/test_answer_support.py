@@ -208,3 +208,38 @@ def test_the_scope_model_counts_each_question_once_whatever_the_stores():
                       store="library", number=n % 20) for n, e in enumerate(base)]
     one, both = fit(base), fit(base + again)
     assert np.allclose(one.scope, both.scope) and one.scope_bias == pytest.approx(both.scope_bias)
+
+
+@pytest.mark.slow
+def test_the_trainer_fits_on_two_real_stores_and_holds_its_rule_on_each(law_kb, tmp_path):
+    """The small law store and a copy with a provincial rule beside the law (more documents on the
+    shelf): each question is searched on both, its two lists share a fold, and the thresholds
+    keep the calibration rule on each store."""
+    from conftest import LAWS, SAFETY_LAW
+    from live_server import copy_store
+
+    from regkb.eval.metrics.ask import load_ask_questions
+    from regkb.eval.metrics.everyday import EverydayQuestion, load_set
+    from regkb.eval.training.answer_support import CALIBRATION_SETS, MAX_WRONG, collect, out_of_fold, train
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    wider = KnowledgeBase.open(Settings(home=copy_store(law_kb.settings.home, tmp_path / "wider"), show_progress=False))
+    assert wider.ingest([LAWS / "浙江省安全生产条例(2016-07-29).md"]).added == 1
+    asked = [EverydayQuestion(q.id, q.question, "dev", (Gold(q.source, None, q.passage),))
+             for q in load_ask_questions() if q.split == "dev" and q.kind == "passage" and q.source == SAFETY_LAW.name]
+    sets = {"ask dev": asked, "offtopic dev": [q for q in load_set("offtopic") if q.split == "dev"][:12]}
+    stores = {"law": law_kb, "wider": wider}
+    examples = [e for name, kb in stores.items() for e in collect(kb, sets, name)]
+    assert {e.store for e in examples} == {"law", "wider"} and len(examples) == 2 * (len(asked) + 12)
+    model = train(stores, sets)
+    assert model.meta["stores"] == ["law", "wider"] and model.meta["questions"] == len(examples)
+    rule = model.meta["dev_rule"]
+    assert rule["sum"] == pytest.approx(rule["law"]["sum"] + rule["wider"]["sum"], abs=1e-4)
+    medium = model.thresholds["medium"]
+    scored = out_of_fold(examples)
+    for store in stores:
+        for group in CALIBRATION_SETS:
+            answerable = [(p, gold) for s, g, p, gold, a in scored if (s, g) == (store, group) and a]
+            if answerable:
+                assert sum(1 for p, gold in answerable if p >= medium and not gold) <= MAX_WRONG * len(answerable)
