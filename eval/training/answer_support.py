@@ -25,7 +25,8 @@ Searching the questions takes about a minute and a half a store on two cores, fi
 - **Scope model**: every question's plain vector, labelled answerable or not (C = 100).
   **Hit model**: each of an answerable question's first ``CANDIDATES`` search hits, labelled
   1 when it is the gold article (or holds the gold passage), on standardised features
-  (C = 0.1), the sets the query encoder was tuned on weighing ``ENCODER_WEIGHT``. Both
+  (C = 0.1), the sets the query encoder was tuned on weighing ``ENCODER_WEIGHT``, and a
+  question's lists on n stores ``1/n`` each (C was chosen on one store's lists). Both
   scikit-learn's lbfgs logistic regression: deterministic, fitted on all examples. C, the
   weight and the quoting rule (``QUOTED``, ``SECOND_SHARE``) were chosen on dev only: by the
   gold answers of ask dev, real dev and plain dev at the thresholds this rule sets out of fold
@@ -161,7 +162,11 @@ def fit(examples: list[Example]) -> SupportModel:
     answerable = [e for e in examples if e.question.answerable and e.group not in SCOPE_ONLY]
     x = np.vstack([features(e.signals) for e in answerable])
     y = np.concatenate([e.labels for e in answerable])
-    weight = np.concatenate([[ENCODER_WEIGHT if e.group in ENCODER_SETS else 1.0] * len(e.labels) for e in answerable])
+    # a question's lists on all the stores weigh one question together, so the regularisation
+    # (HIT_C, chosen for one store) stays what it was chosen for
+    per_store = 1.0 / len({e.store for e in answerable})
+    weight = np.concatenate([[(ENCODER_WEIGHT if e.group in ENCODER_SETS else 1.0) * per_store] * len(e.labels)
+                             for e in answerable])
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     hit = LogisticRegression(C=HIT_C, max_iter=5000).fit((x - scaler.mean_) / scale, y, sample_weight=weight)
