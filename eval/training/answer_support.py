@@ -120,13 +120,12 @@ def training_questions(real: Path | None) -> dict[str, list[EverydayQuestion]]:
     return {name: [q for q in questions if question_hash(q.question) not in held] for name, questions in sets.items()}
 
 
-def collect(kb, sets: dict[str, list[EverydayQuestion]], store: str = "") -> list[Example]:
-    """Each question searched as ``ask`` searches it (the texts in force today), its candidates labelled."""
+def collect(kb, sets: dict[str, list[EverydayQuestion]], store: str) -> list[Example]:
+    """Each question searched as ``ask`` searches it, its candidates labelled."""
     desk = kb.answer_desk
-    day = kb.as_of(None)
     examples = []
     for group, question in ((g, q) for g, questions in sets.items() for q in questions):
-        candidates, vector = desk.candidates(question.question, desk.hits(question.question, None, as_of=day))
+        candidates, vector = desk.candidates(question.question, desk.hits(question.question, None))
         labels = [int(any(g.cites(hit.source, hit.article, hit.text) for g in question.golds))
                   for hit, _, _ in candidates]
         examples.append(Example(store, group, question, vector, [s for _, _, s in candidates], labels))
