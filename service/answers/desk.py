@@ -435,7 +435,6 @@ class AnswerDesk:
                 (1.0 if asked and places.applies(hit.region, asked) else -1.0)
             result.append((hit, unit, Signals(
                 rank=rank, search=hit.score / top_score, coverage=unit.score, law=law, place=place, document=share,
-                statute=float(hit.authority == Authority.law.value),
                 general=any(_GENERAL_CHAPTER.search(part) for part in hit.section_path[:1]),
                 cos_sentence=cosines["plain"][1][row], cos_chunk=cosines["plain"][0].get(row, 0.0),
                 tuned_sentence=cosines["tuned"][1][row], tuned_chunk=cosines["tuned"][0].get(row, 0.0))))

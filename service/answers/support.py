@@ -12,10 +12,8 @@ Two small logistic models over what the pipeline already has, multiplied:
   covers, whether it stands in a 总则 or 附则 chapter, whether the question names its law
   (or another one) and, for a local rule, its place, and how many of the candidates are of
   its document (where the search keeps returning to one law, that law is more often the
-  one that answers) and whether it is from a 法律 (on a shelf of hundreds of documents the
-  narrower national regulations and local rules on the same matter fill the candidates); each
-  measure also relative to the best other candidate, so a hit that stands out in meaning as
-  well as in rank earns more than one among equals.
+  one that answers); each measure also relative to the best other candidate, so a hit that
+  stands out in meaning as well as in rank earns more than one among equals.
 
 The hit model picks the hits that are quoted: the most probable, and up to two more of the
 candidates when each is at least ``SECOND_SHARE`` as probable (articles the search and the
@@ -52,7 +50,7 @@ SECOND_SHARE = 0.1  # another is quoted when at least this share as probable as 
 # Per-candidate signals, as ``Signals`` holds them; each is also given relative to the best
 # of the other candidates (``<name>_lead``).
 SIGNALS = ("search", "cos_sentence", "cos_chunk", "tuned_sentence", "tuned_chunk", "coverage", "law", "place",
-           "document", "statute")
+           "document")
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,6 @@ class Signals:
     law: float = 0.0  # 1: the question names the hit's law; −1: it names another law of the store
     place: float = 0.0  # a local hit: 1 when the question names a place it applies to, else −1
     document: float = 0.0  # share of the candidates of the hit's document (``document_shares``)
-    statute: float = 0.0  # 1: the hit is from a 法律; on a large shelf its narrower regulations and
-    # local rules crowd the candidates, and the law among them answers more often
 
 
 def document_shares(documents: list[str]) -> list[float]:
