@@ -85,14 +85,29 @@ def test_save_round_trips(tmp_path):
 
 
 def test_thresholds_keep_wrong_answers_and_unanswered_within_bounds():
-    scored = [("ask dev", p, gold, True) for p, gold in [(0.95, True), (0.9, True), (0.7, False), (0.6, True),
-                                                         (0.5, False), (0.4, True), (0.3, True), (0.2, False),
-                                                         (0.1, True), (0.05, True)]]
-    scored += [("offtopic dev", p, False, False) for p in np.linspace(0.0, 0.45, 20)]
+    scored = [("small", "ask dev", p, gold, True) for p, gold in [(0.95, True), (0.9, True), (0.7, False),
+                                                                  (0.6, True), (0.5, False), (0.4, True), (0.3, True),
+                                                                  (0.2, False), (0.1, True), (0.05, True)]]
+    scored += [("small", "offtopic dev", p, False, False) for p in np.linspace(0.0, 0.45, 20)]
     chosen = choose_thresholds(scored, max_wrong=0.10)
     assert chosen["medium"] == 0.6  # 0.5 answers two without gold (0.2 > 0.10); 0.6 one (0.1)
     assert chosen["high"] == 0.9  # above it every answer is gold
     assert choose_thresholds(scored, max_wrong=0.05)["medium"] == 0.9  # 0.7 and 0.6 answer one without gold
+
+
+def test_thresholds_hold_the_rule_on_every_store():
+    small = [("small", "ask dev", p, True, True) for p in (0.9, 0.6, 0.3, 0.1)]
+    small += [("small", "offtopic dev", 0.05, False, False)] * 20
+    assert choose_thresholds(small, max_wrong=0.10)["medium"] == 0.1  # every answer is gold
+    # the same questions on a larger store, where the 0.6 one quotes another article
+    library = [("library", "ask dev", p, gold, True) for p, gold in [(0.9, True), (0.6, False), (0.3, True), (0.1, True)]]
+    assert choose_thresholds(small + library, max_wrong=0.10)["medium"] == 0.9
+    # two off-topic questions the library store lifts: 95% must abstain there, not over both stores
+    library += [("library", "offtopic dev", 0.05, False, False)] * 18
+    library += [("library", "offtopic dev", p, False, False) for p in (0.5, 0.55)]
+    assert choose_thresholds(small + library, max_wrong=0.30)["medium"] == 0.55
+    pooled = [("both", *row[1:]) for row in small + library]
+    assert choose_thresholds(pooled, max_wrong=0.30)["medium"] == 0.1  # pooled, 38 of 40 abstain at 0.1
 
 
 def test_question_hash_ignores_width_spaces_and_punctuation():
@@ -109,8 +124,8 @@ def test_gold_matches_a_law_by_short_name_and_article():
 
 
 def test_thresholds_rise_until_enough_unanswerable_questions_abstain():
-    scored = [("ask dev", 0.9, True, True), ("ask dev", 0.3, True, True)]
-    scored += [("offtopic dev", p, False, False) for p in (0.1, 0.2, 0.7)]
+    scored = [("small", "ask dev", 0.9, True, True), ("small", "ask dev", 0.3, True, True)]
+    scored += [("small", "offtopic dev", p, False, False) for p in (0.1, 0.2, 0.7)]
     assert choose_thresholds(scored)["medium"] == 0.9  # 0.3 and 0.7 would answer the one at 0.7
 
 
@@ -127,14 +142,16 @@ def test_eval_report_prints_the_three_figures_per_set():
     assert "offtopic test" in lines and "拒答 0.966" in lines and "答对" not in lines.split("offtopic test")[1]
 
 
-def _example(group: str, vector, answerable: bool, gold_rank: int | None = None):
+def _example(group: str, vector, answerable: bool, gold_rank: int | None = None, store: str = "small",
+             number: int | None = None):
     from regkb.eval.metrics.everyday import EverydayQuestion
     from regkb.eval.training.answer_support import Example
 
     golds = (Gold("安全生产法", "第一条"),) if answerable else ()
     candidates = [signals(rank, 0.9 if rank == gold_rank else 0.8) for rank in range(3)]
-    return Example(group, EverydayQuestion(f"{group}{len(vector)}", "问", "dev", golds), np.asarray(vector, dtype=float),
-                   candidates, [int(rank == gold_rank) for rank in range(3)])
+    question = EverydayQuestion(f"{group}{number if number is not None else id(vector)}", "问", "dev", golds)
+    return Example(store, group, question, np.asarray(vector, dtype=float), candidates,
+                   [int(rank == gold_rank) for rank in range(3)])
 
 
 def test_scope_only_questions_teach_the_scope_model_and_not_the_hit_model():
@@ -159,8 +176,70 @@ def test_dev_rule_adds_the_gold_shares_of_the_dev_sets_at_the_threshold():
               ("real dev", 0.8, True, True), ("plain dev", 0.3, True, True), ("stride", 0.9, True, True),
               ("offtopic dev", 0.9, False, False),
               ("real extra train", 0.9, False, False), ("real extra train", 0.2, False, False)]
-    figures = dev_rule(scored, 0.5)
+    rule = dev_rule([("small", *row) for row in scored] + [("library", "real dev", 0.8, False, True)], 0.5)
+    figures = rule["small"]
     assert figures["ask dev gold"] == figures["ask dev wrong"] == 0.3333
     assert figures["stride gold"] == 1.0 and "offtopic dev gold" not in figures
     assert figures["sum"] == 1.3333  # stride is not a dev set
     assert figures["real extra train abstained"] == 0.5
+    assert rule["library"] == {"real dev gold": 0.0, "real dev wrong": 1.0, "sum": 0.0}
+    assert rule["sum"] == 1.3333
+
+
+def test_a_questions_lists_on_every_store_share_its_fold():
+    from regkb.eval.training.answer_support import FOLDS, folds, question_key
+
+    rng = np.random.default_rng(0)
+    small = [_example("ask dev", rng.normal(size=4), True, gold_rank=0, number=n) for n in range(30)]
+    library = [_example(e.group, e.vector, True, gold_rank=1, store="library", number=n) for n, e in enumerate(small)]
+    drawn = folds(small + library)
+    assert len(drawn) == 30 and sorted(set(drawn.values())) == list(range(FOLDS))
+    assert drawn == folds(small)  # a second store's lists move no question to another fold
+    assert all(question_key(a) == question_key(b) for a, b in zip(small, library))
+
+
+def test_the_scope_model_counts_each_question_once_whatever_the_stores():
+    from regkb.eval.training.answer_support import fit
+
+    rng = np.random.default_rng(1)
+    base = [_example("ask dev", rng.normal(size=4) + [1, 0, 0, 0], True, gold_rank=0, number=n) for n in range(20)]
+    base += [_example("offtopic dev", rng.normal(size=4) - [1, 0, 0, 0], False, number=n) for n in range(20)]
+    again = [_example(e.group, e.vector, e.question.answerable, gold_rank=0 if e.question.answerable else None,
+                      store="library", number=n % 20) for n, e in enumerate(base)]
+    one, both = fit(base), fit(base + again)
+    assert np.allclose(one.scope, both.scope) and one.scope_bias == pytest.approx(both.scope_bias)
+
+
+@pytest.mark.slow
+def test_the_trainer_fits_on_two_real_stores_and_holds_its_rule_on_each(law_kb, tmp_path):
+    """The small law store and a copy with a provincial rule beside the law (more documents on the
+    shelf): each question is searched on both, its two lists share a fold, and the thresholds
+    keep the calibration rule on each store."""
+    from conftest import LAWS, SAFETY_LAW
+    from live_server import copy_store
+
+    from regkb.eval.metrics.ask import load_ask_questions
+    from regkb.eval.metrics.everyday import EverydayQuestion, load_set
+    from regkb.eval.training.answer_support import CALIBRATION_SETS, MAX_WRONG, collect, out_of_fold, train
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    wider = KnowledgeBase.open(Settings(home=copy_store(law_kb.settings.home, tmp_path / "wider"), show_progress=False))
+    assert wider.ingest([LAWS / "浙江省安全生产条例(2016-07-29).md"]).added == 1
+    asked = [EverydayQuestion(q.id, q.question, "dev", (Gold(q.source, None, q.passage),))
+             for q in load_ask_questions() if q.split == "dev" and q.kind == "passage" and q.source == SAFETY_LAW.name]
+    sets = {"ask dev": asked, "offtopic dev": [q for q in load_set("offtopic") if q.split == "dev"][:12]}
+    stores = {"law": law_kb, "wider": wider}
+    examples = [e for name, kb in stores.items() for e in collect(kb, sets, name)]
+    assert {e.store for e in examples} == {"law", "wider"} and len(examples) == 2 * (len(asked) + 12)
+    model = train(stores, sets)
+    assert model.meta["stores"] == ["law", "wider"] and model.meta["questions"] == len(examples)
+    rule = model.meta["dev_rule"]
+    assert rule["sum"] == pytest.approx(rule["law"]["sum"] + rule["wider"]["sum"], abs=1e-4)
+    medium = model.thresholds["medium"]
+    scored = out_of_fold(examples)
+    for store in stores:
+        for group in CALIBRATION_SETS:
+            answerable = [(p, gold) for s, g, p, gold, a in scored if (s, g) == (store, group) and a]
+            if answerable:
+                assert sum(1 for p, gold in answerable if p >= medium and not gold) <= MAX_WRONG * len(answerable)
