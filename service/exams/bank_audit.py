@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
+from regkb.index.regions import Gazetteer, is_national
 from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
                                        punished, skipped)
 from regkb.service.exams.blanks import constituent, fill_slots, option_fits, same_blank_answer, slot_text
@@ -125,6 +126,7 @@ class StatementJudge:
         self.store = store
         self._chunks: dict[str, list] = {}
         self._names: re.Pattern | None = None
+        self._places: tuple[dict, Gazetteer] | None = None
 
     # --- the corpus around a hit ------------------------------------------------------
 
@@ -179,6 +181,18 @@ class StatementJudge:
                     sentences.append(line)
             result.append((Evidence("", hit.source, hit.title, hit.article), sentences))
         return result
+
+    def _elsewhere(self, evidence: Evidence, statement: str) -> bool:
+        """Whether the evidence is a local text of a place the statement does not name (a 山东
+        regulation's article for a question on the national rule)."""
+        if self._places is None:
+            documents = {d.source: d for d in self.store.documents()}
+            self._places = documents, Gazetteer([d.region for d in documents.values()])
+        documents, places = self._places
+        document = documents.get(evidence.source)
+        if document is None or is_national(document) or not document.region:
+            return False
+        return not any(name in statement for name in places.chain(document.region))
 
     # --- statements -------------------------------------------------------------------
 
@@ -240,9 +254,14 @@ class StatementJudge:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive, soft_only)
                 elif not conflicts:
                     doubt = max(doubt, coverage)
-        if best_true and not (isinstance(best_true.evidence.sentence, Composite) and best_false
-                              and best_false.coverage > best_true.coverage):
-            return best_true  # a 项 read into its rule yields to a sentence that says it in order
+        # a 项 read into its rule yields to a sentence that says it in order, and a local text of a
+        # place the statement does not name to a text that applies there (the national law's 每日
+        # where a 山东 article, its clauses in another order, let 每周 pass as a word added)
+        if best_true and not (best_false and best_false.coverage > best_true.coverage and (
+                isinstance(best_true.evidence.sentence, Composite)
+                or (self._elsewhere(best_true.evidence, statement)
+                    and not self._elsewhere(best_false.evidence, statement)))):
+            return best_true
         # a sentence that matches about as well without any conflict may be the statement
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:

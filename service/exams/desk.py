@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
 
+from regkb.corpus.validity import version_key
 from regkb.service.exams import generators as gen
 from regkb.service.exams.self_check import failures
 from regkb.service.exams.corpus import ExamCorpus
@@ -44,6 +45,11 @@ def parse_types(types: list[str] | str | None) -> list[str]:
     if unknown or not names:
         raise KnowledgeBaseError(f"未知题型:{'、'.join(unknown) or '(空)'}(可选 single,multi,judge,blank)")
     return list(dict.fromkeys(names))
+
+
+def _same_law(evidence, former) -> bool:
+    """Whether two pieces of evidence are articles of versions of one law."""
+    return bool(former) and version_key(evidence.title) == version_key(former.title) != ""
 
 
 def _piece_key(piece) -> str:
@@ -204,9 +210,12 @@ class ExamDesk:
         given = record["answer"]
         verdict, solution = self.judge.check(record["stem"], record["options"], kind, given)
         evidence = solution.evidence
-        if verdict != "agrees" and self.replaced_judge is not None:
+        if verdict == "disagrees" and self.replaced_judge is not None:
             former_verdict, former = self.replaced_judge.check(record["stem"], record["options"], kind, given)
-            if former_verdict == "agrees":  # the key was right under a text no longer in force: quote that text
+            # the key was right under a text no longer in force, and a later version of that same law
+            # says otherwise: quote the replaced text. A replaced text of another document (an old local
+            # rule on equipment in general, for a question the texts in force leave open) dates nothing.
+            if former_verdict == "agrees" and evidence and _same_law(evidence, former.evidence):
                 verdict, evidence = "outdated", former.evidence
         return ExamCheckResult(row=row, stem=record["stem"], type=kind, given=given, verdict=verdict,
                                corpus_answer=solution.answer,
