@@ -18,6 +18,7 @@ question, the answer is None (``undecided``).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blan
 _POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
+# Where the first SEARCH_K articles settle nothing, the question is read again against this many: on a
+# library-scale shelf another regulation on the same subject can fill the first places (ten articles of the
+# 大型群众性活动安全管理条例 above 消防法第二十条), and a question they leave open costs the deeper read only.
+DEEPER_K = 20
 _NEGATION_RE = re.compile(r"[不未无非]")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
@@ -124,6 +129,7 @@ class StatementJudge:
     def __init__(self, search: Callable, store):
         self.search = search
         self.store = store
+        self.depth = SEARCH_K  # articles read per search
         self._chunks: dict[str, list] = {}
         self._names: re.Pattern | None = None
         self._places: tuple[dict, Gazetteer] | None = None
@@ -148,10 +154,10 @@ class StatementJudge:
         lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
         if law:
             # the named law's articles first, from a deeper search (another law may rank above them)
-            hits = self.search(query, k=SEARCH_K * NAMED_LAW_DEPTH).hits
-            hits = [h for h in hits if h.title and law in h.title][:SEARCH_K] or hits[:SEARCH_K]
+            hits = self.search(query, k=self.depth * NAMED_LAW_DEPTH).hits
+            hits = [h for h in hits if h.title and law in h.title][:self.depth] or hits[:self.depth]
         else:
-            hits = self.search(query, k=SEARCH_K).hits
+            hits = self.search(query, k=self.depth).hits
         result = []
         for hit in hits:
             lines = self._article_lines(hit)
@@ -383,9 +389,24 @@ class StatementJudge:
         named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
         return bool(named) and not any(self.law_title(name) for name in named)
 
+    def _deeper_if_open(self, settle: Callable, settled: Callable):
+        """``settle(judge)`` read against the first SEARCH_K articles of each search, and where
+        that leaves the question open (not ``settled``), against DEEPER_K (a copy of the judge, so
+        that one shared by several requests keeps its depth)."""
+        result = settle(self)
+        if settled(result) or self.depth >= DEEPER_K:
+            return result
+        deeper = copy.copy(self)
+        deeper.depth = DEEPER_K
+        return settle(deeper)
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
         """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
         guessed from the stem and options when None)."""
+        return self._deeper_if_open(lambda judge: judge._solve(stem, options, kind),
+                                    lambda solution: solution.answer is not None)
+
+    def _solve(self, stem: str, options: list[str], kind: str | None) -> Solution:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
@@ -471,6 +492,10 @@ class StatementJudge:
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
+        return self._deeper_if_open(lambda judge: judge._check(stem, options, kind, key),
+                                    lambda checked: checked[0] != "undecided")
+
+    def _check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         options = [o for o in options if o and o.strip()]
         if self.foreign(stem):
             return "undecided", Solution(None)
@@ -485,7 +510,7 @@ class StatementJudge:
             if same is None and filled.verdict is False and filled.decisive and filled.coverage >= TRUE_COVERAGE:
                 return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
         else:
-            solution = self.solve(stem, options, kind)
+            solution = self._solve(stem, options, kind)
             same = None if solution.answer is None else solution.answer == key
             refuting = _refuting(solution, kind, key) if same is None else None
             if refuting:
@@ -611,7 +636,10 @@ class StatementJudge:
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
-        elif lead_said:
+        elif lead_said or self.depth > SEARCH_K:
+            # the article naming the most options is a guess among the first few hits; among a deeper
+            # search's many, some article names any short option (报废 in a 特种设备 list of 隐患 for a
+            # question on cracked crane hooks)
             return [Finding(None, 0.0) for _ in options]
         else:
             best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
