@@ -255,7 +255,11 @@ class StatementJudge:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
                 elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence) and not (
-                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE):
+                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE) and (
+                        decisive or self.depth <= SEARCH_K):
+                    # among a deeper search's many articles some sentence differs from any statement in a
+                    # word or two (安全生产规章制度…重要保障 against 第二十八条's 熟悉…规章制度): there only one
+                    # fact changed refutes
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive, soft_only)
                 elif not conflicts:
