@@ -8,8 +8,8 @@ option is put into the blank and judged, or, for "…包括（ ）" lists, looke
 of the article (in the clause that says the stem's lead when the lead denies: 不适用). A
 statement that denies what an article requires (没必要消防演练) is false. A 填空 without options
 is read from the sentence its stem aligns with (``blanks``). A law named in the stem narrows the
-search to it. Where no article settles a
-question, the answer is None (``undecided``).
+search to it. A question the first articles found leave open is read again against more of them
+(more strictly: see ``DEEPER_K``). Where no article settles a question, the answer is None (``undecided``).
 
 >>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
 >>> judge.solve("特种设备使用单位应当在投入使用后60日内办理使用登记", []).answer  # doctest: +SKIP
@@ -62,6 +62,7 @@ NAMED_LAW_DEPTH = 4
 # Where the first SEARCH_K articles settle nothing, the question is read again against this many: on a
 # library-scale shelf another regulation on the same subject can fill the first places (ten articles of the
 # 大型群众性活动安全管理条例 above 消防法第二十条), and a question they leave open costs the deeper read only.
+# Among that many articles only a refutation by one fact changed counts, and no option list is guessed.
 DEEPER_K = 20
 _NEGATION_RE = re.compile(r"[不未无非]")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
