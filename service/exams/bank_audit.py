@@ -8,8 +8,8 @@ option is put into the blank and judged, or, for "…包括（ ）" lists, looke
 of the article (in the clause that says the stem's lead when the lead denies: 不适用). A
 statement that denies what an article requires (没必要消防演练) is false. A 填空 without options
 is read from the sentence its stem aligns with (``blanks``). A law named in the stem narrows the
-search to it. Where no article settles a
-question, the answer is None (``undecided``).
+search to it. A question the first articles found leave open is read again against more of them
+(more strictly: see ``DEEPER_K``). Where no article settles a question, the answer is None (``undecided``).
 
 >>> judge = StatementJudge(kb.search, kb.store)  # doctest: +SKIP
 >>> judge.solve("特种设备使用单位应当在投入使用后60日内办理使用登记", []).answer  # doctest: +SKIP
@@ -18,6 +18,7 @@ question, the answer is None (``undecided``).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,11 @@ MAX_SLOT_TEXT = 80  # characters a sentence may have at a multiple choice's blan
 _POINTERS = ("下列", "以下")  # a sentence whose text at the blank points to the list that follows
 SEARCH_K = 5
 NAMED_LAW_DEPTH = 4
+# Where the first SEARCH_K articles settle nothing, the question is read again against this many: on a
+# library-scale shelf another regulation on the same subject can fill the first places (ten articles of the
+# 大型群众性活动安全管理条例 above 消防法第二十条), and a question they leave open costs the deeper read only.
+# Among that many articles only a refutation by one fact changed counts, and no option list is guessed.
+DEEPER_K = 20
 _NEGATION_RE = re.compile(r"[不未无非]")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
@@ -124,6 +130,7 @@ class StatementJudge:
     def __init__(self, search: Callable, store):
         self.search = search
         self.store = store
+        self.depth = SEARCH_K  # articles read per search
         self._chunks: dict[str, list] = {}
         self._names: re.Pattern | None = None
         self._places: tuple[dict, Gazetteer] | None = None
@@ -148,10 +155,10 @@ class StatementJudge:
         lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
         if law:
             # the named law's articles first, from a deeper search (another law may rank above them)
-            hits = self.search(query, k=SEARCH_K * NAMED_LAW_DEPTH).hits
-            hits = [h for h in hits if h.title and law in h.title][:SEARCH_K] or hits[:SEARCH_K]
+            hits = self.search(query, k=self.depth * NAMED_LAW_DEPTH).hits
+            hits = [h for h in hits if h.title and law in h.title][:self.depth] or hits[:self.depth]
         else:
-            hits = self.search(query, k=SEARCH_K).hits
+            hits = self.search(query, k=self.depth).hits
         result = []
         for hit in hits:
             lines = self._article_lines(hit)
@@ -249,7 +256,11 @@ class StatementJudge:
                         fit = coverage * len(target) - skipped(target, other)
                         best_true = Finding(True, coverage, found, fit)
                 elif conflicts and coverage >= FALSE_COVERAGE and not _forbids(target, sentence) and not (
-                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE):
+                        reworded and soft_only and conflicts >= MANY_SWAPS and coverage < TRUE_COVERAGE) and (
+                        decisive or self.depth <= SEARCH_K):
+                    # among a deeper search's many articles some sentence differs from any statement in a
+                    # word or two (安全生产规章制度…重要保障 against 第二十八条's 熟悉…规章制度): there only one
+                    # fact changed refutes
                     if best_false is None or coverage > best_false.coverage:
                         best_false = Finding(False, coverage, found, coverage * len(target), decisive, soft_only)
                 elif not conflicts:
@@ -383,9 +394,24 @@ class StatementJudge:
         named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
         return bool(named) and not any(self.law_title(name) for name in named)
 
+    def _deeper_if_open(self, settle: Callable, settled: Callable):
+        """``settle(judge)`` read against the first SEARCH_K articles of each search, and where
+        that leaves the question open (not ``settled``), against DEEPER_K (a copy of the judge, so
+        that one shared by several requests keeps its depth)."""
+        result = settle(self)
+        if settled(result) or self.depth >= DEEPER_K:
+            return result
+        deeper = copy.copy(self)
+        deeper.depth = DEEPER_K
+        return settle(deeper)
+
     def solve(self, stem: str, options: list[str], kind: str | None = None) -> Solution:
         """The answer the articles imply for one question (``kind`` judge/single/multi/blank;
         guessed from the stem and options when None)."""
+        return self._deeper_if_open(lambda judge: judge._solve(stem, options, kind),
+                                    lambda solution: solution.answer is not None)
+
+    def _solve(self, stem: str, options: list[str], kind: str | None) -> Solution:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
@@ -471,6 +497,10 @@ class StatementJudge:
 
     def check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         """A bank's key against the articles: (agrees/disagrees/undecided, what they imply)."""
+        return self._deeper_if_open(lambda judge: judge._check(stem, options, kind, key),
+                                    lambda checked: checked[0] != "undecided")
+
+    def _check(self, stem: str, options: list[str], kind: str | None, key: str) -> tuple[str, Solution]:
         options = [o for o in options if o and o.strip()]
         if self.foreign(stem):
             return "undecided", Solution(None)
@@ -485,7 +515,7 @@ class StatementJudge:
             if same is None and filled.verdict is False and filled.decisive and filled.coverage >= TRUE_COVERAGE:
                 return "disagrees", Solution(None, filled.evidence)  # the key changes one fact of a sentence
         else:
-            solution = self.solve(stem, options, kind)
+            solution = self._solve(stem, options, kind)
             same = None if solution.answer is None else solution.answer == key
             refuting = _refuting(solution, kind, key) if same is None else None
             if refuting:
@@ -611,7 +641,10 @@ class StatementJudge:
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
-        elif lead_said:
+        elif lead_said or self.depth > SEARCH_K:
+            # the article naming the most options is a guess among the first few hits; among a deeper
+            # search's many, some article names any short option (报废 in a 特种设备 list of 隐患 for a
+            # question on cracked crane hooks)
             return [Finding(None, 0.0) for _ in options]
         else:
             best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
