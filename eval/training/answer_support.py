@@ -277,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a store to fit on (repeat for several; default: $REGKB_HOME's)")
     args = parser.parse_args(argv)
     homes = args.home or [Settings.from_env().home]
+    if len({home.name for home in homes}) < len(homes):  # the stores are named by their folders
+        parser.error("--home 的目录名须各不相同(知识库以目录名区分): " + ", ".join(str(home) for home in homes))
     model = train({home.name: KnowledgeBase.open(Settings.from_env(home=home, show_progress=False)) for home in homes},
                   training_questions(args.real))
     model.save()
