@@ -75,7 +75,7 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
-# a statement that defines a term (…是指…) is settled only by a sentence that defines one: a rule that
+# a question that defines a term (…是指…) is settled only by a sentence that defines one: a rule that
 # uses the term ("组织上岗前、在岗期间和离岗时的职业健康检查") neither proves nor refutes what it means
 _DEFINES_RE = re.compile(r"是指|所称|系指")
 _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
@@ -189,6 +189,8 @@ class StatementJudge:
                 sentences += _elided_subject(line)
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
+            if _DEFINES_RE.search(query):
+                sentences = [s for s in sentences if _DEFINES_RE.search(s)]
             result.append((Evidence("", hit.source, hit.title, hit.article), sentences))
         return result
 
@@ -239,11 +241,8 @@ class StatementJudge:
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         # "…未经…培训，不得从事相关工作": without its 不得, the act a rule punishes (…即从事相关工作的，责令…)
         act = target.replace(_FORBIDDEN, "", 1) if target.count(_FORBIDDEN) == 1 else None
-        defines = bool(_DEFINES_RE.search(target))
         for evidence, sentences in candidates:
             for sentence in sentences:
-                if defines and not _DEFINES_RE.search(sentence):
-                    continue
                 # a law's name reads as 本法 on both sides ("根据《中华人民共和国安全生产法》…，制定本条例")
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive, soft_only = compare(target, sentence, order_free, other)
