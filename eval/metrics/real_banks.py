@@ -2,7 +2,9 @@
 安全员 and fire-safety questions with hand-checked verdicts), split once into tune and test halves
 (``data/real_bank_split.json``: stratified by verdict and type, seed 23); a third real bank
 (``data/real_bank_extra.jsonl``, 安全员 questions, its split in ``data/real_bank_extra_split.json``,
-see ``data/real_bank_extra.md``); and the project's own bank (``data/exam_bank.csv``, split by
+see ``data/real_bank_extra.md``); a fourth (``data/real_bank_third.jsonl``, 特种设备 and
+一般企业 安全管理 questions of another trainer, split in ``data/real_bank_third_split.json``, see
+``data/real_bank_third.md``); and the project's own bank (``data/exam_bank.csv``, split by
 ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
@@ -147,6 +149,7 @@ def main() -> None:
     report, misses = {}, []
     banks = (("real", real_rows(Path(args.bank).read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
              ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
+             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
              ("own", own_rows()))
     for name, rows in banks:
         report[name], missed = bank_scores(kb, rows)

@@ -32,8 +32,8 @@ from regkb.service.exams.blanks import constituent, fill_slots, option_fits, sam
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, duty_item, fitted, head_last, slot_sentence,
-                                       with_key)
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, combination, duty_item, fitted, head_last,
+                                       numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -75,6 +75,9 @@ _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
 _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,；;。]{2,20})[，,]?是指([^。]+?)[；;。]?$")
+# a question that defines a term (…是指…) is settled only by a sentence that defines one: a rule that
+# uses the term ("组织上岗前、在岗期间和离岗时的职业健康检查") neither proves nor refutes what it means
+_DEFINES_RE = re.compile(r"是指|所称|系指")
 _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
@@ -186,6 +189,8 @@ class StatementJudge:
                 sentences += _elided_subject(line)
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
+            if _DEFINES_RE.search(query):
+                sentences = [s for s in sentences if _DEFINES_RE.search(s)]
             result.append((Evidence("", hit.source, hit.title, hit.article), sentences))
         return result
 
@@ -417,6 +422,9 @@ class StatementJudge:
         body, law = self.read_stem(stem)
         # a page number copied from a printed book sits in options too ("30- 25 -")
         options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
+        numbered = self._combined(body, options, law, kind)
+        if numbered:
+            return numbered
         if not options and (kind == "blank" or (kind is None and SLOT_RE.search(body))):
             return self._blank(body, law)
         if not options or kind == "judge":
@@ -454,6 +462,25 @@ class StatementJudge:
         if len(chosen) != 1:
             return Solution(None)
         return Solution(LETTERS[chosen[0]], saying[named[chosen[0]]])
+
+    def _combined(self, body: str, options: list[str], law: str | None, kind: str | None) -> Solution | None:
+        """A stem whose options combine items it numbers (①…②…; a 填空 asks for their marks): the
+        items read as the options of a 多选 under the stem's question, and the option (or the
+        marks) of the items that hold. None where the stem is not of that kind."""
+        numbered = numbered_items(body)
+        combined = [combination(o) for o in options]
+        if not numbered or not (all(combined) if options else kind == "blank"):
+            return None
+        lead, items = numbered
+        marks = list(items)
+        held = self._solve(lead, list(items.values()), "multi")
+        if held.answer is None:
+            return Solution(None)
+        chosen = [marks[LETTERS.index(letter)] for letter in held.answer]
+        if not options:
+            return Solution("".join(chosen), held.evidence)
+        same = [i for i, marks_named in enumerate(combined) if marks_named == frozenset(chosen)]
+        return Solution(LETTERS[same[0]], held.evidence) if len(same) == 1 else Solution(None)
 
     def _slot_choice(self, body: str, options: list[str], law: str | None) -> tuple[str | None, Evidence | None]:
         """A single choice read as a 填空 with options: the option that is (or, where the stem
@@ -504,7 +531,7 @@ class StatementJudge:
         options = [o for o in options if o and o.strip()]
         if self.foreign(stem):
             return "undecided", Solution(None)
-        if kind == "blank" and not options:
+        if kind == "blank" and not options and not numbered_items(self.read_stem(stem)[0]):
             body, law = self.read_stem(stem)
             # the key written into the blanks may be an article's sentence word for word
             filled = self.judge_statement(with_key(body, key).rstrip("。") + "。", law)
@@ -800,7 +827,11 @@ def _choose(findings: list[Finding], negative: bool, kind: str | None,
         said = [i for i in proven if texts[i] in canonical(findings[i].evidence.sentence)]
         if said and not negative:
             proven = [i for i in proven if i in said or findings[i].coverage >= 1.0]
-        proven = [i for i in proven if not any(i != j and texts[i] in texts[j] for j in proven)]
+        # Two options that read the same (工伤社会保险 is 工伤保险 to the thesaurus) are not one inside
+        # the other: the one the sentence says as written wins, else neither is dropped
+        as_written = {i for i in proven if strip_punctuation(options[i]) in strip_punctuation(findings[i].evidence.sentence)}
+        proven = [i for i in proven if not any(i != j and texts[i] in texts[j] and (
+            texts[i] != texts[j] or (j in as_written and i not in as_written)) for j in proven)]
         ranked = sorted(proven, key=lambda i: findings[i].matched, reverse=True)
         if len(ranked) == 1 or findings[ranked[0]].matched >= findings[ranked[1]].matched + MIN_BLOCK:
             return LETTERS[ranked[0]], findings[ranked[0]].evidence

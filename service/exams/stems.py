@@ -28,10 +28,32 @@ NEGATIVE_STEM_RE = re.compile(r"不属于|不包括|不正确|错误的(?:是|�
 LIST_SLOT_RE = re.compile(r"(?:下列|包括|以下)\s*$")  # "有下列（ ）行为之一的": the options are the list's items
 STATEMENT_OPTIONS_RE = re.compile(r"说法|表述|叙述|描述|(?:正确|错误)的(?:是|有)")
 # "…工作方针是：（ ）": the head before the blank, where the article says it after the list
-HEAD_FIRST_RE = re.compile(r"的?(方针|原则)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
+HEAD_FIRST_RE = re.compile(r"的?(方针|原则|罚款)(?:是|为)?[：:，,]?\s*(?=[(（]\s*[)）]|_{2,}|＿{2,})")
 _FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
 # "（《安全生产法》规定）了生产经营单位主要负责人…所负的职责，其中有…": a textbook's frame for one item of a duty list
 _DUTY_FRAME_RE = re.compile(r"^(?:规定)?了?([^，,；;。]{2,40}?)所(?:负|承担|履行)的(职责|义务)[，,]\s*其中(?:有|包括)[：:]?")
+
+
+# "…可以行使下列哪些职权？（）①进入现场…；②查阅…" with options "①②③④", "②③④": items numbered in
+# the stem, and options that name a combination of them
+_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
+_NUMBERED_RE = re.compile(rf"([{_MARKS}])\s*([^{_MARKS}]+)")
+_COMBINATION_RE = re.compile(rf"[{_MARKS}、，,\s]+")
+
+
+def numbered_items(body: str) -> tuple[str, dict[str, str]] | None:
+    """A stem that lists numbered items after its question: (the stem without the list, the items
+    by their mark), or None."""
+    first = next((i for i, c in enumerate(body) if c in _MARKS), -1)
+    items = _NUMBERED_RE.findall(body[first:]) if first > 0 else []
+    if len(items) < 2 or len({mark for mark, _ in items}) != len(items):
+        return None
+    return body[:first].strip(), {mark: text.strip().rstrip("；;。，,、") for mark, text in items}
+
+
+def combination(option: str) -> frozenset[str] | None:
+    """The marks an option names when it names nothing else ("①②③", "①、③"), or None."""
+    return frozenset(c for c in option if c in _MARKS) if _COMBINATION_RE.fullmatch(option.strip()) else None
 
 
 def duty_item(body: str) -> str:
