@@ -7,10 +7,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+# Separators a reader does not type as the statute does (未经批准采集 for 未经批准，采集)
+PUNCTUATION = re.compile(r"[\s，。；：、（）()“”《》,.;:!?！？]")
 
 
 class Bm25Index:
@@ -122,9 +126,17 @@ def phrase_boost(query: str, hits: list[tuple[int, float]], texts: list[str], we
 
     BM25 sees a bag of words; a user who remembers a clause's wording ("负有下列职责") should
     find the clause that has the words in that order, not a shorter one that repeats them.
+    Runs are read without punctuation on either side: the question's commas are its own, so
+    "未经批准采集、保藏" matches the article that says "未经批准，采集、保藏" over a penalty
+    article beside it that says only "采集、保藏".
+
+    >>> phrase_boost("未经批准采集、保藏遗传资源", [(0, 1.0), (1, 1.0)],
+    ...              ["境内采集、保藏遗传资源的，处罚款", "未经批准，采集、保藏遗传资源的，处罚款"], 2.0)
+    [(1, 3.0), (0, 2.333...)]
     """
+    query = PUNCTUATION.sub("", query)
     boosted = []
     for (row, score), text in zip(hits, texts):
-        run = longest_common_run(query, text)
+        run = longest_common_run(query, PUNCTUATION.sub("", text))
         boosted.append((row, score * (1 + weight * min(1.0, run / max(4, len(query))))))
     return sorted(boosted, key=lambda item: -item[1])

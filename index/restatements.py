@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from regkb.corpus.kinds import Authority
+from regkb.index.bm25 import PUNCTUATION
 from regkb.index.regions import NATIONAL_AUTHORITIES, is_national
 
 # share of the shorter text's bigrams found in the other: a local article that adds a
@@ -53,11 +54,10 @@ REWORDED_SPAN = 0.2
 YIELD_RATIO = 0.8
 NATIONAL_ORDER = tuple(a.value for a in Authority if a.value in NATIONAL_AUTHORITIES)  # 法律, 行政法规, 部门规章
 _LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条")
-_NOISE = re.compile(r"[\s，。；：、（）()“”《》,.;:!?！？]")
 
 
 def bigrams(text: str) -> frozenset[str]:
-    plain = _NOISE.sub("", _LABEL.sub("", text))
+    plain = PUNCTUATION.sub("", _LABEL.sub("", text))
     return frozenset(plain[i : i + 2] for i in range(len(plain) - 1))
 
 

@@ -28,7 +28,7 @@ from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.hits import HitList, Hits
 from regkb.index.legal_prior import LegalPriorRanker
 from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
-from regkb.index.tokenizer import ChineseTokenizer
+from regkb.index.tokenizer import ChineseTokenizer, compounds
 
 ChunkTexts = Callable[[list[int]], list[str]]  # index rows → the chunks' texts
 
@@ -74,21 +74,28 @@ class Bm25Retriever:
     ``also``: the dense retriever's hits, which keep their BM25 score below the top ``top_k``:
     in a library the local copies of an article can
     fill BM25's first fifty with their titles, and the national article the embeddings rank
-    second would otherwise be fused as if BM25 had found nothing in it."""
+    second would otherwise be fused as if BM25 had found nothing in it.
+
+    A compound token whose two pieces are tokens too (``tokenizer.compounds``) weighs
+    ``compound_weight``: of two articles of one law, the one that writes the compound across
+    another word (应急管理体制) is not outscored by one that only repeats the question's other words."""
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 1.0,
-                 phrase_weight: float = 2.0):
+                 phrase_weight: float = 2.0, compound_weight: float = 0.5):
         self.index = index
         self.chunk_texts = chunk_texts
         self.expansion_weight = expansion_weight
         self.phrase_weight = phrase_weight
+        self.compound_weight = compound_weight
 
     @component.output_types(hits=HitList, coverage=float)
     def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None,
             also: HitList | None = None) -> dict:
         tokens = list(terms.tokens)
-        hits = self.index.bm25.search_including(tokens, top_k, allowed, dict(terms.expansion), self.expansion_weight,
-                                                also.rows() if also else ())
+        joined = compounds(tokens)  # weighed as expansion terms are (by expansion_weight too, hence the division)
+        expansion = {**terms.expansion, **dict.fromkeys(joined, self.compound_weight / self.expansion_weight)}
+        hits = self.index.bm25.search_including([t for t in tokens if t not in joined], top_k, allowed, expansion,
+                                                self.expansion_weight, also.rows() if also else ())
         hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
