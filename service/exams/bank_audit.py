@@ -91,6 +91,7 @@ _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
 # a figure with its unit after it (30日, 三十日, 百分之四十 is not one: grades read from 项 elsewhere), not 一般
 _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
+_ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -192,6 +193,7 @@ class StatementJudge:
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 sentences += _elided_subject(line)
                 sentences += _parallel_figure(line)
+                sentences += _alternatives(line)
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
             if _DEFINES_RE.search(query):
@@ -828,6 +830,12 @@ def _parallel_figure(line: str) -> list[str]:
         if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= MIN_DENIED:
             result.append(f"{parallel.group(1)}，{frame[:match.start()]}{parallel.group(2)}{frame[match.end():]}。")
     return result
+
+
+def _alternatives(line: str) -> list[str]:
+    """The second of two measures a penalty joins with 或者 under one verb ("责令停止使用有关特种设备或者
+    停产停业整顿"), with the verb: banks list it alone (责令停产停业整顿)."""
+    return [verb + second for verb, second in _ALTERNATIVE_RE.findall(line)]
 
 
 def _referred(line: str, items: dict[str, str]) -> list[Composite]:
