@@ -812,23 +812,26 @@ def _parallel_figure(line: str) -> list[str]:
     """A clause after ；that names another grade and gives its own figure, leaving out the frame the
     first clause says ("重大事故、较大事故、一般事故，负责事故调查的人民政府应当自收到事故调查报告之日起15日内
     做出批复；特别重大事故，30日内做出批复"): the clause with the first's frame around its figure
-    ("特别重大事故，负责事故调查的人民政府应当自收到…之日起30日内做出批复"), as banks ask the second grade."""
-    clauses = [c for c in line.rstrip("。").split("；") if c]
-    first = re.match(r"([^，,]{2,30})[，,](.+)", clauses[0]) if len(clauses) > 1 else None
-    if first is None:
-        return []
-    frame = first.group(2)
+    ("特别重大事故，负责事故调查的人民政府应当自收到…之日起30日内做出批复"), as banks ask the second grade.
+    The frame is one clause: where the first says more (…，责令限期改正，处…罚款；逾期未改正的，处…罚款),
+    which of it the later clause keeps is not said."""
     result = []
-    for clause in clauses[1:]:
-        parallel = re.match(r"([^，,]{2,30})[，,]([^，,]+)", clause)
-        if parallel is None or not _FIGURE_RE.search(parallel.group(2)):
+    for sentence in re.findall(r"[^。]+", line):
+        clauses = sentence.split("；")
+        first = re.fullmatch(r"([^，,]{2,30})[，,]([^，,]+)", clauses[0])
+        if first is None:
             continue
-        # the clause's words around its figures, read where the first clause says them with a figure of its own
-        pieces = _FIGURE_RE.split(parallel.group(2))  # the words, the figures at odd places
-        said = "".join(_FIGURE_PATTERN if i % 2 else re.escape(piece) for i, piece in enumerate(pieces))
-        match = re.search(said, frame)
-        if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= MIN_DENIED:
-            result.append(f"{parallel.group(1)}，{frame[:match.start()]}{parallel.group(2)}{frame[match.end():]}。")
+        frame = first.group(2)
+        for clause in clauses[1:]:
+            parallel = re.match(r"([^，,]{2,30})[，,]([^，,]+)", clause)
+            if parallel is None or not _FIGURE_RE.search(parallel.group(2)):
+                continue
+            # the clause's words around its figures, read where the first clause says them with a figure of its own
+            pieces = _FIGURE_RE.split(parallel.group(2))  # the words, the figures at odd places
+            said = "".join(_FIGURE_PATTERN if i % 2 else re.escape(piece) for i, piece in enumerate(pieces))
+            match = re.search(said, frame)
+            if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= MIN_DENIED:
+                result.append(f"{parallel.group(1)}，{frame[:match.start()]}{parallel.group(2)}{frame[match.end():]}。")
     return result
 
 
