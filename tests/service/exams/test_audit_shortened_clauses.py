@@ -43,7 +43,7 @@ def kb(tmp_path_factory):
 @pytest.mark.slow
 def test_the_second_grades_deadline_is_read_and_a_changed_one_caught(kb, tmp_path):
     # 条例第三十二条: …15日内做出批复；特别重大事故，30日内做出批复
-    stem = "对于特别重大事故，负责事故调查的人民政府应当自收到事故调查报告之日起（ ）日内做出批复。"
+    stem = "发生特别重大事故的，负责事故调查的人民政府应当自收到事故调查报告之日起（ ）日内做出批复。"
     options = ["15", "30", "45", "60"]
     assert kb.solve(stem, options, kind="single").answer == "B"
     verdicts = [audit_verdict(kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
