@@ -88,9 +88,10 @@ _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
 _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
-# a figure with its unit after it (30日, 三十日, 百分之四十 is not one: grades read from 项 elsewhere), not 一般
+# a figure with its unit after it (30日, 三十日, 二百元), not the 一 of 一般
 _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
+PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
@@ -830,7 +831,7 @@ def _parallel_figure(line: str) -> list[str]:
             pieces = _FIGURE_RE.split(parallel.group(2))  # the words, the figures at odd places
             said = "".join(_FIGURE_PATTERN if i % 2 else re.escape(piece) for i, piece in enumerate(pieces))
             match = re.search(said, frame)
-            if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= MIN_DENIED:
+            if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= PARALLEL_WORDS:
                 result.append(f"{parallel.group(1)}，{frame[:match.start()]}{parallel.group(2)}{frame[match.end():]}。")
     return result
 

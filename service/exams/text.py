@@ -35,7 +35,7 @@ _SPACE_RE = re.compile(r"\s+")
 # renamed in 2019), a bank's 可处…罚款 states the statute's 处…罚款 (the penalty the authority
 # imposes), the 行政处分 of older texts is today's 处分, banks write 企业 for the statute's 生产经营单位
 # (本企业 for its 本单位), and a few spellings vary (the corpus itself says 危险物品 in 安全生产法 and
-# 危险品 in 消防法 for the same goods; banks write 制订 for the statute's 制定, as the older texts do).
+# 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
             ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
