@@ -8,6 +8,7 @@ figures to their bars. ``make test-fast`` leaves all three out."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,6 +30,24 @@ DIVISION_PLAN = SEEDS / "004_36275ac223ca7fcd.txt"
 def pytest_collection_modifyitems(config, items):
     if not SHARED_CORPUS.is_dir():
         pytest.exit(f"shared corpus not found at {SHARED_CORPUS} (set REGKB_SHARED to the folder that holds corpus/)", returncode=4)
+
+
+def laws_kb(home: Path, paths: list[Path]):
+    """A knowledge base in ``home`` holding the files ``paths`` (default embedder)."""
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    kb = KnowledgeBase.open(Settings(home=home, show_progress=False))
+    report = kb.ingest(paths)
+    assert report.errors == [] and report.added == len(paths)
+    return kb
+
+
+def audit_verdict(kb, tmp_path: Path, question: dict) -> str:
+    """The bank audit's verdict on one question (type, stem, options, answer) written as a JSON bank."""
+    bank = tmp_path / "bank.json"
+    bank.write_text(json.dumps([question], ensure_ascii=False), encoding="utf-8")
+    return kb.check_exam(bank, report=False).results[0].verdict
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from regkb.corpus.law_names import full_law_name, generic_names, law_names, without_state_name
+from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.index.regions import Gazetteer, is_national
 from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
                                        punished, skipped)
@@ -87,6 +88,11 @@ _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
 _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
+# a figure with its unit after it (30日, 三十日, 二百元), not the 一 of 一般
+_FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
+_FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
+PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
+_ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -187,6 +193,8 @@ class StatementJudge:
                 sentences += _defined(line)
                 sentences += [s for s in re.findall(r"[^。]+。?", line) if s.strip()]
                 sentences += _elided_subject(line)
+                sentences += _parallel_figure(line)
+                sentences += _alternatives(line)
                 if len(re.findall("。", line)) > 1:
                     sentences.append(line)
             if _DEFINES_RE.search(query):
@@ -799,6 +807,39 @@ def _elided_subject(line: str) -> list[Composite]:
         return []
     clauses = line.rstrip("。").split("；")[1:]
     return [Composite(subject.group(1) + clause) for clause in clauses if _ELIDED_RE.match(clause)]
+
+
+def _parallel_figure(line: str) -> list[str]:
+    """A clause after ；that names another grade and gives its own figure, leaving out the frame the
+    first clause says ("重大事故、较大事故、一般事故，负责事故调查的人民政府应当自收到事故调查报告之日起15日内
+    做出批复；特别重大事故，30日内做出批复"): the clause with the first's frame around its figure
+    ("特别重大事故，负责事故调查的人民政府应当自收到…之日起30日内做出批复"), as banks ask the second grade.
+    The frame is one clause: where the first says more (…，责令限期改正，处…罚款；逾期未改正的，处…罚款),
+    which of it the later clause keeps is not said."""
+    result = []
+    for sentence in re.findall(r"[^。]+", line):
+        clauses = sentence.split("；")
+        first = re.fullmatch(r"([^，,]{2,30})[，,]([^，,]+)", clauses[0])
+        if first is None:
+            continue
+        frame = first.group(2)
+        for clause in clauses[1:]:
+            parallel = re.match(r"([^，,]{2,30})[，,]([^，,]+)", clause)
+            if parallel is None or not _FIGURE_RE.search(parallel.group(2)):
+                continue
+            # the clause's words around its figures, read where the first clause says them with a figure of its own
+            pieces = _FIGURE_RE.split(parallel.group(2))  # the words, the figures at odd places
+            said = "".join(_FIGURE_PATTERN if i % 2 else re.escape(piece) for i, piece in enumerate(pieces))
+            match = re.search(said, frame)
+            if match and match.group(0) != parallel.group(2) and len(_FIGURE_RE.sub("", parallel.group(2))) >= PARALLEL_WORDS:
+                result.append(f"{parallel.group(1)}，{frame[:match.start()]}{parallel.group(2)}{frame[match.end():]}。")
+    return result
+
+
+def _alternatives(line: str) -> list[str]:
+    """The second of two measures a penalty joins with 或者 under one verb ("责令停止使用有关特种设备或者
+    停产停业整顿"), with the verb: banks list it alone (责令停产停业整顿)."""
+    return [verb + second for verb, second in _ALTERNATIVE_RE.findall(line)]
 
 
 def _referred(line: str, items: dict[str, str]) -> list[Composite]:

@@ -6,11 +6,9 @@ the 特种设备安全法, 职业病防治法 and 安全生产法."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from conftest import LAWS, SAFETY_LAW
+from conftest import LAWS, SAFETY_LAW, audit_verdict, laws_kb
 
 
 def test_numbered_items_and_their_combinations_are_read():
@@ -27,19 +25,8 @@ def test_numbered_items_and_their_combinations_are_read():
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("unseen_bank_kb"), show_progress=False))
-    report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", LAWS / "职业病防治法(2018-12-29).md", SAFETY_LAW])
-    assert report.errors == [] and report.added == 3
-    return kb
-
-
-def _check(kb, tmp_path, question: dict) -> str:
-    bank = tmp_path / "bank.json"
-    bank.write_text(json.dumps([question], ensure_ascii=False), encoding="utf-8")
-    return kb.check_exam(bank, report=False).results[0].verdict
+    return laws_kb(tmp_path_factory.mktemp("unseen_bank_kb"),
+                   [LAWS / "特种设备安全法(2013-06-29).md", LAWS / "职业病防治法(2018-12-29).md", SAFETY_LAW])
 
 
 # 特种设备安全法第三条: 坚持安全第一、预防为主、节能环保、综合治理的原则
@@ -50,11 +37,11 @@ PRINCIPLE = "特种设备安全工作应当坚持（ ）、综合治理的原则
 def test_options_that_combine_numbered_items_are_solved_and_checked(kb, tmp_path):
     options = ["②③④", "①②③", "①②④"]
     assert kb.solve(PRINCIPLE, options, kind="single").answer == "B"
-    assert _check(kb, tmp_path, {"type": "single", "stem": PRINCIPLE, "options": options, "answer": "B"}) == "agrees"
-    assert _check(kb, tmp_path, {"type": "single", "stem": PRINCIPLE, "options": options, "answer": "C"}) == "disagrees"
+    assert audit_verdict(kb, tmp_path, {"type": "single", "stem": PRINCIPLE, "options": options, "answer": "B"}) == "agrees"
+    assert audit_verdict(kb, tmp_path, {"type": "single", "stem": PRINCIPLE, "options": options, "answer": "C"}) == "disagrees"
     # a 填空 asks for the marks
     assert kb.solve(PRINCIPLE, [], kind="blank").answer == "①②③"
-    assert _check(kb, tmp_path, {"type": "blank", "stem": PRINCIPLE, "options": [], "answer": "①②③"}) == "agrees"
+    assert audit_verdict(kb, tmp_path, {"type": "blank", "stem": PRINCIPLE, "options": [], "answer": "①②③"}) == "agrees"
 
 
 @pytest.mark.slow
@@ -73,7 +60,7 @@ def test_a_definition_is_not_settled_by_a_rule_that_uses_the_term(kb, tmp_path):
     # 职业病防治法第三十五条 orders 上岗前、在岗期间和离岗时的职业健康检查 and defines nothing
     stem = "职业健康检查是指平时的健康检查。"  # the 管理员 bank's 判断 (tune half): read as true before
     assert kb.solve(stem, kind="judge").answer is None
-    assert _check(kb, tmp_path, {"type": "judge", "stem": stem, "options": [], "answer": "false"}) == "undecided"
+    assert audit_verdict(kb, tmp_path, {"type": "judge", "stem": stem, "options": [], "answer": "false"}) == "undecided"
     # a definition the law gives is still read (第二条: 本法所称职业病，是指…)
     defined = "职业病是指企业、事业单位和个体经济组织等用人单位的劳动者在职业活动中，因接触粉尘、放射性物质和其他有毒、有害因素而引起的疾病。"
     assert kb.solve(defined, kind="judge").answer == "true"
