@@ -30,10 +30,6 @@ SETS = (("plain", "plain_questions.jsonl"), ("story", "story_questions.jsonl"),
 # real people's questions drawn from the datasets the shared dev set comes from, labelled here
 # (provenance in eval/data/real_questions_extra.md): train / test split by hash
 REAL_EXTRA = "real_questions_extra.jsonl"
-# everyday questions written to train on (192 answerable on every sixth article of each law from
-# the fourth on, skipping plain test and story gold articles, and 30 unanswerable): the query
-# adapter and the answer support are fitted on it, so it is no yardstick of theirs
-EVERYDAY_TRAIN = "everyday_train_questions.jsonl"
 
 
 @dataclass(frozen=True)
@@ -81,14 +77,6 @@ def load_real_questions(path: Path | None = None) -> list[EverydayQuestion]:
     return [EverydayQuestion(r["id"], r["question"], r.get("split", "dev"),
                              tuple(Gold(g["law"], g["article"]) for g in r.get("gold") or []))
             for r in rows]
-
-
-def load_everyday_train() -> list[EverydayQuestion]:
-    """The everyday training set: a row is settled by its gold article and by each article its
-    ``also`` field names; an unanswerable row has no gold."""
-    return [EverydayQuestion(r["id"], r["question"], r["split"], () if r["kind"] == "none" else (
-                Gold(r["source"], r["article"], r["quote"]), *(Gold(a["source"], a["article"]) for a in r.get("also", []))))
-            for r in data_lines(None, EVERYDAY_TRAIN)]
 
 
 def answered_with_gold(question: EverydayQuestion, response) -> bool:

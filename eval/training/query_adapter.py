@@ -22,12 +22,11 @@ the CPU, about a minute and a half a run on two cores.
   ``real_questions_extra.jsonl`` (public legal consultations labelled here with the articles
   that settle them; its answerable rows, every chunk of a gold article a positive); its test
   split and the shared real dev questions (``../shared/data/real_questions_dev.jsonl``, which
-  calibrate ``ask``'s support model) are never trained on. The everyday training set
-  (``everyday_train_questions.jsonl``: 192 everyday questions on every sixth article of each
-  law from the fourth on, skipping plain test and story gold articles, and 30 unanswerable ones,
-  left out here, having no passage to train towards): every chunk of its gold article and of
-  the article its ``also`` field names (a second one that settles the question) is a
-  positive, and the test passage rule applies to it as to the two sets above.
+  calibrate ``ask``'s support model) are never trained on. Note:
+  ``everyday_train_questions.jsonl`` (192 everyday questions on every sixth article of each
+  law from the fourth on, skipping plain test and story gold articles, and 30 unanswerable
+  ones; an ``also`` field names a second article that settles a question) was written later for the reader; the shipped adapter was not
+  trained on it and ``TRAINING_SETS`` leaves it out.
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
   scores it, 0.3·cos(chunk) + 0.7·max cos(sentence); softmax at temperature 0.01 (e5's own)
@@ -36,10 +35,10 @@ the CPU, about a minute and a half a run on two cores.
 - **Model.** Rank-8 factors on the query, key, value and output projections of every
   attention layer (``TARGETS``); AdamW, lr 5e-4, 4 epochs of batches of 16; one run for each
   of the seeds 0, 1 and 2, and the mean of their updates shipped.
-- **Cross-validation** (``--folds``): the everyday-words questions (plain dev, the three
-  training sets and the extra set's train split) in folds by question id; each fold's
-  questions are ranked by the full search pipeline with an adapter trained on the first set
-  and the other folds, and reported per set. The write-up is in ``eval/RESULTS.md``.
+- **Cross-validation** (``--folds``): the everyday-words questions (plain dev and the two
+  training sets) in folds by question id; each fold's questions are ranked by the full search
+  pipeline with an adapter trained on the first set and the other folds, and reported per
+  set. The write-up is in ``eval/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from regkb.eval.metrics.everyday import EverydayQuestion, Gold, load_everyday_train, load_real_questions
+from regkb.eval.metrics.everyday import EverydayQuestion, Gold, load_real_questions
 from regkb.eval.metrics.retrieval import K, Question, rank_metrics, load_plain_questions, load_questions
 from regkb.index.query_adapter import ADAPTER_FILE, TARGETS, QueryAdapter
 
@@ -73,18 +72,16 @@ TRAINING_SETS = ("stride_questions.jsonl", "plan_questions.jsonl")
 
 def training_questions() -> tuple[list[Question], list[Question | EverydayQuestion]]:
     """(first set with a gold passage, the everyday-words questions: plain dev, the training
-    sets, the everyday training set and the real people's questions of the extra set's train
-    split)."""
+    sets and the real people's questions of the extra set's train split)."""
     first = [q for q in load_questions() if q.kind != "none" and q.source]
     plain = [q for q in load_plain_questions() if q.split == "dev"]
     plain += [q for name in TRAINING_SETS for q in load_questions(name=name)]
-    labelled = [q for q in load_everyday_train() + load_real_questions() if q.split == "train" and q.answerable]
-    return first, [q for q in plain if q.kind != "none" and q.source] + labelled
+    real = [q for q in load_real_questions() if q.split == "train" and q.answerable]
+    return first, [q for q in plain if q.kind != "none" and q.source] + real
 
 
 def golds(question: Question | EverydayQuestion) -> tuple[Gold, ...]:
-    """A labelled set's gold passage, or the golds an ``EverydayQuestion`` names (a real
-    person's gold articles; the everyday training set's gold and ``also`` articles)."""
+    """A labelled set's gold passage, or the gold articles of a real person's question."""
     return getattr(question, "golds", None) or (Gold(question.source, None, question.quote),)
 
 
@@ -96,8 +93,8 @@ def off_test_passages(targets: "StoreTargets", questions: list) -> list:
     all (eval/RESULTS.md, issue 21)."""
     test = [q for q in load_plain_questions() if q.split == "test" and q.kind != "none" and q.source]
     taken = {row for q in test for row in targets.gold(q)}
-    real = {q.id for q in load_real_questions()}
-    return [q for q in questions if q.split == "dev" or q.id in real or not taken & set(targets.gold(q))]
+    return [q for q in questions
+            if q.split == "dev" or isinstance(q, EverydayQuestion) or not taken & set(targets.gold(q))]
 
 
 class StoreTargets:
@@ -268,8 +265,7 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
         log(f"第 {fold + 1}/{folds} 折完成")
     sets = {"plain_dev": {q.id for q in plain if q.split == "dev"}}
     sets |= {name.removesuffix("_questions.jsonl"): {q.id for q in load_questions(name=name)} for name in TRAINING_SETS}
-    sets["everyday_train"] = {q.id for q in load_everyday_train()}
-    sets["real_extra_train"] = {q.id for q in load_real_questions() if q.split == "train"}
+    sets["real_extra_train"] = {q.id for q in plain if isinstance(q, EverydayQuestion)}
     return {name: {mode: {k: v for k, v in rank_metrics([r[q.id] for q in plain if q.id in ids], []).items()
                           if not k.endswith("_ms")} for mode, r in ranks.items()}
             for name, ids in sets.items()}
@@ -278,7 +274,7 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regkb.eval.training.query_adapter",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev、三个训练集与真实问题训练部分,按集合报告),不写文件")
+    parser.add_argument("--folds", type=int, default=0, help="只做交叉验证(plain dev 与两个训练集,按集合报告),不写文件")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),
                         help="训练的随机种子,逗号分隔(各训练一次后取平均)")
     parser.add_argument("--out", type=Path, default=ADAPTER_FILE,

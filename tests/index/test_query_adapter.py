@@ -118,20 +118,3 @@ def test_training_lowers_the_loss_on_a_real_store(law_kb):
     adapter = encoder.adapter({"rank": 8})
     assert sorted(adapter.factors) == sorted(target_weights(12))
     assert ADAPTER_FILE.is_file()  # the shipped file was not touched by a test run
-
-
-def test_the_everyday_training_set_is_trained_on_with_its_also_articles_and_without_its_unanswerable_rows():
-    from regkb.eval.metrics.everyday import EVERYDAY_TRAIN, Gold
-    from regkb.eval.metrics.retrieval import data_lines, load_plain_questions
-    from regkb.eval.training.query_adapter import golds, training_questions
-
-    rows = {row["id"]: row for row in data_lines(None, EVERYDAY_TRAIN)}
-    _, everyday_words = training_questions()
-    trained = {q.id: q for q in everyday_words if q.id in rows}
-    assert set(trained) == {i for i, row in rows.items() if row["kind"] != "none"}
-    with_also = next(i for i, row in rows.items() if row.get("also"))
-    also = rows[with_also]["also"][0]
-    assert Gold(also["source"], also["article"]) in golds(trained[with_also])
-    assert Gold(rows[with_also]["source"], rows[with_also]["article"], rows[with_also]["quote"]) in golds(trained[with_also])
-    test = {q.question for q in load_plain_questions() if q.split == "test"}
-    assert not test & {q.question for q in everyday_words}  # plain test is what the adapter is measured on
