@@ -26,7 +26,9 @@ the CPU, about a minute and a half a run on two cores.
   ``everyday_train_questions.jsonl`` (192 everyday questions on every sixth article of each
   law from the fourth on, skipping plain test and story gold articles, and 30 unanswerable
   ones; an ``also`` field names a second article that settles a question) was written later for the reader; the shipped adapter was not
-  trained on it and ``TRAINING_SETS`` leaves it out.
+  trained on it and ``TRAINING_SETS`` leaves it out: trained with it (its answerable rows, gold
+  and ``also`` articles positives), the adapter lost real dev questions on both stores
+  (``eval/RESULTS.md``, issue 21, q21t).
 - **Target.** A question, embedded as the query pipeline embeds it (with its thesaurus terms
   in brackets), against every chunk of the store, each scored the way the dense retriever
   scores it, 0.3·cos(chunk) + 0.7·max cos(sentence); softmax at temperature 0.01 (e5's own)
