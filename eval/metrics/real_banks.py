@@ -72,6 +72,14 @@ def own_rows() -> list[dict]:
     return rows
 
 
+def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
+    """(name, rows) of the four banks the metric reads: the real one at ``real_bank``, extra, third, own."""
+    return [("real", real_rows(real_bank.read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
+            ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
+            ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
+            ("own", own_rows())]
+
+
 def _audit(kb, rows: list[dict]):
     with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
         path = Path(folder) / "bank.json"
@@ -147,11 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     kb = KnowledgeBase.open(Settings.from_env(show_progress=False))
     report, misses = {}, []
-    banks = (("real", real_rows(Path(args.bank).read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
-             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
-             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
-             ("own", own_rows()))
-    for name, rows in banks:
+    for name, rows in all_banks(Path(args.bank)):
         report[name], missed = bank_scores(kb, rows)
         misses += [{"bank": name, **m} for m in missed]
     print(json.dumps(report, ensure_ascii=False, indent=1))

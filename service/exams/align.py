@@ -42,6 +42,7 @@ _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
+_ACCIDENT_RE = re.compile(r"(?:生产安全)?事故")
 _QUESTION_RE = re.compile(r"哪[些个种项类]|什么")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
@@ -128,6 +129,9 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚"); one
             # that makes a grade another (特别 before 重大) is another fact, as a figure is
             graded = bool(_GRADE_RE.search(ours) and _GRADE_RE.match(statement[right.a:right.a + 2]))
+            if _narrowed_to_grade(ours, statement[right.a:], sentence):
+                inserts += 1
+                continue
             grades += graded
             hard += graded
             soft += not graded
@@ -297,6 +301,14 @@ def _condition_left_out(theirs: str, following: str) -> bool:
     says 应当在整改后向…报告，经检查合格，方可恢复): each condition is required, so a statement with
     fewer allows what the article does not."""
     return len(theirs) >= MIN_CONDITION and bool(_ONLY_THEN_RE.match(following))
+
+
+def _narrowed_to_grade(inserted: str, following: str, sentence: str) -> bool:
+    """A grade the statement puts before the accidents of a rule that names no grade (在本单位发生重大生产安全
+    事故时…逃匿的 where 第一百一十条 says 发生生产安全事故时): the rule holds for every grade, so the statement
+    says one case of it, as 施工单位 says one kind of the 单位 a rule binds. Where the sentence names grades,
+    another grade is another fact (a 项's 较大事故 for 重大事故)."""
+    return bool(_GRADE_RE.fullmatch(inserted) and _ACCIDENT_RE.match(following) and not _GRADE_RE.search(sentence))
 
 
 def _restated(inserted: str, sentence: str) -> bool:
