@@ -93,8 +93,6 @@ _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小�
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
 PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
-_POINTER_WORD = "下列"
-_KIND_RE = re.compile(r"[^，,；;：:。]{2,20}")  # a 项 that names a kind, not a clause of its own
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -189,7 +187,6 @@ class StatementJudge:
                         sentences += _duty(leadin, item)
                     elif leadin:
                         sentences.append(Composite(leadin + item))
-                        sentences += _in_pointer(leadin, item, query)
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
@@ -788,19 +785,6 @@ def _defined(line: str) -> list[str]:
         return []
     listed = _LISTED_KINDS_RE.match(match.group(2))
     return [f"{match.group(2)}属于{match.group(1)}", *([f"{match.group(1)}包括{listed.group(1)}。"] if listed else [])]
-
-
-def _in_pointer(leadin: str, item: str, query: str) -> list[Composite]:
-    """A lead-in that points to its list ("…，对下列达到一定规模的危险性较大的分部分项工程编制专项施工方案，
-    …：") with one short 项 in the pointer's place, as banks write it ("…对土方开挖工程等达到一定规模的…编制
-    专项施工方案"): read against the lead-in alone, the named kind stood where 下列 does and was taken
-    for a word swapped. A kind the list lacks still differs from every 项 so written. A ``query`` that
-    says 下列 itself points to the list as the lead-in does ("应当具备下列（ ）安全生产条件"): it reads the
-    lead-in and its 项, and the kind in the pointer's place would only oppose its 下列."""
-    kind = item.rstrip("；;。")
-    if _POINTER_WORD not in leadin or _POINTER_WORD in query or not _KIND_RE.fullmatch(kind):
-        return []
-    return [Composite(leadin.rstrip("：:").replace(_POINTER_WORD, kind + "等", 1) + "。")]
 
 
 def _duty(leadin: str, item: str) -> list[str]:
