@@ -69,11 +69,6 @@ class PriorWeights:
     widespread_weight: float = 0.4
     widespread_places: int = 2
     widespread_depth: int = 20
-    # With the many-places prior on, the candidate lists are read ``candidate_depth`` deep and
-    # hold at most this share of local rows: the national article restating the matter is
-    # otherwise below fifty cities' copies of it and never reaches the fusion.
-    candidate_local_share: float = 0.5
-    candidate_depth: int = 150
     place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
 
 
@@ -89,27 +84,10 @@ class LegalPriorRanker:
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
 
-    def widespread(self, hits: HitList) -> bool:
-        """Local rules of ``widespread_places`` places or more among the first hits."""
+    def _widespread(self, hits: HitList) -> bool:
         first = (self.rows[r] for r, _ in islice(hits, self.weights.widespread_depth))
         places = {row.region for row in first if row.authority in LOCAL_RULES and row.region}
         return len(places) >= self.weights.widespread_places
-
-    def national_share(self, hits: HitList, k: int, keep: frozenset[int] = frozenset()) -> HitList:
-        """The first ``k`` of ``hits`` with at most ``candidate_local_share`` of them local rows
-        (national rows below take the rest), then the rows of ``keep`` not among them."""
-        cap = round(self.weights.candidate_local_share * k)
-        chosen: list[tuple[int, float]] = []
-        for pair in hits:
-            if len(chosen) == k:
-                break
-            if not is_national(self.rows[pair[0]]):
-                if not cap:
-                    continue
-                cap -= 1
-            chosen.append(pair)
-        rows = {row for row, _ in chosen}
-        return HitList.of(chosen + [pair for pair in hits if pair[0] in keep and pair[0] not in rows])
 
     @component.output_types(hits=HitList)
     def run(self, query: str, hits: HitList, region: str | None = None) -> dict:
@@ -117,7 +95,7 @@ class LegalPriorRanker:
         about_consequences = bool(CONSEQUENCE_QUESTION.search(query))
         applies: dict[str | None, bool] = {}
         local_weight = self.weights.local_weight
-        if asked is None and self.widespread(hits):
+        if asked is None and self._widespread(hits):
             local_weight = self.weights.widespread_weight
         weighted = []
         for row_number, score in hits:

@@ -80,36 +80,28 @@ class Bm25Retriever:
     ``compound_weight``: of two articles of one law, the one that writes the compound across
     another word (应急管理体制) is not outscored by one that only repeats the question's other words."""
 
-    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, prior: LegalPriorRanker,
-                 expansion_weight: float = 1.0, phrase_weight: float = 2.0, compound_weight: float = 0.5):
+    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 1.0,
+                 phrase_weight: float = 2.0, compound_weight: float = 0.5):
         self.index = index
         self.chunk_texts = chunk_texts
-        self.prior = prior
         self.expansion_weight = expansion_weight
         self.phrase_weight = phrase_weight
         self.compound_weight = compound_weight
 
     @component.output_types(hits=HitList, coverage=float)
     def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None,
-            also: HitList | None = None, place_asked: bool = True) -> dict:
+            also: HitList | None = None) -> dict:
         tokens = list(terms.tokens)
         joined = compounds(tokens)  # weighed as expansion terms are (by expansion_weight too, hence the division)
         expansion = {**terms.expansion, **dict.fromkeys(joined, self.compound_weight / self.expansion_weight)}
-        also_rows = also.rows() if also else []
-
-        def search(depth: int) -> HitList:
-            hits = self.index.bm25.search_including([t for t in tokens if t not in joined], depth, allowed, expansion,
-                                                    self.expansion_weight, also_rows)
-            return HitList.of(phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight))
-
-        hits = search(top_k)
-        if not place_asked and self.prior.widespread(hits):
-            hits = self.prior.national_share(search(self.prior.weights.candidate_depth), top_k, frozenset(also_rows))
+        hits = self.index.bm25.search_including([t for t in tokens if t not in joined], top_k, allowed, expansion,
+                                                self.expansion_weight, also.rows() if also else ())
+        hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
         total = sum(i if i > 0 else unknown_weight for i in idfs)
         coverage = sum(idfs) / total if total else 0.0
-        return {"hits": hits, "coverage": coverage}
+        return {"hits": HitList.of(hits), "coverage": coverage}
 
 
 def embedded_query(query: str, terms: Sequence[str]) -> str:
@@ -137,29 +129,22 @@ class DenseRetriever:
     sentence: (1 − w)·cos(chunk) + w·max cos(sentence), so the one sentence that answers
     is not diluted by the rest of a long article."""
 
-    def __init__(self, index: SearchIndex, prior: LegalPriorRanker, evidence_weight: float = 0.7):
+    def __init__(self, index: SearchIndex, evidence_weight: float = 0.7):
         self.index = index
-        self.prior = prior
         self.evidence_weight = evidence_weight
 
     @component.output_types(hits=HitList)
-    def run(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = None, place_asked: bool = True) -> dict:
-        hits = self.search(vector, top_k, allowed)
-        if not place_asked and self.prior.widespread(hits):
-            hits = self.prior.national_share(self.search(vector, self.prior.weights.candidate_depth, allowed), top_k)
-        return {"hits": hits}
-
-    def search(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None) -> HitList:
+    def run(self, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = None) -> dict:
         with single_threaded():
             chunks = dict(self.index.dense_search(vector, top_k, allowed))
             if not self.evidence_weight or getattr(self.index, "sentences", None) is None:  # a backend without them
-                return HitList.ranked(chunks.items())
+                return {"hits": HitList.ranked(chunks.items())}
             best = self.index.sentence_search(vector, 2 * top_k, allowed)
             chunks.update(self.index.chunk_scores(vector, [row for row in best if row not in chunks]))
             best.update(self.index.sentence_scores(vector, [row for row in chunks if row not in best]))
         weight = self.evidence_weight
         scores = {row: (1 - weight) * score + weight * best.get(row, score) for row, score in chunks.items()}
-        return HitList.ranked(scores.items()).top(top_k)
+        return {"hits": HitList.ranked(scores.items()).top(top_k)}
 
 
 @component
@@ -205,19 +190,18 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
     fusion → list booster → legal prior (authority, region, penalty articles) → cited
     articles first."""
     pipeline = Pipeline()
-    if document_regions is None:
-        document_regions = sorted({row.region for row in index.rows if row.region})
-    prior = LegalPriorRanker(index.rows, document_regions)
     pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
-        pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts, prior))
+        pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts))
         pipeline.connect("query_tokenizer.terms", "bm25.terms")
     if mode in (SearchMode.dense, SearchMode.hybrid):
         pipeline.add_component("query_embedder", QueryEmbedder(embedder))
-        pipeline.add_component("dense", DenseRetriever(index, prior))
+        pipeline.add_component("dense", DenseRetriever(index))
         pipeline.connect("query_tokenizer.terms", "query_embedder.terms")
         pipeline.connect("query_embedder.vector", "dense.vector")
-    pipeline.add_component("legal_prior", prior)
+    if document_regions is None:
+        document_regions = sorted({row.region for row in index.rows if row.region})
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions))
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
@@ -264,14 +248,13 @@ class Retriever:
                                                                     self.embedder, self.weights, self.document_regions)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
-        place_asked = pipeline.get_component("legal_prior").asked_region(query, region) is not None
         inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},
                         "references": {"query": query, "allowed": allowed}}
         if mode in (SearchMode.bm25, SearchMode.hybrid):
-            inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed, "place_asked": place_asked}
+            inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed}
         if mode in (SearchMode.dense, SearchMode.hybrid):
             inputs["query_embedder"] = {"query": query}
-            inputs["dense"] = {"top_k": depth, "allowed": allowed, "place_asked": place_asked}
+            inputs["dense"] = {"top_k": depth, "allowed": allowed}
         if mode is SearchMode.hybrid:
             inputs["list_booster"] = {"query": query}
         return list(pipeline.run(inputs)["references"]["hits"][:k])

@@ -94,10 +94,9 @@ SENTENCE_QUESTIONS = ("老板不给发劳保用品怎么办", "工人发现危�
 
 
 def _dense_top(kb, vector, weight: float) -> list[tuple[str, float]]:
-    from regkb.index.legal_prior import LegalPriorRanker
     from regkb.index.retrieval import DenseRetriever
 
-    hits = DenseRetriever(kb.index, LegalPriorRanker(kb.index.rows, []), evidence_weight=weight).run(vector, 5)["hits"]
+    hits = DenseRetriever(kb.index, evidence_weight=weight).run(vector, 5)["hits"]
     return [(kb.index.rows[row].chunk_id, round(score, 4)) for row, score in hits]
 
 
