@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from regkb.eval.metrics.real_banks import DEFAULT_BANK, _audit, all_banks
+from regkb.eval.metrics.real_banks import DEFAULT_BANK, all_banks, audit_rows
 
 TUNE_HALVES = ("tune", "dev")
 
@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--out", metavar="FILE", help="write every probe with its verdict here (JSON lines)")
     args = parser.parse_args()
     rows = probes(all_banks(Path(args.bank)))
-    results = _audit(KnowledgeBase.open(Settings.from_env(show_progress=False)), rows)
+    results = audit_rows(KnowledgeBase.open(Settings.from_env(show_progress=False)), rows)
     alarms = sorted({(r["bank"], r["id"]) for r, x in zip(rows, results) if x.verdict in ("disagrees", "outdated")})
     print(json.dumps({"probes": len(rows), "questions": len({(r["bank"], r["id"]) for r in rows}),
                       "verdicts": Counter(x.verdict for x in results),

@@ -80,7 +80,8 @@ def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
             ("own", own_rows())]
 
 
-def _audit(kb, rows: list[dict]):
+def audit_rows(kb, rows: list[dict]):
+    """The audit's result for each row (type, stem, options, answer), through ``kb.check_exam`` on a JSON bank."""
     with tempfile.TemporaryDirectory(prefix="regkb-bank-") as folder:
         path = Path(folder) / "bank.json"
         path.write_text(json.dumps([{k: r[k] for k in ("type", "stem", "options", "answer")} for r in rows],
@@ -90,7 +91,7 @@ def _audit(kb, rows: list[dict]):
 
 def bank_scores(kb, rows: list[dict]) -> tuple[dict, list[dict]]:
     """Figures per half, and one record per question that the audit or the solver got wrong."""
-    results = _audit(kb, rows)
+    results = audit_rows(kb, rows)
     tallies: dict[str, Counter] = defaultdict(Counter)
     misses = []
     for row, result in zip(rows, results):

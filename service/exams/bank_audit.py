@@ -539,8 +539,9 @@ class StatementJudge:
         options = [o for o in options if o and o.strip()]
         if self.foreign(stem):
             return "undecided", Solution(None)
-        if kind == "blank" and not options and not numbered_items(self.read_stem(stem)[0]):
-            body, law = self.read_stem(stem)
+        blank = kind == "blank" and not options
+        body, law = self.read_stem(stem) if blank else ("", None)
+        if blank and not numbered_items(body):
             # the key written into the blanks may be an article's sentence word for word
             filled = self.judge_statement(with_key(body, key).rstrip("。") + "。", law)
             if filled.verdict:
