@@ -59,13 +59,12 @@ class ArticleRef:
     item: int | None = None  # 项
 
 
-def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
-    """Every reference in the query to an article of one of ``titles`` (in the order cited)."""
+def _references(query: str, titles: list[str]):
+    """Each reference in the query to an article of one of ``titles``: (ref, start, end)."""
     names = {alias: title for title in titles if title for alias in title_aliases(title)}
     if not names:
-        return []
+        return
     pattern = re.compile(_name_pattern(list(names)))
-    found: list[ArticleRef] = []
     for match in pattern.finditer(query):
         article = _ARTICLE.match(query, match.end())
         if not article:
@@ -73,10 +72,26 @@ def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
         number, paragraph, item = (numeral_value(n) if n else None for n in article.groups())
         if number is None:  # digits and characters mixed (第1十条): no article number
             continue
-        ref = ArticleRef(names[match.group(0)], f"第{chinese_number(number)}条", paragraph, item)
-        if ref not in found:
-            found.append(ref)
-    return found
+        yield ArticleRef(names[match.group(0)], f"第{chinese_number(number)}条", paragraph, item), match.start(), \
+            article.end()
+
+
+def parse_references(query: str, titles: list[str]) -> list[ArticleRef]:
+    """Every reference in the query to an article of one of ``titles`` (in the order cited)."""
+    return list(dict.fromkeys(ref for ref, _, _ in _references(query, titles)))
+
+
+def without_references(query: str, titles: list[str]) -> str:
+    """The query with its references cut out: what it asks besides naming articles.
+
+    >>> without_references("《消防法》第16条规定了什么", ["中华人民共和国消防法"])
+    '《规定了什么'
+    """
+    kept, last = [], 0
+    for _, start, end in _references(query, titles):
+        kept.append(query[last:start])
+        last = end
+    return "".join(kept) + query[last:]
 
 
 @component

@@ -36,7 +36,7 @@ import numpy as np
 
 from regkb.corpus.models import AUTHORITY_NAMES, DIRECTION_NAMES, Authority, Chunk, Target
 from regkb.corpus.numerals import chinese_number
-from regkb.index.article_ref import ArticleRef, parse_references
+from regkb.index.article_ref import ArticleRef, parse_references, without_references
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
 from regkb.index.term_statistics import TermStatistics
@@ -82,6 +82,8 @@ _ASKING = frozenset({
     "多长", "多长时间", "长时间", "多久", "时间", "不能", "能不能", "可不可以", "行不行", "没有", "属于", "哪里", "哪儿",
     "啥", "怎么办", "违法", "算不算", "算", "要求", "做", "给", "发", "内", "后", "时", "处理", "哪几级", "几级",
 })
+# Words of a question that asks for a cited article's text itself (安全生产法第二十一条的原文).
+_TEXT_REQUEST = frozenset({"内容", "原文", "全文", "条文", "具体", "说", "讲", "写", "请", "请问", "一下", "查", "看看"})
 _YEAR = re.compile(r"20\d\d")
 _GENERAL_CHAPTER = re.compile(r"^第[一二三四五六七八九十]+章\s*(?:总则|附则)")
 
@@ -466,26 +468,45 @@ class AnswerDesk:
         return best
 
     def _cited_part(self, question: str, hits) -> AskResponse | None:
-        """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part."""
-        refs = [r for r in parse_references(question, sorted({h.title for h in hits if h.title}))
-                if r.paragraph or r.item]
-        for ref in refs[:1]:
+        """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part; a
+        question that only asks for cited articles' text (安全生产法第二十一条是什么) by quoting
+        those articles whole, and nothing else."""
+        titles = sorted({h.title for h in hits if h.title})
+        refs = parse_references(question, titles)
+        parts = [r for r in refs if r.paragraph or r.item]
+        if parts:
+            ref = parts[0]
             hit = next((h for h in hits if h.title == ref.title and h.article == ref.article
                         and _ARTICLE_HEAD.match(h.text)), None)
             span = cited_span(hit.text, ref) if hit else None
             if span is None:
                 return None
-            chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
-                          section_path=hit.section_path, article=hit.article)
-            paragraph, item = span_label(chunk, *span)
-            citation = Citation(source=hit.source, title=hit.title, authority=hit.authority,
-                                authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
-                                section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
-                                quote=hit.text[span[0]:span[1]], chunk_id=hit.chunk_id, score=1.0)
-            return AskResponse(question=question, kind="passage", answer=self._quoted([citation]),
-                               citations=[citation], evidence=1.0, confidence="high",
-                               related=[self._related(h) for h in hits[:RELATED_COUNT]])
-        return None
+            citations = [self._span_citation(hit, *span)]
+        elif refs and self._asks_only_text(without_references(question, titles)):
+            wanted = {(r.title, r.article) for r in refs}
+            citations = [self._span_citation(h, 0, len(h.text.rstrip()), whole=True) for h in hits
+                         if (h.title, h.article) in wanted]
+            if not citations:
+                return None
+        else:
+            return None
+        return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
+                           evidence=1.0, confidence="high", related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    def _asks_only_text(self, rest: str) -> bool:
+        """Whether what a question says besides its references only asks for their text."""
+        return all(w in _ASKING or w in _TEXT_REQUEST for w in self.kb.tokenizer.words(rest))
+
+    @staticmethod
+    def _span_citation(hit, start: int, end: int, whole: bool = False) -> Citation:
+        """A hit's text from ``start`` to ``end``, labelled with its 款 and 项 unless ``whole`` (the article)."""
+        chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
+                      section_path=hit.section_path, article=hit.article)
+        paragraph, item = (None, None) if whole else span_label(chunk, start, end)
+        return Citation(source=hit.source, title=hit.title, authority=hit.authority,
+                        authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
+                        section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
+                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=1.0)
 
     @staticmethod
     def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import pytest
 from conftest import LAWS
 from regkb.corpus.law_names import SHORT_NAMES, full_law_name, law_names_table
 from regkb.corpus.numerals import chinese_number, numeral_value
-from regkb.index.article_ref import ArticleRef, ArticleReferenceLookup, parse_references, title_aliases
+from regkb.index.article_ref import ArticleRef, ArticleReferenceLookup, parse_references, title_aliases, without_references
 from regkb.index.hits import HitList
 
 TITLES = ["中华人民共和国安全生产法", "中华人民共和国矿山安全法", "工伤保险条例", "浙江省安全生产条例",
@@ -145,3 +145,9 @@ def test_the_thesaurus_maps_short_names_to_the_law():
     assert "特种设备安全法" in tokenizer.expansion_terms("特设法对电梯定期检验有什么要求")
     assert "危险化学品安全管理条例" in tokenizer.expansion_terms("危化品条例关于储存的规定")
     assert not any("安全生产法" in term for term in tokenizer.expansion_terms("网络安全法对日志有什么要求"))
+
+
+def test_only_what_a_question_says_besides_its_references_is_left():
+    titles = ["中华人民共和国安全生产法", "工伤保险条例"]
+    assert without_references("安全生产法第二十一条和工伤保险条例第14条规定了什么", titles) == "和规定了什么"
+    assert without_references("违反安全生产法第二十一条会怎样", titles) == "违反会怎样"

@@ -223,6 +223,19 @@ def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragra
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("question, article", [
+    ("安全生产法第二十一条是什么", "第二十一条"),
+    ("《消防法》第16条规定了什么", "第十六条"),
+    ("工伤保险条例第十四条的原文", "第十四条"),
+])
+def test_a_question_asking_for_a_cited_article_quotes_that_article_alone(corpus_kb, question, article):
+    answer = corpus_kb.ask(question)
+    assert answer.confidence == "high" and {c.article for c in answer.citations} == {article}
+    whole = "".join(c.quote for c in answer.citations)
+    assert whole.startswith(article) and (answer.citations[0].paragraph, answer.citations[0].item) == (None, None)
+
+
+@pytest.mark.slow
 def test_answers_say_how_sure_they_are(corpus_kb):
     """Confidence read from the answers themselves, not from one question near a threshold: the
     plain set's dev split and the story set hold both high and medium answers (the refitted
