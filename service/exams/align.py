@@ -43,7 +43,7 @@ MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工,
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _ACCIDENT_RE = re.compile(r"(?:生产安全)?事故")
-_QUESTION_RE = re.compile(r"哪[些个种项类]|什么")
+_QUESTION_RE = re.compile(r"哪[些个种项类几]|什么|多少")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")

@@ -405,7 +405,15 @@ class StatementJudge:
         """Whether the stem names laws and the store holds none of them (违反《建筑法》规定…): the
         articles found are another law's, and what they say does not settle the question."""
         named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
-        return bool(named) and not any(self.law_title(name) for name in named)
+        if not named or any(self.law_title(name) for name in named):
+            return False
+        # a sentence found that names the law itself and says most of the stem ("工伤保险费的征缴按照《社会保险费
+        # 征缴暂行条例》…执行"): the stem quotes that sentence, it does not ask under another law
+        text = SLOT_RE.sub("", stem)
+        wanted, quoted = self._canonical(text), {f"《{name}》" for name in named}
+        return not any(any(name in sentence for name in quoted)
+                       and conflicts(wanted, self._canonical(sentence)).coverage >= BLANK_COVERAGE
+                       for _, sentences in self._candidates(text, None) for sentence in sentences)
 
     def _deeper_if_open(self, settle: Callable, settled: Callable):
         """``settle(judge)`` read against the first SEARCH_K articles of each search, and where
@@ -621,7 +629,12 @@ class StatementJudge:
             return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
-        return self._listed(lead, options, law, kind)
+        listed = self._listed(lead, options, law, kind)
+        if slot and kind == "single" and all(f.verdict is None for f in listed):
+            # a blank that ends the stem after its question ("…分为哪几个等级（ ）"): where no list of the
+            # articles names the options, each option written in may be the sentence's own end
+            return [self.judge_statement(with_key(body, o), law, order_free=False) for o in options]
+        return listed
 
     def _slot_items(self, body: str, options: list[str], candidates) -> list[Finding] | None:
         """A multiple choice whose blank stands inside a sentence: the options are read as items
