@@ -51,6 +51,15 @@ _RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-
                        rf"|({_NUM})({_UNIT})以上({_NUM})({_UNIT})以下")
 
 
+# Characters typed in their Japanese form by an input method (调査 for 调查): the same character
+_VARIANT_FORMS = str.maketrans({"査": "查"})
+
+
+def standard_forms(text: str) -> str:
+    """The text with each variant character in its standard Chinese form."""
+    return text.translate(_VARIANT_FORMS)
+
+
 def _ranges(text: str) -> str:
     def one(match: re.Match) -> str:
         low, low_unit, high, high_unit = (match.group(1, 2, 3, 4) if match.group(1) else match.group(5, 6, 7, 8))
@@ -77,7 +86,7 @@ def _figures(text: str, ranges: bool = True) -> str:
         return shown + ("%" if match.group(1) else "")
 
     # banks space figures out ("处 5 万元以上 10 万元以下"); Chinese text has no word spaces to keep
-    text = _words(_SELF_REFERENCE_RE.sub("本法", _SPACE_RE.sub("", text.replace("％", "%"))))
+    text = _words(_SELF_REFERENCE_RE.sub("本法", _SPACE_RE.sub("", standard_forms(text).replace("％", "%"))))
     return _NUMERAL_RE.sub(figure, _ranges(text) if ranges else text)
 
 
