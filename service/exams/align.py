@@ -43,6 +43,7 @@ MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工,
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _ACCIDENT_RE = re.compile(r"(?:生产安全)?事故")
+_POINTER, _REFERRING = "下列", ("相关", "有关")
 _QUESTION_RE = re.compile(r"哪[些个种项类几]|什么|多少")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
@@ -107,6 +108,8 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             theirs = theirs[:EDGE]
         if theirs and _QUESTION_RE.search(ours):
             inserts += 1  # the stem asks here (提供…的哪些相关资料（ ）): a question, not another fact
+        elif theirs == _POINTER and ours in _REFERRING:
+            inserts += 1  # "将相关资料报送…" for "将下列资料报送…：": the things the list names, without the list
         elif theirs:
             if (re.search(r"\d", ours + theirs) or _modal_changed(ours, theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
