@@ -4,7 +4,9 @@
 (``data/real_bank_extra.jsonl``, 安全员 questions, its split in ``data/real_bank_extra_split.json``,
 see ``data/real_bank_extra.md``); a fourth (``data/real_bank_third.jsonl``, 特种设备 and
 一般企业 安全管理 questions of another trainer, split in ``data/real_bank_third_split.json``, see
-``data/real_bank_third.md``); and the project's own bank (``data/exam_bank.csv``, split by
+``data/real_bank_third.md``); a fifth (``data/real_bank_fourth.jsonl``, a 广东 安全生产月 contest bank's
+法律法规 and 安全管理 questions, split in ``data/real_bank_fourth_split.json``, see
+``data/real_bank_fourth.md``); and the project's own bank (``data/exam_bank.csv``, split by
 ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
@@ -73,10 +75,11 @@ def own_rows() -> list[dict]:
 
 
 def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
-    """(name, rows) of the four banks the metric reads: the real one at ``real_bank``, extra, third, own."""
+    """(name, rows) of the banks the metric reads: the real one at ``real_bank``, extra, third, fourth, own."""
     return [("real", real_rows(real_bank.read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
+            ("fourth", real_rows(_data("real_bank_fourth.jsonl").splitlines(), "real_bank_fourth_split.json")),
             ("own", own_rows())]
 
 

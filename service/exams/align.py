@@ -43,7 +43,8 @@ MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工,
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _ACCIDENT_RE = re.compile(r"(?:生产安全)?事故")
-_QUESTION_RE = re.compile(r"哪[些个种项类]|什么")
+_POINTER, _REFERRING = "下列", ("相关", "有关")
+_QUESTION_RE = re.compile(r"哪[些个种项类几]|什么|多少")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
 _JOINT_RE = re.compile(r"共同|联合")
 _CONJUNCTION_RE = re.compile(r"和|及|与|或者?")
@@ -86,9 +87,11 @@ def conflicts(statement: str, sentence: str) -> Alignment:
         ours = statement[left.a + left.size:right.a]
         theirs = sentence[left.b + left.size:right.b]
         if not ours or (right is end and not ours.strip(_PARTICLES)):  # "…制定的" for "…制定本条例"
-            # the article says 不 (or 不得) where the statement does not, or bounds the figure the statement
-            # gives as it stands (3人以下 for 3人: the statement's figure is another fact)
-            hard += theirs in _NEGATIONS or theirs == "不得" or bool(
+            # the article says 不 (or 不得) where the statement does not, also at the end of what it says
+            # more ("…核设施事故、国防科研生产事故的报告和调查处理不适用" where the statement says 核设施事故
+            # 适用), or bounds the figure the statement gives as it stands (3人以下 for 3人: the statement's
+            # figure is another fact)
+            hard += theirs in _NEGATIONS or theirs == "不得" or (right is not end and theirs[-1:] in _NEGATIONS) or bool(
                 _BOUND_RE.match(theirs) and _FIGURE_END_RE.search(statement[:right.a]))
             soft += not ours and right is not end and (_left_out_of_joint(theirs, sentence[right.b:right.b + EDGE])
                                                        or _condition_left_out(theirs, sentence[right.b:right.b + 2]))
@@ -105,6 +108,8 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             theirs = theirs[:EDGE]
         if theirs and _QUESTION_RE.search(ours):
             inserts += 1  # the stem asks here (提供…的哪些相关资料（ ）): a question, not another fact
+        elif theirs == _POINTER and ours in _REFERRING:
+            inserts += 1  # "将相关资料报送…" for "将下列资料报送…：": the things the list names, without the list
         elif theirs:
             if (re.search(r"\d", ours + theirs) or _modal_changed(ours, theirs)
                     or (_GOVERNMENT_RE.search(ours) and _GOVERNMENT_RE.search(theirs))):
@@ -137,7 +142,33 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             soft += not graded
         elif not set(ours) <= _FUNCTION_CHARS:  # a function word added (而制定) says nothing new
             inserts += 1
+    hard += _negation_moved(statement, sentence, blocks)
     return Alignment(matched / max(1, len(statement)), hard, soft, inserts, swaps, grades)
+
+
+def _negation_moved(statement: str, sentence: str, blocks: list[Match]) -> int:
+    """1 where the sentence negates, outside the text both share, a word the statement says outside it
+    with no negation ("本法适用于抢险救灾…的安全生产管理" against "抢险救灾…的安全生产管理，不适用本法"): the
+    clauses stand in another order, and the sentence denies what the statement asserts."""
+    ours = _unmatched(statement, [(b.a, b.size) for b in blocks])
+    theirs = _unmatched(sentence, [(b.b, b.size) for b in blocks])
+    for piece in theirs:
+        for at, char in enumerate(piece):
+            word = piece[at + 1:at + 3]
+            if char not in _NEGATIONS or len(word) < MIN_BLOCK or _modals(char + word) or set(word) & _FUNCTION_CHARS:
+                continue
+            if any(word in mine and mine[mine.find(word) - 1:mine.find(word)] not in _NEGATIONS for mine in ours):
+                return 1
+    return 0
+
+
+def _unmatched(text: str, pieces: list[tuple[int, int]]) -> list[str]:
+    """The text outside the aligned pieces (start, size), as the runs between them."""
+    runs, at = [], 0
+    for start, size in pieces:
+        runs.append(text[at:start])
+        at = start + size
+    return [run for run in [*runs, text[at:]] if run]
 
 
 def punished(statement: str, sentence: str) -> bool:

@@ -29,13 +29,14 @@ from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.index.regions import Gazetteer, is_national
 from regkb.service.exams.align import (DENIAL_RE, MIN_BLOCK, TRUE_COVERAGE, Composite, any_order, compare, conflicts,
                                        punished, skipped)
-from regkb.service.exams.blanks import constituent, fill_slots, option_fits, same_blank_answer, slot_text
+from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_order, option_fits, same_blank_answer,
+                                        slot_text)
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, duty_item, fitted, head_last,
                                        numbered_items, slot_sentence, with_key)
-from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical
+from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
 LAW_NAME_SIMILARITY = 0.8  # 《建筑工程安全生产管理条例》 names 建设工程安全生产管理条例
@@ -229,7 +230,7 @@ class StatementJudge:
                 if d.title and re.search(r"(?:法|条例|办法|规定)$", d.title)}
 
     def _canonical(self, text: str) -> str:
-        return canonical(self._law_names().sub("本法", text))
+        return canonical(self._law_names().sub("本法", standard_forms(text)))
 
     def judge_statement(self, statement: str, law: str | None = None, candidates=None, order_free: bool = True,
                         reworded: bool = False) -> Finding:
@@ -405,7 +406,15 @@ class StatementJudge:
         """Whether the stem names laws and the store holds none of them (违反《建筑法》规定…): the
         articles found are another law's, and what they say does not settle the question."""
         named = [name for name in CITED_LAW_RE.findall(stem) if _LAW_TITLE_RE.search(name)]
-        return bool(named) and not any(self.law_title(name) for name in named)
+        if not named or any(self.law_title(name) for name in named):
+            return False
+        # a sentence found that names the law itself and says most of the stem ("工伤保险费的征缴按照《社会保险费
+        # 征缴暂行条例》…执行"): the stem quotes that sentence, it does not ask under another law
+        text = SLOT_RE.sub("", stem)
+        wanted, quoted = self._canonical(text), {f"《{name}》" for name in named}
+        return not any(any(name in sentence for name in quoted)
+                       and conflicts(wanted, self._canonical(sentence)).coverage >= BLANK_COVERAGE
+                       for _, sentences in self._candidates(text, None) for sentence in sentences)
 
     def _deeper_if_open(self, settle: Callable, settled: Callable):
         """``settle(judge)`` read against the first SEARCH_K articles of each search, and where
@@ -503,6 +512,10 @@ class StatementJudge:
                 fit = option_fits(stem, sentence, options)
                 if fit and fit[0] < BLANK_COVERAGE:
                     fit = (self._reordered(stem, sentence, fit[0]), *fit[1:])
+                if not fit or not max(fit[2]):
+                    # the stem's clauses in another order than the sentence's: read in the sentence's order
+                    moved = in_sentence_order(stem, sentence)
+                    fit = (option_fits(moved, sentence, options) if moved != stem else None) or fit
                 # a long stem (a preamble of its own) may share little with the sentence as a
                 # whole but much right beside the blank
                 if fit and (fit[0] >= BLANK_COVERAGE or fit[1] >= SLOT_ADJACENT):
@@ -621,7 +634,12 @@ class StatementJudge:
             return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
             return [self.judge_statement(o, law) for o in options]
-        return self._listed(lead, options, law, kind)
+        listed = self._listed(lead, options, law, kind)
+        if slot and kind == "single" and all(f.verdict is None for f in listed):
+            # a blank that ends the stem after its question ("…分为哪几个等级（ ）"): where no list of the
+            # articles names the options, each option written in may be the sentence's own end
+            return [self.judge_statement(with_key(body, o), law, order_free=False) for o in options]
+        return listed
 
     def _slot_items(self, body: str, options: list[str], candidates) -> list[Finding] | None:
         """A multiple choice whose blank stands inside a sentence: the options are read as items

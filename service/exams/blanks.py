@@ -27,6 +27,7 @@ MAX_CONTEXT_GAP = 2  # stem characters between a blank and the aligned text besi
 PREAMBLE_ANCHOR = 8  # characters right after a blank that place it when the stem's text before it is its own
 MAX_FILL = 40
 MAX_MOVED = 4
+MIN_SHARED = 4  # characters a stem's clause shares with a sentence that place it there
 AGREE_SHARE = 0.6  # of the shorter answer's characters found, in order, in the longer
 _SLOT_MARK = "\x00"
 _TEN_THOUSAND = "万"
@@ -198,6 +199,22 @@ def option_fits(stem: str, sentence: str, options: list[str]) -> tuple[float, in
         if best is None or coverage > best[0]:
             best = (coverage, span.adjacent, fits)
     return best
+
+
+def in_sentence_order(stem: str, sentence: str) -> str:
+    """The stem's clauses put in the order the sentence says them ("《…条例》是根据（ ）的有关规定制定的，为了严格
+    规范…" for "为了严格规范…，根据…的有关规定，制定本条例"), so that the text beside its blank can line up;
+    each clause is placed where its longest piece shared with the sentence stands (one shared with
+    nothing keeps its place after the clause before it)."""
+    clauses = [c for c in re.split(r"(?<=[，,；;])", stem) if c.strip()]
+    theirs = canonical(sentence)
+    placed, at = [], -1
+    for index, clause in enumerate(clauses):
+        ours = canonical(SLOT_RE.sub("", clause))
+        match = difflib.SequenceMatcher(None, ours, theirs, autojunk=False).find_longest_match(0, len(ours), 0, len(theirs))
+        at = match.b if match.size >= MIN_SHARED else at
+        placed.append((at, index, clause.rstrip("，,；;。")))
+    return "，".join(clause for _, _, clause in sorted(placed)) + "。"
 
 
 def _listed_at(sentence: str, there: str) -> list[str]:

@@ -17,8 +17,9 @@ from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.service.exams.text import SLOT_RE
 
 _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
-# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：": a lead-in naming the law
-PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}(?:的)?(?:规定|要求))[，,：:]?")
+# "根据《安全生产法》，" "依据《安全生产法》第二十条的规定，" "《消防法》规定：" "《工伤保险条例》中规定，": a
+# lead-in naming the law
+PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}中?(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}中?(?:的)?(?:规定|要求))[，,：:]?")
 CITED_LAW_RE = re.compile(r"《([^》]+)》")
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
