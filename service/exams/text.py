@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import opencc
+
 from regkb.corpus.numerals import NUMERAL_CHARS
 from regkb.service.exams.corpus import strip_punctuation
 from regkb.service.exams.facts import number_value
@@ -52,13 +54,15 @@ _RANGE_RE = re.compile(rf"({_NUM})({_UNIT})?(?:以上)?\s*(?:至|到|～|~|－|-
                        rf"|({_NUM})({_UNIT})以上({_NUM})({_UNIT})以下")
 
 
-# Characters typed in their Japanese form by an input method (调査 for 调查): the same character
-_VARIANT_FORMS = str.maketrans({"査": "查"})
+# Banks typed in traditional characters, or with a character in its Japanese form (调査 for 调查), say
+# what the simplified statute says: OpenCC's traditional → simplified conversion reads them alike (it
+# leaves the corpus's simplified text as it is).
+_SIMPLIFIED = opencc.OpenCC("t2s")
 
 
 def standard_forms(text: str) -> str:
-    """The text with each variant character in its standard Chinese form."""
-    return text.translate(_VARIANT_FORMS)
+    """The text in simplified Chinese characters."""
+    return _SIMPLIFIED.convert(text)
 
 
 def _ranges(text: str) -> str:

@@ -41,6 +41,8 @@ def test_question_words_variant_forms_renamed_laws_and_pointed_lists_read_as_the
     assert conflicts(canonical("劳动功能障碍分为九个伤残等级，最重的为一级"), canonical(article)).hard == 1
     assert PREFIX_RE.sub("", "《工伤保险条例》中规定，劳动能力鉴定…") == "劳动能力鉴定…"
     assert canonical("事故调査组") == canonical("事故调查组")
+    assert canonical("生產經營單位應當建立安全生產責任制") == canonical("生产经营单位应当建立安全生产责任制")
+    assert canonical("事故调査组") != canonical("事故调研组")
     assert canonical("依照行政监察法的规定") == canonical("依照监察法的规定")
     # the things a 下列 list names, called 相关 by a statement that leaves the list out; another word stays a swap
     sentence = "建设单位应当将下列资料报送有关部门备案："
