@@ -10,10 +10,6 @@ BM25. ``rrf``: weighted reciprocal-rank fusion, Σ wₘ / (k + rankₘ).
 On the labelled set (eval/RESULTS.md) score fusion beat RRF by 0.03–0.05 in hit@5 and MRR:
 RRF throws away how far ahead the best BM25 hit is.
 
-``bm25_below``: rows BM25 read below its list (national articles under many places' copies of
-them, ``LegalPriorRanker.national_below``). They join on the list's own scale (its best score;
-their rank after it in RRF), so every row of the lists keeps the fused score it had without them.
-
 >>> fuse_scores([(3, 9.0), (7, 4.5)], [(7, 0.82), (1, 0.80), (3, 0.70)], alpha=0.5)
 [(7, 0.75), (3, 0.5), (1, 0.416...)]
 """
@@ -44,11 +40,11 @@ class FusionWeights:
         return self.alpha_min + (self.alpha_max - self.alpha_min) * max(0.0, min(1.0, coverage))
 
 
-def fuse_scores(bm25: Hits, dense: Hits, alpha: float, bm25_below: Hits = ()) -> Hits:
+def fuse_scores(bm25: Hits, dense: Hits, alpha: float) -> Hits:
     scores: dict[int, float] = {}
     if bm25:
         best = bm25[0][1] or 1.0
-        for row, score in [*bm25, *bm25_below]:
+        for row, score in bm25:
             scores[row] = alpha * score / best
     if dense:
         best, worst = dense[0][1], dense[-1][1]
@@ -67,8 +63,8 @@ def fuse_rrf(ranked: dict[str, Hits], weights: dict[str, float], rrf_k: int) -> 
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def fuse(bm25: Hits, dense: Hits, coverage: float, weights: FusionWeights, bm25_below: Hits = ()) -> Hits:
+def fuse(bm25: Hits, dense: Hits, coverage: float, weights: FusionWeights) -> Hits:
     if weights.method is FusionMethod.rrf:
-        return fuse_rrf({"bm25": [*bm25, *bm25_below], "dense": dense},
-                        {"bm25": weights.rrf_bm25, "dense": weights.rrf_dense}, weights.rrf_k)
-    return fuse_scores(bm25, dense, weights.alpha(coverage), bm25_below)
+        return fuse_rrf({"bm25": bm25, "dense": dense}, {"bm25": weights.rrf_bm25, "dense": weights.rrf_dense},
+                        weights.rrf_k)
+    return fuse_scores(bm25, dense, weights.alpha(coverage))

@@ -69,11 +69,6 @@ class PriorWeights:
     widespread_weight: float = 0.4
     widespread_places: int = 2
     widespread_depth: int = 20
-    # With the many-places prior on, local rows beyond this share of a candidate list's first
-    # rows leave as many national rows from ``candidate_depth`` deep beside them: the national
-    # article restating the matter is otherwise below fifty cities' copies and never fused.
-    candidate_local_share: float = 0.5
-    candidate_depth: int = 150
     place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
 
 
@@ -89,22 +84,10 @@ class LegalPriorRanker:
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
 
-    def widespread(self, hits: HitList) -> bool:
-        """Local rules of ``widespread_places`` places or more among the first hits."""
+    def _widespread(self, hits: HitList) -> bool:
         first = (self.rows[r] for r, _ in islice(hits, self.weights.widespread_depth))
         places = {row.region for row in first if row.authority in LOCAL_RULES and row.region}
         return len(places) >= self.weights.widespread_places
-
-    def national_below(self, hits: HitList, deeper: HitList, k: int) -> HitList:
-        """The national rows of ``deeper`` not in ``hits``, as many as the local rows among the
-        first ``k`` of ``hits`` exceed ``candidate_local_share`` of them (best first)."""
-        local = sum(not is_national(self.rows[row]) for row, _ in islice(hits, k))
-        slots = local - round(self.weights.candidate_local_share * k)
-        if slots <= 0:
-            return HitList()
-        listed = set(hits.rows())
-        national = (pair for pair in deeper if pair[0] not in listed and is_national(self.rows[pair[0]]))
-        return HitList.of(islice(national, slots))
 
     @component.output_types(hits=HitList)
     def run(self, query: str, hits: HitList, region: str | None = None) -> dict:
@@ -112,7 +95,7 @@ class LegalPriorRanker:
         about_consequences = bool(CONSEQUENCE_QUESTION.search(query))
         applies: dict[str | None, bool] = {}
         local_weight = self.weights.local_weight
-        if asked is None and self.widespread(hits):
+        if asked is None and self._widespread(hits):
             local_weight = self.weights.widespread_weight
         weighted = []
         for row_number, score in hits:

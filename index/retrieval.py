@@ -78,44 +78,30 @@ class Bm25Retriever:
 
     A compound token whose two pieces are tokens too (``tokenizer.compounds``) weighs
     ``compound_weight``: of two articles of one law, the one that writes the compound across
-    another word (应急管理体制) is not outscored by one that only repeats the question's other words.
+    another word (应急管理体制) is not outscored by one that only repeats the question's other words."""
 
-    ``below``: with no place asked and many places' rules among its first hits, the national rows
-    BM25 ranks below its list, as many as local rows crowd it (``LegalPriorRanker.national_below``);
-    the fusion adds them on the list's own scale. Read by BM25 alone: a row below the dense list
-    scores under that list's worst, its floor, and would gain nothing from it."""
-
-    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, prior: LegalPriorRanker,
-                 expansion_weight: float = 1.0, phrase_weight: float = 2.0, compound_weight: float = 0.5):
+    def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, expansion_weight: float = 1.0,
+                 phrase_weight: float = 2.0, compound_weight: float = 0.5):
         self.index = index
         self.chunk_texts = chunk_texts
-        self.prior = prior
         self.expansion_weight = expansion_weight
         self.phrase_weight = phrase_weight
         self.compound_weight = compound_weight
 
-    @component.output_types(hits=HitList, coverage=float, below=HitList)
+    @component.output_types(hits=HitList, coverage=float)
     def run(self, query: str, terms: QueryTerms, top_k: int, allowed: np.ndarray | None = None,
-            also: HitList | None = None, place_asked: bool = True) -> dict:
+            also: HitList | None = None) -> dict:
         tokens = list(terms.tokens)
         joined = compounds(tokens)  # weighed as expansion terms are (by expansion_weight too, hence the division)
         expansion = {**terms.expansion, **dict.fromkeys(joined, self.compound_weight / self.expansion_weight)}
-        plain = [t for t in tokens if t not in joined]
-        hits = self.index.bm25.search_including(plain, top_k, allowed, expansion, self.expansion_weight,
-                                                also.rows() if also else ())
-        hits = HitList.of(phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight))
-        below = HitList()
-        if not place_asked and self.prior.widespread(hits):
-            deeper = self.index.bm25.search_including(plain, self.prior.weights.candidate_depth, allowed, expansion,
-                                                      self.expansion_weight)
-            national = self.prior.national_below(hits, HitList.of(deeper), top_k)
-            below = HitList.of(phrase_boost(query, list(national), self.chunk_texts(national.rows()),
-                                            self.phrase_weight))
+        hits = self.index.bm25.search_including([t for t in tokens if t not in joined], top_k, allowed, expansion,
+                                                self.expansion_weight, also.rows() if also else ())
+        hits = phrase_boost(query, hits, self.chunk_texts([row for row, _ in hits]), self.phrase_weight)
         idfs = [self.index.bm25.idf(w) for w in set(tokens)]
         unknown_weight = max(idfs, default=0.0) or 1.0  # a word the corpus never uses counts as rare and unmatched
         total = sum(i if i > 0 else unknown_weight for i in idfs)
         coverage = sum(idfs) / total if total else 0.0
-        return {"hits": hits, "coverage": coverage, "below": below}
+        return {"hits": HitList.of(hits), "coverage": coverage}
 
 
 def embedded_query(query: str, terms: Sequence[str]) -> str:
@@ -169,8 +155,8 @@ class RankFuser:
         self.weights = weights
 
     @component.output_types(hits=HitList)
-    def run(self, bm25_hits: HitList, dense_hits: HitList, coverage: float, bm25_below: HitList = HitList()) -> dict:
-        return {"hits": HitList.of(fuse(list(bm25_hits), list(dense_hits), coverage, self.weights, list(bm25_below)))}
+    def run(self, bm25_hits: HitList, dense_hits: HitList, coverage: float) -> dict:
+        return {"hits": HitList.of(fuse(list(bm25_hits), list(dense_hits), coverage, self.weights))}
 
 
 @component
@@ -204,24 +190,22 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
     fusion → list booster → legal prior (authority, region, penalty articles) → cited
     articles first."""
     pipeline = Pipeline()
-    if document_regions is None:
-        document_regions = sorted({row.region for row in index.rows if row.region})
-    prior = LegalPriorRanker(index.rows, document_regions)
     pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
-        pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts, prior))
+        pipeline.add_component("bm25", Bm25Retriever(index, chunk_texts))
         pipeline.connect("query_tokenizer.terms", "bm25.terms")
     if mode in (SearchMode.dense, SearchMode.hybrid):
         pipeline.add_component("query_embedder", QueryEmbedder(embedder))
         pipeline.add_component("dense", DenseRetriever(index))
         pipeline.connect("query_tokenizer.terms", "query_embedder.terms")
         pipeline.connect("query_embedder.vector", "dense.vector")
-    pipeline.add_component("legal_prior", prior)
+    if document_regions is None:
+        document_regions = sorted({row.region for row in index.rows if row.region})
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions))
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
         pipeline.connect("bm25.coverage", "fuser.coverage")
-        pipeline.connect("bm25.below", "fuser.bm25_below")
         pipeline.connect("dense.hits", "fuser.dense_hits")
         pipeline.connect("dense.hits", "bm25.also")
         pipeline.add_component("list_booster", ListQuestionBooster(chunk_texts))
@@ -264,11 +248,10 @@ class Retriever:
                                                                     self.embedder, self.weights, self.document_regions)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
-        place_asked = pipeline.get_component("legal_prior").asked_region(query, region) is not None
         inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},
                         "references": {"query": query, "allowed": allowed}}
         if mode in (SearchMode.bm25, SearchMode.hybrid):
-            inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed, "place_asked": place_asked}
+            inputs["bm25"] = {"query": query, "top_k": depth, "allowed": allowed}
         if mode in (SearchMode.dense, SearchMode.hybrid):
             inputs["query_embedder"] = {"query": query}
             inputs["dense"] = {"top_k": depth, "allowed": allowed}
