@@ -26,7 +26,8 @@ from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder, embed_search_queries
 from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.hits import HitList, Hits
-from regkb.index.legal_prior import LegalPriorRanker
+from regkb.index.legal_prior import LegalPriorRanker, title_subjects
+from regkb.index.regions import is_national
 from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
 from regkb.index.tokenizer import ChineseTokenizer, compounds
 
@@ -59,11 +60,12 @@ class QueryTokenizer:
     def __init__(self, tokenizer: ChineseTokenizer):
         self.tokenizer = tokenizer
 
-    @component.output_types(terms=QueryTerms)
+    @component.output_types(terms=QueryTerms, thesaurus=list[str])
     def run(self, query: str) -> dict:
-        return {"terms": QueryTerms(tokens=tuple(self.tokenizer.tokenize(query)),
-                                    expansion=MappingProxyType(self.tokenizer.weighted_expansion(query)),
-                                    terms=tuple(self.tokenizer.expansion_terms(query)))}
+        terms = QueryTerms(tokens=tuple(self.tokenizer.tokenize(query)),
+                           expansion=MappingProxyType(self.tokenizer.weighted_expansion(query)),
+                           terms=tuple(self.tokenizer.expansion_terms(query)))
+        return {"terms": terms, "thesaurus": list(terms.terms)}
 
 
 @component
@@ -201,7 +203,10 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("query_embedder.vector", "dense.vector")
     if document_regions is None:
         document_regions = sorted({row.region for row in index.rows if row.region})
-    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions))
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions,
+                                                           subjects=title_subjects({row.title for row in index.rows if is_national(row)},
+                                                                                   tokenizer.tokenize)))
+    pipeline.connect("query_tokenizer.thesaurus", "legal_prior.thesaurus")
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
