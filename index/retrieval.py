@@ -187,7 +187,8 @@ class ListQuestionBooster:
 
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                          embedder: Embedder | None, weights: FusionWeights,
-                         document_regions: list[str | None] | None = None) -> Pipeline:
+                         document_regions: list[str | None] | None = None,
+                         national_titles: list[str] | None = None) -> Pipeline:
     """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
     fusion → list booster → legal prior (authority, region, penalty articles) → cited
     articles first."""
@@ -203,9 +204,10 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("query_embedder.vector", "dense.vector")
     if document_regions is None:
         document_regions = sorted({row.region for row in index.rows if row.region})
+    if national_titles is None:
+        national_titles = sorted({row.title for row in index.rows if is_national(row) and row.title})
     pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions,
-                                                           subjects=title_subjects({row.title for row in index.rows if is_national(row)},
-                                                                                   tokenizer.tokenize)))
+                                                           subjects=title_subjects(national_titles, tokenizer.tokenize)))
     pipeline.connect("query_tokenizer.thesaurus", "legal_prior.thesaurus")
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
@@ -228,9 +230,12 @@ class Retriever:
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                  embedder: Embedder | None, weights: FusionWeights | None = None,
-                 document_regions: list[str | None] | None = None):
+                 document_regions: list[str | None] | None = None, national_titles: list[str] | None = None):
         self.index = index
-        self.document_regions = document_regions  # the places the documents are of (None: read from the rows)
+        # the places the documents are of and the national documents' titles (None: read from the
+        # rows, which a backend that fetches rows one by one passes instead)
+        self.document_regions = document_regions
+        self.national_titles = national_titles
         self.chunk_texts = chunk_texts
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -239,7 +244,8 @@ class Retriever:
 
     def using(self, embedder: Embedder) -> "Retriever":
         """The same retriever with another embedder (its own pipelines; this one is untouched)."""
-        return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions)
+        return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions,
+                         self.national_titles)
 
     def retrieve(self, query: str, k: int, mode: SearchMode = SearchMode.hybrid,
                  filters: SearchFilters | None = None, region: str | None = None) -> Hits:
@@ -250,7 +256,8 @@ class Retriever:
         pipeline = self._pipelines.get(mode)
         if pipeline is None:
             pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.chunk_texts, self.tokenizer,
-                                                                    self.embedder, self.weights, self.document_regions)
+                                                                    self.embedder, self.weights, self.document_regions,
+                                                                    self.national_titles)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
         inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},
