@@ -190,8 +190,8 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
                          document_regions: list[str | None] | None = None,
                          national_titles: list[str] | None = None) -> Pipeline:
     """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
-    fusion → list booster → legal prior (authority, region, penalty articles) → cited
-    articles first."""
+    fusion → list booster → legal prior (authority, region, a sector not named, penalty
+    articles) → cited articles first."""
     pipeline = Pipeline()
     pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
