@@ -13,6 +13,12 @@
   many cities. With no place asked and local rules of two places or more among the first
   hits, every local rule drops to ``widespread_weight``: the national law leads, and the
   reader who wants a city's rule names the city.
+- **A sector the question does not name.** A national text for one sector (铁路, 煤矿, 电力,
+  医疗事故 …: its title's subject, ``title_subjects``) whose subject words are neither in the
+  question nor among the documents' terms for its plain words drops to ``unnamed_subject_weight``;
+  a text with no subject (安全生产法, 劳动法) never does. Near ties then go to the general law or to
+  the sector the reader named: a library holds many sectors' rules on the same matter (who
+  investigates an accident, who may head a firm after a dismissal), the small shelf few.
 - **Penalty articles.** An article of a 法律责任 chapter lists the same duties as the article
   that imposes them ("未……的，处……罚款"); it answers a question about consequences, not
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
@@ -40,6 +46,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
@@ -54,6 +61,14 @@ from regkb.index.search_index import IndexRow  # noqa: E402
 
 PENALTY_CHAPTER = "法律责任"
 LOCAL_RULES = frozenset({"local_regulation", "local_rule"})
+# A title less these names its subject: the state's name, the kind of text, and the words every
+# safety text's title carries whatever its sector.
+STATE_NAME = "中华人民共和国"
+TEXT_KIND = re.compile(r"(实施)?(条例|法|办法|规定|细则|决定)$")
+GENERIC_TITLE_WORDS = frozenset({
+    "安全", "生产", "安全生产", "管理", "监察", "监督", "监督管理", "保护", "处理", "处置", "应急", "调查", "调查处理",
+    "查处", "事故", "安全事故", "工作", "作业", "场所", "劳动", "使用", "防治", "应对", "保障", "实施", "国务院",
+    "国务", "关于", "加强", "特别", "条例", "办法", "规定", "安全法"})
 CONSEQUENCE_QUESTION = re.compile(r"罚|处分|后果|怎么处理|如何处理|会怎样|会怎么样|追究|坐牢|判刑|拘留|吊销|没收|担责|法律责任")
 
 
@@ -70,16 +85,30 @@ class PriorWeights:
     widespread_places: int = 2
     widespread_depth: int = 20
     place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
+    unnamed_subject_weight: float = 0.98  # a national text whose sector the question does not name (a tie-breaker)
+
+
+def title_subjects(titles: Iterable[str | None], tokenize: Callable[[str], list[str]]) -> dict[str, frozenset[str]]:
+    """Each title's subject words: its words of two characters or more once the state's name, the
+    kind of text and the generic words are set aside (特种设备安全监察条例 → 特种, 设备, 特种设备;
+    中华人民共和国安全生产法 → none)."""
+    subjects = {}
+    for title in {t for t in titles if t}:
+        stem = TEXT_KIND.sub("", title.replace(STATE_NAME, ""))
+        subjects[title] = frozenset(w for w in tokenize(stem) if len(w) > 1 and w not in GENERIC_TITLE_WORDS)
+    return subjects
 
 
 @component
 class LegalPriorRanker:
     """Re-weighs hits by authority, region and the kind of article (see the module docstring)."""
 
-    def __init__(self, rows, document_regions: list[str | None], weights: PriorWeights | None = None):
+    def __init__(self, rows, document_regions: list[str | None], weights: PriorWeights | None = None,
+                 subjects: Mapping[str, frozenset[str]] | None = None):
         self.rows = rows  # row id → IndexRow; only the hits' rows are read
         self.weights = weights or PriorWeights()
         self.places = Gazetteer(document_regions)
+        self.subjects = subjects or {}  # title → its subject words (``title_subjects``); none: no sector prior
 
     def asked_region(self, query: str, region: str | None) -> str | None:
         return region or self.places.find(query)
@@ -90,10 +119,13 @@ class LegalPriorRanker:
         return len(places) >= self.weights.widespread_places
 
     @component.output_types(hits=HitList)
-    def run(self, query: str, hits: HitList, region: str | None = None) -> dict:
+    def run(self, query: str, hits: HitList, region: str | None = None, thesaurus: list[str] | None = None) -> dict:
+        """``thesaurus``: the documents' terms for the query's plain words (矿上 → 矿山), which name a sector too."""
         asked = self.asked_region(query, region)
         about_consequences = bool(CONSEQUENCE_QUESTION.search(query))
         applies: dict[str | None, bool] = {}
+        named_text = query + "".join(thesaurus or ())
+        named: dict[str, bool] = {}
         local_weight = self.weights.local_weight
         if asked is None and self._widespread(hits):
             local_weight = self.weights.widespread_weight
@@ -111,6 +143,11 @@ class LegalPriorRanker:
                         applies[row.region] = self.places.applies(row.region, asked)
                     if not applies[row.region]:
                         factor *= self.weights.other_region_weight
+            elif self.subjects.get(row.title):
+                if row.title not in named:
+                    named[row.title] = any(word in named_text for word in self.subjects[row.title])
+                if not named[row.title]:
+                    factor *= self.weights.unnamed_subject_weight
             weighted.append((row_number, score * factor))
         ranked = HitList.ranked(weighted)
         if asked is not None:

@@ -26,7 +26,8 @@ from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder, embed_search_queries
 from regkb.index.fusion import FusionWeights, fuse
 from regkb.index.hits import HitList, Hits
-from regkb.index.legal_prior import LegalPriorRanker
+from regkb.index.legal_prior import LegalPriorRanker, title_subjects
+from regkb.index.regions import is_national
 from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
 from regkb.index.tokenizer import ChineseTokenizer, compounds
 
@@ -59,11 +60,12 @@ class QueryTokenizer:
     def __init__(self, tokenizer: ChineseTokenizer):
         self.tokenizer = tokenizer
 
-    @component.output_types(terms=QueryTerms)
+    @component.output_types(terms=QueryTerms, thesaurus=list[str])
     def run(self, query: str) -> dict:
-        return {"terms": QueryTerms(tokens=tuple(self.tokenizer.tokenize(query)),
-                                    expansion=MappingProxyType(self.tokenizer.weighted_expansion(query)),
-                                    terms=tuple(self.tokenizer.expansion_terms(query)))}
+        terms = QueryTerms(tokens=tuple(self.tokenizer.tokenize(query)),
+                           expansion=MappingProxyType(self.tokenizer.weighted_expansion(query)),
+                           terms=tuple(self.tokenizer.expansion_terms(query)))
+        return {"terms": terms, "thesaurus": list(terms.terms)}
 
 
 @component
@@ -185,10 +187,11 @@ class ListQuestionBooster:
 
 def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                          embedder: Embedder | None, weights: FusionWeights,
-                         document_regions: list[str | None] | None = None) -> Pipeline:
+                         document_regions: list[str | None] | None = None,
+                         national_titles: list[str] | None = None) -> Pipeline:
     """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
-    fusion → list booster → legal prior (authority, region, penalty articles) → cited
-    articles first."""
+    fusion → list booster → legal prior (authority, region, a sector not named, penalty
+    articles) → cited articles first."""
     pipeline = Pipeline()
     pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
@@ -201,7 +204,11 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("query_embedder.vector", "dense.vector")
     if document_regions is None:
         document_regions = sorted({row.region for row in index.rows if row.region})
-    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions))
+    if national_titles is None:
+        national_titles = sorted({row.title for row in index.rows if is_national(row) and row.title})
+    pipeline.add_component("legal_prior", LegalPriorRanker(index.rows, document_regions,
+                                                           subjects=title_subjects(national_titles, tokenizer.tokenize)))
+    pipeline.connect("query_tokenizer.thesaurus", "legal_prior.thesaurus")
     if mode is SearchMode.hybrid:
         pipeline.add_component("fuser", RankFuser(weights))
         pipeline.connect("bm25.hits", "fuser.bm25_hits")
@@ -223,9 +230,12 @@ class Retriever:
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                  embedder: Embedder | None, weights: FusionWeights | None = None,
-                 document_regions: list[str | None] | None = None):
+                 document_regions: list[str | None] | None = None, national_titles: list[str] | None = None):
         self.index = index
-        self.document_regions = document_regions  # the places the documents are of (None: read from the rows)
+        # the places the documents are of and the national documents' titles (None: read from the
+        # rows, which a backend that fetches rows one by one passes instead)
+        self.document_regions = document_regions
+        self.national_titles = national_titles
         self.chunk_texts = chunk_texts
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -234,7 +244,8 @@ class Retriever:
 
     def using(self, embedder: Embedder) -> "Retriever":
         """The same retriever with another embedder (its own pipelines; this one is untouched)."""
-        return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions)
+        return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions,
+                         self.national_titles)
 
     def retrieve(self, query: str, k: int, mode: SearchMode = SearchMode.hybrid,
                  filters: SearchFilters | None = None, region: str | None = None) -> Hits:
@@ -245,7 +256,8 @@ class Retriever:
         pipeline = self._pipelines.get(mode)
         if pipeline is None:
             pipeline = self._pipelines[mode] = build_query_pipeline(mode, self.index, self.chunk_texts, self.tokenizer,
-                                                                    self.embedder, self.weights, self.document_regions)
+                                                                    self.embedder, self.weights, self.document_regions,
+                                                                    self.national_titles)
         allowed = self.index.allowed(filters)
         depth = max(k, CANDIDATES)
         inputs: dict = {"query_tokenizer": {"query": query}, "legal_prior": {"query": query, "region": region},

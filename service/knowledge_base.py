@@ -121,11 +121,15 @@ class KnowledgeBase:
     def retriever(self):
         """The query pipelines over ``index`` (the query embedder is attached on the first
         search that needs it); ``retriever.using(embedder)`` ranks with another one."""
+        return self._cache.get("retriever", self._built_retriever)
+
+    def _built_retriever(self):
+        from regkb.index.regions import is_national
         from regkb.index.retrieval import Retriever
 
-        return self._cache.get("retriever", lambda: Retriever(
-            self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
-            [d.region for d in self.store.documents()]))
+        documents = self.store.documents()
+        return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
+                         [d.region for d in documents], [d.title for d in documents if is_national(d)])
 
     def _chunk_texts(self, rows: list[int]) -> list[str]:
         index_rows = self.index.rows
