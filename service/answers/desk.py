@@ -387,10 +387,14 @@ class AnswerDesk:
         answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
-        confidence = "high" if words >= self.threshold else self.support.confidence(support)
+        # the question's own words in the first quote make it sure, unless that quote is of another law than the
+        # one the question names (违反安全生产法第二十一条… is not answered by another law's 第二十一条)
+        named_elsewhere = candidates[cited[0]][2].law < 0
+        confidence = "high" if words >= self.threshold and not named_elsewhere else self.support.confidence(support)
         if confidence == "medium":  # the deciding sentences of each article, not the whole articles
-            citations = answer.citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
+            citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
+        answer.citations = citations  # in the order the answer quotes them
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
         answer.confidence = confidence
         answer.support = round(support, 4)
