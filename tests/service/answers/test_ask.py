@@ -236,6 +236,25 @@ def test_a_question_asking_for_a_cited_article_quotes_that_article_alone(corpus_
 
 
 @pytest.mark.slow
+def test_another_laws_article_of_the_same_number_is_no_sure_answer(corpus_kb):
+    """安全生产许可证条例 第二十一条 (违反本条例规定…处…罚款) shares the question's words and number, but
+    the question names 安全生产法."""
+    answer = corpus_kb.ask("违反安全生产法第二十一条会受到什么处罚")
+    assert answer.abstained or answer.confidence != "high" or answer.citations[0].title == "中华人民共和国安全生产法"
+
+
+@pytest.mark.slow
+def test_citations_come_in_the_order_the_answer_quotes_them(corpus_kb):
+    asked = ["发现安全生产违法行为打什么电话举报", "气瓶超范围充装、超检验期充装被发现了怎么处理",
+             *(q.question for q in load_set("plain")[:30])]
+    quoted = [a for a in map(corpus_kb.ask, asked) if len(a.citations) > 1]
+    assert quoted
+    for answer in quoted:
+        places = [answer.answer.index(c.quote) for c in answer.citations]
+        assert places == sorted(places), answer.question
+
+
+@pytest.mark.slow
 def test_answers_say_how_sure_they_are(corpus_kb):
     """Confidence read from the answers themselves, not from one question near a threshold: the
     plain set's dev split and the story set hold both high and medium answers (the refitted
