@@ -6,7 +6,9 @@ see ``data/real_bank_extra.md``); a fourth (``data/real_bank_third.jsonl``, 特�
 一般企业 安全管理 questions of another trainer, split in ``data/real_bank_third_split.json``, see
 ``data/real_bank_third.md``); a fifth (``data/real_bank_fourth.jsonl``, a 广东 安全生产月 contest bank's
 法律法规 and 安全管理 questions, split in ``data/real_bank_fourth_split.json``, see
-``data/real_bank_fourth.md``); and the project's own bank (``data/exam_bank.csv``, split by
+``data/real_bank_fourth.md``); a sixth (``data/real_bank_fifth.jsonl``, a 辽宁 公路水运 安全员 bank's
+法律体系及安全法律法规 questions, split in ``data/real_bank_fifth_split.json``, see ``data/real_bank_fifth.md``);
+and the project's own bank (``data/exam_bank.csv``, split by
 ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
@@ -80,6 +82,7 @@ def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
             ("fourth", real_rows(_data("real_bank_fourth.jsonl").splitlines(), "real_bank_fourth_split.json")),
+            ("fifth", real_rows(_data("real_bank_fifth.jsonl").splitlines(), "real_bank_fifth_split.json")),
             ("own", own_rows())]
 
 

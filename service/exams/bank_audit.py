@@ -73,6 +73,8 @@ MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a clause that begins with one leaves its subject out
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
+# the items of a list line (（一）…；（二）…, or …、…、…): where a shortened option is looked for
+_ITEM_SPLIT_RE = re.compile(r"[、；;，,：:。]|[(（][一二三四五六七八九十]+[)）]")
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
@@ -790,8 +792,24 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
             coverage = max(coverage, covered)
         elif not conflicts(target, other).hard:
             reworded = max(reworded, covered)  # a word swapped or a slip (安全卷生产), no fact opposed
+    if coverage < ITEM_FOUND and any(_abbreviates(target, item) for s in sentences for item in _ITEM_SPLIT_RE.split(s)):
+        coverage = ITEM_FOUND
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _abbreviates(target: str, item: str) -> bool:
+    """Whether ``target`` is a list item shortened the way Chinese shortens a name (起吊工程 for
+    起重吊装工程): it begins and ends as the item does, its characters stand in the item in order,
+    and the item is at most twice as long; an added or swapped character (起重安装工程) is no
+    shortening."""
+    item = canonical(item)
+    if len(target) < 3 or not len(target) < len(item) <= 2 * len(target):
+        return False
+    if target[0] != item[0] or target[-2:] != item[-2:]:
+        return False
+    rest = iter(item)
+    return all(char in rest for char in target)
 
 
 def _defined(line: str) -> list[str]:
