@@ -186,6 +186,12 @@ def route(question: str, is_department) -> tuple[AnswerKind, str | None]:
     return "passage", None
 
 
+def hit_chunk(hit) -> Chunk:
+    """A search hit as the chunk it is (its text, section path and article), for splitting and labelling."""
+    return Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text, section_path=hit.section_path,
+                 article=hit.article)
+
+
 def units_of(chunk: Chunk, rank: int) -> list[Unit]:
     """Sentences and list items of a chunk, as spans of its text (so quotes stay verbatim)."""
     units = []
@@ -401,12 +407,7 @@ class AnswerDesk:
         return answer
 
     def _passage_citation(self, hit, unit: Unit, whole: bool = True) -> Citation:
-        start, end = self._quote_span(unit, whole)
-        paragraph, item = span_label(unit.chunk, start, end)
-        return Citation(source=hit.source, title=hit.title, authority=hit.authority,
-                        authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
-                        section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
-                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=round(unit.score, 4))
+        return self._span_citation(hit, *self._quote_span(unit, whole), score=round(unit.score, 4))
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -460,8 +461,7 @@ class AnswerDesk:
         """The hit's sentence that covers most of the question (with a share of its whole
         chunk's and headings' coverage: a sentence whose article is about the question is
         better evidence than a lone word match)."""
-        chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
-                      section_path=hit.section_path, article=hit.article)
+        chunk = hit_chunk(hit)
         heading = " ".join([hit.title or "", *hit.section_path, hit.article or ""])
         whole = self.coverage(terms, heading + hit.text)
         best = None
@@ -502,15 +502,13 @@ class AnswerDesk:
         return all(w in _ASKING or w in _TEXT_REQUEST for w in self.kb.tokenizer.words(rest))
 
     @staticmethod
-    def _span_citation(hit, start: int, end: int, whole: bool = False) -> Citation:
+    def _span_citation(hit, start: int, end: int, whole: bool = False, score: float = 1.0) -> Citation:
         """A hit's text from ``start`` to ``end``, labelled with its 款 and 项 unless ``whole`` (the article)."""
-        chunk = Chunk(chunk_id=hit.chunk_id, doc_id=hit.doc_id, seq=0, text=hit.text,
-                      section_path=hit.section_path, article=hit.article)
-        paragraph, item = (None, None) if whole else span_label(chunk, start, end)
+        paragraph, item = (None, None) if whole else span_label(hit_chunk(hit), start, end)
         return Citation(source=hit.source, title=hit.title, authority=hit.authority,
                         authority_name=AUTHORITY_NAMES.get(hit.authority or ""), region=hit.region,
                         section_path=hit.section_path, article=hit.article, paragraph=paragraph, item=item,
-                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=1.0)
+                        quote=hit.text[start:end], chunk_id=hit.chunk_id, score=score)
 
     @staticmethod
     def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:
