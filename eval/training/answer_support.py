@@ -123,12 +123,16 @@ def training_questions(real: Path | None) -> dict[str, list[EverydayQuestion]]:
 def collect(kb, sets: dict[str, list[EverydayQuestion]], store: str) -> list[Example]:
     """Each question searched as ``ask`` searches it, its candidates labelled."""
     desk = kb.answer_desk
+    memory = kb.retriever.memory
     examples = []
     for group, question in ((g, q) for g, questions in sets.items() for q in questions):
+        if memory is not None:  # a remembered question must not find itself (nor its fold)
+            kb.retriever.memory = memory.folded(question_hash(question.question))
         candidates, vector = desk.candidates(question.question, desk.hits(question.question, None))
         labels = [int(any(g.cites(hit.source, hit.article, hit.text) for g in question.golds))
                   for hit, _, _ in candidates]
         examples.append(Example(store, group, question, vector, [s for _, _, s in candidates], labels))
+    kb.retriever.memory = memory
     return [e for e in examples if e.signals]
 
 
