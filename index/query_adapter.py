@@ -19,14 +19,13 @@ adapted weight and ``meta`` (JSON: rank, training settings, question counts).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from regkb.index.shipped_file import write_shipped
+from regkb.index.shipped_file import npz_bytes, write_shipped
 
 ADAPTER_FILE = Path(__file__).parent / "data" / "query_adapter.npz"
 # the projections adapted in every layer (query, key, value and the attention output)
@@ -60,9 +59,7 @@ class QueryAdapter:
         arrays = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True))}
         for name, (a, b) in sorted(self.factors.items()):
             arrays[f"{name}.A"], arrays[f"{name}.B"] = a.astype(np.float32), b.astype(np.float32)
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        return buffer.getvalue()
+        return npz_bytes(**arrays)
 
     def save(self, path: Path = ADAPTER_FILE) -> None:
         write_shipped(path, self.to_bytes())

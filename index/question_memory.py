@@ -21,14 +21,13 @@ embedded with, the sets it holds). ``python -m regkb.eval.training.question_memo
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from regkb.index.shipped_file import write_shipped
+from regkb.index.shipped_file import npz_bytes, write_shipped
 
 MEMORY_FILE = Path(__file__).parent / "data" / "question_memory.npz"
 
@@ -75,12 +74,10 @@ class QuestionMemory:
         return self  # immutable; Haystack deep-copies every component input
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, vectors=self.vectors.astype(np.float32),
-                            golds=np.array(json.dumps([[list(a) for a in g] for g in self.golds], ensure_ascii=False)),
-                            hashes=np.array(self.hashes, dtype=str),
-                            meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)))
-        return buffer.getvalue()
+        return npz_bytes(vectors=self.vectors.astype(np.float32),
+                         golds=np.array(json.dumps([[list(a) for a in g] for g in self.golds], ensure_ascii=False)),
+                         hashes=np.array(self.hashes, dtype=str),
+                         meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)))
 
     def save(self, path: Path = MEMORY_FILE) -> None:
         write_shipped(path, self.to_bytes())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 
 def write_shipped(path: Path, data: bytes) -> None:
@@ -19,3 +22,10 @@ def write_shipped(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def npz_bytes(**arrays: np.ndarray) -> bytes:
+    """``arrays`` as one compressed ``.npz`` file."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from regkb.eval.metrics.ask import load_ask_questions
 from regkb.eval.metrics.everyday import load_real_questions, load_set
-from regkb.eval.training.query_adapter import StoreTargets, off_test_passages, training_questions
+from regkb.eval.training.query_adapter import StoreTargets, off_test_passages, shared_corpus_store, training_questions
 from regkb.eval.training.relevance import held_out, question_hash
 from regkb.index.query_adapter import adapter_sha256
 from regkb.index.question_memory import MEMORY_FILE, QuestionMemory
@@ -78,16 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MEMORY_FILE,
                         help="问题记忆文件(默认 index/data/question_memory.npz)")
     args = parser.parse_args(argv)
-
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    kb = KnowledgeBase.open(Settings.from_env())
-    if not kb.index.rows:
-        print("知识库是空的:先导入共享语料(regkb ingest ../shared/corpus/seeds ../shared/corpus/laws)",
-              file=sys.stderr)
+    started = time.perf_counter()  # the store's opening counted: it loads the model that embeds the questions
+    kb = shared_corpus_store()
+    if kb is None:
         return 2
-    started = time.perf_counter()
     memory = build(kb, log=lambda line: print(line, file=sys.stderr, flush=True))
     memory.save(args.out)
     print(json.dumps({"written": str(args.out), "seconds": round(time.perf_counter() - started, 1), **memory.meta},
