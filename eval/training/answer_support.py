@@ -22,6 +22,9 @@ Searching the questions takes about a minute and a half a store on two cores, fi
   near the corpus but outside it (road accidents, insurance and wage disputes told in 工伤
   words). In the hit model, as a calibration set, or both, it lowered the dev rule's score
   (``eval/RESULTS.md``, issue 21).
+- **The question memory** (``index/question_memory.py``) holds the first set, plain dev and the
+  training sets: each question is searched with the memory less its fold (``QuestionMemory.folded``),
+  so no candidate list is lifted by the question itself.
 - **Scope model**: every question's plain vector, labelled answerable or not (C = 100).
   **Hit model**: each of an answerable question's first ``CANDIDATES`` search hits, labelled
   1 when it is the gold article (or holds the gold passage), on standardised features
