@@ -21,7 +21,9 @@ embedded with, the sets it holds). ``python -m regkb.eval.training.question_memo
 
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,14 @@ MEMORY_FILE = Path(__file__).parent / "data" / "question_memory.npz"
 
 Article = tuple[str, str]  # (document title, 第X条)
 FOLDS = 5
+
+
+def question_hash(question: str) -> str:
+    """A remembered question's key, as the held-out list writes it: sha1 of the NFKC text
+    without whitespace and punctuation."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", question)
+                   if not c.isspace() and not unicodedata.category(c).startswith("P"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,11 @@ class QuestionMemory:
         return QuestionMemory(self.vectors[kept], tuple(self.golds[i] for i in kept),
                               tuple(self.hashes[i] for i in kept) if self.hashes else (), self.meta)
 
-    def folded(self, key: str, folds: int = FOLDS) -> "QuestionMemory":
-        """The memory to search a question of hash ``key`` with where its answer must not come
-        from itself: less every remembered question of its fold (the hash modulo ``folds``)
-        when it is remembered, else the whole memory."""
+    def folded(self, question: str, folds: int = FOLDS) -> "QuestionMemory":
+        """The memory to search ``question`` with where its answer must not come from itself:
+        less every remembered question of its fold (the hash modulo ``folds``) when it is
+        remembered, else the whole memory."""
+        key = question_hash(question)
         if key not in self.hashes:
             return self
         fold = int(key, 16) % folds

@@ -48,9 +48,7 @@ Searching the questions takes about a minute and a half a store on two cores, fi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,8 +56,9 @@ import numpy as np
 
 from regkb.eval.metrics.ask import load_ask_questions
 from regkb.eval.metrics.everyday import EverydayQuestion, Gold, load_real_questions, load_set
-from regkb.eval.metrics.retrieval import load_questions
+from regkb.eval.metrics.retrieval import apart_from_memory, load_questions
 from regkb.eval.paths import holdout_hashes
+from regkb.index.question_memory import question_hash
 from regkb.service.answers.support import SupportModel, Signals, feature_names, features
 
 HOLDOUT = holdout_hashes()
@@ -98,13 +97,6 @@ class Example:
     labels: list[int]
 
 
-def question_hash(text: str) -> str:
-    """As the held-out list writes it: sha1 of the NFKC text without whitespace and punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    kept = "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
-    return hashlib.sha1(kept.encode("utf-8")).hexdigest()
-
-
 def training_questions(real: Path | None) -> dict[str, list[EverydayQuestion]]:
     """The dev questions by set."""
     sets = {
@@ -126,16 +118,13 @@ def training_questions(real: Path | None) -> dict[str, list[EverydayQuestion]]:
 def collect(kb, sets: dict[str, list[EverydayQuestion]], store: str) -> list[Example]:
     """Each question searched as ``ask`` searches it, its candidates labelled."""
     desk = kb.answer_desk
-    memory = kb.retriever.memory
     examples = []
     for group, question in ((g, q) for g, questions in sets.items() for q in questions):
-        if memory is not None:  # a remembered question must not find itself (nor its fold)
-            kb.retriever.memory = memory.folded(question_hash(question.question))
-        candidates, vector = desk.candidates(question.question, desk.hits(question.question, None))
+        with apart_from_memory(kb, question.question):  # a remembered question must not find itself
+            candidates, vector = desk.candidates(question.question, desk.hits(question.question, None))
         labels = [int(any(g.cites(hit.source, hit.article, hit.text) for g in question.golds))
                   for hit, _, _ in candidates]
         examples.append(Example(store, group, question, vector, [s for _, _, s in candidates], labels))
-    kb.retriever.memory = memory
     return [e for e in examples if e.signals]
 
 

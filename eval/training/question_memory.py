@@ -29,9 +29,9 @@ from pathlib import Path
 from regkb.eval.metrics.ask import load_ask_questions
 from regkb.eval.metrics.everyday import load_real_questions, load_set
 from regkb.eval.training.query_adapter import StoreTargets, off_test_passages, shared_corpus_store, training_questions
-from regkb.eval.training.relevance import held_out, question_hash
+from regkb.eval.training.relevance import held_out
 from regkb.index.query_adapter import adapter_sha256
-from regkb.index.question_memory import MEMORY_FILE, QuestionMemory
+from regkb.index.question_memory import MEMORY_FILE, QuestionMemory, question_hash
 
 
 def barred_hashes() -> set[str]:

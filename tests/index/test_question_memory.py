@@ -10,7 +10,7 @@ from regkb.eval.training.question_memory import barred_hashes
 from regkb.index.choices import SearchMode
 from regkb.index.embedders import embed_search_queries
 from regkb.index.query_adapter import adapter_sha256
-from regkb.index.question_memory import QuestionMemory
+from regkb.index.question_memory import FOLDS, QuestionMemory, question_hash
 from regkb.index.retrieval import Retriever, embedded_query
 
 SAFETY_LAW_TITLE = "中华人民共和国安全生产法"
@@ -62,3 +62,14 @@ def test_a_paraphrase_finds_the_remembered_article_and_a_far_question_gets_nothi
     assert articles(remembering, PARAPHRASE)[0] == "第五十六条"
     assert remembering.retrieve(FAR, 5) == plain.retrieve(FAR, 5)
     assert remembering.using(law_kb.embedder).memory is None  # another encoder's vectors are not the memory's
+
+
+def test_a_remembered_question_is_searched_without_its_fold():
+    questions = ["叉车证要考吗", "工伤认定多久内申请", "劳保用品谁出钱", "厂里不交社保怎么办", "夜班有补贴吗", "动火要审批吗"]
+    memory = QuestionMemory(np.eye(len(questions), dtype=np.float32), tuple((("甲", f"第{i}条"),) for i in range(6)),
+                            tuple(question_hash(q) for q in questions))
+    folded = memory.folded("劳保用品谁出钱")
+    assert question_hash("劳保用品谁出钱") not in folded.hashes and len(folded.hashes) < len(questions)
+    assert all(int(h, 16) % FOLDS != int(question_hash("劳保用品谁出钱"), 16) % FOLDS for h in folded.hashes)
+    assert memory.folded("劳保用品，谁出钱？") is not memory  # the key ignores punctuation, as the held-out list's
+    assert memory.folded("周末去哪里爬山") is memory
