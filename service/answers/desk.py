@@ -7,7 +7,8 @@ abstention when the corpus holds no basis for one.
 2. **Select.** Within the evidence (search hits, duties, targets) every sentence or list item
    is scored by how much of the question it covers (words weighted by their rarity in the
    corpus; the thesaurus's document terms for plain words count half). The best ones are
-   quoted whole, never cut inside a clause.
+   quoted whole, never cut inside a clause; a list item with its list's lead-in (what the
+   item is about: 有下列情形之一的，不得认定为工伤 …), cited to the item.
 3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
    款/项; national documents come before local ones, which are labelled with their region.
 4. **Abstain.** A passage answer is given when the support model (``support.py``) finds it
@@ -94,6 +95,8 @@ _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
 # An answer may quote a list: the lead-in sentence ending in a colon and its items.
 MAX_LIST_ITEMS = 12
+# A list item is quoted with its lead-in when the two, and the items between, are this short.
+MAX_LIST_QUOTE = 400
 MAX_CITATIONS = 3
 MAX_PARAGRAPH_QUOTE = 160
 MAX_ARTICLE_QUOTE = 220
@@ -389,16 +392,17 @@ class AnswerDesk:
         if not candidates:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
         cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
-        citations = [self._passage_citation(*candidates[i][:2]) for i in cited]
-        answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
+        # the words' support reads the deciding sentence or item itself, not the lead-in quoted with an item
+        weighed = [self._passage_citation(*candidates[i][:2], lead_in=False) for i in cited]
+        answer = AskResponse(question=question, kind="passage", answer="", citations=weighed,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
         # the question's own words in the first quote make it sure, unless that quote is of another law than the
         # one the question names (违反安全生产法第二十一条… is not answered by another law's 第二十一条)
         named_elsewhere = candidates[cited[0]][2].law < 0
         confidence = "high" if words >= self.threshold and not named_elsewhere else self.support.confidence(support)
-        if confidence == "medium":  # the deciding sentences of each article, not the whole articles
-            citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
+        # a medium answer quotes the deciding sentences of each article, not the whole articles
+        citations = [self._passage_citation(*candidates[i][:2], whole=confidence != "medium") for i in cited]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.citations = citations  # in the order the answer quotes them
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
@@ -406,8 +410,13 @@ class AnswerDesk:
         answer.support = round(support, 4)
         return answer
 
-    def _passage_citation(self, hit, unit: Unit, whole: bool = True) -> Citation:
-        return self._span_citation(hit, *self._quote_span(unit, whole), score=round(unit.score, 4))
+    def _passage_citation(self, hit, unit: Unit, whole: bool = True, lead_in: bool = True) -> Citation:
+        """The quote of ``unit``, labelled by its 款/项 (an item quoted with its lead-in: the item's)."""
+        start, end, labelled = self._quote_span(unit, whole, lead_in)
+        citation = self._span_citation(hit, start, end, score=round(unit.score, 4))
+        if labelled != start:
+            citation.paragraph, citation.item = span_label(unit.chunk, labelled, end)
+        return citation
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -511,26 +520,47 @@ class AnswerDesk:
                         quote=hit.text[start:end], chunk_id=hit.chunk_id, score=score)
 
     @staticmethod
-    def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:
-        """A sentence that introduces a list (ends with a colon) is quoted with its items; a
-        sentence of a short paragraph (a law's 款) with its whole paragraph; with ``whole``,
-        a sentence of a short article with the whole article."""
+    def _quote_span(unit: Unit, whole: bool = True, lead_in: bool = True) -> tuple[int, int, int]:
+        """(start, end, where its label is read). A sentence that introduces a list (ends with a
+        colon) is quoted with its items; with ``whole``, a sentence of a short article with the
+        whole article; with ``lead_in``, a list item with its lead-in (labelled as the item); a
+        sentence of a short paragraph (a law's 款) with its whole paragraph."""
+        text = unit.chunk.text
         if not unit.text.rstrip().endswith(("：", ":")):
-            text = unit.chunk.text
             if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
-                return 0, len(text.rstrip())  # a short article is the rule itself: quote all of it
+                return 0, len(text.rstrip()), 0  # a short article is the rule itself: quote all of it
+            if lead_in and _ITEM.match(unit.text):
+                return (*AnswerDesk._item_span(unit), unit.start)
             line_start = text.rfind("\n", 0, unit.start) + 1
             line_end = text.find("\n", unit.end)
             line_end = len(text) if line_end < 0 else line_end
             if line_end - line_start <= MAX_PARAGRAPH_QUOTE:
-                return line_start, len(text[:line_end].rstrip())
-            return unit.start, unit.end
+                return line_start, len(text[:line_end].rstrip()), line_start
+            return unit.start, unit.end, unit.start
         end = unit.end
         for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start > unit.start):
             if count >= MAX_LIST_ITEMS or not _ITEM.match(later.text):
                 break
             end = later.end
-        return unit.start, end
+        return unit.start, end, unit.start
+
+    @staticmethod
+    def _item_span(unit: Unit) -> tuple[int, int]:
+        """A list item is quoted from its list's lead-in (the 款 line ending in a colon) on: the
+        lead-in holds what the item is about (有下列行为之一的，…处十万元以下的罚款), the item alone
+        does not. When the lead-in is not in the chunk, or the span grows past ``MAX_LIST_QUOTE``,
+        the item alone."""
+        text = unit.chunk.text
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        while line_start > 0:
+            previous = text.rfind("\n", 0, line_start - 1) + 1
+            line = text[previous:line_start - 1]
+            line_start = previous
+            if line.strip() and not _ITEM.match(line):
+                if line.rstrip().endswith(("：", ":")) and unit.end - previous <= MAX_LIST_QUOTE:
+                    return previous, unit.end
+                break
+        return unit.start, unit.end
 
     def _quoted(self, citations: list[Citation], first: bool = True) -> str:
         lines = []

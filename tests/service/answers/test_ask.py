@@ -16,7 +16,7 @@ from regkb.corpus.models import DIRECTION_NAMES, Chunk
 from regkb.eval.metrics.ask import evaluate_ask, load_ask_questions, split_of
 from regkb.eval.metrics.everyday import load_set
 from regkb.service.answers.schemas import AskResponse
-from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
+from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, span_label, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 from conftest import LAWS, SEEDS
@@ -53,6 +53,25 @@ def test_units_are_verbatim_spans_and_know_their_paragraph_and_item():
     assert paragraph_and_item(chunk, units[3].start) == ("第二款", None)
     continued = Chunk(chunk_id="d:00002", doc_id="d", seq=2, text="（三）保证投入。", article="第二十一条")
     assert paragraph_and_item(continued, 0) == (None, None)  # the article's head is in another chunk
+
+
+def test_a_list_item_is_quoted_with_its_lead_in_and_labelled_as_the_item():
+    lead = "第九十七条 生产经营单位有下列行为之一的，责令限期改正，处十万元以下的罚款：\n"
+    items = "".join(f"（{n}）未按照规定做第{n}件应当做的事情，也没有如实记录做这件事情的全部经过和结果的；\n" for n in "一二三四五")
+    text = lead + items + "第二款 前款所列行为造成事故的，依照有关规定处理。" * 3
+    chunk = Chunk(chunk_id="d:00001", doc_id="d", seq=1, text=text, article="第九十七条")
+    third = next(u for u in units_of(chunk, 0) if u.text.startswith("（三）"))
+    start, end, labelled = AnswerDesk._quote_span(third)
+    assert text[start:end].startswith(lead.strip()) and text[start:end].endswith(third.text)
+    assert "（四）" not in text[start:end] and span_label(chunk, labelled, end) == ("第一款", "第（三）项")
+    # the weighed quote, a continued chunk without its lead-in, a lead-in too far away: the item alone
+    assert AnswerDesk._quote_span(third, lead_in=False)[:2] == (third.start, third.end)
+    continued = Chunk(chunk_id="d:00002", doc_id="d", seq=2, text=items, article="第九十七条")
+    item = units_of(continued, 0)[2]
+    assert AnswerDesk._quote_span(item, whole=False)[:2] == (item.start, item.end)
+    far = Chunk(chunk_id="d:00003", doc_id="d", seq=1, text=lead + items * 4, article="第九十七条")
+    last = units_of(far, 0)[-1]
+    assert AnswerDesk._quote_span(last)[:2] == (last.start, last.end)
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +169,14 @@ def test_a_list_item_is_cited_with_its_item(corpus_kb):
     response = corpus_kb.ask("特别重大事故是指造成多少人死亡的事故")
     cited = [c for c in response.citations if c.article == "第三条" and c.item]
     assert cited and cited[0].item == "第（一）项" and cited[0].paragraph == "第一款"
+
+
+@pytest.mark.slow
+def test_a_penalty_item_is_quoted_with_the_penalty(corpus_kb):
+    response = corpus_kb.ask("生产经营单位未按照规定对从业人员进行安全生产教育和培训的，会怎么处罚")
+    penalty = [c for c in response.citations if c.article == "第九十七条"]
+    assert penalty and "处十万元以下的罚款" in penalty[0].quote and penalty[0].quote.endswith("安全生产事项的；")
+    assert (penalty[0].paragraph, penalty[0].item) == ("第一款", "第（三）项")
 
 
 @pytest.mark.slow
