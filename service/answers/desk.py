@@ -41,6 +41,8 @@ from regkb.index.article_ref import ArticleRef, parse_references, without_refere
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
 from regkb.index.term_statistics import TermStatistics
+from regkb.service.answers.penalties import (OFFENCE_SHARE, PENALTY_QUESTION, covered_share, in_penalty_chapter,
+                                              names_article, penalty_articles)
 from regkb.service.answers.support import CANDIDATES, Signals, SupportModel, document_shares
 from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duties.desk import strip_who_words
@@ -330,8 +332,8 @@ class AnswerDesk:
         answer: AskResponse | None = None
         hits = self.hits(question, region, as_of)
         if kind == "passage":
-            answer = self._cited_part(question, hits)
-            if answer is not None:  # a cited 款 or 项 is the answer itself
+            answer = self._cited_part(question, hits, as_of)
+            if answer is not None:  # a cited 款 or 项 is the answer itself, a cited article's penalty …
                 answer.route, answer.region = kind, region
                 return answer
         if kind == "department":
@@ -480,14 +482,16 @@ class AnswerDesk:
                 best = unit
         return best
 
-    def _cited_part(self, question: str, hits) -> AskResponse | None:
+    def _cited_part(self, question: str, hits, as_of: str | None = None) -> AskResponse | None:
         """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part; a
         question that only asks for cited articles' text (安全生产法第二十一条是什么) by quoting
-        those articles whole, and nothing else."""
+        those articles whole, and nothing else; one that asks what breaking a cited article costs
+        by its penalty (``_cited_penalty``)."""
         titles = sorted({h.title for h in hits if h.title})
         refs = parse_references(question, titles)
         parts = [r for r in refs if r.paragraph or r.item]
-        if parts:
+        asks_penalty = bool(PENALTY_QUESTION.search(question))
+        if parts and not asks_penalty:
             ref = parts[0]
             hit = next((h for h in hits if h.title == ref.title and h.article == ref.article
                         and _ARTICLE_HEAD.match(h.text)), None)
@@ -495,16 +499,71 @@ class AnswerDesk:
             if span is None:
                 return None
             citations = [self._span_citation(hit, *span)]
-        elif refs and self._asks_only_text(without_references(question, titles)):
+        elif refs and (self._asks_only_text(without_references(question, titles))
+                       or (asks_penalty and self._cites_penalties(hits, refs))):
             wanted = {(r.title, r.article) for r in refs}
             citations = [self._span_citation(h, 0, len(h.text.rstrip()), whole=True) for h in hits
                          if (h.title, h.article) in wanted]
             if not citations:
                 return None
         else:
-            return None
+            return self._cited_penalty(question, hits, refs, as_of) if asks_penalty else None
         return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
                            evidence=1.0, confidence="high", related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    def _cited_penalty(self, question: str, hits, refs: list[ArticleRef], as_of: str | None) -> AskResponse | None:
+        """违反安全生产法第二十一条会受到什么处罚: the article of the law's 法律责任 chapter that names the
+        cited one (``high``), else the one whose text is nearest the cited article's (``medium``: the
+        law punishes the duty in its own words), quoted before the cited article."""
+        if len(refs) != 1:
+            return None
+        ref = refs[0]
+        cited = next((h for h in hits if h.title == ref.title and h.article == ref.article
+                      and _ARTICLE_HEAD.match(h.text)), None)
+        if cited is None:
+            return None
+        chunks = penalty_articles(self._doc_chunks(cited.doc_id))
+        if not chunks:
+            return None
+        rows = [self._rows[c.chunk_id] for c in chunks]
+        naming = [row for row, c in zip(rows, chunks) if names_article(c.text, ref.article)]
+        vector = np.asarray(self.kb.embedder.embed_queries([cited.text])[0], dtype=np.float32)
+        chunk_cos, sentence_cos = self.kb.index.chunk_scores(vector, rows), self.kb.index.sentence_scores(vector, rows)
+        nearest = {row: max(chunk_cos.get(row, 0.0), sentence_cos.get(row, 0.0)) for row in naming or rows}
+        row = max(nearest, key=nearest.get)
+        penalty = self.kb.search_hits([(row, nearest[row])], as_of)[0]
+        units = units_of(hit_chunk(penalty), 0)
+        naming_units = [u for u in units if names_article(u.text, ref.article)]
+        offences = [u for u in units if _ITEM.match(u.text)]
+        if naming_units:
+            unit, unit.score = naming_units[0], 1.0
+            penalty_citation = self._passage_citation(penalty, unit, whole=True)
+        elif offences:  # the list's lead-in (the penalty) through the last offence the cited rule describes
+            shares = [covered_share(u.text, cited.text) for u in offences]
+            described = [u for u, share in zip(offences, shares) if share >= OFFENCE_SHARE]
+            unit = described[-1] if described else offences[int(np.argmax(shares))]
+            unit.score = max(shares)
+            penalty_citation = self._passage_citation(penalty, unit, whole=False)
+            if len(described) > 1:
+                penalty_citation.item = None
+        else:  # the sentence nearest the cited rule
+            cosines = np.asarray(self.kb.embedder.embed_passages([u.text for u in units]), dtype=np.float32) @ vector
+            unit = units[int(np.argmax(cosines))]
+            unit.score = float(cosines.max())
+            penalty_citation = self._passage_citation(penalty, unit, whole=False)
+        confidence = "high" if naming else "medium"
+        citations = [penalty_citation, self._span_citation(cited, 0, len(cited.text.rstrip()), whole=True)]
+        text = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
+        return AskResponse(question=question, kind="passage", answer=text, citations=citations,
+                           evidence=round(unit.score, 4), confidence=confidence,
+                           related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    @staticmethod
+    def _cites_penalties(hits, refs: list[ArticleRef]) -> bool:
+        """Whether every cited article stands in a 法律责任 chapter: 安全生产法第九十七条罚多少 asks for its text."""
+        wanted = {(r.title, r.article) for r in refs}
+        cited = [h for h in hits if (h.title, h.article) in wanted]
+        return bool(cited) and all(in_penalty_chapter(h.section_path) for h in cited)
 
     def _asks_only_text(self, rest: str) -> bool:
         """Whether what a question says besides its references only asks for their text."""
@@ -522,23 +581,26 @@ class AnswerDesk:
     @staticmethod
     def _quote_span(unit: Unit, whole: bool = True, lead_in: bool = True) -> tuple[int, int, int]:
         """(start, end, where its label is read). A sentence that introduces a list (ends with a
-        colon) is quoted with its items; with ``whole``, a sentence of a short article with the
-        whole article; with ``lead_in``, a list item with its lead-in (labelled as the item); a
-        sentence of a short paragraph (a law's 款) with its whole paragraph."""
+        colon, or stands in the 款 line that does) is quoted with its items; with ``whole``, a
+        sentence of a short article with the whole article; with ``lead_in``, a list item with its
+        lead-in (labelled as the item); a sentence of a short paragraph (a law's 款) with its
+        whole paragraph."""
         text = unit.chunk.text
-        if not unit.text.rstrip().endswith(("：", ":")):
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        line_end = text.find("\n", unit.end)
+        line_end = len(text) if line_end < 0 else len(text[:line_end].rstrip())
+        if not unit.text.endswith(("：", ":")):
             if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
                 return 0, len(text.rstrip()), 0  # a short article is the rule itself: quote all of it
             if lead_in and _ITEM.match(unit.text):
                 return (*AnswerDesk._item_span(unit), unit.start)
-            line_start = text.rfind("\n", 0, unit.start) + 1
-            line_end = text.find("\n", unit.end)
-            line_end = len(text) if line_end < 0 else line_end
-            if line_end - line_start <= MAX_PARAGRAPH_QUOTE:
-                return line_start, len(text[:line_end].rstrip()), line_start
-            return unit.start, unit.end, unit.start
+            if line_end - line_start > MAX_PARAGRAPH_QUOTE:
+                return unit.start, unit.end, unit.start
+            if not text[line_start:line_end].endswith(("：", ":")):
+                return line_start, line_end, line_start
+            unit = Unit(unit.chunk, line_start, line_end, unit.rank)  # a sentence of a list's lead-in: with its items
         end = unit.end
-        for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start > unit.start):
+        for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start >= unit.end):
             if count >= MAX_LIST_ITEMS or not _ITEM.match(later.text):
                 break
             end = later.end

@@ -254,6 +254,7 @@ def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragra
     ("安全生产法第二十一条是什么", "第二十一条"),
     ("《消防法》第16条规定了什么", "第十六条"),
     ("工伤保险条例第十四条的原文", "第十四条"),
+    ("安全生产法第九十七条罚多少", "第九十七条"),  # a penalty article asked for its penalty: itself
 ])
 def test_a_question_asking_for_a_cited_article_quotes_that_article_alone(corpus_kb, question, article):
     answer = corpus_kb.ask(question)
@@ -268,6 +269,25 @@ def test_another_laws_article_of_the_same_number_is_no_sure_answer(corpus_kb):
     the question names 安全生产法."""
     answer = corpus_kb.ask("违反安全生产法第二十一条会受到什么处罚")
     assert answer.abstained or answer.confidence != "high" or answer.citations[0].title == "中华人民共和国安全生产法"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, penalty, item, confidence, cited", [
+    ("不遵守消防法第十六条会怎么处罚", "第六十七条", None, "high", "第十六条"),  # 违反本法第十六条…规定的
+    ("违反职业病防治法第二十条要承担什么法律责任", "第七十条", "第（二）项", "high", "第二十条"),  # its (二) names it
+    ("违反安全生产法第二十八条的法律责任是什么", "第九十七条", None, "medium", "第二十八条"),  # in words: (三), (四)
+    ("违反安全生产法第二十一条会受到什么处罚", "第九十四条", None, "medium", "第二十一条"),
+])
+def test_the_penalty_of_a_cited_article_comes_from_its_laws_liability_chapter(corpus_kb, question, penalty, item,
+                                                                              confidence, cited):
+    response = corpus_kb.ask(question)
+    assert [c.article for c in response.citations] == [penalty, cited]
+    assert "法律责任" in response.citations[0].section_path[0] and response.citations[0].item == item
+    assert response.confidence == confidence and response.answer.startswith(PHRASES["medium"]) == (confidence == "medium")
+    assert response.citations[1].quote.startswith(cited)  # the broken article, whole
+    if penalty == "第九十七条":  # the penalty with the offences the broken rule describes, no more
+        quote = response.citations[0].quote
+        assert "处十万元以下的罚款" in quote and "（四）未如实记录安全生产教育和培训情况的" in quote and "（五）" not in quote
 
 
 @pytest.mark.slow
