@@ -99,7 +99,6 @@ _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
 MAX_LIST_ITEMS = 12
 # A list item is quoted with its lead-in when the two, and the items between, are this short.
 MAX_LIST_QUOTE = 400
-MAX_CITATIONS = 3
 MAX_PARAGRAPH_QUOTE = 160
 MAX_ARTICLE_QUOTE = 220
 # A second quote is given when it covers nearly as much of the question as the best one.
@@ -395,7 +394,7 @@ class AnswerDesk:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
         cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
         # the words' support reads the deciding sentence or item itself, not the lead-in quoted with an item
-        weighed = [self._passage_citation(*candidates[i][:2], lead_in=False) for i in cited]
+        weighed = [c for i in cited for c in self._passage_citations(*candidates[i][:2], lead_in=False)]
         answer = AskResponse(question=question, kind="passage", answer="", citations=weighed,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
@@ -404,7 +403,7 @@ class AnswerDesk:
         named_elsewhere = candidates[cited[0]][2].law < 0
         confidence = "high" if words >= self.threshold and not named_elsewhere else self.support.confidence(support)
         # a medium answer quotes the deciding sentences of each article, not the whole articles
-        citations = [self._passage_citation(*candidates[i][:2], whole=confidence != "medium") for i in cited]
+        citations = [c for i in cited for c in self._passage_citations(*candidates[i][:2], whole=confidence != "medium")]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.citations = citations  # in the order the answer quotes them
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
@@ -412,13 +411,16 @@ class AnswerDesk:
         answer.support = round(support, 4)
         return answer
 
-    def _passage_citation(self, hit, unit: Unit, whole: bool = True, lead_in: bool = True) -> Citation:
-        """The quote of ``unit``, labelled by its 款/项 (an item quoted with its lead-in: the item's)."""
+    def _passage_citations(self, hit, unit: Unit, whole: bool = True, lead_in: bool = True) -> list[Citation]:
+        """The quote of ``unit``, labelled by its 款/项 (an item quoted with its lead-in: the item's);
+        with ``lead_in``, an item whose lead-in is too far to quote with it follows the lead-in
+        quoted alone."""
         start, end, labelled = self._quote_span(unit, whole, lead_in)
         citation = self._span_citation(hit, start, end, score=round(unit.score, 4))
         if labelled != start:
             citation.paragraph, citation.item = span_label(unit.chunk, labelled, end)
-        return citation
+        lead = self._lead_in(unit) if lead_in and start == unit.start and _ITEM.match(unit.text) else None
+        return ([self._span_citation(hit, *lead, score=round(unit.score, 4))] if lead else []) + [citation]
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -537,22 +539,22 @@ class AnswerDesk:
         offences = [u for u in units if _ITEM.match(u.text)]
         if naming_units:
             unit, unit.score = naming_units[0], 1.0
-            penalty_citation = self._passage_citation(penalty, unit, whole=True)
+            penalty_citations = self._passage_citations(penalty, unit, whole=True)
         elif offences:  # the list's lead-in (the penalty) through the last offence the cited rule describes
             shares = [covered_share(u.text, cited.text) for u in offences]
             described = [u for u, share in zip(offences, shares) if share >= OFFENCE_SHARE]
             unit = described[-1] if described else offences[int(np.argmax(shares))]
             unit.score = max(shares)
-            penalty_citation = self._passage_citation(penalty, unit, whole=False)
+            penalty_citations = self._passage_citations(penalty, unit, whole=False)
             if len(described) > 1:
-                penalty_citation.item = None
+                penalty_citations[-1].item = None
         else:  # the sentence nearest the cited rule
             cosines = np.asarray(self.kb.embedder.embed_passages([u.text for u in units]), dtype=np.float32) @ vector
             unit = units[int(np.argmax(cosines))]
             unit.score = float(cosines.max())
-            penalty_citation = self._passage_citation(penalty, unit, whole=False)
+            penalty_citations = self._passage_citations(penalty, unit, whole=False)
         confidence = "high" if naming else "medium"
-        citations = [penalty_citation, self._span_citation(cited, 0, len(cited.text.rstrip()), whole=True)]
+        citations = penalty_citations + [self._span_citation(cited, 0, len(cited.text.rstrip()), whole=True)]
         text = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
         return AskResponse(question=question, kind="passage", answer=text, citations=citations,
                            evidence=round(unit.score, 4), confidence=confidence,
@@ -593,7 +595,9 @@ class AnswerDesk:
             if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
                 return 0, len(text.rstrip()), 0  # a short article is the rule itself: quote all of it
             if lead_in and _ITEM.match(unit.text):
-                return (*AnswerDesk._item_span(unit), unit.start)
+                lead = AnswerDesk._lead_in(unit)
+                near = lead is not None and unit.end - lead[0] <= MAX_LIST_QUOTE
+                return (lead[0] if near else unit.start), unit.end, unit.start
             if line_end - line_start > MAX_PARAGRAPH_QUOTE:
                 return unit.start, unit.end, unit.start
             if not text[line_start:line_end].endswith(("：", ":")):
@@ -607,22 +611,19 @@ class AnswerDesk:
         return unit.start, end, unit.start
 
     @staticmethod
-    def _item_span(unit: Unit) -> tuple[int, int]:
-        """A list item is quoted from its list's lead-in (the 款 line ending in a colon) on: the
-        lead-in holds what the item is about (有下列行为之一的，…处十万元以下的罚款), the item alone
-        does not. When the lead-in is not in the chunk, or the span grows past ``MAX_LIST_QUOTE``,
-        the item alone."""
+    def _lead_in(unit: Unit) -> tuple[int, int] | None:
+        """Where the lead-in of a list item's list lies in its chunk (the 款 line ending in a colon
+        before the items: 有下列行为之一的，…处十万元以下的罚款：), or None (a continued chunk). The
+        item is about what the lead-in says; the item alone does not say it."""
         text = unit.chunk.text
         line_start = text.rfind("\n", 0, unit.start) + 1
         while line_start > 0:
             previous = text.rfind("\n", 0, line_start - 1) + 1
-            line = text[previous:line_start - 1]
+            line = text[previous:line_start - 1].rstrip()
             line_start = previous
             if line.strip() and not _ITEM.match(line):
-                if line.rstrip().endswith(("：", ":")) and unit.end - previous <= MAX_LIST_QUOTE:
-                    return previous, unit.end
-                break
-        return unit.start, unit.end
+                return (previous, previous + len(line)) if line.endswith(("：", ":")) else None
+        return None
 
     def _quoted(self, citations: list[Citation], first: bool = True) -> str:
         lines = []

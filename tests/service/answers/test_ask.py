@@ -71,7 +71,8 @@ def test_a_list_item_is_quoted_with_its_lead_in_and_labelled_as_the_item():
     assert AnswerDesk._quote_span(item, whole=False)[:2] == (item.start, item.end)
     far = Chunk(chunk_id="d:00003", doc_id="d", seq=1, text=lead + items * 4, article="第九十七条")
     last = units_of(far, 0)[-1]
-    assert AnswerDesk._quote_span(last)[:2] == (last.start, last.end)
+    assert AnswerDesk._quote_span(last)[:2] == (last.start, last.end)  # quoted after its lead-in, on its own
+    assert AnswerDesk._lead_in(last) == (0, len(lead.strip())) and AnswerDesk._lead_in(item) is None
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +178,15 @@ def test_a_penalty_item_is_quoted_with_the_penalty(corpus_kb):
     penalty = [c for c in response.citations if c.article == "第九十七条"]
     assert penalty and "处十万元以下的罚款" in penalty[0].quote and penalty[0].quote.endswith("安全生产事项的；")
     assert (penalty[0].paragraph, penalty[0].item) == ("第一款", "第（三）项")
+
+
+@pytest.mark.slow
+def test_an_item_far_down_a_list_follows_its_lead_in_quoted_alone(corpus_kb):
+    response = corpus_kb.ask("特种作业人员没有证上岗怎么罚")
+    at = next(i for i, c in enumerate(response.citations) if c.article == "第九十七条" and c.item == "第（七）项")
+    lead = response.citations[at - 1]
+    assert lead.article == "第九十七条" and lead.quote.startswith("第九十七条") and lead.quote.endswith(("：", ":"))
+    assert response.citations[at].quote.startswith("（七）")
 
 
 @pytest.mark.slow
