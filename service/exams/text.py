@@ -78,7 +78,13 @@ def _ranges(text: str) -> str:
     return _RANGE_RE.sub(one, text)
 
 
+# Banks shorten the statute's 应当 to 应 ("应依法为职工参加工伤保险"); 应 inside another word (相应,
+# 供应, 应急, 应对) is not the modal.
+_BARE_SHOULD_RE = re.compile(r"(?<![相反适供响对感效答回顺照呼内理])应(?![当该急用对变聘届征试答激])")
+
+
 def _words(text: str) -> str:
+    text = _BARE_SHOULD_RE.sub("应当", text)
     for word, same in SYNONYMS:
         text = text.replace(word, same)
     return text
