@@ -1,6 +1,7 @@
 """题库体检 on the ways a seventh trainer's bank (a 广东 C3 安全员 bank: 法律法规) writes its questions: an Arabic
-figure with a Chinese multiplier (5千元 for the statute's 五千元), 应 for the statute's 应当, and a 方针 named by
-items the statute does not give it. The stems are written here, after the 消防法 第六十条, the 安全生产法 第三条 and
+figure with a Chinese multiplier (5千元 for the statute's 五千元), 应 for the statute's 应当, 职工 for the
+安全生产法's 从业人员, a kind of unit (施工企业) for the 生产经营单位 a rule binds, and a 方针 named by items the
+statute does not give it. The stems are written here, after the 消防法 第六十条, the 安全生产法 第三条 and
 第五十一条 and the 建设工程安全生产管理条例 第三条."""
 
 from __future__ import annotations
@@ -8,6 +9,13 @@ from __future__ import annotations
 import pytest
 
 from conftest import LAWS, audit_verdict, laws_kb
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    return laws_kb(tmp_path_factory.mktemp("seventh_bank_kb"),
+                   [LAWS / "安全生产法(2021-06-10).md", LAWS / "消防法(2021-04-29).md",
+                    LAWS / "建设工程安全生产管理条例(2003-11-24).md"])
 
 
 def test_an_arabic_figure_with_a_chinese_multiplier_is_the_statutes_figure():
@@ -29,6 +37,17 @@ def test_a_bare_ying_is_the_statutes_yingdang_and_words_that_hold_ying_stay():
         assert canonical(word) == word
     sentence = "生产经营单位必须依法参加工伤保险，为从业人员缴纳保险费。"
     assert compare(canonical("生产经营单位应依法参加工伤保险，为从业人员缴纳保险费"), sentence).conflicts == 0
+    assert canonical("为职工缴纳保险费") == canonical("为从业人员缴纳保险费")
+    # a kind of unit (施工企业) where the rule binds every 生产经营单位, its clauses read in another order
+    assert compare(canonical("施工企业应依法为职工参加工伤保险，缴纳工伤保险费"), sentence).conflicts == 0
+    assert compare(canonical("施工企业可以为职工参加工伤保险，缴纳工伤保险费"), sentence).conflicts > 0
+
+
+@pytest.mark.slow
+def test_a_duty_written_with_ying_and_zhigong_is_the_articles(kb, tmp_path):
+    stem = "施工企业应依法为职工参加工伤保险缴纳工伤保险费。"
+    assert audit_verdict(kb, tmp_path, {"type": "judge", "stem": stem, "options": [], "answer": "true"}) == "agrees"
+    assert kb.solve(stem, [], kind="judge").answer == "true"
 
 
 def test_policy_items_are_read_from_the_verb_that_adopts_the_policy():
@@ -52,13 +71,6 @@ def test_a_policy_is_false_only_with_an_item_no_policy_found_gives():
     assert StatementJudge._policy("安全生产工作坚持预防为主、防消结合的方针。", found) is None
     # no 方针 found shares an item: the articles found are on something else
     assert StatementJudge._policy("坚持节约资源、保护环境的方针。", found) is None
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory):
-    return laws_kb(tmp_path_factory.mktemp("seventh_bank_kb"),
-                   [LAWS / "安全生产法(2021-06-10).md", LAWS / "消防法(2021-04-29).md",
-                    LAWS / "建设工程安全生产管理条例(2003-11-24).md"])
 
 
 @pytest.mark.slow
