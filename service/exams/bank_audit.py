@@ -87,6 +87,10 @@ _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未�
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 # "淘汰的危及生产安全的工艺、设备经维修可以使用": the object fronted, a condition, a modal and a short verb
+# A 方针 named by its items after the verb that adopts it; a bank may quote the items and part them with
+# commas ("落实“预防为主,治理为辅,统筹兼顾”的安全生产方针"), a statute parts them with 、
+_POLICY_RE = re.compile(r"(?:坚持|贯彻|落实|实行|执行|遵循)(?:“([^“”]{4,40})”|([^“”，。；：]{4,40}?))的[^，。、“”的]{0,8}方针")
+_POLICY_SPLIT_RE = re.compile(r"[、,，\s]+")
 _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
@@ -295,8 +299,8 @@ class StatementJudge:
             return best_false
         if DENIAL_RE.search(statement):
             return self._denied(statement, candidates)
-        return self._in_context(statement, law, candidates, order_free) or self._elided(statement, law, candidates,
-                                                                                        order_free)
+        return (self._in_context(statement, law, candidates, order_free) or self._policy(statement, candidates)
+                or self._elided(statement, law, candidates, order_free))
 
     def _in_context(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
         """A statement that opens with when it holds ("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位
@@ -338,6 +342,25 @@ class StatementJudge:
         if conflicts or coverage < TRUE_COVERAGE or inserts > 1 or not _punishes(act, sentence, other):
             return None
         return Finding(True, coverage, found, coverage * len(act))
+
+    @staticmethod
+    def _policy(statement: str, candidates) -> Finding | None:
+        """A statement that names a 方针 by its items ("落实“预防为主、治理为辅、统筹兼顾”的安全生产方针")
+        where the articles found name their 方针 otherwise: false when an item of the statement is in
+        no 方针 of theirs, though some 方针 found shares one of its items (the articles found are on that
+        方针: 安全生产法's 安全第一、预防为主、综合治理). A statement whose items are all in some 方针 found
+        (消防法's 预防为主、防消结合 said of 安全生产) is left open. None when no such 方针 is named."""
+        items = _policy_items(statement)
+        if len(items) < 2:
+            return None
+        policies = [(_policy_items(sentence), evidence, sentence)
+                    for evidence, sentences in candidates for sentence in sentences]
+        related = [(theirs, evidence, sentence) for theirs, evidence, sentence in policies if theirs & items]
+        if not related or items <= set().union(*(theirs for theirs, *_ in related)):
+            return None
+        theirs, evidence, sentence = max(related, key=lambda policy: len(policy[0] & items))
+        return Finding(False, len(theirs & items) / len(items),
+                       Evidence(sentence, evidence.source, evidence.title, evidence.article), decisive=True)
 
     def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
         """A statement of clauses after the first that begin with a modal and leave the subject out
@@ -749,6 +772,12 @@ class StatementJudge:
         unsaid = _NEGATION_RE.sub("", wanted)  # the lead with 不 and the like read away: the twin says that
         twins = [p for p in pieces if p != clause and _says(unsaid, _NEGATION_RE.sub("", self._canonical(p)))]
         return clause if twins else None
+
+
+def _policy_items(text: str) -> set[str]:
+    """The items of the 方针 a text names ("坚持安全第一、预防为主、综合治理的方针" → 安全第一, 预防为主, 综合治理)."""
+    match = _POLICY_RE.search(text)
+    return {item for item in _POLICY_SPLIT_RE.split(match.group(1) or match.group(2)) if item} if match else set()
 
 
 def _forbids(statement: str, sentence: str) -> bool:
