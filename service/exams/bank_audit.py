@@ -224,7 +224,9 @@ class StatementJudge:
         if self._names is None:
             names = {name for title in self._titles() for name in law_names(title) if name not in generic_names()}
             pattern = "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
-            self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
+            # 安全生产法律、法规 names the laws on work safety, not the 安全生产法: a name followed by 律 is
+            # the word 法律
+            self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})(?!律)》?")
         return self._names
 
     def _titles(self) -> set[str]:
