@@ -224,9 +224,7 @@ class StatementJudge:
         if self._names is None:
             names = {name for title in self._titles() for name in law_names(title) if name not in generic_names()}
             pattern = "|".join(sorted(map(re.escape, names), key=len, reverse=True)) or "(?!)"
-            # 安全生产法律、法规 names the laws on work safety, not the 安全生产法: a name followed by 律 is
-            # the word 法律
-            self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})(?!律)》?")
+            self._names = re.compile(f"《?(?:中华人民共和国)?(?:{pattern})》?")
         return self._names
 
     def _titles(self) -> set[str]:
@@ -666,7 +664,7 @@ class StatementJudge:
         # the text at the blank is read clause by clause ("防止生产安全事故" is said by "防止和减少生产安全事故")
         flat = there.replace(CLAUSE_MARK, "")
         text, lines = (self._canonical("".join(sentences)), sentences) if flat in _POINTERS else (flat, there.split(CLAUSE_MARK))
-        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID) for option in options]
+        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID, self._canonical) for option in options]
         if any(f.verdict is None for f in findings) or sum(bool(f.verdict) for f in findings) < 2:
             return None
         return findings
@@ -692,10 +690,12 @@ class StatementJudge:
                 scope = self.lead_clause(wanted, sentences) if said >= LEAD_SAID else None
                 if scope:
                     quoted = Evidence(scope, evidence.source, evidence.title, evidence.article)
-                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID)
+                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID,
+                                                  self._canonical)
                                             for o in options]))
                 continue
-            articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
+            articles.append((said, [_item(self._canonical(option), text, sentences, found, read=self._canonical)
+                                    for option in options]))
         saying = [findings for said, findings in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
@@ -709,7 +709,8 @@ class StatementJudge:
             # no article says the lead: the one naming the most options is a multiple choice's list only where
             # it names more of them than it leaves out (建设单位 and 施工单位 of 安全设施's 第三十四条 are not the
             # units of a 竣工验收 question; short names of units meet in many articles)
-            if kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best):
+            if (kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best)
+                    and not _closed(best, [findings for _, findings in articles])):
                 return [Finding(None, 0.0) for _ in options]
         # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
         # 情况下，…责任应由（ ）负责") is found where the article says the stem's words: no proof that it is the answer
@@ -730,8 +731,9 @@ class StatementJudge:
         result = []
         for finding, option in zip(findings, options):
             target = self._canonical(option)
-            if finding.verdict is None and all(_item(target, text, lines, proof).verdict is False for text, lines in texts):
-                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID)
+            if finding.verdict is None and all(_item(target, text, lines, proof, read=self._canonical).verdict is False
+                                               for text, lines in texts):
+                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID, self._canonical)
             result.append(finding)
         return result
 
@@ -778,17 +780,20 @@ def _says(statement: str, sentence: str) -> bool:
     return not hard and coverage >= TRUE_COVERAGE
 
 
-def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT) -> Finding:
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT,
+          read: Callable[[str], str] = canonical) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
     nothing else), absent (``absent`` or less of it said, or a sentence that covers it opposes
     it: 可随时发布 where 不得擅自发布), or unclear (also where a sentence says nearly all of it
     with a word swapped or added but no figure, modal or negation opposed: a slip such as
-    安全卷生产). ``target`` is the option's canonical text."""
+    安全卷生产). ``target`` is the option's canonical text, ``read`` what made it so (the judge's,
+    which reads law names as 本法): each sentence is read the same way, or a name inside a word
+    (安全生产法律、法规) reads as 本法 on one side only."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
     coverage = reworded = 0.0
     for sentence in sentences:
-        other = canonical(sentence)
+        other = read(sentence)
         covered, clashing, *_ = compare(target, sentence, order_free=False, other=other)
         if not clashing:
             coverage = max(coverage, covered)
@@ -798,6 +803,15 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
         coverage = ITEM_FOUND
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _closed(best: list[Finding], articles: list[list[Finding]]) -> bool:
+    """Whether the options an article leaves out of its list are named by no article found either
+    (与员工订立劳动合同, 支付安全生产管理费用 beside 第四十九条's 签订安全生产管理协议 and 统一协调、管理): the
+    list the article names is the whole answer, however many options a wrong key adds. Where another
+    article names a left-out option, the answer may be spread over both, and the list is no proof."""
+    return all(all(findings[i].verdict is False for findings in articles)
+               for i, finding in enumerate(best) if finding.verdict is False)
 
 
 def _abbreviates(target: str, item: str) -> bool:
