@@ -635,7 +635,8 @@ class StatementJudge:
             listed = self._listed(lead, options, law, kind, lead_said=True)
             return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
-            return [self.judge_statement(o, law) for o in options]
+            findings = [self.judge_statement(o, law) for o in options]
+            return self._unsaid_beside(findings, options, law) if kind == "multi" else findings
         listed = self._listed(lead, options, law, kind)
         if slot and kind == "single" and all(f.verdict is None for f in listed):
             # a blank that ends the stem after its question ("…分为哪几个等级（ ）"): where no list of the
@@ -734,6 +735,25 @@ class StatementJudge:
             if finding.verdict is None and all(_item(target, text, lines, proof, read=self._canonical).verdict is False
                                                for text, lines in texts):
                 finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID, self._canonical)
+            result.append(finding)
+        return result
+
+    def _unsaid_beside(self, findings: list[Finding], options: list[str], law: str | None) -> list[Finding]:
+        """Statements of a multiple choice of which two or more one article proves (第十四条 on what a
+        工程监理单位 must do): an option that no sentence found says even in part (``ITEM_ABSENT`` or less
+        of it in order: 发现施工组织设计存在重大缺陷的，…应当责令施工单位修改) is no rule of that article nor
+        of another, and not so. An option a sentence says most of stays as judged."""
+        proven = [f for f in findings if f.verdict]
+        if len(proven) < 2 or len({(f.evidence.title, f.evidence.article) for f in proven}) != 1:
+            return findings
+        result = []
+        for finding, option in zip(findings, options):
+            if finding.verdict is None:
+                target = self._canonical(option)
+                said = max((conflicts(target, self._canonical(sentence)).coverage
+                            for _, sentences in self._candidates(option, law) for sentence in sentences), default=0.0)
+                if said <= ITEM_ABSENT:
+                    finding = Finding(False, said, proven[0].evidence)
             result.append(finding)
         return result
 
