@@ -75,6 +75,13 @@ _CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # the items of a list line (（一）…；（二）…, or …、…、…): where a shortened option is looked for
 _ITEM_SPLIT_RE = re.compile(r"[、；;，,：:。]|[(（][一二三四五六七八九十]+[)）]")
+# the bodies a list names ("…监察机关、公安机关以及工会派人组成"): its items, split at conjunctions too
+_BODY_SPLIT_RE = re.compile(rf"{_ITEM_SPLIT_RE.pattern}|以及|及|和|与|或者|或")
+# the heads of a body's name: banks write 公安部门 for the statute's 公安机关 (and 部门 for 机构)
+_BODY_HEAD_RE = re.compile(r"(部门|机关|机构|组织)$")
+# a list that ends in 等 ("…、登高架设作业人员等特种作业人员"): it names examples, not every item
+_OPEN_LIST_RE = re.compile(r"、[^、，,；;。：:]{1,30}等(?![级同于])")
+_ORGANISATION = "会"  # 工会, 委员会: a name that is an organisation already; 工会组织 is 工会
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
@@ -678,7 +685,7 @@ class StatementJudge:
         article where the most options are found. With ``within_clause`` the items are read in the
         clause that says the lead alone, and a list the lead introduces as 项 is not read."""
         wanted = self._canonical(lead)
-        articles = []  # (share of the lead the article says, findings per option)
+        articles = []  # (share of the lead the article says, findings per option, the sentences read)
         for evidence, sentences in self._candidates(lead, law):
             text = self._canonical("".join(sentences))
             # the lead-in that introduces the list is the evidence for every option
@@ -693,25 +700,30 @@ class StatementJudge:
                     quoted = Evidence(scope, evidence.source, evidence.title, evidence.article)
                     articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID,
                                                   self._canonical)
-                                            for o in options]))
+                                            for o in options], [scope]))
                 continue
             articles.append((said, [_item(self._canonical(option), text, sentences, found, read=self._canonical)
-                                    for option in options]))
-        saying = [findings for said, findings in articles if said >= LEAD_SAID]
+                                    for option in options], sentences))
+        saying = [findings for said, findings, *_ in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
-        elif lead_said or self.depth > SEARCH_K:
+        elif (lead_said and kind != "multi") or self.depth > SEARCH_K:
             # the article naming the most options is a guess among the first few hits; among a deeper
             # search's many, some article names any short option (报废 in a 特种设备 list of 隐患 for a
             # question on cracked crane hooks)
             return [Finding(None, 0.0) for _ in options]
         else:
-            best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
+            best, lines = max(((findings, lines) for _, findings, lines in articles),
+                              key=lambda article: sum(f.verdict is True for f in article[0]), default=([], []))
             # no article says the lead: the one naming the most options is a multiple choice's list only where
             # it names more of them than it leaves out (建设单位 and 施工单位 of 安全设施's 第三十四条 are not the
-            # units of a 竣工验收 question; short names of units meet in many articles)
-            if (kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best)
-                    and not _closed(best, [findings for _, findings in articles])):
+            # units of a 竣工验收 question; short names of units meet in many articles), or where no article
+            # names those it leaves out (``_closed``); a lead the stem words its own way around the blank
+            # ("调查组由（ ）的人员和有关专家组成" for "…由…派人组成") asks for both
+            named = sum(f.verdict is True for f in best) > sum(f.verdict is False for f in best)
+            closed = _closed(best, [findings for _, findings, _ in articles],
+                             self._found_in_open_list(best, options, lines))
+            if kind == "multi" and not ((named and closed) if lead_said else (named or closed)):
                 return [Finding(None, 0.0) for _ in options]
         # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
         # 情况下，…责任应由（ ）负责") is found where the article says the stem's words: no proof that it is the answer
@@ -719,6 +731,12 @@ class StatementJudge:
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best
+
+    def _found_in_open_list(self, findings: list[Finding], options: list[str], sentences: list[str]) -> bool:
+        """Whether an option found stands in a list that ends in 等 (…、登高架设作业人员等特种作业人员)."""
+        found = [self._canonical(o) for f, o in zip(findings, options) if f.verdict]
+        return any(_OPEN_LIST_RE.search(clause) and any(o in self._canonical(clause) for o in found)
+                   for sentence in sentences for clause in _CLAUSE_RE.findall(sentence))
 
     def _absent_beside(self, findings: list[Finding], options: list[str], candidates) -> list[Finding]:
         """Options of a multiple choice that the one sentence proving two or more of the others
@@ -821,16 +839,20 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
             reworded = max(reworded, covered)  # a word swapped or a slip (安全卷生产), no fact opposed
     if coverage < ITEM_FOUND and any(_abbreviates(target, item) for s in sentences for item in _ITEM_SPLIT_RE.split(s)):
         coverage = ITEM_FOUND
+    if coverage < ITEM_FOUND and any(_same_body(target, read(item)) for s in sentences for item in _BODY_SPLIT_RE.split(s)):
+        coverage = ITEM_FOUND
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 
-def _closed(best: list[Finding], articles: list[list[Finding]]) -> bool:
+def _closed(best: list[Finding], articles: list[list[Finding]], open_list: bool) -> bool:
     """Whether the options an article leaves out of its list are named by no article found either
     (与员工订立劳动合同, 支付安全生产管理费用 beside 第四十九条's 签订安全生产管理协议 and 统一协调、管理): the
     list the article names is the whole answer, however many options a wrong key adds. Where another
-    article names a left-out option, the answer may be spread over both, and the list is no proof."""
-    return all(all(findings[i].verdict is False for findings in articles)
+    article names a left-out option, the answer may be spread over both, and the list is no proof; nor
+    is a list that ends in 等 (``open_list``: 垂直运输机械作业人员、…登高架设作业人员等特种作业人员 leaves
+    电工 open)."""
+    return not open_list and all(all(findings[i].verdict is False for findings in articles)
                for i, finding in enumerate(best) if finding.verdict is False)
 
 
@@ -846,6 +868,21 @@ def _abbreviates(target: str, item: str) -> bool:
         return False
     rest = iter(item)
     return all(char in rest for char in target)
+
+
+def _same_body(target: str, item: str) -> bool:
+    """Whether ``target`` names the body a list item names, with another head (公安部门 for 公安机关,
+    监督管理部门 for 监督管理机构), or adds 组织 to an organisation's name (工会组织 for 工会): the name
+    before the head is the item's whole, so 人事部门 is not 公安机关, nor 监督管理部门 the list's
+    安全生产监督管理部门."""
+    head = _BODY_HEAD_RE.search(target)
+    name = target[:head.start()] if head else ""
+    if len(name) < MIN_BLOCK or not item.startswith(name):
+        return False
+    rest = item[len(name):]
+    if head.group(1) == "组织" and name.endswith(_ORGANISATION):
+        return not _BODY_HEAD_RE.match(rest)  # 工会 itself, not 工会组织部门
+    return rest.startswith(("部门", "机关", "机构")) and not rest.startswith(head.group(1))
 
 
 def _defined(line: str) -> list[str]:
