@@ -52,6 +52,7 @@ ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 # An option read against one clause or one sentence (not the whole article) is absent only when
 # the text shares almost nothing with it: an item restated in other words stays unclear
 ITEM_UNSAID = 0.3
+SHORT_NAME = 4  # characters of an option that is a name (施工单位, 协议无效), not a clause
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
@@ -718,11 +719,11 @@ class StatementJudge:
             # no article says the lead: the one naming the most options is a multiple choice's list only where
             # it names more of them than it leaves out (建设单位 and 施工单位 of 安全设施's 第三十四条 are not the
             # units of a 竣工验收 question; short names of units meet in many articles), or where no article
-            # names those it leaves out (``_closed``); a lead the stem words its own way around the blank
-            # ("调查组由（ ）的人员和有关专家组成" for "…由…派人组成") asks for both
+            # names those it leaves out (``_closed``) and one of its sentences lists those it names
+            # (``_one_list``); a lead the stem words its own way around the blank ("调查组由（ ）的人员和有关专家
+            # 组成" for "…由…派人组成") asks for both
             named = sum(f.verdict is True for f in best) > sum(f.verdict is False for f in best)
-            closed = _closed(best, [findings for _, findings, _ in articles],
-                             self._found_in_open_list(best, options, lines))
+            closed = _closed(best, [findings for _, findings, _ in articles]) and self._one_list(best, options, lines)
             if kind == "multi" and not ((named and closed) if lead_said else (named or closed)):
                 return [Finding(None, 0.0) for _ in options]
         # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
@@ -732,11 +733,23 @@ class StatementJudge:
             return [Finding(None, 0.0) for _ in options]
         return best
 
-    def _found_in_open_list(self, findings: list[Finding], options: list[str], sentences: list[str]) -> bool:
-        """Whether an option found stands in a list that ends in 等 (…、登高架设作业人员等特种作业人员)."""
+    def _one_list(self, findings: list[Finding], options: list[str], sentences: list[str]) -> bool:
+        """Whether one sentence of the article names every option found, as one list (第四十九条's 签订…协议
+        and 统一协调、管理), not one here and one there (建设单位 and 施工单位 in two rules of 第三十四条, neither
+        on who takes part in the 竣工验收), and ends it without 等 (…、登高架设作业人员等特种作业人员 names
+        examples, and leaves 电工 open)."""
         found = [self._canonical(o) for f, o in zip(findings, options) if f.verdict]
-        return any(_OPEN_LIST_RE.search(clause) and any(o in self._canonical(clause) for o in found)
-                   for sentence in sentences for clause in _CLAUSE_RE.findall(sentence))
+        return any(not _OPEN_LIST_RE.search(sentence) and all(self._lists_item(sentence, target) for target in found)
+                   for sentence in sentences if not isinstance(sentence, Composite))
+
+    def _lists_item(self, sentence: str, target: str) -> bool:
+        """Whether a sentence names an option as one of its items. A short name is read whole, or as an item
+        it shortens or names with another head: in pieces, 建设单位 is in any sentence that says 建设项目的施工单位."""
+        if len(target) > SHORT_NAME:
+            return bool(_item(target, self._canonical(sentence), [sentence], Evidence(sentence, None, None, None),
+                              read=self._canonical).verdict)
+        return target in self._canonical(sentence) or any(
+            _abbreviates(target, item) or _same_body(target, self._canonical(item)) for item in _BODY_SPLIT_RE.split(sentence))
 
     def _absent_beside(self, findings: list[Finding], options: list[str], candidates) -> list[Finding]:
         """Options of a multiple choice that the one sentence proving two or more of the others
@@ -845,14 +858,12 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
 
 
-def _closed(best: list[Finding], articles: list[list[Finding]], open_list: bool) -> bool:
+def _closed(best: list[Finding], articles: list[list[Finding]]) -> bool:
     """Whether the options an article leaves out of its list are named by no article found either
     (与员工订立劳动合同, 支付安全生产管理费用 beside 第四十九条's 签订安全生产管理协议 and 统一协调、管理): the
     list the article names is the whole answer, however many options a wrong key adds. Where another
-    article names a left-out option, the answer may be spread over both, and the list is no proof; nor
-    is a list that ends in 等 (``open_list``: 垂直运输机械作业人员、…登高架设作业人员等特种作业人员 leaves
-    电工 open)."""
-    return not open_list and all(all(findings[i].verdict is False for findings in articles)
+    article names a left-out option, the answer may be spread over both, and the list is no proof."""
+    return all(all(findings[i].verdict is False for findings in articles)
                for i, finding in enumerate(best) if finding.verdict is False)
 
 

@@ -50,55 +50,42 @@ def kb(tmp_path_factory):
                     LAWS / "建设工程安全生产管理条例(2003-11-24).md"])
 
 
-def _audit(kb, tmp_path, stem: str, options: list[str], answer: str) -> str:
-    return audit_verdict(kb, tmp_path, {"type": "multi", "stem": stem, "options": options, "answer": answer})
+# (stem, options, key, the audit's verdict): each a way a bank words an article's list
+CASES = {
+    # the stem words the lead its own way around the blank (…的人员和有关专家组成 for …派人组成), and names the
+    # bodies with other heads
+    "bodies with other heads": ("生产安全事故调查组由（ ）的人员和有关专家组成。",
+                                ["安全生产监督管理部门", "公安部门", "行政监察部门", "人事部门", "工会组织"],
+                                {"ABCE": "agrees", "ABCDE": "disagrees"}),
+    # the 2014 text's lead (有多个承包单位、承租单位的) for the 2021 第四十九条's; a wrong key adds what no article names
+    "a closed list": ("生产经营项目、场所有多个承包单位、承租单位的，生产经营单位应当（ ）。",
+                      ["与承包单位、承租单位签订专门的安全生产管理协议", "对承包单位、承租单位的安全生产工作统一协调、管理",
+                       "要求承包单位、承租单位与员工订立劳动合同", "要求承包单位、承租单位支付安全生产管理费用",
+                       "要求承包单位、承租单位支付安全生产管理保证金"],
+                      {"ABCD": "disagrees", "AB": "agrees"}),
+    "a fine without its amount": ("某企业与从业人员订立协议，约定员工因生产安全事故伤亡的，企业不承担责任。依照《安全生产法》，"
+                                  "该企业应承担的法律责任是（ ）",
+                                  ["协议无效", "责令停业整顿", "对生产经营单位的主要负责人、个人经营的投资人处以罚款", "协议有效"],
+                                  {"AC": "agrees"}),
+    "the safety laws, not the safety law": ("依照《安全生产法》，生产经营单位的工会有权（ ）。",
+                                            ["对建设项目的安全设施与主体工程同时设计、同时施工、同时投入生产和使用进行监督，提出意见",
+                                             "对生产经营单位违反安全生产法律、法规，侵犯从业人员合法权益的行为，要求纠正",
+                                             "依法参加事故调查，必要时对有关人员采取行政拘留"],
+                                            {"AB": "agrees"}),
+    "statements one article proves": ("依据《建设工程安全生产管理条例》，下列关于工程监理单位安全责任的叙述，正确的有（ ）。",
+                                      ["工程监理单位在实施监理过程中，发现存在安全事故隐患的，应当要求施工单位整改",
+                                       "发现施工单位的施工组织设计存在重大缺陷的，工程监理单位应当责令施工单位修改",
+                                       "工程监理单位应当审查施工组织设计中的安全技术措施或者专项施工方案是否符合工程建设强制性标准"],
+                                      {"AC": "agrees", "ABC": "disagrees"}),
+}
 
 
 @pytest.mark.slow
-def test_a_list_of_bodies_named_with_other_heads_is_read_against_the_article(kb, tmp_path):
-    # the stem words the lead its own way around the blank (…的人员和有关专家组成 for …派人组成)
-    stem = "生产安全事故调查组由（ ）的人员和有关专家组成。"
-    options = ["安全生产监督管理部门", "公安部门", "行政监察部门", "人事部门", "工会组织"]
-    assert _audit(kb, tmp_path, stem, options, "ABCE") == "agrees"
-    assert _audit(kb, tmp_path, stem, options, "ABCDE") == "disagrees"
-
-
-@pytest.mark.slow
-def test_a_wrong_key_adding_options_no_article_names_is_caught(kb, tmp_path):
-    # the 2014 text's lead (有多个承包单位、承租单位的) for the 2021 第四十九条's
-    stem = "生产经营项目、场所有多个承包单位、承租单位的，生产经营单位应当（ ）。"
-    options = ["与承包单位、承租单位签订专门的安全生产管理协议", "对承包单位、承租单位的安全生产工作统一协调、管理",
-               "要求承包单位、承租单位与员工订立劳动合同", "要求承包单位、承租单位支付安全生产管理费用",
-               "要求承包单位、承租单位支付安全生产管理保证金"]
-    assert _audit(kb, tmp_path, stem, options, "ABCD") == "disagrees"
-    assert _audit(kb, tmp_path, stem, options, "AB") == "agrees"
-
-
-@pytest.mark.slow
-def test_a_fine_stated_without_its_amount_is_the_articles(kb, tmp_path):
-    stem = ("某企业与从业人员订立协议，约定员工因生产安全事故伤亡的，企业不承担责任。依照《安全生产法》，"
-            "该企业应承担的法律责任是（ ）")
-    options = ["协议无效", "责令停业整顿", "对生产经营单位的主要负责人、个人经营的投资人处以罚款", "协议有效"]
-    assert _audit(kb, tmp_path, stem, options, "AC") == "agrees"
-
-
-@pytest.mark.slow
-def test_the_safety_laws_an_option_names_are_not_the_safety_law(kb, tmp_path):
-    stem = "依照《安全生产法》，生产经营单位的工会有权（ ）。"
-    options = ["对建设项目的安全设施与主体工程同时设计、同时施工、同时投入生产和使用进行监督，提出意见",
-               "对生产经营单位违反安全生产法律、法规，侵犯从业人员合法权益的行为，要求纠正",
-               "依法参加事故调查，必要时对有关人员采取行政拘留"]
-    assert _audit(kb, tmp_path, stem, options, "AB") == "agrees"
-
-
-@pytest.mark.slow
-def test_statements_one_article_proves_leave_out_one_no_article_says(kb, tmp_path):
-    stem = "依据《建设工程安全生产管理条例》，下列关于工程监理单位安全责任的叙述，正确的有（ ）。"
-    options = ["工程监理单位在实施监理过程中，发现存在安全事故隐患的，应当要求施工单位整改",
-               "发现施工单位的施工组织设计存在重大缺陷的，工程监理单位应当责令施工单位修改",
-               "工程监理单位应当审查施工组织设计中的安全技术措施或者专项施工方案是否符合工程建设强制性标准"]
-    assert _audit(kb, tmp_path, stem, options, "AC") == "agrees"
-    assert _audit(kb, tmp_path, stem, options, "ABC") == "disagrees"
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_list_worded_otherwise_is_read_against_the_article(kb, tmp_path, case):
+    stem, options, verdicts = CASES[case]
+    for key, verdict in verdicts.items():
+        assert audit_verdict(kb, tmp_path, {"type": "multi", "stem": stem, "options": options, "answer": key}) == verdict
 
 
 @pytest.mark.slow
@@ -106,4 +93,5 @@ def test_a_list_that_ends_in_deng_leaves_other_items_open(kb, tmp_path):
     # 第二十五条 names 垂直运输机械作业人员、安装拆卸工、爆破作业人员、起重信号工、登高架设作业人员等: 电工 is not absent
     stem = "施工单位的（ ）等特种作业人员，必须经过专门的安全作业培训，并取得特种作业操作资格证书后，方可上岗作业。"
     options = ["垂直运输机械作业人员", "爆破作业人员", "安装拆卸工", "电工"]
-    assert _audit(kb, tmp_path, stem, options, "ABCD") != "disagrees"
+    question = {"type": "multi", "stem": stem, "options": options, "answer": "ABCD"}
+    assert audit_verdict(kb, tmp_path, question) != "disagrees"
