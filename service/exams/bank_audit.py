@@ -736,8 +736,8 @@ class StatementJudge:
     def _one_list(self, findings: list[Finding], options: list[str], sentences: list[str]) -> bool:
         """Whether one sentence of the article names every option found, as one list (第四十九条's 签订…协议
         and 统一协调、管理), not one here and one there (建设单位 and 施工单位 in two rules of 第三十四条, neither
-        on who takes part in the 竣工验收), and ends it without 等 (…、登高架设作业人员等特种作业人员 names
-        examples, and leaves 电工 open)."""
+        on who takes part in the 竣工验收), and whose lists do not end in 等 (…、登高架设作业人员等特种作业人员
+        names examples, and leaves 电工 open)."""
         found = [self._canonical(o) for f, o in zip(findings, options) if f.verdict]
         return any(not _OPEN_LIST_RE.search(sentence) and all(self._lists_item(sentence, target) for target in found)
                    for sentence in sentences if not isinstance(sentence, Composite))

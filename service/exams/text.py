@@ -37,11 +37,10 @@ _SPACE_RE = re.compile(r"\s+")
 # renamed in 2019), a bank's 可处…罚款 states the statute's 处…罚款 (the penalty the authority
 # imposes), the 行政处分 of older texts is today's 处分, banks write 企业 for the statute's 生产经营单位
 # (本企业 for its 本单位), the 行政监察法 and 行政监察机关 the older texts cite are today's 监察法 and 监察机关
-# (replaced in 2018; banks still write 行政监察部门), their
-# 国土资源主管部门 today's 自然资源主管部门 (renamed in 2018; the 2014 安全生产法 says the former), 处以 is
-# 处 (statutes write either before a fine; read after 以及, so 管理处以及 stays an office and 及), and a few
-# spellings vary (the corpus itself says 危险物品 in 安全生产法 and
-# 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
+# (replaced in 2018; banks still write 行政监察部门), their 国土资源主管部门 today's 自然资源主管部门 (renamed
+# in 2018; the 2014 安全生产法 says the former), 处以 is 处 (statutes write either before a fine; read after
+# 以及, so 管理处以及 stays an office and 及), and a few spellings vary (the corpus itself says 危险物品 in
+# 安全生产法 and 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
             ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
