@@ -7,7 +7,8 @@ abstention when the corpus holds no basis for one.
 2. **Select.** Within the evidence (search hits, duties, targets) every sentence or list item
    is scored by how much of the question it covers (words weighted by their rarity in the
    corpus; the thesaurus's document terms for plain words count half). The best ones are
-   quoted whole, never cut inside a clause.
+   quoted whole, never cut inside a clause; a list item with its list's lead-in (what the
+   item is about: 有下列情形之一的，不得认定为工伤 …), cited to the item.
 3. **Cite.** Each quote carries source, title, 效力层级, region, section path, article and
    款/项; national documents come before local ones, which are labelled with their region.
 4. **Abstain.** A passage answer is given when the support model (``support.py``) finds it
@@ -40,6 +41,8 @@ from regkb.index.article_ref import ArticleRef, parse_references, without_refere
 from regkb.index.embedders import embed_search_queries
 from regkb.index.retrieval import embedded_query
 from regkb.index.term_statistics import TermStatistics
+from regkb.service.answers.penalties import (OFFENCE_SHARE, PENALTY_QUESTION, covered_share, in_penalty_chapter,
+                                              names_article, penalty_articles)
 from regkb.service.answers.support import CANDIDATES, Signals, SupportModel, document_shares
 from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, RelatedPassage
 from regkb.service.duties.desk import strip_who_words
@@ -94,7 +97,8 @@ _ITEM = re.compile(r"^\s*[（(]([一二三四五六七八九十]+)[)）]")
 _ARTICLE_HEAD = re.compile(r"^\s*第[一二三四五六七八九十百零]+条")
 # An answer may quote a list: the lead-in sentence ending in a colon and its items.
 MAX_LIST_ITEMS = 12
-MAX_CITATIONS = 3
+# A list item is quoted with its lead-in when the two, and the items between, are this short.
+MAX_LIST_QUOTE = 400
 MAX_PARAGRAPH_QUOTE = 160
 MAX_ARTICLE_QUOTE = 220
 # A second quote is given when it covers nearly as much of the question as the best one.
@@ -327,8 +331,8 @@ class AnswerDesk:
         answer: AskResponse | None = None
         hits = self.hits(question, region, as_of)
         if kind == "passage":
-            answer = self._cited_part(question, hits)
-            if answer is not None:  # a cited 款 or 项 is the answer itself
+            answer = self._cited_part(question, hits, as_of)
+            if answer is not None:  # a cited 款 or 项 is the answer itself, a cited article's penalty …
                 answer.route, answer.region = kind, region
                 return answer
         if kind == "department":
@@ -389,16 +393,17 @@ class AnswerDesk:
         if not candidates:
             return AskResponse(question=question, kind="passage", answer="", evidence=0.0)
         cited, support = self.support.choose([signals for _, _, signals in candidates], vector)
-        citations = [self._passage_citation(*candidates[i][:2]) for i in cited]
-        answer = AskResponse(question=question, kind="passage", answer="", citations=citations,
+        # the words' support reads the deciding sentence or item itself, not the lead-in quoted with an item
+        weighed = [c for i in cited for c in self._passage_citations(*candidates[i][:2], lead_in=False)]
+        answer = AskResponse(question=question, kind="passage", answer="", citations=weighed,
                              evidence=round(candidates[cited[0]][1].score, 4))
         words = self._weigh(question, answer, vector).evidence
         # the question's own words in the first quote make it sure, unless that quote is of another law than the
         # one the question names (违反安全生产法第二十一条… is not answered by another law's 第二十一条)
         named_elsewhere = candidates[cited[0]][2].law < 0
         confidence = "high" if words >= self.threshold and not named_elsewhere else self.support.confidence(support)
-        if confidence == "medium":  # the deciding sentences of each article, not the whole articles
-            citations = [self._passage_citation(*candidates[i][:2], whole=False) for i in cited]
+        # a medium answer quotes the deciding sentences of each article, not the whole articles
+        citations = [c for i in cited for c in self._passage_citations(*candidates[i][:2], whole=confidence != "medium")]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
         answer.citations = citations  # in the order the answer quotes them
         answer.answer = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
@@ -406,8 +411,16 @@ class AnswerDesk:
         answer.support = round(support, 4)
         return answer
 
-    def _passage_citation(self, hit, unit: Unit, whole: bool = True) -> Citation:
-        return self._span_citation(hit, *self._quote_span(unit, whole), score=round(unit.score, 4))
+    def _passage_citations(self, hit, unit: Unit, whole: bool = True, lead_in: bool = True) -> list[Citation]:
+        """The quote of ``unit``, labelled by its 款/项 (an item quoted with its lead-in: the item's);
+        with ``lead_in``, an item whose lead-in is too far to quote with it follows the lead-in
+        quoted alone."""
+        start, end, labelled = self._quote_span(unit, whole, lead_in)
+        citation = self._span_citation(hit, start, end, score=round(unit.score, 4))
+        if labelled != start:
+            citation.paragraph, citation.item = span_label(unit.chunk, labelled, end)
+        lead = self._lead_in(unit) if lead_in and start == unit.start and _ITEM.match(unit.text) else None
+        return ([self._span_citation(hit, *lead, score=round(unit.score, 4))] if lead else []) + [citation]
 
     def candidates(self, question: str, hits) -> tuple[list[tuple[object, Unit, Signals]], np.ndarray | None]:
         """The search's first ``CANDIDATES`` hits, each with its best sentence (by word
@@ -471,14 +484,16 @@ class AnswerDesk:
                 best = unit
         return best
 
-    def _cited_part(self, question: str, hits) -> AskResponse | None:
+    def _cited_part(self, question: str, hits, as_of: str | None = None) -> AskResponse | None:
         """A reference to a 款 or 项 (安全生产法第二十五条第二款) is answered by quoting that part; a
         question that only asks for cited articles' text (安全生产法第二十一条是什么) by quoting
-        those articles whole, and nothing else."""
+        those articles whole, and nothing else; one that asks what breaking a cited article costs
+        by its penalty (``_cited_penalty``)."""
         titles = sorted({h.title for h in hits if h.title})
         refs = parse_references(question, titles)
         parts = [r for r in refs if r.paragraph or r.item]
-        if parts:
+        asks_penalty = bool(PENALTY_QUESTION.search(question))
+        if parts and not asks_penalty:
             ref = parts[0]
             hit = next((h for h in hits if h.title == ref.title and h.article == ref.article
                         and _ARTICLE_HEAD.match(h.text)), None)
@@ -486,16 +501,71 @@ class AnswerDesk:
             if span is None:
                 return None
             citations = [self._span_citation(hit, *span)]
-        elif refs and self._asks_only_text(without_references(question, titles)):
+        elif refs and (self._asks_only_text(without_references(question, titles))
+                       or (asks_penalty and self._cites_penalties(hits, refs))):
             wanted = {(r.title, r.article) for r in refs}
             citations = [self._span_citation(h, 0, len(h.text.rstrip()), whole=True) for h in hits
                          if (h.title, h.article) in wanted]
             if not citations:
                 return None
         else:
-            return None
+            return self._cited_penalty(question, hits, refs, as_of) if asks_penalty else None
         return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
                            evidence=1.0, confidence="high", related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    def _cited_penalty(self, question: str, hits, refs: list[ArticleRef], as_of: str | None) -> AskResponse | None:
+        """违反安全生产法第二十一条会受到什么处罚: the article of the law's 法律责任 chapter that names the
+        cited one (``high``), else the one whose text is nearest the cited article's (``medium``: the
+        law punishes the duty in its own words), quoted before the cited article."""
+        if len(refs) != 1:
+            return None
+        ref = refs[0]
+        cited = next((h for h in hits if h.title == ref.title and h.article == ref.article
+                      and _ARTICLE_HEAD.match(h.text)), None)
+        if cited is None:
+            return None
+        chunks = penalty_articles(self._doc_chunks(cited.doc_id))
+        if not chunks:
+            return None
+        rows = [self._rows[c.chunk_id] for c in chunks]
+        naming = [row for row, c in zip(rows, chunks) if names_article(c.text, ref.article)]
+        vector = np.asarray(self.kb.embedder.embed_queries([cited.text])[0], dtype=np.float32)
+        chunk_cos, sentence_cos = self.kb.index.chunk_scores(vector, rows), self.kb.index.sentence_scores(vector, rows)
+        nearest = {row: max(chunk_cos.get(row, 0.0), sentence_cos.get(row, 0.0)) for row in naming or rows}
+        row = max(nearest, key=nearest.get)
+        penalty = self.kb.search_hits([(row, nearest[row])], as_of)[0]
+        units = units_of(hit_chunk(penalty), 0)
+        naming_units = [u for u in units if names_article(u.text, ref.article)]
+        offences = [u for u in units if _ITEM.match(u.text)]
+        if naming_units:
+            unit, unit.score = naming_units[0], 1.0
+            penalty_citations = self._passage_citations(penalty, unit, whole=True)
+        elif offences:  # the list's lead-in (the penalty) through the last offence the cited rule describes
+            shares = [covered_share(u.text, cited.text) for u in offences]
+            described = [u for u, share in zip(offences, shares) if share >= OFFENCE_SHARE]
+            unit = described[-1] if described else offences[int(np.argmax(shares))]
+            unit.score = max(shares)
+            penalty_citations = self._passage_citations(penalty, unit, whole=False)
+            if len(described) > 1:
+                penalty_citations[-1].item = None
+        else:  # the sentence nearest the cited rule
+            cosines = np.asarray(self.kb.embedder.embed_passages([u.text for u in units]), dtype=np.float32) @ vector
+            unit = units[int(np.argmax(cosines))]
+            unit.score = float(cosines.max())
+            penalty_citations = self._passage_citations(penalty, unit, whole=False)
+        confidence = "high" if naming else "medium"
+        citations = penalty_citations + [self._span_citation(cited, 0, len(cited.text.rstrip()), whole=True)]
+        text = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
+        return AskResponse(question=question, kind="passage", answer=text, citations=citations,
+                           evidence=round(unit.score, 4), confidence=confidence,
+                           related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    @staticmethod
+    def _cites_penalties(hits, refs: list[ArticleRef]) -> bool:
+        """Whether every cited article stands in a 法律责任 chapter: 安全生产法第九十七条罚多少 asks for its text."""
+        wanted = {(r.title, r.article) for r in refs}
+        cited = [h for h in hits if (h.title, h.article) in wanted]
+        return bool(cited) and all(in_penalty_chapter(h.section_path) for h in cited)
 
     def _asks_only_text(self, rest: str) -> bool:
         """Whether what a question says besides its references only asks for their text."""
@@ -511,26 +581,49 @@ class AnswerDesk:
                         quote=hit.text[start:end], chunk_id=hit.chunk_id, score=score)
 
     @staticmethod
-    def _quote_span(unit: Unit, whole: bool = True) -> tuple[int, int]:
-        """A sentence that introduces a list (ends with a colon) is quoted with its items; a
-        sentence of a short paragraph (a law's 款) with its whole paragraph; with ``whole``,
-        a sentence of a short article with the whole article."""
-        if not unit.text.rstrip().endswith(("：", ":")):
-            text = unit.chunk.text
+    def _quote_span(unit: Unit, whole: bool = True, lead_in: bool = True) -> tuple[int, int, int]:
+        """(start, end, where its label is read). A sentence that introduces a list (ends with a
+        colon, or stands in the 款 line that does) is quoted with its items; with ``whole``, a
+        sentence of a short article with the whole article; with ``lead_in``, a list item with its
+        lead-in (labelled as the item); a sentence of a short paragraph (a law's 款) with its
+        whole paragraph."""
+        text = unit.chunk.text
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        line_end = text.find("\n", unit.end)
+        line_end = len(text) if line_end < 0 else len(text[:line_end].rstrip())
+        if not unit.text.endswith(("：", ":")):
             if whole and unit.chunk.article and len(text) <= MAX_ARTICLE_QUOTE:
-                return 0, len(text.rstrip())  # a short article is the rule itself: quote all of it
-            line_start = text.rfind("\n", 0, unit.start) + 1
-            line_end = text.find("\n", unit.end)
-            line_end = len(text) if line_end < 0 else line_end
-            if line_end - line_start <= MAX_PARAGRAPH_QUOTE:
-                return line_start, len(text[:line_end].rstrip())
-            return unit.start, unit.end
+                return 0, len(text.rstrip()), 0  # a short article is the rule itself: quote all of it
+            if lead_in and _ITEM.match(unit.text):
+                lead = AnswerDesk._lead_in(unit)
+                near = lead is not None and unit.end - lead[0] <= MAX_LIST_QUOTE
+                return (lead[0] if near else unit.start), unit.end, unit.start
+            if line_end - line_start > MAX_PARAGRAPH_QUOTE:
+                return unit.start, unit.end, unit.start
+            if not text[line_start:line_end].endswith(("：", ":")):
+                return line_start, line_end, line_start
+            unit = Unit(unit.chunk, line_start, line_end, unit.rank)  # a sentence of a list's lead-in: with its items
         end = unit.end
-        for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start > unit.start):
+        for count, later in enumerate(u for u in units_of(unit.chunk, unit.rank) if u.start >= unit.end):
             if count >= MAX_LIST_ITEMS or not _ITEM.match(later.text):
                 break
             end = later.end
-        return unit.start, end
+        return unit.start, end, unit.start
+
+    @staticmethod
+    def _lead_in(unit: Unit) -> tuple[int, int] | None:
+        """Where the lead-in of a list item's list lies in its chunk (the 款 line ending in a colon
+        before the items: 有下列行为之一的，…处十万元以下的罚款：), or None (a continued chunk). The
+        item is about what the lead-in says; the item alone does not say it."""
+        text = unit.chunk.text
+        line_start = text.rfind("\n", 0, unit.start) + 1
+        while line_start > 0:
+            previous = text.rfind("\n", 0, line_start - 1) + 1
+            line = text[previous:line_start - 1].rstrip()
+            line_start = previous
+            if line.strip() and not _ITEM.match(line):
+                return (previous, previous + len(line)) if line.endswith(("：", ":")) else None
+        return None
 
     def _quoted(self, citations: list[Citation], first: bool = True) -> str:
         lines = []

@@ -244,7 +244,8 @@ def compare(statement: str, sentence: str, order_free: bool = True, other: str |
         if loose >= TRUE_COVERAGE:
             # as read in order: a word the sentence says elsewhere, or 本 of the statement's own unit, changes nothing
             qualifiers = [piece for piece in leftover if _qualifier(piece) and not _restated(piece, other)
-                          and not (piece == _OWN and _names_own_unit(statement))]
+                          and not (piece == _OWN and _names_own_unit(statement))
+                          and not _kind_of_unit(piece, statement, other)]
             return Comparison(loose, len(qualifiers), 0 if qualifiers else sum(len(p) > 2 for p in leftover))
     return Comparison(coverage, hard + soft + clashes, inserts, hard == 1 and not soft, not hard and not clashes)
 
@@ -257,6 +258,13 @@ def _clashes(statement: str, sentence: str) -> int:
         ours, theirs = set(pattern.findall(statement)), set(pattern.findall(sentence))
         count += bool(ours and theirs and not ours <= theirs)
     return count
+
+
+def _kind_of_unit(piece: str, statement: str, other: str) -> bool:
+    """Whether the piece names a kind of the 生产经营单位 a sentence read order-free binds (施工企业 for
+    生产经营单位: canonical 施工生产经营单位): a rule every unit follows binds that kind too."""
+    unit = _UNITS[1]
+    return piece + unit in statement and unit in other and piece + unit not in other
 
 
 def _names_own_unit(statement: str) -> bool:

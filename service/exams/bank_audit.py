@@ -52,6 +52,7 @@ ITEM_FOUND, ITEM_ABSENT = 0.8, 0.6
 # An option read against one clause or one sentence (not the whole article) is absent only when
 # the text shares almost nothing with it: an item restated in other words stays unclear
 ITEM_UNSAID = 0.3
+SHORT_NAME = 4  # characters of an option that is a name (施工单位, 协议无效), not a clause
 LEAD_SAID = 0.9  # of a list question's lead an article must say for its items to count
 BLANK_COVERAGE = 0.6  # of a 填空 stem's text aligned with the sentence that fills its blanks
 BLANK_MARGIN = 0.1
@@ -75,6 +76,13 @@ _CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
 # the items of a list line (（一）…；（二）…, or …、…、…): where a shortened option is looked for
 _ITEM_SPLIT_RE = re.compile(r"[、；;，,：:。]|[(（][一二三四五六七八九十]+[)）]")
+# the bodies a list names ("…监察机关、公安机关以及工会派人组成"): its items, split at conjunctions too
+_BODY_SPLIT_RE = re.compile(rf"{_ITEM_SPLIT_RE.pattern}|以及|及|和|与|或者|或")
+# the heads of a body's name: banks write 公安部门 for the statute's 公安机关 (and 部门 for 机构)
+_BODY_HEAD_RE = re.compile(r"(部门|机关|机构|组织)$")
+# a list that ends in 等 ("…、登高架设作业人员等特种作业人员"): it names examples, not every item
+_OPEN_LIST_RE = re.compile(r"、[^、，,；;。：:]{1,30}等(?![级同于])")
+_ORGANISATION = "会"  # 工会, 委员会: a name that is an organisation already; 工会组织 is 工会
 # "…有下列行为之一的，责令…罚款：" with its item "（六）未制定…预案的": banks write the item
 # into the rule ("…未制定…预案的，责令…罚款"), so that reading is a candidate too.
 _ONE_OF_RE = re.compile(r"有下列(?:行为|情形)之一的?")
@@ -87,6 +95,10 @@ _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未�
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 # "淘汰的危及生产安全的工艺、设备经维修可以使用": the object fronted, a condition, a modal and a short verb
+# A 方针 named by its items after the verb that adopts it; a bank may quote the items and part them with
+# commas ("落实“预防为主,治理为辅,统筹兼顾”的安全生产方针"), a statute parts them with 、
+_POLICY_RE = re.compile(r"(?:坚持|贯彻|落实|实行|执行|遵循)(?:“([^“”]{4,40})”|([^“”，。；：]{4,40}?))的[^，。、“”的]{0,8}方针")
+_POLICY_SPLIT_RE = re.compile(r"[、,，\s]+")
 _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
@@ -295,8 +307,8 @@ class StatementJudge:
             return best_false
         if DENIAL_RE.search(statement):
             return self._denied(statement, candidates)
-        return self._in_context(statement, law, candidates, order_free) or self._elided(statement, law, candidates,
-                                                                                        order_free)
+        return (self._in_context(statement, law, candidates, order_free) or self._policy(statement, candidates)
+                or self._elided(statement, law, candidates, order_free))
 
     def _in_context(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
         """A statement that opens with when it holds ("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位
@@ -338,6 +350,25 @@ class StatementJudge:
         if conflicts or coverage < TRUE_COVERAGE or inserts > 1 or not _punishes(act, sentence, other):
             return None
         return Finding(True, coverage, found, coverage * len(act))
+
+    @staticmethod
+    def _policy(statement: str, candidates) -> Finding | None:
+        """A statement that names a 方针 by its items ("落实“预防为主、治理为辅、统筹兼顾”的安全生产方针")
+        where the articles found name their 方针 otherwise: false when an item of the statement is in
+        no 方针 of theirs, though some 方针 found shares one of its items (the articles found are on that
+        方针: 安全生产法's 安全第一、预防为主、综合治理). A statement whose items are all in some 方针 found
+        (消防法's 预防为主、防消结合 said of 安全生产) is left open. None when no such 方针 is named."""
+        items = _policy_items(statement)
+        if len(items) < 2:
+            return None
+        policies = [(_policy_items(sentence), evidence, sentence)
+                    for evidence, sentences in candidates for sentence in sentences]
+        related = [(theirs, evidence, sentence) for theirs, evidence, sentence in policies if theirs & items]
+        if not related or items <= set().union(*(theirs for theirs, *_ in related)):
+            return None
+        theirs, evidence, sentence = max(related, key=lambda policy: len(policy[0] & items))
+        return Finding(False, len(theirs & items) / len(items),
+                       Evidence(sentence, evidence.source, evidence.title, evidence.article), decisive=True)
 
     def _elided(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding:
         """A statement of clauses after the first that begin with a modal and leave the subject out
@@ -635,7 +666,8 @@ class StatementJudge:
             listed = self._listed(lead, options, law, kind, lead_said=True)
             return listed if any(f.verdict is not None for f in listed) else findings
         if STATEMENT_OPTIONS_RE.search(body):
-            return [self.judge_statement(o, law) for o in options]
+            findings = [self.judge_statement(o, law) for o in options]
+            return self._unsaid_beside(findings, options, law) if kind == "multi" else findings
         listed = self._listed(lead, options, law, kind)
         if slot and kind == "single" and all(f.verdict is None for f in listed):
             # a blank that ends the stem after its question ("…分为哪几个等级（ ）"): where no list of the
@@ -664,7 +696,7 @@ class StatementJudge:
         # the text at the blank is read clause by clause ("防止生产安全事故" is said by "防止和减少生产安全事故")
         flat = there.replace(CLAUSE_MARK, "")
         text, lines = (self._canonical("".join(sentences)), sentences) if flat in _POINTERS else (flat, there.split(CLAUSE_MARK))
-        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID) for option in options]
+        findings = [_item(self._canonical(option), text, lines, evidence, ITEM_UNSAID, self._canonical) for option in options]
         if any(f.verdict is None for f in findings) or sum(bool(f.verdict) for f in findings) < 2:
             return None
         return findings
@@ -677,7 +709,7 @@ class StatementJudge:
         article where the most options are found. With ``within_clause`` the items are read in the
         clause that says the lead alone, and a list the lead introduces as 项 is not read."""
         wanted = self._canonical(lead)
-        articles = []  # (share of the lead the article says, findings per option)
+        articles = []  # (share of the lead the article says, findings per option, the sentences read)
         for evidence, sentences in self._candidates(lead, law):
             text = self._canonical("".join(sentences))
             # the lead-in that introduces the list is the evidence for every option
@@ -690,24 +722,32 @@ class StatementJudge:
                 scope = self.lead_clause(wanted, sentences) if said >= LEAD_SAID else None
                 if scope:
                     quoted = Evidence(scope, evidence.source, evidence.title, evidence.article)
-                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID)
-                                            for o in options]))
+                    articles.append((said, [_item(self._canonical(o), self._canonical(scope), [scope], quoted, ITEM_UNSAID,
+                                                  self._canonical)
+                                            for o in options], [scope]))
                 continue
-            articles.append((said, [_item(self._canonical(option), text, sentences, found) for option in options]))
-        saying = [findings for said, findings in articles if said >= LEAD_SAID]
+            articles.append((said, [_item(self._canonical(option), text, sentences, found, read=self._canonical)
+                                    for option in options], sentences))
+        saying = [findings for said, findings, *_ in articles if said >= LEAD_SAID]
         if saying:
             best = [max(column, key=lambda f: f.coverage) for column in zip(*saying)]
-        elif lead_said or self.depth > SEARCH_K:
+        elif (lead_said and kind != "multi") or self.depth > SEARCH_K:
             # the article naming the most options is a guess among the first few hits; among a deeper
             # search's many, some article names any short option (报废 in a 特种设备 list of 隐患 for a
             # question on cracked crane hooks)
             return [Finding(None, 0.0) for _ in options]
         else:
-            best = max((findings for _, findings in articles), key=lambda fs: sum(f.verdict is True for f in fs), default=[])
+            best, lines = max(((findings, lines) for _, findings, lines in articles),
+                              key=lambda article: sum(f.verdict is True for f in article[0]), default=([], []))
             # no article says the lead: the one naming the most options is a multiple choice's list only where
             # it names more of them than it leaves out (建设单位 and 施工单位 of 安全设施's 第三十四条 are not the
-            # units of a 竣工验收 question; short names of units meet in many articles)
-            if kind == "multi" and sum(f.verdict is True for f in best) <= sum(f.verdict is False for f in best):
+            # units of a 竣工验收 question; short names of units meet in many articles), or where no article
+            # names those it leaves out (``_closed``) and one of its sentences lists those it names
+            # (``_one_list``); a lead the stem words its own way around the blank ("调查组由（ ）的人员和有关专家
+            # 组成" for "…由…派人组成") asks for both
+            named = sum(f.verdict is True for f in best) > sum(f.verdict is False for f in best)
+            closed = _closed(best, [findings for _, findings, _ in articles]) and self._one_list(best, options, lines)
+            if kind == "multi" and not ((named and closed) if lead_said else (named or closed)):
                 return [Finding(None, 0.0) for _ in options]
         # an option the stem itself says (提供技术、管理服务的机构 in "…提供技术、管理服务的机构，…接受委托…的
         # 情况下，…责任应由（ ）负责") is found where the article says the stem's words: no proof that it is the answer
@@ -715,6 +755,24 @@ class StatementJudge:
         if sum(f.verdict is True for f in best) < (1 if kind == "single" else 2):
             return [Finding(None, 0.0) for _ in options]
         return best
+
+    def _one_list(self, findings: list[Finding], options: list[str], sentences: list[str]) -> bool:
+        """Whether one sentence of the article names every option found, as one list (第四十九条's 签订…协议
+        and 统一协调、管理), not one here and one there (建设单位 and 施工单位 in two rules of 第三十四条, neither
+        on who takes part in the 竣工验收), and whose lists do not end in 等 (…、登高架设作业人员等特种作业人员
+        names examples, and leaves 电工 open)."""
+        found = [self._canonical(o) for f, o in zip(findings, options) if f.verdict]
+        return any(not _OPEN_LIST_RE.search(sentence) and all(self._lists_item(sentence, target) for target in found)
+                   for sentence in sentences if not isinstance(sentence, Composite))
+
+    def _lists_item(self, sentence: str, target: str) -> bool:
+        """Whether a sentence names an option as one of its items. A short name is read whole, or as an item
+        it shortens or names with another head: in pieces, 建设单位 is in any sentence that says 建设项目的施工单位."""
+        if len(target) > SHORT_NAME:
+            return bool(_item(target, self._canonical(sentence), [sentence], Evidence(sentence, None, None, None),
+                              read=self._canonical).verdict)
+        return target in self._canonical(sentence) or any(
+            _abbreviates(target, item) or _same_body(target, self._canonical(item)) for item in _BODY_SPLIT_RE.split(sentence))
 
     def _absent_beside(self, findings: list[Finding], options: list[str], candidates) -> list[Finding]:
         """Options of a multiple choice that the one sentence proving two or more of the others
@@ -728,8 +786,28 @@ class StatementJudge:
         result = []
         for finding, option in zip(findings, options):
             target = self._canonical(option)
-            if finding.verdict is None and all(_item(target, text, lines, proof).verdict is False for text, lines in texts):
-                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID)
+            if finding.verdict is None and all(_item(target, text, lines, proof, read=self._canonical).verdict is False
+                                               for text, lines in texts):
+                finding = _item(target, self._canonical(proof.sentence), [proof.sentence], proof, ITEM_UNSAID, self._canonical)
+            result.append(finding)
+        return result
+
+    def _unsaid_beside(self, findings: list[Finding], options: list[str], law: str | None) -> list[Finding]:
+        """Statements of a multiple choice of which two or more one article proves (第十四条 on what a
+        工程监理单位 must do): an option that no sentence found says even in part (``ITEM_ABSENT`` or less
+        of it in order: 发现施工组织设计存在重大缺陷的，…应当责令施工单位修改) is no rule of that article nor
+        of another, and not so. An option a sentence says most of stays as judged."""
+        proven = [f for f in findings if f.verdict]
+        if len(proven) < 2 or len({(f.evidence.title, f.evidence.article) for f in proven}) != 1:
+            return findings
+        result = []
+        for finding, option in zip(findings, options):
+            if finding.verdict is None:
+                target = self._canonical(option)
+                said = max((conflicts(target, self._canonical(sentence)).coverage
+                            for _, sentences in self._candidates(option, law) for sentence in sentences), default=0.0)
+                if said <= ITEM_ABSENT:
+                    finding = Finding(False, said, proven[0].evidence)
             result.append(finding)
         return result
 
@@ -749,6 +827,12 @@ class StatementJudge:
         unsaid = _NEGATION_RE.sub("", wanted)  # the lead with 不 and the like read away: the twin says that
         twins = [p for p in pieces if p != clause and _says(unsaid, _NEGATION_RE.sub("", self._canonical(p)))]
         return clause if twins else None
+
+
+def _policy_items(text: str) -> set[str]:
+    """The items of the 方针 a text names ("坚持安全第一、预防为主、综合治理的方针" → 安全第一, 预防为主, 综合治理)."""
+    match = _POLICY_RE.search(text)
+    return {item for item in _POLICY_SPLIT_RE.split(match.group(1) or match.group(2)) if item} if match else set()
 
 
 def _forbids(statement: str, sentence: str) -> bool:
@@ -776,17 +860,20 @@ def _says(statement: str, sentence: str) -> bool:
     return not hard and coverage >= TRUE_COVERAGE
 
 
-def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT) -> Finding:
+def _item(target: str, text: str, sentences: list[str], evidence: Evidence, absent: float = ITEM_ABSENT,
+          read: Callable[[str], str] = canonical) -> Finding:
     """Whether an article lists ``option``: found (whole, or most of it in order and saying
     nothing else), absent (``absent`` or less of it said, or a sentence that covers it opposes
     it: 可随时发布 where 不得擅自发布), or unclear (also where a sentence says nearly all of it
     with a word swapped or added but no figure, modal or negation opposed: a slip such as
-    安全卷生产). ``target`` is the option's canonical text."""
+    安全卷生产). ``target`` is the option's canonical text, ``read`` what made it so (the judge's,
+    which reads law names as 本法): each sentence is read the same way, or a name inside a word
+    (安全生产法律、法规) reads as 本法 on one side only."""
     if target and target in text:
         return Finding(True, 1.0, evidence)
     coverage = reworded = 0.0
     for sentence in sentences:
-        other = canonical(sentence)
+        other = read(sentence)
         covered, clashing, *_ = compare(target, sentence, order_free=False, other=other)
         if not clashing:
             coverage = max(coverage, covered)
@@ -794,8 +881,19 @@ def _item(target: str, text: str, sentences: list[str], evidence: Evidence, abse
             reworded = max(reworded, covered)  # a word swapped or a slip (安全卷生产), no fact opposed
     if coverage < ITEM_FOUND and any(_abbreviates(target, item) for s in sentences for item in _ITEM_SPLIT_RE.split(s)):
         coverage = ITEM_FOUND
+    if coverage < ITEM_FOUND and any(_same_body(target, read(item)) for s in sentences for item in _BODY_SPLIT_RE.split(s)):
+        coverage = ITEM_FOUND
     verdict = True if coverage >= ITEM_FOUND else False if coverage <= absent and reworded < ITEM_FOUND else None
     return Finding(verdict, coverage, evidence)  # no ranking: a list names every item alike
+
+
+def _closed(best: list[Finding], articles: list[list[Finding]]) -> bool:
+    """Whether the options an article leaves out of its list are named by no article found either
+    (与员工订立劳动合同, 支付安全生产管理费用 beside 第四十九条's 签订安全生产管理协议 and 统一协调、管理): the
+    list the article names is the whole answer, however many options a wrong key adds. Where another
+    article names a left-out option, the answer may be spread over both, and the list is no proof."""
+    return all(all(findings[i].verdict is False for findings in articles)
+               for i, finding in enumerate(best) if finding.verdict is False)
 
 
 def _abbreviates(target: str, item: str) -> bool:
@@ -810,6 +908,21 @@ def _abbreviates(target: str, item: str) -> bool:
         return False
     rest = iter(item)
     return all(char in rest for char in target)
+
+
+def _same_body(target: str, item: str) -> bool:
+    """Whether ``target`` names the body a list item names, with another head (公安部门 for 公安机关,
+    监督管理部门 for 监督管理机构), or adds 组织 to an organisation's name (工会组织 for 工会): the name
+    before the head is the item's whole, so 人事部门 is not 公安机关, nor 监督管理部门 the list's
+    安全生产监督管理部门."""
+    head = _BODY_HEAD_RE.search(target)
+    name = target[:head.start()] if head else ""
+    if len(name) < MIN_BLOCK or not item.startswith(name):
+        return False
+    rest = item[len(name):]
+    if head.group(1) == "组织" and name.endswith(_ORGANISATION):
+        return not _BODY_HEAD_RE.match(rest)  # 工会 itself, not 工会组织部门
+    return rest.startswith(("部门", "机关", "机构")) and not rest.startswith(head.group(1))
 
 
 def _defined(line: str) -> list[str]:

@@ -61,15 +61,19 @@ class Fact:
         return number_value(self.text) if self.kind == "number" else None
 
 
+_ARABIC_MULTIPLIERS = {"": 1, "百": 100, "千": 1000, "万": 10000, "千万": 10_000_000}
+
+
 def number_value(text: str) -> float | None:
     """The value of a number fact or numeral: 三十日 → 30, 1.5倍 → 1.5, 二十四 → 24."""
     match = re.match(rf"[{NUMERAL_CHARS}\d.]+", text)
     if not match:
         return None
     numeral = match.group(0)
-    arabic = re.fullmatch(r"(\d+(?:\.\d+)?)(万?)", numeral)
+    # banks write an Arabic figure with a Chinese multiplier (5千元, 1.5万元) for the statute's 五千元
+    arabic = re.fullmatch(r"(\d+(?:\.\d+)?)(千万|[百千万]?)", numeral)
     if arabic:
-        return float(arabic.group(1)) * (10000 if arabic.group(2) else 1)
+        return float(arabic.group(1)) * _ARABIC_MULTIPLIERS[arabic.group(2)]
     value = numeral_value(numeral)
     return float(value) if value is not None else None
 

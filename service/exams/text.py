@@ -36,17 +36,19 @@ _SPACE_RE = re.compile(r"\s+")
 # 安全生产监督管理部门 of older texts is today's 应急管理部门 (their 公安机关消防机构 today's 消防救援机构,
 # renamed in 2019), a bank's 可处…罚款 states the statute's 处…罚款 (the penalty the authority
 # imposes), the 行政处分 of older texts is today's 处分, banks write 企业 for the statute's 生产经营单位
-# (本企业 for its 本单位), the 行政监察法 the older texts cite is today's 监察法 (replaced in 2018), their
-# 国土资源主管部门 today's 自然资源主管部门 (renamed in 2018; the 2014 安全生产法 says the former), and a few
-# spellings vary (the corpus itself says 危险物品 in 安全生产法 and
-# 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
+# (本企业 for its 本单位) and 职工 for its 从业人员 (the 安全生产法's word for who the 工伤保险条例 calls
+# 职工), the 行政监察法 and 行政监察机关 the older texts cite are today's 监察法 and 监察机关 (replaced in
+# 2018; banks still write 行政监察部门), their 国土资源主管部门 today's 自然资源主管部门 (renamed in 2018;
+# the 2014 安全生产法 says the former), 处以 is 处 (statutes write either before a fine; read after 以及, so
+# 管理处以及 stays an office and 及), and a few spellings vary (the corpus itself says 危险物品 in 安全生产法
+# and 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
             ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
             ("安全生产监督管理部门", "应急管理部门"), ("公安机关消防机构", "消防救援机构"), ("做出", "作出"),
             ("其它", "其他"), ("可处", "处"), ("行政处分", "处分"), ("本企业", "本单位"), ("企业", "生产经营单位"),
-            ("危险物品", "危险品"), ("制订", "制定"), ("行政监察法", "监察法"),
-            ("国土资源主管部门", "自然资源主管部门"))
+            ("职工", "从业人员"), ("危险物品", "危险品"), ("制订", "制定"), ("行政监察", "监察"),
+            ("国土资源主管部门", "自然资源主管部门"), ("处以", "处"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
 _NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
@@ -78,7 +80,13 @@ def _ranges(text: str) -> str:
     return _RANGE_RE.sub(one, text)
 
 
+# Banks shorten the statute's 应当 to 应 ("应依法为职工参加工伤保险"); 应 inside another word (相应,
+# 供应, 应急, 应对) is not the modal.
+_BARE_SHOULD_RE = re.compile(r"(?<![相反适供响对感效答回顺照呼内理])应(?![当该急用对变聘届征试答激])")
+
+
 def _words(text: str) -> str:
+    text = _BARE_SHOULD_RE.sub("应当", text)
     for word, same in SYNONYMS:
         text = text.replace(word, same)
     return text

@@ -16,7 +16,7 @@ from regkb.corpus.models import DIRECTION_NAMES, Chunk
 from regkb.eval.metrics.ask import evaluate_ask, load_ask_questions, split_of
 from regkb.eval.metrics.everyday import load_set
 from regkb.service.answers.schemas import AskResponse
-from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, units_of
+from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, span_label, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
 
 from conftest import LAWS, SEEDS
@@ -53,6 +53,26 @@ def test_units_are_verbatim_spans_and_know_their_paragraph_and_item():
     assert paragraph_and_item(chunk, units[3].start) == ("第二款", None)
     continued = Chunk(chunk_id="d:00002", doc_id="d", seq=2, text="（三）保证投入。", article="第二十一条")
     assert paragraph_and_item(continued, 0) == (None, None)  # the article's head is in another chunk
+
+
+def test_a_list_item_is_quoted_with_its_lead_in_and_labelled_as_the_item():
+    lead = "第九十七条 生产经营单位有下列行为之一的，责令限期改正，处十万元以下的罚款：\n"
+    items = "".join(f"（{n}）未按照规定做第{n}件应当做的事情，也没有如实记录做这件事情的全部经过和结果的；\n" for n in "一二三四五")
+    text = lead + items + "第二款 前款所列行为造成事故的，依照有关规定处理。" * 3
+    chunk = Chunk(chunk_id="d:00001", doc_id="d", seq=1, text=text, article="第九十七条")
+    third = next(u for u in units_of(chunk, 0) if u.text.startswith("（三）"))
+    start, end, labelled = AnswerDesk._quote_span(third)
+    assert text[start:end].startswith(lead.strip()) and text[start:end].endswith(third.text)
+    assert "（四）" not in text[start:end] and span_label(chunk, labelled, end) == ("第一款", "第（三）项")
+    # the weighed quote, a continued chunk without its lead-in, a lead-in too far away: the item alone
+    assert AnswerDesk._quote_span(third, lead_in=False)[:2] == (third.start, third.end)
+    continued = Chunk(chunk_id="d:00002", doc_id="d", seq=2, text=items, article="第九十七条")
+    item = units_of(continued, 0)[2]
+    assert AnswerDesk._quote_span(item, whole=False)[:2] == (item.start, item.end)
+    far = Chunk(chunk_id="d:00003", doc_id="d", seq=1, text=lead + items * 4, article="第九十七条")
+    last = units_of(far, 0)[-1]
+    assert AnswerDesk._quote_span(last)[:2] == (last.start, last.end)  # quoted after its lead-in, on its own
+    assert AnswerDesk._lead_in(last) == (0, len(lead.strip())) and AnswerDesk._lead_in(item) is None
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +173,23 @@ def test_a_list_item_is_cited_with_its_item(corpus_kb):
 
 
 @pytest.mark.slow
+def test_a_penalty_item_is_quoted_with_the_penalty(corpus_kb):
+    response = corpus_kb.ask("生产经营单位未按照规定对从业人员进行安全生产教育和培训的，会怎么处罚")
+    penalty = [c for c in response.citations if c.article == "第九十七条"]
+    assert penalty and "处十万元以下的罚款" in penalty[0].quote and penalty[0].quote.endswith("安全生产事项的；")
+    assert (penalty[0].paragraph, penalty[0].item) == ("第一款", "第（三）项")
+
+
+@pytest.mark.slow
+def test_an_item_far_down_a_list_follows_its_lead_in_quoted_alone(corpus_kb):
+    response = corpus_kb.ask("特种作业人员没有证上岗怎么罚")
+    at = next(i for i, c in enumerate(response.citations) if c.article == "第九十七条" and c.item == "第（七）项")
+    lead = response.citations[at - 1]
+    assert lead.article == "第九十七条" and lead.quote.startswith("第九十七条") and lead.quote.endswith(("：", ":"))
+    assert response.citations[at].quote.startswith("（七）")
+
+
+@pytest.mark.slow
 def test_duty_answer_names_departments_and_quotes_the_parenthesis(corpus_kb):
     response = corpus_kb.ask("尾矿库治理谁负责")
     assert response.kind == "duty" and response.duties
@@ -227,6 +264,7 @@ def test_a_cited_paragraph_or_item_is_quoted_itself(corpus_kb, question, paragra
     ("安全生产法第二十一条是什么", "第二十一条"),
     ("《消防法》第16条规定了什么", "第十六条"),
     ("工伤保险条例第十四条的原文", "第十四条"),
+    ("安全生产法第九十七条罚多少", "第九十七条"),  # a penalty article asked for its penalty: itself
 ])
 def test_a_question_asking_for_a_cited_article_quotes_that_article_alone(corpus_kb, question, article):
     answer = corpus_kb.ask(question)
@@ -241,6 +279,25 @@ def test_another_laws_article_of_the_same_number_is_no_sure_answer(corpus_kb):
     the question names 安全生产法."""
     answer = corpus_kb.ask("违反安全生产法第二十一条会受到什么处罚")
     assert answer.abstained or answer.confidence != "high" or answer.citations[0].title == "中华人民共和国安全生产法"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, penalty, item, confidence, cited", [
+    ("不遵守消防法第十六条会怎么处罚", "第六十七条", None, "high", "第十六条"),  # 违反本法第十六条…规定的
+    ("违反职业病防治法第二十条要承担什么法律责任", "第七十条", "第（二）项", "high", "第二十条"),  # its (二) names it
+    ("违反安全生产法第二十八条的法律责任是什么", "第九十七条", None, "medium", "第二十八条"),  # in words: (三), (四)
+    ("违反安全生产法第二十一条会受到什么处罚", "第九十四条", None, "medium", "第二十一条"),
+])
+def test_the_penalty_of_a_cited_article_comes_from_its_laws_liability_chapter(corpus_kb, question, penalty, item,
+                                                                              confidence, cited):
+    response = corpus_kb.ask(question)
+    assert [c.article for c in response.citations] == [penalty, cited]
+    assert "法律责任" in response.citations[0].section_path[0] and response.citations[0].item == item
+    assert response.confidence == confidence and response.answer.startswith(PHRASES["medium"]) == (confidence == "medium")
+    assert response.citations[1].quote.startswith(cited)  # the broken article, whole
+    if penalty == "第九十七条":  # the penalty with the offences the broken rule describes, no more
+        quote = response.citations[0].quote
+        assert "处十万元以下的罚款" in quote and "（四）未如实记录安全生产教育和培训情况的" in quote and "（五）" not in quote
 
 
 @pytest.mark.slow
