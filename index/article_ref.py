@@ -94,27 +94,39 @@ def without_references(query: str, titles: list[str]) -> str:
     return "".join(kept) + query[last:]
 
 
-@component
-class ArticleReferenceLookup:
-    """Puts the chunks of every cited article first, ahead of what the search found."""
+class ArticleRows:
+    """The rows of a (title, article): walked once for the rows in memory (FAISS + bm25s); a
+    remote backend's rows are not walked: it names its titles and looks the articles up itself
+    (``article_rows``)."""
 
-    def __init__(self, rows: list[IndexRow], chunk_texts: ChunkTexts):
+    def __init__(self, rows: list[IndexRow]):
         self.rows = rows
-        self.chunk_texts = chunk_texts
         self._by_article: dict[tuple[str, str], list[int]] = {}
-        # the rows in memory (FAISS + bm25s); a remote backend's rows are not walked: it names
-        # its titles and looks the articles up itself (``article_rows``)
         for number, row in enumerate(rows if isinstance(rows, list) else []):
             if row.title and row.article:
                 self._by_article.setdefault((row.title, row.article), []).append(number)
         self.titles = sorted({title for title, _ in self._by_article} | set(getattr(rows, "titles", ())))
 
+    def __call__(self, title: str, article: str, allowed: np.ndarray | None = None) -> list[int]:
+        if hasattr(self.rows, "article_rows"):
+            return self.rows.article_rows(title, article, allowed)
+        return [r for r in self._by_article.get((title, article), []) if allowed is None or allowed[r]]
+
+
+@component
+class ArticleReferenceLookup:
+    """Puts the chunks of every cited article first, ahead of what the search found."""
+
+    def __init__(self, rows: list[IndexRow], chunk_texts: ChunkTexts):
+        self.chunk_texts = chunk_texts
+        self.article_rows = ArticleRows(rows)
+        self.titles = self.article_rows.titles
+
     def lookup(self, query: str, allowed: np.ndarray | None = None) -> list[int]:
         """The rows of the cited articles, the chunk holding a cited 项 first within its article."""
         rows: list[int] = []
         for ref in parse_references(query, self.titles):
-            chunks = (self.rows.article_rows(ref.title, ref.article, allowed) if hasattr(self.rows, "article_rows") else
-                      [r for r in self._by_article.get((ref.title, ref.article), []) if allowed is None or allowed[r]])
+            chunks = self.article_rows(ref.title, ref.article, allowed)
             if ref.item and len(chunks) > 1:
                 marker = re.compile(rf"[（(]{chinese_number(ref.item)}[)）]")
                 chunks.sort(key=lambda r, texts=dict(zip(chunks, self.chunk_texts(chunks))): not marker.search(texts[r]))

@@ -35,6 +35,10 @@ class FusionWeights:
     rrf_k: int = 10
     rrf_bm25: float = 1.0
     rrf_dense: float = 1.0
+    # the question memory (index/question_memory.py): a remembered question at cosine c ≥ threshold
+    # multiplies its gold articles' fused scores by 1 + weight·(c − threshold)/(1 − threshold)
+    memory_threshold: float = 0.7
+    memory_weight: float = 1.0
 
     def alpha(self, coverage: float) -> float:
         return self.alpha_min + (self.alpha_max - self.alpha_min) * max(0.0, min(1.0, coverage))
@@ -61,6 +65,17 @@ def fuse_rrf(ranked: dict[str, Hits], weights: dict[str, float], rrf_k: int) -> 
         for rank, (row, _) in enumerate(hits, start=1):
             scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def lift(hits: Hits, recalled: dict[int, float], weight: float, threshold: float) -> Hits:
+    """``hits`` with each recalled row (its closest remembered question's cosine) already among
+    them multiplied by 1 + weight·(cosine − threshold)/(1 − threshold). Only candidates, and in
+    proportion: a neighbour on another article of the same law (their cosines reach the
+    threshold too) cannot pull a weak candidate over the one the lists agree on; added, or
+    joining the list, the lift cost formal hit@1 on dev (eval/RESULTS.md, issue 21, q21u)."""
+    scale = weight / (1.0 - threshold)
+    return sorted(((row, score * (1.0 + scale * (recalled[row] - threshold)) if row in recalled else score)
+                   for row, score in hits), key=lambda item: -item[1])
 
 
 def fuse(bm25: Hits, dense: Hits, coverage: float, weights: FusionWeights) -> Hits:

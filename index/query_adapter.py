@@ -19,14 +19,13 @@ adapted weight and ``meta`` (JSON: rank, training settings, question counts).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from regkb.index.shipped_file import npz_bytes, write_shipped
 
 ADAPTER_FILE = Path(__file__).parent / "data" / "query_adapter.npz"
 # the projections adapted in every layer (query, key, value and the attention output)
@@ -60,22 +59,10 @@ class QueryAdapter:
         arrays = {"meta": np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True))}
         for name, (a, b) in sorted(self.factors.items()):
             arrays[f"{name}.A"], arrays[f"{name}.B"] = a.astype(np.float32), b.astype(np.float32)
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        return buffer.getvalue()
+        return npz_bytes(**arrays)
 
     def save(self, path: Path = ADAPTER_FILE) -> None:
-        """Written beside the target and renamed over it: a reader never sees half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self.to_bytes())
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; the file ships with the code
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_shipped(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: Path = ADAPTER_FILE) -> "QueryAdapter | None":

@@ -20,13 +20,14 @@ from regkb.haystack_import import import_haystack
 import_haystack()
 from haystack import Pipeline, component  # noqa: E402
 
-from regkb.index.article_ref import ArticleReferenceLookup
+from regkb.index.article_ref import ArticleReferenceLookup, ArticleRows
 from regkb.index.choices import SearchMode
 from regkb.index.bm25 import phrase_boost
 from regkb.index.embedders import Embedder, embed_search_queries
-from regkb.index.fusion import FusionWeights, fuse
+from regkb.index.fusion import FusionWeights, fuse, lift
 from regkb.index.hits import HitList, Hits
 from regkb.index.legal_prior import LegalPriorRanker, title_subjects
+from regkb.index.question_memory import QuestionMemory
 from regkb.index.regions import is_national
 from regkb.index.search_index import SearchFilters, SearchIndex, single_threaded
 from regkb.index.tokenizer import ChineseTokenizer, compounds
@@ -162,6 +163,30 @@ class RankFuser:
 
 
 @component
+class MemoryLift:
+    """Lifts the articles that settled remembered questions close to this one (the question
+    memory, an input of each run: ``Retriever.memory``): their chunks among the fused
+    candidates (in force, not filtered out) gain."""
+
+    def __init__(self, rows, weights: FusionWeights):
+        self.article_rows = ArticleRows(rows)
+        self.weights = weights
+
+    @component.output_types(hits=HitList)
+    def run(self, vector: np.ndarray, hits: HitList, memory: QuestionMemory | None = None,
+            allowed: np.ndarray | None = None) -> dict:
+        found = memory.recall(vector, self.weights.memory_threshold) if memory is not None else {}
+        if not found:
+            return {"hits": hits}
+        recalled: dict[int, float] = {}
+        for (title, article), cosine in found.items():
+            for row in self.article_rows(title, article, allowed):
+                recalled[row] = max(recalled.get(row, 0.0), cosine)
+        return {"hits": HitList.of(lift(list(hits), recalled, self.weights.memory_weight,
+                                        self.weights.memory_threshold))}
+
+
+@component
 class ListQuestionBooster:
     """Lifts enumerating clauses (``…下列职责：（一）…``) for questions that ask for a list
     (``有哪些`` / ``包括什么``): the article that lists the items answers them, not the
@@ -190,8 +215,8 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
                          document_regions: list[str | None] | None = None,
                          national_titles: list[str] | None = None) -> Pipeline:
     """query → tokens and thesaurus terms → BM25 and/or dense (chunk + sentence) → score
-    fusion → list booster → legal prior (authority, region, a sector not named, penalty
-    articles) → cited articles first."""
+    fusion → the question memory's lift → list booster → legal prior (authority, region, a
+    sector not named, penalty articles) → cited articles first."""
     pipeline = Pipeline()
     pipeline.add_component("query_tokenizer", QueryTokenizer(tokenizer))
     if mode in (SearchMode.bm25, SearchMode.hybrid):
@@ -215,8 +240,11 @@ def build_query_pipeline(mode: SearchMode, index: SearchIndex, chunk_texts: Chun
         pipeline.connect("bm25.coverage", "fuser.coverage")
         pipeline.connect("dense.hits", "fuser.dense_hits")
         pipeline.connect("dense.hits", "bm25.also")
+        pipeline.add_component("memory", MemoryLift(index.rows, weights))
+        pipeline.connect("query_embedder.vector", "memory.vector")
+        pipeline.connect("fuser.hits", "memory.hits")
         pipeline.add_component("list_booster", ListQuestionBooster(chunk_texts))
-        pipeline.connect("fuser.hits", "list_booster.hits")
+        pipeline.connect("memory.hits", "list_booster.hits")
         pipeline.connect("list_booster.hits", "legal_prior.hits")
     else:
         pipeline.connect(f"{mode.value}.hits", "legal_prior.hits")
@@ -230,7 +258,8 @@ class Retriever:
 
     def __init__(self, index: SearchIndex, chunk_texts: ChunkTexts, tokenizer: ChineseTokenizer,
                  embedder: Embedder | None, weights: FusionWeights | None = None,
-                 document_regions: list[str | None] | None = None, national_titles: list[str] | None = None):
+                 document_regions: list[str | None] | None = None, national_titles: list[str] | None = None,
+                 memory: QuestionMemory | None = None):
         self.index = index
         # the places the documents are of and the national documents' titles (None: read from the
         # rows, which a backend that fetches rows one by one passes instead)
@@ -240,10 +269,14 @@ class Retriever:
         self.tokenizer = tokenizer
         self.embedder = embedder
         self.weights = weights or FusionWeights()
+        # the question memory, embedded with ``embedder``'s query encoder; read on each search, so a
+        # trainer may search a question with the memory less that question's fold
+        self.memory = memory
         self._pipelines: dict[SearchMode, Pipeline] = {}
 
     def using(self, embedder: Embedder) -> "Retriever":
-        """The same retriever with another embedder (its own pipelines; this one is untouched)."""
+        """The same retriever with another embedder (its own pipelines; this one is untouched), and
+        without the question memory, whose vectors that embedder did not make."""
         return Retriever(self.index, self.chunk_texts, self.tokenizer, embedder, self.weights, self.document_regions,
                          self.national_titles)
 
@@ -269,4 +302,5 @@ class Retriever:
             inputs["dense"] = {"top_k": depth, "allowed": allowed}
         if mode is SearchMode.hybrid:
             inputs["list_booster"] = {"query": query}
+            inputs["memory"] = {"memory": self.memory, "allowed": allowed}
         return list(pipeline.run(inputs)["references"]["hits"][:k])

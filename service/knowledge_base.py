@@ -124,12 +124,14 @@ class KnowledgeBase:
         return self._cache.get("retriever", self._built_retriever)
 
     def _built_retriever(self):
+        from regkb.index.question_memory import QuestionMemory
         from regkb.index.regions import is_national
         from regkb.index.retrieval import Retriever
 
         documents = self.store.documents()
         return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
-                         [d.region for d in documents], [d.title for d in documents if is_national(d)])
+                         [d.region for d in documents], [d.title for d in documents if is_national(d)],
+                         QuestionMemory.load())
 
     def _chunk_texts(self, rows: list[int]) -> list[str]:
         index_rows = self.index.rows

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from regkb.eval.metrics.retrieval import data_lines, load_questions, nfkc_without_spaces
+from regkb.eval.metrics.retrieval import asked_apart, data_lines, load_questions, nfkc_without_spaces
 
 SETS = (("plain", "plain_questions.jsonl"), ("story", "story_questions.jsonl"),
         ("offtopic", "offtopic_questions.jsonl"))
@@ -112,7 +112,7 @@ def evaluate_everyday(kb, real_questions: Path | None = None) -> dict:
     report = {}
     for name, questions in sets.items():
         asked = [q for q in questions if all(any(g.source_matches(s) for s in sources) for g in q.golds)]
-        rows = [(q, kb.ask(q.question)) for q in asked]
+        rows = [(q, asked_apart(kb, q.question)) for q in asked]
         for split in sorted({q.split for q in asked}):
             label = name if split == "heldout" else f"{name} {split}"
             report[label] = rates([(q, r) for q, r in rows if q.split == split])

@@ -21,6 +21,7 @@ import json
 import math
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -122,6 +123,31 @@ class PeerBaseline:
         return [self.chunks[row] for row, _ in self.index.search(self._tokens(query), k)]
 
 
+@contextmanager
+def apart_from_memory(kb, question: str):
+    """While ``question`` is searched or asked, the question memory less its fold: the first set
+    and plain dev are remembered (``index/question_memory.py``), and a figure on them must not
+    come from a question finding itself."""
+    retriever = kb.retriever
+    memory = retriever.memory
+    if memory is not None:
+        retriever.memory = memory.folded(question)
+    try:
+        yield
+    finally:
+        retriever.memory = memory
+
+
+def searched_apart(kb, question: str, **options):
+    with apart_from_memory(kb, question):
+        return kb.search(question, **options)
+
+
+def asked_apart(kb, question: str):
+    with apart_from_memory(kb, question):
+        return kb.ask(question)
+
+
 def _timed(search, question: str) -> tuple[list[tuple[str, str]], float]:
     started = time.perf_counter()
     hits = search(question)
@@ -132,7 +158,7 @@ def evaluate(kb, questions: list[Question], corpus_files: list[Path] | None = No
              with_misses: bool = True) -> dict:
     """Run every answerable question through each mode (and the peer baseline)."""
     answerable = [q for q in questions if q.kind != "none" and q.source]
-    searches = {mode: (lambda text, mode=mode: [(h.source, h.text) for h in kb.search(text, k=K, mode=mode).hits])
+    searches = {mode: (lambda text, mode=mode: [(h.source, h.text) for h in searched_apart(kb, text, k=K, mode=mode).hits])
                 for mode in modes}
     if corpus_files:
         peer = PeerBaseline(corpus_files)

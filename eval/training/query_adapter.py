@@ -273,6 +273,19 @@ def cross_validate(kb, folds: int, seeds=SEEDS, log=print) -> dict:
             for name, ids in sets.items()}
 
 
+def shared_corpus_store():
+    """The knowledge base of ``$REGKB_HOME``, or None (said on stderr) when nothing is ingested."""
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.settings import Settings
+
+    kb = KnowledgeBase.open(Settings.from_env())
+    if not kb.index.rows:
+        print("知识库是空的:先导入共享语料(regkb ingest ../shared/corpus/seeds ../shared/corpus/laws)",
+              file=sys.stderr)
+        return None
+    return kb
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m regkb.eval.training.query_adapter",
                                      description=__doc__.splitlines()[0])
@@ -283,13 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="适配器文件(默认 index/data/query_adapter.npz)")
     args = parser.parse_args(argv)
 
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    kb = KnowledgeBase.open(Settings.from_env())
-    if not kb.index.rows:
-        print("知识库是空的:先导入共享语料(regkb ingest ../shared/corpus/seeds ../shared/corpus/laws)",
-              file=sys.stderr)
+    kb = shared_corpus_store()
+    if kb is None:
         return 2
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     started = time.perf_counter()

@@ -12,27 +12,20 @@ what a threshold of 0.5 keeps.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import unicodedata
 
 import numpy as np
 
 from regkb.eval.metrics.retrieval import load_plain_questions, nfkc_without_spaces
 from regkb.eval.paths import holdout_hashes
+from regkb.index.question_memory import question_hash
 from regkb.service.knowledge_base import KnowledgeBase
 from regkb.service.answers.relevance import FITTED, Features, RelevanceModel, features
 from regkb.service.settings import Settings
 
 HOLDOUT = holdout_hashes()
 DEPTH = 20
-
-
-def question_hash(question: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFKC", question)
-                   if not c.isspace() and not unicodedata.category(c).startswith("P"))
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def held_out() -> set[str]:
