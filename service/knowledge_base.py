@@ -129,9 +129,11 @@ class KnowledgeBase:
         from regkb.index.retrieval import Retriever
 
         documents = self.store.documents()
+        memory = QuestionMemory.load()
+        if memory is not None and memory.meta.get("model") != self.embedding_model():
+            memory = None  # remembered as another model embeds queries: its cosines would mean nothing here
         return Retriever(self.index, self._chunk_texts, self.tokenizer, None, self.settings.fusion,
-                         [d.region for d in documents], [d.title for d in documents if is_national(d)],
-                         QuestionMemory.load())
+                         [d.region for d in documents], [d.title for d in documents if is_national(d)], memory)
 
     def _chunk_texts(self, rows: list[int]) -> list[str]:
         index_rows = self.index.rows

@@ -73,3 +73,16 @@ def test_a_remembered_question_is_searched_without_its_fold():
     assert all(int(h, 16) % FOLDS != int(question_hash("劳保用品谁出钱"), 16) % FOLDS for h in folded.hashes)
     assert memory.folded("劳保用品，谁出钱？") is not memory  # the key ignores punctuation, as the held-out list's
     assert memory.folded("周末去哪里爬山") is memory
+
+
+def test_a_store_of_another_model_searches_without_the_memory(tmp_path):
+    from regkb.service.knowledge_base import KnowledgeBase
+    from regkb.service.library.ingest import MODEL_KEY
+    from regkb.service.settings import Settings
+
+    shipped = QuestionMemory.load().meta["model"]
+    for model, remembers in (("another-model@384", False), (shipped, True)):
+        home = tmp_path / model.replace("@", "_")
+        KnowledgeBase.open(Settings(home=home, show_progress=False)).store.set_meta(MODEL_KEY, model)
+        kb = KnowledgeBase.open(Settings(home=home, show_progress=False))
+        assert (kb.retriever.memory is not None) == remembers
