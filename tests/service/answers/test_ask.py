@@ -347,7 +347,7 @@ def test_the_support_picks_the_article_that_answers_not_the_one_sharing_a_word(c
 def test_only_hits_near_the_top_of_the_search_are_quoted(corpus_kb):
     from regkb.service.answers.support import CANDIDATES
 
-    for question in ("厂里干活用的口罩手套是不是得我们自己花钱买", "公司就五十来号人，非得专门找个人管安全吗"):
+    for question in ("饭店用煤气要装什么", "公司就五十来号人，非得专门找个人管安全吗"):  # medium, high
         response = corpus_kb.ask(question)
         top = {h.chunk_id for h in corpus_kb.search(question, k=CANDIDATES).hits}
         assert response.citations and all(c.chunk_id in top for c in response.citations)
