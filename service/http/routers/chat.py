@@ -116,7 +116,7 @@ def user_turns(messages: list[ChatMessage]) -> list[str]:
 
 def citation_line(number: int, citation: Citation, answer_text: str) -> str:
     """Where a quote comes from; the quote itself too when the answer does not already hold it."""
-    where = " ".join(x for x in (*citation.section_path[-1:], citation.article, citation.paragraph) if x)
+    where = " ".join(x for x in (*citation.section_path[-1:], citation.article, citation.paragraph, citation.item) if x)
     standing = "，".join(x for x in (citation.authority_name, citation.region) if x)
     line = f"[{number}] 《{citation.title or citation.source}》{where}" + (f"（{standing}）" if standing else "")
     return line if citation.quote in answer_text else f"{line}：“{citation.quote}”"

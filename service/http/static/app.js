@@ -84,6 +84,7 @@ function where(item) {
   const parts = [...(item.section_path || [])];
   if (item.article && !parts.includes(item.article)) parts.push(item.article);
   if (item.paragraph) parts.push(item.paragraph);
+  if (item.item) parts.push(item.item);  // a list item quoted after its lead-in: the 项 it is cited to
   return parts.join(" › ");
 }
 

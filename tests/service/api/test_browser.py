@@ -72,6 +72,17 @@ def test_ask_shows_a_cited_article(browser, site, viewport):
     page.close()
 
 
+def test_a_quoted_list_item_shows_its_item_on_the_card(browser, site):
+    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    page.goto(site + "/")
+    page.fill("#ask-q", "特种作业人员没有证上岗怎么罚")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#ask-result .cite").first.wait_for(timeout=30_000)
+    paths = page.locator("#ask-result .cite .path").all_inner_texts()
+    assert any(path.endswith("第九十七条 › 第一款 › 第（七）项") for path in paths), paths
+    page.close()
+
+
 def test_an_abstention_shows_no_confidence_badge(browser, site):
     page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
     page.goto(site + "/")

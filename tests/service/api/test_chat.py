@@ -7,7 +7,8 @@ import pytest
 
 from live_server import live_server
 from regkb.service.answers.conversation import Vocabulary, read_conversation
-from regkb.service.http.routers.chat import ChatMessage, user_turns
+from regkb.service.answers.schemas import Citation
+from regkb.service.http.routers.chat import ChatMessage, citation_line, user_turns
 from regkb.service.validation import KnowledgeBaseError
 
 QUESTION = "生产经营单位的主要负责人有哪些安全生产职责"
@@ -178,3 +179,9 @@ def test_what_the_model_cannot_do_is_refused_clearly(client):
             {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]},
             {"role": "tool", "tool_call_id": "c1", "content": "结果"}])
+
+
+def test_a_citation_line_names_the_item_a_quote_is_cited_to():
+    citation = Citation(source="安全生产法.md", title="中华人民共和国安全生产法", section_path=["第六章 法律责任"],
+                        article="第九十七条", paragraph="第一款", item="第（三）项", quote="（三）未按照规定…", chunk_id="d:1")
+    assert citation_line(1, citation, "（三）未按照规定…") == "[1] 《中华人民共和国安全生产法》第六章 法律责任 第九十七条 第一款 第（三）项"
