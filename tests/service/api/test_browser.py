@@ -72,23 +72,25 @@ def test_ask_shows_a_cited_article(browser, site, viewport):
     page.close()
 
 
-def test_a_quoted_list_item_shows_its_item_on_the_card(browser, site):
+def asked(browser, site, question: str, shown: str):
+    """A desktop page that has asked ``question``, once ``shown`` (a selector) is on it."""
     page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
     page.goto(site + "/")
-    page.fill("#ask-q", "特种作业人员没有证上岗怎么罚")
+    page.fill("#ask-q", question)
     page.click("#ask-form button[type=submit]")
-    page.locator("#ask-result .cite").first.wait_for(timeout=30_000)
+    page.locator(shown).first.wait_for(timeout=30_000)
+    return page
+
+
+def test_a_quoted_list_item_shows_its_item_on_the_card(browser, site):
+    page = asked(browser, site, "特种作业人员没有证上岗怎么罚", "#ask-result .cite")
     paths = page.locator("#ask-result .cite .path").all_inner_texts()
     assert any(path.endswith("第九十七条 › 第一款 › 第（七）项") for path in paths), paths
     page.close()
 
 
 def test_an_abstention_shows_no_confidence_badge(browser, site):
-    page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
-    page.goto(site + "/")
-    page.fill("#ask-q", "离婚以后孩子的抚养费怎么算")
-    page.click("#ask-form button[type=submit]")
-    page.locator("#ask-result .notice").first.wait_for(timeout=30_000)
+    page = asked(browser, site, "离婚以后孩子的抚养费怎么算", "#ask-result .notice")
     card = page.locator("#ask-result .card").first
     assert card.get_attribute("data-confidence") == "none" and card.locator(".confidence").count() == 0
     page.close()
