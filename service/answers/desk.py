@@ -495,8 +495,7 @@ class AnswerDesk:
         asks_penalty = bool(PENALTY_QUESTION.search(question))
         if parts and not asks_penalty:
             ref = parts[0]
-            hit = next((h for h in hits if h.title == ref.title and h.article == ref.article
-                        and _ARTICLE_HEAD.match(h.text)), None)
+            hit = self._cited_hit(hits, ref)
             span = cited_span(hit.text, ref) if hit else None
             if span is None:
                 return None
@@ -504,14 +503,28 @@ class AnswerDesk:
         elif refs and (self._asks_only_text(without_references(question, titles))
                        or (asks_penalty and self._cites_penalties(hits, refs))):
             wanted = {(r.title, r.article) for r in refs}
-            citations = [self._span_citation(h, 0, len(h.text.rstrip()), whole=True) for h in hits
-                         if (h.title, h.article) in wanted]
+            citations = [self._whole_citation(h) for h in hits if (h.title, h.article) in wanted]
             if not citations:
                 return None
         else:
             return self._cited_penalty(question, hits, refs, as_of) if asks_penalty else None
-        return AskResponse(question=question, kind="passage", answer=self._quoted(citations), citations=citations,
-                           evidence=1.0, confidence="high", related=[self._related(h) for h in hits[:RELATED_COUNT]])
+        return self._cited_answer(question, hits, citations)
+
+    def _cited_answer(self, question: str, hits, citations: list[Citation], confidence: str = "high",
+                      evidence: float = 1.0) -> AskResponse:
+        """An answer to a question that cites articles: ``citations``, a ``medium`` one after the caution phrase."""
+        text = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
+        return AskResponse(question=question, kind="passage", answer=text, citations=citations, evidence=evidence,
+                           confidence=confidence, related=[self._related(h) for h in hits[:RELATED_COUNT]])
+
+    @staticmethod
+    def _cited_hit(hits, ref: ArticleRef):
+        """The hit holding the head of the article ``ref`` cites, or None."""
+        return next((h for h in hits if h.title == ref.title and h.article == ref.article
+                     and _ARTICLE_HEAD.match(h.text)), None)
+
+    def _whole_citation(self, hit) -> Citation:
+        return self._span_citation(hit, 0, len(hit.text.rstrip()), whole=True)
 
     def _cited_penalty(self, question: str, hits, refs: list[ArticleRef], as_of: str | None) -> AskResponse | None:
         """违反安全生产法第二十一条会受到什么处罚: the article of the law's 法律责任 chapter that names the
@@ -520,8 +533,7 @@ class AnswerDesk:
         if len(refs) != 1:
             return None
         ref = refs[0]
-        cited = next((h for h in hits if h.title == ref.title and h.article == ref.article
-                      and _ARTICLE_HEAD.match(h.text)), None)
+        cited = self._cited_hit(hits, ref)
         if cited is None:
             return None
         chunks = penalty_articles(self._doc_chunks(cited.doc_id))
@@ -534,31 +546,33 @@ class AnswerDesk:
         nearest = {row: max(chunk_cos.get(row, 0.0), sentence_cos.get(row, 0.0)) for row in naming or rows}
         row = max(nearest, key=nearest.get)
         penalty = self.kb.search_hits([(row, nearest[row])], as_of)[0]
+        penalty_citations, evidence = self._penalty_citations(penalty, cited, ref, vector)
+        return self._cited_answer(question, hits, penalty_citations + [self._whole_citation(cited)],
+                                  "high" if naming else "medium", round(evidence, 4))
+
+    def _penalty_citations(self, penalty, cited, ref: ArticleRef, vector: np.ndarray) -> tuple[list[Citation], float]:
+        """The quote of a penalty article for breaking ``cited``, and its support: the sentence that
+        names the cited article; else the list's lead-in (the penalty) through the last offence the
+        cited rule describes; else the sentence nearest the cited rule."""
         units = units_of(hit_chunk(penalty), 0)
-        naming_units = [u for u in units if names_article(u.text, ref.article)]
+        naming = [u for u in units if names_article(u.text, ref.article)]
         offences = [u for u in units if _ITEM.match(u.text)]
-        if naming_units:
-            unit, unit.score = naming_units[0], 1.0
-            penalty_citations = self._passage_citations(penalty, unit, whole=True)
-        elif offences:  # the list's lead-in (the penalty) through the last offence the cited rule describes
+        if naming:
+            unit, unit.score = naming[0], 1.0
+            return self._passage_citations(penalty, unit, whole=True), unit.score
+        if offences:
             shares = [covered_share(u.text, cited.text) for u in offences]
             described = [u for u, share in zip(offences, shares) if share >= OFFENCE_SHARE]
             unit = described[-1] if described else offences[int(np.argmax(shares))]
             unit.score = max(shares)
-            penalty_citations = self._passage_citations(penalty, unit, whole=False)
-            if len(described) > 1:
-                penalty_citations[-1].item = None
-        else:  # the sentence nearest the cited rule
-            cosines = np.asarray(self.kb.embedder.embed_passages([u.text for u in units]), dtype=np.float32) @ vector
-            unit = units[int(np.argmax(cosines))]
-            unit.score = float(cosines.max())
-            penalty_citations = self._passage_citations(penalty, unit, whole=False)
-        confidence = "high" if naming else "medium"
-        citations = penalty_citations + [self._span_citation(cited, 0, len(cited.text.rstrip()), whole=True)]
-        text = (PHRASES["medium"] + "\n" if confidence == "medium" else "") + self._quoted(citations)
-        return AskResponse(question=question, kind="passage", answer=text, citations=citations,
-                           evidence=round(unit.score, 4), confidence=confidence,
-                           related=[self._related(h) for h in hits[:RELATED_COUNT]])
+            citations = self._passage_citations(penalty, unit, whole=False)
+            if len(described) > 1:  # several offences quoted: the citation names their 款, not one 项
+                citations[-1].item = None
+            return citations, unit.score
+        cosines = np.asarray(self.kb.embedder.embed_passages([u.text for u in units]), dtype=np.float32) @ vector
+        unit = units[int(np.argmax(cosines))]
+        unit.score = float(cosines.max())
+        return self._passage_citations(penalty, unit, whole=False), unit.score
 
     @staticmethod
     def _cites_penalties(hits, refs: list[ArticleRef]) -> bool:
