@@ -338,7 +338,7 @@ class AnswerDesk:
         if kind == "department":
             answer = self._department(question, department)
         elif kind == "duty":
-            answer = self._duty(question)
+            answer = self._duty(question, hits)
         elif kind == "target":
             answer = self._target(question, region)
         if answer is not None and kind != "department":
@@ -699,10 +699,15 @@ class AnswerDesk:
 
     # --- duties ----------------------------------------------------------------------
 
-    def _duty(self, question: str) -> AskResponse:
+    def _duty(self, question: str, hits) -> AskResponse:
         """The best-matching duty, and a second one when the desk scores it nearly as high
-        (a 分工方案 often names one task in two places, in its tasks and in its projects)."""
+        (a 分工方案 often names one task in two places, in its tasks and in its projects).
+        Only when the search, which reads every document, puts a plan that holds these duties
+        first: where a law's article comes first, who does it (工伤保险费由谁征收) is that rule's,
+        and a plan's task that shares its words (实施工伤预防行动计划) is no answer."""
         matches = self.kb.duties(question, k=DUTY_QUOTES).matches
+        if not hits or hits[0].source not in {match.source for match in matches}:
+            return AskResponse(question=question, kind="duty", answer="", evidence=0.0)
         terms = self._question_terms(strip_who_words(question))
         shown, citations, evidence, texts = [], [], 0.0, []
         for match in matches:

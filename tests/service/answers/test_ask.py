@@ -199,6 +199,16 @@ def test_duty_answer_names_departments_and_quotes_the_parenthesis(corpus_kb):
 
 
 @pytest.mark.slow
+def test_a_who_question_a_law_answers_is_not_answered_from_a_plans_task(corpus_kb):
+    """The search puts 工伤保险条例 first; a plan's task that only shares words with the question
+    (实施工伤预防行动计划…工伤保险基金…) used to be quoted as who does it."""
+    response = corpus_kb.ask("工伤保险基金由哪个机构管理")
+    assert not response.duties and not response.abstained
+    assert response.citations[0].source.startswith("工伤保险条例")
+    assert all(c.authority != "plan" for c in response.citations)
+
+
+@pytest.mark.slow
 def test_target_answer_gives_value_deadline_and_row(corpus_kb):
     response = corpus_kb.ask("辽宁生产安全事故死亡人数要下降多少")
     assert response.kind == "target"
