@@ -103,6 +103,8 @@ _POLICY_SPLIT_RE = re.compile(r"[、,，\s]+")
 _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
+# a statement's subject, before when, towards whom or what it does ("从业人员在工作过程中，…")
+_OPENING_SUBJECT_RE = re.compile(r"^([^，,；;：:、]{2,12}?)(?=在|对|应当|必须|有权|可以|不得|负责|[，,；;])")
 _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
 # a figure with its unit after it (30日, 三十日, 二百元), not the 一 of 一般
 _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
@@ -394,7 +396,9 @@ class StatementJudge:
         """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where
         the article lists 组织进行有针对性的消防演练) is false: the rest of the statement must be
         said by an article (in other words, but with no other figure, modal or negation), and the
-        denied act stated in that article with no negation before it."""
+        denied act stated in that article with no negation before it, or in a sentence of another
+        article found that gives it to the statement's subject ("从业人员在工作过程中，应当服从管理，
+        无权对…提出建议": 服从管理 is 第五十七条's, 有权对…提出建议 第五十三条's, both of the 从业人员)."""
         match = DENIAL_RE.search(statement)
         clause_end = _CLAUSE_END_RE.search(statement, match.end())
         end = clause_end.start() if clause_end else len(statement)
@@ -404,14 +408,15 @@ class StatementJudge:
             return Finding(None, 0.0)
         saying = {(evidence.title, evidence.article) for evidence, sentences in candidates for sentence in sentences
                   if _says(rest, self._canonical(sentence))}
+        opening = _OPENING_SUBJECT_RE.match(statement)
+        subject = canonical(opening.group(1)) if opening and saying else None
         for evidence, sentences in candidates:
-            if (evidence.title, evidence.article) not in saying:
-                continue
             for sentence in sentences:
                 other = self._canonical(sentence)
                 coverage, conflicts_, *_ = compare(denied, sentence, order_free=False, other=other)
                 start = other.find(denied[:MIN_BLOCK])
-                if conflicts_ == 0 and coverage >= TRUE_COVERAGE and start >= 0 and not _DENIED_BEFORE_RE.search(
+                given = (evidence.title, evidence.article) in saying or bool(subject and subject in other[:max(start, 0)])
+                if given and conflicts_ == 0 and coverage >= TRUE_COVERAGE and start >= 0 and not _DENIED_BEFORE_RE.search(
                         other[max(0, start - DENIAL_WINDOW):start]):
                     found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                     return Finding(False, coverage, found, coverage * len(denied), decisive=True)
