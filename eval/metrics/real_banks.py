@@ -9,7 +9,9 @@ see ``data/real_bank_extra.md``); a fourth (``data/real_bank_third.jsonl``, 特�
 ``data/real_bank_fourth.md``); a sixth (``data/real_bank_fifth.jsonl``, a 辽宁 公路水运 安全员 bank's
 法律体系及安全法律法规 questions, split in ``data/real_bank_fifth_split.json``, see ``data/real_bank_fifth.md``);
 a seventh (``data/real_bank_sixth.jsonl``, a 广东 C3 安全员 bank's 法律法规 判断 and law-naming choice questions,
-split in ``data/real_bank_sixth_split.json``, see ``data/real_bank_sixth.md``); and the project's own bank (``data/exam_bank.csv``, split by
+split in ``data/real_bank_sixth_split.json``, see ``data/real_bank_sixth.md``); an eighth (``data/real_bank_seventh.jsonl``,
+a 危化品 安全管理人员 bank's 单选 and 判断 on the corpus laws, split in ``data/real_bank_seventh_split.json``, see
+``data/real_bank_seventh.md``); and the project's own bank (``data/exam_bank.csv``, split by
 ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
@@ -78,13 +80,14 @@ def own_rows() -> list[dict]:
 
 
 def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
-    """(name, rows) of the banks the metric reads: the real one at ``real_bank``, extra, third, fourth, fifth, sixth, own."""
+    """(name, rows) of the banks the metric reads: the real one at ``real_bank``, extra, third, fourth, fifth, sixth, seventh, own."""
     return [("real", real_rows(real_bank.read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
             ("fourth", real_rows(_data("real_bank_fourth.jsonl").splitlines(), "real_bank_fourth_split.json")),
             ("fifth", real_rows(_data("real_bank_fifth.jsonl").splitlines(), "real_bank_fifth_split.json")),
             ("sixth", real_rows(_data("real_bank_sixth.jsonl").splitlines(), "real_bank_sixth_split.json")),
+            ("seventh", real_rows(_data("real_bank_seventh.jsonl").splitlines(), "real_bank_seventh_split.json")),
             ("own", own_rows())]
 
 

@@ -34,8 +34,8 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, combination, duty_item, fitted, head_last,
-                                       numbered_items, slot_sentence, with_key)
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
+                                       head_last, numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -71,6 +71,7 @@ _NEGATION_RE = re.compile(r"[不未无非]")
 _CLAUSE_END_RE = re.compile(r"[，,；;。]")
 _DENIED_BEFORE_RE = re.compile(r"[不未无非]|禁止")
 MIN_DENIED = 4  # characters of the denied act, and of the rest of the statement
+MIN_COUNTED_LEAD = 6  # characters of the stem beside a count blank ("负有职责" alone is said by every duty list)
 DENIAL_WINDOW = 4  # characters before the act in the article that may negate it
 _CLAUSE_MODAL_RE = re.compile(r"应当|必须|不得|禁止|严禁|可以")  # a clause that begins with one leaves its subject out
 _CLAUSE_RE = re.compile(r"[^；;。]+[；;。]?")
@@ -102,6 +103,8 @@ _POLICY_SPLIT_RE = re.compile(r"[、,，\s]+")
 _FRONTED_RE = re.compile(r"^(?!不得|禁止|严禁)([^，,；;。]{6,40}?)[，,]?(?:经[^，,；;。]{1,8}[，,]?)?(可以|不得|禁止|严禁)([^，,；;。]{1,4})。?$")
 # a sentence's subject, before what it does; a later clause that opens with a verb or modal leaves it out
 _SUBJECT_RE = re.compile(r"^([^，,；;：:、的]{2,12}?)(?:对|应当|必须|有权|可以|不得|负责)")
+# a statement's subject, before when, towards whom or what it does ("从业人员在工作过程中，…")
+_OPENING_SUBJECT_RE = re.compile(r"^([^，,；;：:、]{2,12}?)(?=在|对|应当|必须|有权|可以|不得|负责|[，,；;])")
 _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
 # a figure with its unit after it (30日, 三十日, 二百元), not the 一 of 一般
 _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
@@ -174,17 +177,19 @@ class StatementJudge:
             texts = [c.text for c in self._document_chunks(hit.doc_id) if c.article == hit.article]
         return [ARTICLE_LABEL_RE.sub("", line).strip() for text in texts for line in text.split("\n") if line.strip()]
 
-    def _candidates(self, query: str, law: str | None) -> list[tuple[Evidence, list[str]]]:
-        """(evidence, sentences) per article found: single sentences, and each 项 under its
-        lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
+    def _hits(self, query: str, law: str | None) -> list:
+        """The articles a search finds, the named law's first."""
         if law:
             # the named law's articles first, from a deeper search (another law may rank above them)
             hits = self.search(query, k=self.depth * NAMED_LAW_DEPTH).hits
-            hits = [h for h in hits if h.title and law in h.title][:self.depth] or hits[:self.depth]
-        else:
-            hits = self.search(query, k=self.depth).hits
+            return [h for h in hits if h.title and law in h.title][:self.depth] or hits[:self.depth]
+        return self.search(query, k=self.depth).hits
+
+    def _candidates(self, query: str, law: str | None) -> list[tuple[Evidence, list[str]]]:
+        """(evidence, sentences) per article found: single sentences, and each 项 under its
+        lead-in (so "发生较大事故的，处…罚款" is seen with the rule that introduces it)."""
         result = []
-        for hit in hits:
+        for hit in self._hits(query, law):
             lines = self._article_lines(hit)
             sentences, leadin, items = [], "", {}
             for line in lines:
@@ -391,7 +396,9 @@ class StatementJudge:
         """A statement that denies a duty or a right the article gives ("…；没必要消防演练" where
         the article lists 组织进行有针对性的消防演练) is false: the rest of the statement must be
         said by an article (in other words, but with no other figure, modal or negation), and the
-        denied act stated in that article with no negation before it."""
+        denied act stated in that article with no negation before it, or in a sentence of another
+        article found that gives it to the statement's subject ("从业人员在工作过程中，应当服从管理，
+        无权对…提出建议": 服从管理 is 第五十七条's, 有权对…提出建议 第五十三条's, both of the 从业人员)."""
         match = DENIAL_RE.search(statement)
         clause_end = _CLAUSE_END_RE.search(statement, match.end())
         end = clause_end.start() if clause_end else len(statement)
@@ -401,14 +408,15 @@ class StatementJudge:
             return Finding(None, 0.0)
         saying = {(evidence.title, evidence.article) for evidence, sentences in candidates for sentence in sentences
                   if _says(rest, self._canonical(sentence))}
+        opening = _OPENING_SUBJECT_RE.match(statement)
+        subject = canonical(opening.group(1)) if opening and saying else None
         for evidence, sentences in candidates:
-            if (evidence.title, evidence.article) not in saying:
-                continue
             for sentence in sentences:
                 other = self._canonical(sentence)
                 coverage, conflicts_, *_ = compare(denied, sentence, order_free=False, other=other)
                 start = other.find(denied[:MIN_BLOCK])
-                if conflicts_ == 0 and coverage >= TRUE_COVERAGE and start >= 0 and not _DENIED_BEFORE_RE.search(
+                given = (evidence.title, evidence.article) in saying or bool(subject and subject in other[:max(start, 0)])
+                if given and conflicts_ == 0 and coverage >= TRUE_COVERAGE and start >= 0 and not _DENIED_BEFORE_RE.search(
                         other[max(0, start - DENIAL_WINDOW):start]):
                     found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
                     return Finding(False, coverage, found, coverage * len(denied), decisive=True)
@@ -485,6 +493,9 @@ class StatementJudge:
             which = self._which_law(body, options)
             if which.answer:
                 return which
+        counted = self._counted(body, options, law) if kind in ("single", None) else None
+        if counted:
+            return counted
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         answer, evidence = _choose(findings, negative, kind, options)
@@ -495,6 +506,30 @@ class StatementJudge:
             if answer is None:
                 answer, evidence = _reworded_only(findings)
         return Solution(answer, evidence, findings=findings, negative=negative)
+
+    def _counted(self, body: str, options: list[str], law: str | None) -> Solution | None:
+        """"…对本单位安全生产工作负有（ ）条的职责" with numbers for options: the option that is the number of
+        项 under the lead-in that says the rest of the stem ("…负有下列职责："). None where no lead-in says
+        it, lead-ins that say it differ in their number of 项, or not one option is that number."""
+        read = counted_lead(body, options)
+        if read is None:
+            return None
+        wanted = self._canonical(read[0])
+        if len(wanted) < MIN_COUNTED_LEAD:
+            return None
+        lists = {}  # the number of 项 each lead-in that says the stem introduces, with the lead-in
+        for hit in self._hits(read[0], law):
+            lines = self._article_lines(hit)
+            for i, line in enumerate(lines):
+                if not line.endswith(("：", ":")) or not _says(wanted, self._canonical(line)):
+                    continue
+                items = next((n for n, later in enumerate(lines[i + 1:]) if not ITEM_RE.match(later)), len(lines) - i - 1)
+                if items >= 2:
+                    lists.setdefault(items, Evidence(line, hit.source, hit.title, hit.article))
+        chosen = [i for i, count in enumerate(read[1]) if count in lists]
+        if len(lists) != 1 or len(chosen) != 1:
+            return None
+        return Solution(LETTERS[chosen[0]], lists[read[1][chosen[0]]])
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
         """"（ ）规定了国家对…实行安全生产许可制度", a stem that begins with its blank and has laws for

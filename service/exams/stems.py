@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from regkb.corpus.numerals import NUMERAL_CHARS
+from regkb.corpus.numerals import NUMERAL_CHARS, numeral_value
 from regkb.service.exams.text import SLOT_RE
 
 _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
@@ -33,6 +33,10 @@ HEAD_FIRST_RE = re.compile(r"的?(方针|原则|罚款)(?:是|为)?[：:，,]?\s
 _FIGURE_END_RE = re.compile(rf"[\d{NUMERAL_CHARS}个]$")
 # "（《安全生产法》规定）了生产经营单位主要负责人…所负的职责，其中有…": a textbook's frame for one item of a duty list
 _DUTY_FRAME_RE = re.compile(r"^(?:规定)?了?([^，,；;。]{2,40}?)所(?:负|承担|履行)的(职责|义务)[，,]\s*其中(?:有|包括)[：:]?")
+# "…负有（ ）条的职责" "事故一般分为（ ）等级": a blank with a counter after it asks how many items a list has
+# (not 个月 or 个小时, a duration)
+_COUNT_SLOT_RE = re.compile(r"(?:[(（]\s*[)）]|_{2,}|＿{2,})\s*(?:个(?!月|小时|工作日)|条|项|大?类|种|等级|级|方面)的?")
+_COUNTER_RE = re.compile(r"(?:个|条|项|大?类|种|等级|级|方面)$")
 
 
 # "…可以行使下列哪些职权？（）①进入现场…；②查阅…" with options "①②③④", "②③④": items numbered in
@@ -62,6 +66,20 @@ def duty_item(body: str) -> str:
     主要负责人对本单位安全生产工作所负的职责，其中有组织制定…" reads "生产经营单位主要负责人对本单位安全
     生产工作负有下列职责：组织制定…" (a lead-in and its 项)."""
     return _DUTY_FRAME_RE.sub(r"\1负有下列\2：", body, count=1)
+
+
+def counted_lead(body: str, options: list[str]) -> tuple[str, list[int]] | None:
+    """A stem that asks how many items a list has ("…对本单位安全生产工作负有（ ）条的职责", options 5, 6,
+    7): the stem without its blank and counter, as the article's lead-in words the list ("…负有职责"
+    for "…负有下列职责："), and each option's number. None where an option is not a number of items
+    or the blank is not the stem's only one."""
+    match = _COUNT_SLOT_RE.search(body)
+    if not match or len(SLOT_RE.findall(body)) != 1:
+        return None
+    counts = [numeral_value(_COUNTER_RE.sub("", re.sub(r"\s+", "", o))) for o in options]
+    if len(counts) < 2 or None in counts:
+        return None
+    return body[:match.start()] + body[match.end():], counts
 
 
 def slot_sentence(body: str) -> str:
