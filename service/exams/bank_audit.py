@@ -184,7 +184,7 @@ class StatementJudge:
         else:
             hits = self.search(query, k=self.depth).hits
         result = []
-        for hit in _with_national_copies(hits):
+        for hit in hits:
             lines = self._article_lines(hit)
             sentences, leadin, items = [], "", {}
             for line in lines:
@@ -599,9 +599,6 @@ class StatementJudge:
         else:
             solution = self._solve(stem, options, kind)
             same = None if solution.answer is None else solution.answer == key
-            other_text = _key_in_other_text(solution, kind, key) if same is False else None
-            if other_text:
-                return "agrees", Solution(key, other_text.evidence, solution.findings)
             refuting = _refuting(solution, kind, key) if same is None else None
             if refuting:
                 # no option is proven, but the article says the key is not the answer
@@ -832,22 +829,6 @@ class StatementJudge:
         return clause if twins else None
 
 
-def _with_national_copies(hits: list) -> list:
-    """The hits, each followed by the national articles the search folded under it as near-identical
-    restatements (the 事故条例 第三十八条 under 特种设备安全法 第九十一条): another national text in force that
-    may word a question the bank's way (事故发生单位主要负责人…30%), and which the audit would otherwise never
-    read. Local copies stay folded: a local text applies only where the statement names its place."""
-    seen = {(hit.doc_id, hit.article) for hit in hits}
-    result = []
-    for hit in hits:
-        result.append(hit)
-        for copy in hit.local_copies:
-            if is_national(copy) and (copy.doc_id, copy.article) not in seen:
-                seen.add((copy.doc_id, copy.article))
-                result.append(copy)
-    return result
-
-
 def _policy_items(text: str) -> set[str]:
     """The items of the 方针 a text names ("坚持安全第一、预防为主、综合治理的方针" → 安全第一, 预防为主, 综合治理)."""
     match = _POLICY_RE.search(text)
@@ -1063,20 +1044,6 @@ def _reworded_only(findings: list[Finding]) -> tuple[str | None, Evidence | None
     if len(reworded) != 1:
         return None, None
     return LETTERS[reworded[0]], findings[reworded[0]].evidence
-
-
-def _key_in_other_text(solution: Solution, kind: str | None, key: str) -> Finding | None:
-    """The finding that proves a single choice's key whole from another document than the one that
-    proves the answer chosen: two texts in force give two answers (the 事故条例 第三十八条's 30% and the
-    安全生产法 第九十五条's 40% for a 一般事故), and a key one of them says word for word is no wrong key.
-    Within one document the choice between proven options stands (停业 in 停产停业整顿)."""
-    findings = solution.findings
-    if kind != "single" or len(key) != 1 or key not in LETTERS[:len(findings)] or solution.negative:
-        return None
-    keyed = findings[LETTERS.index(key)]
-    if not (keyed.verdict and keyed.coverage >= 1.0 and keyed.evidence and solution.evidence):
-        return None
-    return keyed if keyed.evidence.source != solution.evidence.source else None
 
 
 def _refuting(solution: Solution, kind: str | None, key: str) -> Finding | None:
