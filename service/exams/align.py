@@ -42,7 +42,8 @@ _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
-_ACCIDENT_RE = re.compile(r"(?:生产安全)?事故")
+_SAFETY, _ACCIDENT = "生产安全", "事故"
+_ACCIDENT_RE = re.compile(rf"(?:{_SAFETY})?{_ACCIDENT}")
 _POINTER, _REFERRING = "下列", ("相关", "有关")
 _QUESTION_RE = re.compile(r"哪[些个种项类几]|什么|多少")
 # "由A、B和C共同进行验收": a list of those who act jointly names them all
@@ -116,6 +117,9 @@ def conflicts(statement: str, sentence: str) -> Alignment:
                 hard += 1  # another figure, modal or level of government
             elif _fewer_items(ours, theirs, sentence[right.b:right.b + EDGE]):
                 continue  # the statement names fewer of the list's items (供电、供热 of 供电、供气、供热)
+            elif _item_grade(ours, theirs, statement[right.a:], sentence[right.b:]):
+                inserts += 1
+                continue
             elif (len(ours) <= 8 and len(theirs) <= 12) or _other_body(ours, theirs, statement[right.a:right.a + 2]):
                 soft += 1
                 swaps += len(ours) >= MIN_BLOCK and theirs not in statement
@@ -134,7 +138,8 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚"); one
             # that makes a grade another (特别 before 重大) is another fact, as a figure is
             graded = bool(_GRADE_RE.search(ours) and _GRADE_RE.match(statement[right.a:right.a + 2]))
-            if _narrowed_to_grade(ours, statement[right.a:], sentence):
+            if _narrowed_to_grade(ours, statement[right.a:], sentence) or _item_grade(
+                    ours, theirs, statement[right.a:], sentence[right.b:]):
                 inserts += 1
                 continue
             grades += graded
@@ -348,6 +353,15 @@ def _narrowed_to_grade(inserted: str, following: str, sentence: str) -> bool:
     says one case of it, as 施工单位 says one kind of the 单位 a rule binds. Where the sentence names grades,
     another grade is another fact (a 项's 较大事故 for 重大事故)."""
     return bool(_GRADE_RE.fullmatch(inserted) and _ACCIDENT_RE.match(following) and not _GRADE_RE.search(sentence))
+
+
+def _item_grade(ours: str, theirs: str, following: str, rest: str) -> bool:
+    """The grade of a 项 put where its lead-in says any accident (发生一般事故，对负有责任的生产经营单位…处三十万元…
+    for "发生生产安全事故，对负有责任的生产经营单位…依照下列规定处以罚款：发生一般事故的，处三十万元…"): the
+    statement says the 项's case of the rule, which the sentence states after the gap. A grade the sentence's 项
+    does not name there (较大 against the 一般事故 项) stays another fact."""
+    return bool(_GRADE_RE.fullmatch(ours) and theirs in ("", _SAFETY) and _ACCIDENT_RE.match(following)
+                and ours + _ACCIDENT in rest)
 
 
 def _restated(inserted: str, sentence: str) -> bool:

@@ -41,14 +41,16 @@ _SPACE_RE = re.compile(r"\s+")
 # 2018; banks still write 行政监察部门), their 国土资源主管部门 today's 自然资源主管部门 (renamed in 2018;
 # the 2014 安全生产法 says the former), 处以 is 处 (statutes write either before a fine; read after 以及, so
 # 管理处以及 stays an office and 及), and a few spellings vary (the corpus itself says 危险物品 in 安全生产法
-# and 危险品 in 消防法 for the same goods; 制订 and 制定 are one word in two spellings).
+# and 危险品 in 消防法 for the same goods, and its older local regulations 民用爆破器材 for the goods the 2006
+# 民用爆炸物品安全管理条例 renamed 民用爆炸物品, the name the national texts now use; 制订 and 制定 are one word in
+# two spellings).
 SYNONYMS = (("工伤社会保险", "工伤保险"), ("或者", "或"), ("以及", "及"), ("依法", ""), ("依照", "按照"),
             ("行政执法证件", "执法证件"), ("监督执法证件", "执法证件"), ("必须", "应当"), ("严禁", "不得"),
             ("禁止", "不得"), ("及以上", "以上"), ("及以下", "以下"), ("人民政府", "政府"),
             ("安全生产监督管理部门", "应急管理部门"), ("公安机关消防机构", "消防救援机构"), ("做出", "作出"),
             ("其它", "其他"), ("可处", "处"), ("行政处分", "处分"), ("本企业", "本单位"), ("企业", "生产经营单位"),
             ("职工", "从业人员"), ("危险物品", "危险品"), ("制订", "制定"), ("行政监察", "监察"),
-            ("国土资源主管部门", "自然资源主管部门"), ("处以", "处"))
+            ("国土资源主管部门", "自然资源主管部门"), ("处以", "处"), ("民用爆破器材", "民用爆炸物品"))
 _UNIT = r"(?:元|日|天|小时|个月|年|人|倍|%)"
 _NUM = rf"[\d.{NUMERAL_CHARS}]+"
 # A range as a statute writes it (十万元以上三十万元以下, 40%至80%) and as banks write it
