@@ -93,7 +93,7 @@ class IndexRow:
     title: str | None = None  # the document's title, for looking up cited articles (《消防法》第十六条)
     article: str | None = None  # 第X条
     section_path: list[str] = field(default_factory=list)
-    restates: str | None = None  # the national chunk this one restates (a local article), or repeats word for word (a lower national one)
+    restates: str | None = None  # the national chunk a local article restates, or a lower national one repeats
 
 
 @dataclass

@@ -17,6 +17,7 @@ LAW = "第二十条 生产经营单位应当对从业人员进行安全生产教
 REWORDED = "第九条 企业应当组织职工参加安全生产教育培训，使职工掌握本岗位所需的安全生产知识和技能"
 UNRELATED = "第十条 本市每年六月开展安全生产宣传活动，由市应急管理部门组织"
 OTHER_LAW = "第三十条 特种作业人员必须按照国家有关规定经专门的安全作业培训，取得相应资格"
+REPEATED = "第八条 " + LAW.split(" ", 1)[1] + "。"  # a regulation repeating the law's article word for word
 
 
 def _unit(*rows: list[float]) -> np.ndarray:
@@ -72,8 +73,7 @@ def test_a_group_of_near_duplicates_is_led_by_the_highest_standing():
 
 
 def test_a_national_article_that_repeats_a_higher_text_word_for_word_maps_to_it_a_reworded_one_does_not():
-    repeated = "第八条 " + LAW.split(" ", 1)[1] + "。"
-    texts = [LAW, repeated, REWORDED, repeated]
+    texts = [LAW, REPEATED, REWORDED, REPEATED]
     vectors = _unit([1, 0, 0], [1, 0.05, 0], [1, 0.2, 0], [1, 0.1, 0])  # all close to the law
     # a regulation's copy maps to the law; its rewording does not (it is the narrower rule); a
     # departmental rule's copy maps to a higher text too; the law maps to nothing below it
@@ -89,9 +89,8 @@ def test_the_index_maps_a_regulation_that_repeats_the_law_and_local_articles_as_
                  level="national"),
         Document(doc_id="loc", source="loc.md", content_hash="3", authority="local_regulation", region="山东省",
                  level="provincial"))}
-    repeated = "第八条 " + LAW.split(" ", 1)[1] + "。"
     chunks = [Chunk(chunk_id=f"{doc}:0", doc_id=doc, seq=0, text=text, article=text.split(" ")[0])
-              for doc, text in (("reg", repeated), ("law", LAW), ("loc", REWORDED))]
+              for doc, text in (("reg", REPEATED), ("law", LAW), ("loc", REWORDED))]
     vectors = _unit([1, 0.05, 0], [1, 0, 0], [1, 0.2, 0])
     found = restated(chunks, documents, vectors)
     assert found[0] == 1 and set(found) == {0, 2}  # the regulation's copy → the law; the local rule as before
