@@ -164,16 +164,19 @@ def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: 
 
 
 def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[int], local_rows: list[int],
-                     candidates: int = 3, block: int = 2048) -> dict[int, int]:
+                     candidates: int = 3, block: int = 2048, reworded: bool = True) -> dict[int, int]:
     """For each local chunk that restates a national one: local row → national row.
 
     A library may rank the national article far below its many local copies (their titles
     and lengths suit BM25 better); knowing which national article a local one restates lets
     the search put the law in its copies' place. The candidates are the ``candidates``
     nearest national chunks by vector (``vectors`` normalised); the one sharing the most
-    bigrams wins if it passes ``RESTATEMENT_OVERLAP``, else, among those at least
-    ``RESTATEMENT_COSINE`` close, the one sharing the most if that passes ``REWORDED_SHARE``
-    (and ``REWORDED_SPAN`` of the longer)."""
+    bigrams wins if it passes ``RESTATEMENT_OVERLAP``, else (where ``reworded``), among
+    those at least ``RESTATEMENT_COSINE`` close, the one sharing the most if that passes
+    ``REWORDED_SHARE`` (and ``REWORDED_SPAN`` of the longer).
+
+    The same map serves a national text of lower standing that repeats a higher one
+    (``higher_sources``): ``local_rows`` are then its rows and ``national_rows`` the higher texts'."""
     national_rows, local_rows = np.asarray(national_rows, dtype=np.int64), np.asarray(local_rows, dtype=np.int64)
     if not len(national_rows) or not len(local_rows):
         return {}
@@ -197,9 +200,27 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
             best, source = max(scored)
             if best < RESTATEMENT_OVERLAP:
                 close = [(overlap(own, grams_of(int(national_rows[p])), REWORDED_SPAN), int(national_rows[p])) for p in picks
-                         if similarity[line, p] >= RESTATEMENT_COSINE]
+                         if reworded and similarity[line, p] >= RESTATEMENT_COSINE]
                 best, source = max(close, default=(0.0, -1))
                 best = best if best >= REWORDED_SHARE else 0.0
             if best:
                 found[int(row)] = source
+    return found
+
+
+def higher_sources(texts: list[str], vectors: np.ndarray, standing: dict[int, int]) -> dict[int, int]:
+    """For each national article that repeats, word for word, one of a text of higher standing
+    (``standing``: row → ``legal_standing``, lower leads): its row → that row.
+
+    A library holds the implementing and sector regulations beside the law, and some repeat its
+    articles word for word (使用有毒物品作业场所劳动保护条例 第八条, the union's right to call the
+    workers out, is 职业病防治法 第四十条); such a copy then brings the law's article into the
+    ranking and folds under it, as a local copy does. A reworded one does not: the regulation that
+    rewords the law is the narrower rule and often says more of what is asked (yielding, it
+    gained first places on dev and lost others: eval/RESULTS.md, issue 22, l22u)."""
+    found: dict[int, int] = {}
+    for level in sorted(set(standing.values()) - {min(standing.values(), default=0)}):
+        repeats = national_sources(texts, vectors, [row for row, s in standing.items() if s < level],
+                                   [row for row, s in standing.items() if s == level], reworded=False)
+        found |= {row: found.get(source, source) for row, source in repeats.items()}  # a copy of a copy: the first text
     return found

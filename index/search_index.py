@@ -41,8 +41,9 @@ _CURRENT = "CURRENT"
 _PREVIOUS = ".CURRENT.previous"  # the pointer save() replaced, until the next save
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
 # and section paths, sentence vectors; 3: the national article a local one restates; 4: also
-# where the local one rewords it); an older build is rebuilt from the store.
-FORMAT = 4
+# where the local one rewords it; 5: the law's article a regulation repeats word for word); an
+# older build is rebuilt from the store.
+FORMAT = 5
 
 
 class _OneThreadForSearches:
@@ -92,7 +93,7 @@ class IndexRow:
     title: str | None = None  # the document's title, for looking up cited articles (《消防法》第十六条)
     article: str | None = None  # 第X条
     section_path: list[str] = field(default_factory=list)
-    restates: str | None = None  # a local article's chunk: the national chunk it restates, if any
+    restates: str | None = None  # the national chunk a local article restates, or a lower national one repeats
 
 
 @dataclass

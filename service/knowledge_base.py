@@ -236,7 +236,8 @@ class KnowledgeBase:
         return self._cache.get("rows_by_chunk", lambda: {row.chunk_id: number for number, row in enumerate(self.index.rows)})
 
     def _national_sources(self, ranked: list[tuple[int, float]], allowed) -> dict[int, int]:
-        """The ranked local articles that restate a national one the filters allow: local row → national row."""
+        """The ranked articles that restate a national one the filters allow (a local article, or a
+        national one that repeats a text of higher standing): row → national row."""
         if allowed is not None and not isinstance(allowed, np.ndarray):  # a backend's filter expression
             return {}
         index_rows = self.index.rows

@@ -34,7 +34,7 @@ from regkb.corpus.models import Chunk, Document, DocumentMeta, Duty, ParsedDocum
 from regkb.index.backends.base import SearchBackend
 from regkb.index.chunker import StructureChunker
 from regkb.index.regions import is_national
-from regkb.index.restatements import national_sources
+from regkb.index.restatements import higher_sources, legal_standing, national_sources
 from regkb.index.search_index import IndexRow
 from regkb.index.sentences import sentence_evidence
 from regkb.index.vector_cache import cached_embeddings
@@ -66,7 +66,7 @@ def chunk_sentence_evidence(chunks: list[Chunk], documents: dict[str, Document])
 
 
 def index_rows(chunks: list[Chunk], documents: dict[str, Document], sources: dict[int, int]) -> list[IndexRow]:
-    """The index rows of ``chunks`` (``sources``: local row → the national row it restates)."""
+    """The index rows of ``chunks`` (``sources``: a row → the national row it restates)."""
     rows = []
     for row, c in enumerate(chunks):
         document = documents[c.doc_id]
@@ -80,14 +80,19 @@ def index_rows(chunks: list[Chunk], documents: dict[str, Document], sources: dic
 def restated(chunks: list[Chunk], documents: dict[str, Document], vectors: np.ndarray,
              locals_of: set[str] | None = None) -> dict[int, int]:
     """Local article → the national article it restates (rows of ``chunks``), for the local
-    articles of the documents ``locals_of`` (all when None). Worked out in store order (document,
-    then position), so that the rows' order (an appended index's) does not break a tie."""
+    articles of the documents ``locals_of`` (all when None); when all, also a national article →
+    the one of a text of higher standing that it repeats word for word (``higher_sources``; only
+    an added national document changes those). Worked out in store order (document, then
+    position), so that the rows' order (an appended index's) does not break a tie."""
     order = sorted(range(len(chunks)), key=lambda row: (chunks[row].doc_id, chunks[row].seq))
     national = [is_national(documents[chunks[row].doc_id]) for row in order]
     articles = [position for position, row in enumerate(order) if chunks[row].article]
     local = [p for p in articles if not national[p] and (locals_of is None or chunks[order[p]].doc_id in locals_of)]
-    found = national_sources([chunks[row].text for row in order], vectors[order],
-                             [p for p in articles if national[p]], local)
+    texts, ordered_vectors = [chunks[row].text for row in order], vectors[order]
+    found = national_sources(texts, ordered_vectors, [p for p in articles if national[p]], local)
+    if locals_of is None:
+        found |= higher_sources(texts, ordered_vectors, {p: legal_standing(documents[chunks[order[p]].doc_id])
+                                                         for p in articles if national[p]})
     return {order[a]: order[b] for a, b in found.items()}
 
 

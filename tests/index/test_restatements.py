@@ -1,18 +1,23 @@
 """Local articles that restate a national one in other words: the index maps them (passage
 vectors close, some bigrams shared), and with no place asked such a copy ranks after the law
-only where the law answers the question nearly as well; the second copy folds under the law."""
+only where the law answers the question nearly as well; the second copy folds under the law.
+A national article that repeats one of a higher text word for word is mapped to it too."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from regkb.index.bm25 import Bm25Index
-from regkb.index.restatements import YIELD_RATIO, fold_restatements, lift_national_sources, national_sources
+from regkb.corpus.models import Chunk, Document
+from regkb.index.restatements import (YIELD_RATIO, fold_restatements, higher_sources, lift_national_sources,
+                                      national_sources)
+from regkb.service.library.ingest import restated
 
 LAW = "第二十条 生产经营单位应当对从业人员进行安全生产教育和培训，保证其具备必要的安全生产知识"
 REWORDED = "第九条 企业应当组织职工参加安全生产教育培训，使职工掌握本岗位所需的安全生产知识和技能"
 UNRELATED = "第十条 本市每年六月开展安全生产宣传活动，由市应急管理部门组织"
 OTHER_LAW = "第三十条 特种作业人员必须按照国家有关规定经专门的安全作业培训，取得相应资格"
+REPEATED = "第八条 " + LAW.split(" ", 1)[1] + "。"  # a regulation repeating the law's article word for word
 
 
 def _unit(*rows: list[float]) -> np.ndarray:
@@ -65,3 +70,28 @@ def test_a_group_of_near_duplicates_is_led_by_the_highest_standing():
     hits = [(0, 1.0), (1, 0.9), (2, 0.8)]  # the regulation ranks first, then a local copy, then the law
     groups = fold_restatements(hits, [regulation, regulation, LAW], ["reg", "local", "law"], [1, 4, 0])
     assert [(g.row, g.score, sorted(row for row, _ in g.copies)) for g in groups] == [(2, 1.0, [0, 1])]
+
+
+def test_a_national_article_that_repeats_a_higher_text_word_for_word_maps_to_it_a_reworded_one_does_not():
+    texts = [LAW, REPEATED, REWORDED, REPEATED]
+    vectors = _unit([1, 0, 0], [1, 0.05, 0], [1, 0.2, 0], [1, 0.1, 0])  # all close to the law
+    # a regulation's copy maps to the law; its rewording does not (it is the narrower rule); a
+    # departmental rule's copy maps to a higher text too; the law maps to nothing below it
+    assert higher_sources(texts, vectors, {0: 0, 1: 1, 2: 1, 3: 2}) == {1: 0, 3: 0}
+    assert higher_sources(texts, vectors, {1: 1, 3: 2}) == {3: 1}  # no law in the store: the regulation leads
+    assert higher_sources(texts, vectors, {0: 0}) == {}
+
+
+def test_the_index_maps_a_regulation_that_repeats_the_law_and_local_articles_as_before():
+    documents = {d.doc_id: d for d in (
+        Document(doc_id="law", source="law.md", content_hash="1", authority="law", region="全国", level="national"),
+        Document(doc_id="reg", source="reg.md", content_hash="2", authority="administrative_regulation", region="全国",
+                 level="national"),
+        Document(doc_id="loc", source="loc.md", content_hash="3", authority="local_regulation", region="山东省",
+                 level="provincial"))}
+    chunks = [Chunk(chunk_id=f"{doc}:0", doc_id=doc, seq=0, text=text, article=text.split(" ")[0])
+              for doc, text in (("reg", REPEATED), ("law", LAW), ("loc", REWORDED))]
+    vectors = _unit([1, 0.05, 0], [1, 0, 0], [1, 0.2, 0])
+    found = restated(chunks, documents, vectors)
+    assert found[0] == 1 and set(found) == {0, 2}  # the regulation's copy → the law; the local rule as before
+    assert set(restated(chunks, documents, vectors, locals_of={"loc"})) == {2}  # an added local rule: its own only
