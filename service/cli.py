@@ -16,6 +16,7 @@ from pathlib import Path
 
 from regkb.corpus.kinds import Authority, DocType, Level
 from regkb.index.choices import DEVICES, MIGRATION_TARGETS, SearchMode
+from regkb.index.regions import is_national
 
 # Haystack would otherwise try to send usage telemetry (there is no network here).
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
@@ -91,6 +92,15 @@ def cmd_ingest(args) -> int:
     return 1 if report.errors else 0
 
 
+def copy_lines(copies) -> list[str]:
+    """The articles folded under a hit: local ones by place (各地规定), another national text's
+    word-for-word copy by its title (a place name would read 全国第八条)."""
+    local = dict.fromkeys(f"{c.region or c.title}{c.article or ''}" for c in copies if not is_national(c))
+    national = dict.fromkeys(f"《{c.title or c.source}》{c.article or ''}" for c in copies if is_national(c))
+    return ([f"各地规定(内容相同或相近):{'、'.join(local)}"] if local else []) + \
+        ([f"其他法规的相同条文:{'、'.join(national)}"] if national else [])
+
+
 def cmd_search(args) -> int:
     kb = _open_kb(args, queries=args.mode != "bm25")
     from regkb.corpus.models import AUTHORITY_NAMES
@@ -112,9 +122,8 @@ def cmd_search(args) -> int:
         standing = "、".join(x for x in (AUTHORITY_NAMES.get(hit.authority or ""), hit.region, hit.status_name) if x)
         print(f"{rank}. 《{hit.title or hit.source}》 {where}  ({standing + ', ' if standing else ''}得分 {hit.score:.4f}, {hit.source})")
         print("   " + _mark(hit.text, words, tty).replace("\n", "\n   "))
-        if hit.local_copies:
-            places = "、".join(dict.fromkeys(f"{c.region or c.title}{c.article or ''}" for c in hit.local_copies))
-            print(f"   各地规定(内容相同或相近):{places}")
+        for line in copy_lines(hit.local_copies):
+            print("   " + line)
         print()
     return 0
 

@@ -37,7 +37,8 @@ class StatusFields(BaseModel):
 
 
 class LocalCopy(BaseModel):
-    """An article of another document that restates a hit (各地规定), folded under it."""
+    """An article of another document that restates a hit, folded under it: a local one (各地规定), or a
+    national text of lower standing that repeats it word for word."""
 
     chunk_id: str
     doc_id: str
@@ -63,7 +64,7 @@ class SearchHit(StatusFields):
     text: str
     score: float
     page: int | None = None
-    local_copies: list[LocalCopy] = Field(default_factory=list)  # 各地规定 that restate this article
+    local_copies: list[LocalCopy] = Field(default_factory=list)  # 各地规定 (and national copies) that restate this article
 
 
 class SearchResponse(BaseModel):

@@ -88,3 +88,17 @@ def test_help_is_quick_and_lists_commands():
     result = subprocess.run([sys.executable, "-m", "regkb.service.cli", "--help"], capture_output=True, text=True)
     for command in ("ingest", "search", "documents", "remove", "eval"):
         assert command in result.stdout
+
+
+def test_a_national_copy_folded_under_a_hit_is_named_by_its_title_not_as_a_place():
+    from regkb.service.cli import copy_lines
+    from regkb.service.schemas import LocalCopy
+
+    def copy(title, region, article, authority):
+        return LocalCopy(chunk_id=f"{title}:{article}", doc_id=title, source=f"{title}.md", title=title,
+                         authority=authority, region=region, article=article, text="…", score=0.5)
+
+    lines = copy_lines([copy("山东省安全生产条例", "山东省", "第十七条", "local_regulation"),
+                        copy("煤矿安全生产条例", "全国", "第十八条", "administrative_regulation")])
+    assert lines == ["各地规定(内容相同或相近):山东省第十七条", "其他法规的相同条文:《煤矿安全生产条例》第十八条"]
+    assert copy_lines([]) == []

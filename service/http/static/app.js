@@ -105,9 +105,14 @@ function citation(item, quote) {
     el("div", { class: "cite-title" }, `《${item.title || item.source}》`, badges(item)),
     el("div", { class: "path" }, where(item) || "（无章节）"),
     body);
-  if ((item.local_copies || []).length) {  // local articles that restate this one, on demand
-    node.append(el("details", { class: "copies" }, el("summary", {}, `各地规定（${item.local_copies.length}）`),
-      item.local_copies.map((c) => el("div", { class: "near" }, `《${c.title || c.source}》${c.article || ""}`,
+  // articles that restate this one, on demand: local ones (各地规定), another national text's word-for-word copy
+  const copies = item.local_copies || [];
+  const national = (c) => !c.region || c.region === "全国";
+  for (const [label, group] of [["各地规定", copies.filter((c) => !national(c))],
+    ["其他法规的相同条文", copies.filter(national)]]) {
+    if (!group.length) continue;
+    node.append(el("details", { class: "copies" }, el("summary", {}, `${label}（${group.length}）`),
+      group.map((c) => el("div", { class: "near" }, `《${c.title || c.source}》${c.article || ""}`,
         c.region && el("span", { class: "badge" }, c.region), el("div", {}, clipped(c.text, 80))))));
   }
   if (item.chunk_id) {
