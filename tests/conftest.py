@@ -50,6 +50,14 @@ def audit_verdict(kb, tmp_path: Path, question: dict) -> str:
     return kb.check_exam(bank, report=False).results[0].verdict
 
 
+def judged_false(kb, tmp_path: Path, statement: str) -> tuple[list[str], str | None]:
+    """A 判断 statement read by the audit with the key 错 then 对, and by the solver: a false statement
+    gives (["agrees", "disagrees"], "false")."""
+    verdicts = [audit_verdict(kb, tmp_path, {"type": "judge", "stem": statement, "options": [], "answer": key})
+                for key in ("false", "true")]
+    return verdicts, kb.solve(statement, [], kind="judge").answer
+
+
 @pytest.fixture(scope="session")
 def law_kb(tmp_path_factory):
     """A knowledge base holding the 安全生产法 and the Liaoning 分工方案, default embedder."""

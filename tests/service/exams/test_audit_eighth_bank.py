@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import audit_verdict
+from conftest import audit_verdict, judged_false
 
 
 def test_a_count_blank_is_read_with_its_counter_and_numbers_for_options():
@@ -36,10 +36,7 @@ def test_the_number_of_items_under_the_lead_in_answers_a_count_blank(law_kb, tmp
 @pytest.mark.slow
 def test_a_right_denied_beside_a_duty_of_another_article_is_false(law_kb, tmp_path):
     wrong = "从业人员在作业过程中，应当服从管理，无权对本单位的安全生产工作提出建议。"
-    verdicts = [audit_verdict(law_kb, tmp_path, {"type": "judge", "stem": wrong, "options": [], "answer": key})
-                for key in ("false", "true")]
-    assert verdicts == ["agrees", "disagrees"]
-    assert law_kb.solve(wrong, [], kind="judge").answer == "false"
+    assert judged_false(law_kb, tmp_path, wrong) == (["agrees", "disagrees"], "false")
     # the right is the 从业人员's (第五十三条), not the 安全生产监督检查人员's the statement speaks of: it stays open
     other = "安全生产监督检查人员应当忠于职守，坚持原则，无权对本单位的安全生产工作提出建议。"
     assert law_kb.solve(other, [], kind="judge").answer is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LAWS, audit_verdict, laws_kb
+from conftest import LAWS, audit_verdict, judged_false, laws_kb
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,4 @@ def test_a_fine_written_with_a_multiplier_is_read_against_the_article(kb, tmp_pa
 @pytest.mark.slow
 def test_a_policy_named_by_items_no_article_gives_it_is_false(kb, tmp_path):
     wrong = "安全生产管理要遵守国家的法律法规，落实“预防为主，统筹兼顾，治理为辅”的安全生产方针。"
-    verdicts = [audit_verdict(kb, tmp_path, {"type": "judge", "stem": wrong, "options": [], "answer": key})
-                for key in ("false", "true")]
-    assert verdicts == ["agrees", "disagrees"]
-    assert kb.solve(wrong, [], kind="judge").answer == "false"
+    assert judged_false(kb, tmp_path, wrong) == (["agrees", "disagrees"], "false")
