@@ -94,11 +94,11 @@ def cmd_ingest(args) -> int:
 
 def copy_lines(copies) -> list[str]:
     """The articles folded under a hit: local ones by place (各地规定), another national text's
-    word-for-word copy by its title (a place name would read 全国第八条)."""
+    copy by its title (a place name would read 全国第八条)."""
     local = dict.fromkeys(f"{c.region or c.title}{c.article or ''}" for c in copies if not is_national(c))
     national = dict.fromkeys(f"《{c.title or c.source}》{c.article or ''}" for c in copies if is_national(c))
     return ([f"各地规定(内容相同或相近):{'、'.join(local)}"] if local else []) + \
-        ([f"其他法规的相同条文:{'、'.join(national)}"] if national else [])
+        ([f"其他法规(内容相同或相近):{'、'.join(national)}"] if national else [])
 
 
 def cmd_search(args) -> int:

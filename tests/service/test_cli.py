@@ -100,5 +100,5 @@ def test_a_national_copy_folded_under_a_hit_is_named_by_its_title_not_as_a_place
 
     lines = copy_lines([copy("山东省安全生产条例", "山东省", "第十七条", "local_regulation"),
                         copy("煤矿安全生产条例", "全国", "第十八条", "administrative_regulation")])
-    assert lines == ["各地规定(内容相同或相近):山东省第十七条", "其他法规的相同条文:《煤矿安全生产条例》第十八条"]
+    assert lines == ["各地规定(内容相同或相近):山东省第十七条", "其他法规(内容相同或相近):《煤矿安全生产条例》第十八条"]
     assert copy_lines([]) == []

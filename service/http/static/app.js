@@ -105,11 +105,11 @@ function citation(item, quote) {
     el("div", { class: "cite-title" }, `《${item.title || item.source}》`, badges(item)),
     el("div", { class: "path" }, where(item) || "（无章节）"),
     body);
-  // articles that restate this one, on demand: local ones (各地规定), another national text's word-for-word copy
+  // articles that restate this one, on demand: local ones (各地规定), another national text's copy
   const copies = item.local_copies || [];
   const national = (c) => !c.region || c.region === "全国";
   for (const [label, group] of [["各地规定", copies.filter((c) => !national(c))],
-    ["其他法规的相同条文", copies.filter(national)]]) {
+    ["其他法规中相同或相近的条文", copies.filter(national)]]) {
     if (!group.length) continue;
     node.append(el("details", { class: "copies" }, el("summary", {}, `${label}（${group.length}）`),
       group.map((c) => el("div", { class: "near" }, `《${c.title || c.source}》${c.article || ""}`,
