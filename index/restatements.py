@@ -2,7 +2,8 @@
 
 A library holds the national law and a dozen provinces' regulations that restate its
 articles. Ranked side by side, the copies push the law out of the first hits. Hits whose
-texts are near-duplicates (character bigrams, article number aside) form one group, shown
+texts are near-duplicates (character bigrams, article number aside, and the figures of one
+all among the other's: ``same_figures``) form one group, shown
 once, under the member of the highest standing (``legal_standing``: the law, then the
 administrative regulation, the department rule, a local rule; the best-ranked among equals);
 the group ranks at its best member's score, and the others ride along as its local copies
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from regkb.corpus.kinds import Authority
+from regkb.corpus.numerals import numeral_value
 from regkb.index.bm25 import PUNCTUATION
 from regkb.index.regions import NATIONAL_AUTHORITIES, is_national
 
@@ -54,11 +56,36 @@ REWORDED_SPAN = 0.2
 YIELD_RATIO = 0.8
 NATIONAL_ORDER = tuple(a.value for a in Authority if a.value in NATIONAL_AUTHORITIES)  # 法律, 行政法规, 部门规章
 _LABEL = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条")
+# the figures a text states (a date, a sum, a period, a count), not a reference to an article or its parts
+_FIGURE = re.compile(r"\d+(?:\.\d+)?|[零〇一二三四五六七八九十百千万两]+(?=[年月日天元倍人个名次%]|小时|周岁)")
+_REFERENCE = re.compile(r"第[零〇一二三四五六七八九十百千\d]+[条款项章节目]")
 
 
 def bigrams(text: str) -> frozenset[str]:
     plain = PUNCTUATION.sub("", _LABEL.sub("", text))
     return frozenset(plain[i : i + 2] for i in range(len(plain) - 1))
+
+
+def figures(text: str) -> frozenset[str]:
+    """The figures ``text`` states, as values (一个月 and 1个月 state the same)."""
+    found = _FIGURE.findall(_REFERENCE.sub("", _LABEL.sub("", text)))
+    return frozenset(str(numeral_value(f) if numeral_value(f) is not None else f) for f in found)
+
+
+def same_figures(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two texts' figures allow one to restate the other: those of one are among the
+    other's (a copy may add a figure or leave one out). Texts that share their words but not their
+    figures say different things: 本法自2004年5月1日起施行 is no copy of 本条例自2004年2月1日起施行,
+    nor a fine of 五万元 of one of 十万元.
+
+    >>> same_figures(figures("本法自2004年5月1日起施行。"), figures("第七十一条 本条例自2004年2月1日起施行。"))
+    False
+    >>> same_figures(figures("违反本法第二十条，处十万元以下的罚款"), figures("违反本条例第十八条，处十万元以下的罚款，并责令十五日内改正"))
+    True
+    >>> same_figures(figures("届满前一个月提出定期检验要求"), figures("届满前1个月提出定期检验要求"))
+    True
+    """
+    return a <= b or b <= a
 
 
 def overlap(a: frozenset[str], b: frozenset[str], span: float = RESTATEMENT_SPAN) -> float:
@@ -71,7 +98,7 @@ def overlap(a: frozenset[str], b: frozenset[str], span: float = RESTATEMENT_SPAN
 
 
 def restates(a: str, b: str) -> bool:
-    return overlap(bigrams(a), bigrams(b)) >= RESTATEMENT_OVERLAP
+    return overlap(bigrams(a), bigrams(b)) >= RESTATEMENT_OVERLAP and same_figures(figures(a), figures(b))
 
 
 @dataclass
@@ -139,7 +166,7 @@ def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: 
     Each group is shown under its member of the highest standing (the law before the regulation
     that repeats it, a national text before a local one; the best-ranked among equals), at the
     best member's score; the result is ranked by score."""
-    grams = [bigrams(t) for t in texts]
+    grams, stated = [bigrams(t) for t in texts], [figures(t) for t in texts]
     yields, shown_after = yields or {}, set()  # the national hits a reworded copy is shown after
     groups: list[list[int]] = []  # positions in ``hits``, best first
     for position in range(len(hits)):
@@ -150,7 +177,8 @@ def fold_restatements(hits: list[tuple[int, float]], texts: list[str], doc_ids: 
             elif position in yields:
                 shown_after.add(yields[position])
             home = home or next((g for g in groups if all(doc_ids[p] != doc_ids[position] for p in g)
-                                 and overlap(grams[g[0]], grams[position]) >= RESTATEMENT_OVERLAP), None)
+                                 and overlap(grams[g[0]], grams[position]) >= RESTATEMENT_OVERLAP
+                                 and same_figures(stated[g[0]], stated[position])), None)
         if home is None:
             groups.append([position])
         else:
@@ -181,11 +209,17 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
     if not len(national_rows) or not len(local_rows):
         return {}
     grams: dict[int, frozenset[str]] = {}
+    stated: dict[int, frozenset[str]] = {}
 
     def grams_of(row: int) -> frozenset[str]:
         if row not in grams:
             grams[row] = bigrams(texts[row])
         return grams[row]
+
+    def stated_of(row: int) -> frozenset[str]:
+        if row not in stated:
+            stated[row] = figures(texts[row])
+        return stated[row]
 
     found: dict[int, int] = {}
     national_vectors = vectors[national_rows]
@@ -196,6 +230,9 @@ def national_sources(texts: list[str], vectors: np.ndarray, national_rows: list[
         nearest = np.argpartition(-similarity, top - 1, axis=1)[:, :top]
         for line, (row, picks) in enumerate(zip(rows, nearest)):
             own = grams_of(int(row))
+            picks = [p for p in picks if same_figures(stated_of(int(row)), stated_of(int(national_rows[p])))]
+            if not picks:
+                continue
             scored = [(overlap(own, grams_of(int(national_rows[p]))), int(national_rows[p])) for p in picks]
             best, source = max(scored)
             if best < RESTATEMENT_OVERLAP:

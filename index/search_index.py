@@ -41,9 +41,9 @@ _CURRENT = "CURRENT"
 _PREVIOUS = ".CURRENT.previous"  # the pointer save() replaced, until the next save
 # Bumped when the on-disk layout gains something a search needs (2: row titles, articles
 # and section paths, sentence vectors; 3: the national article a local one restates; 4: also
-# where the local one rewords it; 5: the law's article a regulation repeats word for word); an
-# older build is rebuilt from the store.
-FORMAT = 5
+# where the local one rewords it; 5: the law's article a regulation repeats word for word; 6: no
+# copy states other figures than its source); an older build is rebuilt from the store.
+FORMAT = 6
 
 
 class _OneThreadForSearches:

@@ -95,3 +95,16 @@ def test_the_index_maps_a_regulation_that_repeats_the_law_and_local_articles_as_
     found = restated(chunks, documents, vectors)
     assert found[0] == 1 and set(found) == {0, 2}  # the regulation's copy → the law; the local rule as before
     assert set(restated(chunks, documents, vectors, locals_of={"loc"})) == {2}  # an added local rule: its own only
+
+
+def test_texts_that_share_their_words_but_not_their_figures_are_no_copies():
+    """Every law's last article reads 本法自…起施行: only its date differs, and a copy it is not."""
+    law, regulation = "第一百二十四条 本法自2004年5月1日起施行。", "第七十一条 本条例自2004年2月1日起施行。"
+    groups = fold_restatements([(0, 1.0), (1, 0.9)], [law, regulation], ["traffic", "construction"], [0, 1])
+    assert [(g.row, g.copies) for g in groups] == [(0, []), (1, [])]
+    assert higher_sources([law, regulation], _unit([1, 0], [1, 0.01]), {0: 0, 1: 1}) == {}
+    # the same figure written otherwise (一个月, 1个月) still restates
+    copy = "第二十八条 使用单位应当在检验合格有效期届满前1个月向检验机构提出定期检验要求。"
+    source = "第四十条 使用单位应当在检验合格有效期届满前一个月向检验机构提出定期检验要求。"
+    grouped = fold_restatements([(0, 1.0), (1, 0.9)], [copy, source], ["rule", "law"], [1, 0])
+    assert [(g.row, g.copies) for g in grouped] == [(1, [(0, 1.0)])]
