@@ -11,8 +11,10 @@ HTTP API expose. Both are thin layers over this class.
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +43,20 @@ if TYPE_CHECKING:  # the desks are imported when first used: a command loads onl
     from regkb.service.exams.desk import ExamDesk
     from regkb.service.library.versions import VersionDesk
     from regkb.service.targets.desk import TargetDesk
+
+
+@contextmanager
+def index_rebuild_lock(home: Path) -> Iterator[None]:
+    """Held while a process rebuilds the index of the store in ``home``; on a read-only store
+    (no lock file can be written, nor an index) nothing is held."""
+    try:
+        handle = open(home / ".index.lock", "w")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 class KnowledgeBase:
@@ -103,9 +119,15 @@ class KnowledgeBase:
         return self._cache.get("index", self._load_index)
 
     def _load_index(self) -> SearchBackend:
-        if self.index_storage.current_generation() != self.store.generation:
+        if self.index_storage.current_generation() == self.store.generation:
+            return self.index_storage.load()
+        # Processes that open a stale index together (the workers of one server, a CLI beside it,
+        # after an upgrade that changed the index format) rebuild it one at a time: two builds of
+        # one generation replace each other's folder mid-way. The next finds it built and loads it.
+        with index_rebuild_lock(self.settings.home):
+            if self.index_storage.current_generation() == self.store.generation:
+                return self.index_storage.load()
             return self.library_ingest.rebuild_index()
-        return self.index_storage.load()
 
     def serve_index(self, index: SearchBackend) -> None:
         """Serve ``index``, built and saved for the store's current generation, from now on (what

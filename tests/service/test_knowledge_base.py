@@ -206,3 +206,27 @@ def test_desks_are_built_once_a_generation_and_follow_a_write_through_another_ha
     assert small_kb.search("危险化学品出入库核查", k=1, mode="bm25").hits[0].source == "rules.txt"
     assert not any(a is b for a, b in zip(before, built()))
     other.store.close()
+
+
+def test_a_stale_index_is_rebuilt_by_one_process_at_a_time_and_the_next_one_loads_it(small_kb, tmp_path):
+    """Two processes that find the index stale together (a server's workers after an upgrade that
+    changed its format) used to rebuild it at once, each replacing the other's folder mid-way."""
+    import fcntl
+    import threading
+
+    _write(tmp_path / "docs", "plan.txt", PLAN)
+    small_kb.ingest([tmp_path / "docs"])
+    folder = small_kb.settings.index_folder
+    (folder / "CURRENT").unlink()  # stale: the next one to open the store rebuilds the index
+    waiting, found = type(small_kb).open(small_kb.settings), []
+    with open(small_kb.settings.home / ".index.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process is rebuilding it
+        reader = threading.Thread(target=lambda: found.append(waiting.search("燃气报警装置", k=1, mode="bm25")))
+        reader.start()
+        reader.join(timeout=5)
+        assert reader.is_alive()  # it waits for that rebuild instead of racing it
+        type(small_kb).open(small_kb.settings).library_ingest.rebuild_index()
+        built = (folder / (folder / "CURRENT").read_text(encoding="utf-8").strip()).stat().st_ino
+    reader.join(timeout=60)
+    assert found and found[0].hits[0].source == "plan.txt"
+    assert (folder / (folder / "CURRENT").read_text(encoding="utf-8").strip()).stat().st_ino == built  # loaded, not rebuilt
