@@ -69,7 +69,7 @@ def bigrams(text: str) -> frozenset[str]:
 def figures(text: str) -> frozenset[str]:
     """The figures ``text`` states, as values (一个月 and 1个月 state the same)."""
     found = _FIGURE.findall(_REFERENCE.sub("", _LABEL.sub("", text)))
-    return frozenset(str(numeral_value(f) if numeral_value(f) is not None else f) for f in found)
+    return frozenset(str(f if (value := numeral_value(f)) is None else value) for f in found)
 
 
 def same_figures(a: frozenset[str], b: frozenset[str]) -> bool:
