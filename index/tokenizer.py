@@ -82,6 +82,12 @@ class ChineseTokenizer:
         """Plain segmentation (no sub-words), stopwords and punctuation dropped."""
         return [w for w in self._jieba.lcut(text) if _KEEP.search(w) and w not in self.stopwords]
 
+    def in_dictionary(self, word: str) -> bool:
+        """Whether jieba's dictionary (the domain words included) holds ``word``. A word it does
+        not hold was glued from single characters by jieba's HMM, often across a word boundary
+        of everyday speech (证能 in 没有证能开吗, 那罚 in 那罚多少)."""
+        return bool(self._jieba.FREQ.get(word))
+
     def tokenize(self, text: str) -> list[str]:
         """Search-mode segmentation: long words plus their sub-words, for recall."""
         return [w for w in self._jieba.lcut_for_search(text) if _KEEP.search(w) and w not in self.stopwords]

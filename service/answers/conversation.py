@@ -10,10 +10,9 @@ completed from them; one that stands alone is taken as written.
 import re
 from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, Field
-
 from regkb.corpus.law_names import without_state_name
 from regkb.corpus.regions import PROVINCES
+from regkb.service.answers.schemas import ReadAs
 from regkb.service.validation import MAX_QUERY_CHARS, KnowledgeBaseError
 
 SHORT_QUESTION_CHARS = 6  # a follow-up this short has no topic of its own
@@ -30,15 +29,6 @@ _END_PUNCTUATION = "?？!！。.,，"
 # the question words that end a question; what is before them is its topic
 _ASKING = re.compile(r"(是怎么规定的|怎么规定|如何规定|规定了什么|有什么规定|有哪些规定|有什么要求|有哪些要求|怎么处理|如何处理|"
                      r"怎么办|怎么罚|罚多少|是什么|有哪些|是多少|多少|什么|哪些|怎样|如何|吗)$")
-
-
-class ReadAs(BaseModel):
-    """How the last user message was read: as written, or completed from earlier turns."""
-
-    question: str  # the last user message as sent
-    read_as: str  # what was asked of the knowledge base
-    completed: bool  # true when earlier turns filled in what it left out
-    carried: list[str] = Field(default_factory=list)  # which parts came from earlier turns: law, article, region, topic
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,11 @@ CHAR_CREDIT = 0.5
 DENSE_SHARE = 0.5
 COSINE_FLOOR = 0.80
 COSINE_CEILING = 0.95
+# The words' support alone makes an answer sure only for a question of at least this many content words.
+MIN_SAID_WORDS = 2
+# … and only where the support model gives the answer at least this chance (a question outside the corpus
+# whose words an article happens to hold scores near 0; dev: off-topic ≤ 0.06, answers by the words ≥ 0.17)
+WORDS_SUPPORT_FLOOR = 0.1
 # Below this support the answer abstains. Calibrated on the dev split (``calibrate`` in
 # eval/metrics/ask.py): midway between the best-supported unanswerable question (0.660) and
 # the least-supported correct answer above it (0.716).
@@ -303,13 +308,26 @@ class AnswerDesk:
         """The question's content words (with their sub-words) and its thesaurus expansion."""
         tokenizer = self.kb.tokenizer
         terms = []
-        for word in dict.fromkeys(w for w in tokenizer.words(text) if w not in _ASKING and not _YEAR.fullmatch(w)):
+        for word in dict.fromkeys(w for w in self._words(text) if w not in _ASKING and not _YEAR.fullmatch(w)):
             parts = tuple(t for t in dict.fromkeys(tokenizer.tokenize(word)) if t != word and len(t) >= 2)
             terms.append(Term(word, self._weight(word), tuple((t, self._weight(t)) for t in parts),
                               unseen=word not in self._idf))
         own = {t.word for t in terms}
         expansion = {t: EXPANSION_WEIGHT * self._weight(t) for t in tokenizer.expansion(text) if t not in own}
         return terms, expansion
+
+    def _words(self, text: str) -> list[str]:
+        """The question's words; one that neither the corpus nor the dictionary knows is a slip of the
+        segmenter, glued from single characters (证能, 那要), and counts as its characters, not as one
+        rare word that every answer lacks."""
+        tokenizer = self.kb.tokenizer
+        words = []
+        for word in tokenizer.words(text):
+            if len(word) > 1 and word not in self._idf and not tokenizer.in_dictionary(word):
+                words.extend(ch for ch in word if ch not in tokenizer.stopwords)
+            else:
+                words.append(word)
+        return words
 
     @staticmethod
     def coverage(question: tuple[list[Term], dict[str, float]], text: str) -> float:
@@ -401,7 +419,12 @@ class AnswerDesk:
         # the question's own words in the first quote make it sure, unless that quote is of another law than the
         # one the question names (违反安全生产法第二十一条… is not answered by another law's 第二十一条)
         named_elsewhere = candidates[cited[0]][2].law < 0
-        confidence = "high" if words >= self.threshold and not named_elsewhere else self.support.confidence(support)
+        # … and only when the question says what it is about: one word (罚多少？, 怎么罚) says what is asked, not of what
+        # and only when the support model does not rule the question out (养老保险交满多少年可以领: its words are
+        # in a 工伤保险条例 article, its meaning is not)
+        said = len(self._question_terms(question)[0]) >= MIN_SAID_WORDS and support >= WORDS_SUPPORT_FLOOR
+        confidence = "high" if words >= self.threshold and said and not named_elsewhere \
+            else self.support.confidence(support)
         # a medium answer quotes the deciding sentences of each article, not the whole articles
         citations = [c for i in cited for c in self._passage_citations(*candidates[i][:2], whole=confidence != "medium")]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))

@@ -56,6 +56,15 @@ class WriterReport(BaseModel):
     unsupported: list[str] = Field(default_factory=list)  # sentences no quote supports
 
 
+class ReadAs(BaseModel):
+    """How the last user message was read: as written, or completed from earlier turns."""
+
+    question: str  # the last user message as sent
+    read_as: str  # what was asked of the knowledge base
+    completed: bool  # true when earlier turns filled in what it left out
+    carried: list[str] = Field(default_factory=list)  # which parts came from earlier turns: law, article, region, topic
+
+
 class AskResponse(BaseModel):
     question: str
     kind: AnswerKind
@@ -74,3 +83,4 @@ class AskResponse(BaseModel):
     region: str | None = None
     extractive_answer: str | None = None  # the quotes-only answer, when a writer rephrased it
     writer: WriterReport | None = None
+    reading: ReadAs | None = None  # how a follow-up was read from the conversation's earlier questions

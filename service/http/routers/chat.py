@@ -25,8 +25,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from regkb.service.answers.conversation import ReadAs
-from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, Confidence
+from regkb.service.answers.schemas import AnswerKind, AskResponse, Citation, Confidence, ReadAs
 from regkb.service.http.dependencies import Serving
 from regkb.service.validation import KnowledgeBaseError, NotBuiltError
 

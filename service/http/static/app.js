@@ -140,6 +140,15 @@ async function openContext(details, item) {
 
 // --- 问答 ----------------------------------------------------------------------------
 
+// The questions asked so far on this topic: a follow-up (那罚多少？/ 辽宁呢？) is read with them.
+let askedBefore = [];
+const ASKED_KEPT = 10;
+
+function newTopic() {
+  askedBefore = [];
+  $("ask-new").hidden = true;
+}
+
 async function ask(event) {
   event.preventDefault();
   const question = $("ask-q").value.trim();
@@ -150,8 +159,10 @@ async function ask(event) {
   try {
     const answer = await api("/api/ask", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, region }),
+      body: JSON.stringify({ question, region, previous: askedBefore }),
     });
+    askedBefore = [...askedBefore, question].slice(-ASKED_KEPT);
+    $("ask-new").hidden = false;
     show(target, answerCard(answer));
   } catch (error) {
     if (error.status !== 501) { show(target, errorBox(error.message)); return; }
@@ -166,6 +177,8 @@ function answerCard(answer) {
   const quotes = answer.citations.map((c) => c.quote);
   const card = el("div", { class: "card", "data-kind": answer.kind, "data-confidence": answer.confidence },
     answer.abstained ? el("p", { class: "notice" }, "知识库中没有找到足以回答的条文：") : null,
+    answer.reading && answer.reading.completed
+      ? el("p", { class: "read-as" }, `结合上文，按“${answer.reading.read_as}”理解。`) : null,
     CONFIDENCE[answer.confidence] ? el("p", { class: "confidence" }, CONFIDENCE[answer.confidence]) : null,
     el("div", { class: "answer" }, highlighted(answer.answer, quotes)));
   if (answer.citations.length) {
@@ -473,6 +486,7 @@ function openTab(name) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("#tabs button")) button.addEventListener("click", () => openTab(button.dataset.tab));
   $("ask-form").addEventListener("submit", ask);
+  $("ask-new").addEventListener("click", newTopic);
   $("duty-form").addEventListener("submit", searchDuties);
   $("dept-filter").addEventListener("input", listDepartments);
   $("target-form").addEventListener("submit", searchTargets);

@@ -376,3 +376,23 @@ def test_everyday_dev_figures_reach_the_bars(corpus_kb):
     assert figures["abstained_unanswerable"] >= 0.9, figures
     outside = [q for q in load_set("offtopic") if q.split == "dev"]
     assert rates([(q, corpus_kb.ask(q.question)) for q in outside])["abstained_unanswerable"] >= 0.95
+
+
+def test_a_word_the_segmenter_glued_from_characters_counts_as_its_characters(corpus_kb):
+    """jieba's HMM glues 那 and 要 into 那要, a word neither the corpus nor the dictionary holds; read
+    as one rare word, every quote lacked it and the follow-up abstained where the question without
+    那 was answered."""
+    desk = corpus_kb.answer_desk
+    assert not corpus_kb.tokenizer.in_dictionary("那要") and corpus_kb.tokenizer.in_dictionary("申请")
+    words = [term.word for term in desk._question_terms("那要在多长时间内申请认定？")[0]]
+    assert "那要" not in words and {"申请", "认定"} <= set(words)
+    plain, glued = (corpus_kb.ask(q) for q in ("要在多长时间内申请认定？", "那要在多长时间内申请认定？"))
+    assert not glued.abstained and glued.citations[0].article == plain.citations[0].article == "第十七条"
+
+
+def test_the_words_alone_make_no_sure_answer_of_a_question_that_says_little_or_lies_outside(corpus_kb):
+    """The question's words found in a quote made it ``high`` whatever the support: 罚多少？ (one word,
+    of no matter) got a penalty article, an off-topic question whose words one article holds got it."""
+    for question in ("罚多少？", "怎么罚", "养老保险交满多少年可以领"):
+        assert corpus_kb.ask(question).abstained, question
+    assert corpus_kb.ask("安全生产许可证的有效期是多久").confidence == "high"

@@ -163,8 +163,22 @@ def test_bad_search_input_is_a_chinese_4xx(client, params):
     assert is_chinese(response.json()["detail"])
 
 
+def test_a_follow_up_is_read_with_the_questions_before_it(client):
+    """The page sends the earlier questions of the conversation; a follow-up is completed from them
+    and the answer says how it was read, as the chat endpoint does. Without them, as before."""
+    body = {"question": "第二款呢？", "previous": ["安全生产法第二十五条规定了什么？"]}
+    answer = client.post("/api/ask", json=body).json()
+    assert answer["reading"]["completed"] and "第二十五条第二款" in answer["reading"]["read_as"]
+    assert answer["citations"] and answer["citations"][0]["article"] == "第二十五条"
+    assert answer["citations"][0]["paragraph"] == "第二款"
+    alone = client.post("/api/ask", json={"question": "安全生产法第二十一条规定了什么？"}).json()
+    assert alone["reading"] is None and alone["citations"][0]["article"] == "第二十一条"
+
+
 @pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"question": ""}', b'{"question": 5}',
-                                  '{"question": "问"}'.replace("问", "问" * 2001).encode("utf-8"), b""])
+                                  '{"question": "问"}'.replace("问", "问" * 2001).encode("utf-8"), b"",
+                                  b'{"question": "\u90a3\u5462", "previous": "x"}',
+                                  ('{"question": "a", "previous": [%s]}' % ",".join(['"q"'] * 21)).encode()])
 def test_bad_ask_bodies_are_a_chinese_4xx(client, body):
     response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500 and is_chinese(response.json()["detail"])

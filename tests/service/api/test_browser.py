@@ -96,6 +96,24 @@ def test_an_abstention_shows_no_confidence_badge(browser, site):
     page.close()
 
 
+def test_a_follow_up_on_the_page_is_read_with_the_question_before_it(browser, site):
+    """The page keeps the topic's questions: 第二款呢？ after a question on 第二十五条 is answered with that
+    paragraph and says how it was read; 新话题 forgets them, and the same words are then read alone."""
+    page = asked(browser, site, "安全生产法第二十五条规定了什么？", "#ask-result .cite")
+    page.fill("#ask-q", "第二款呢？")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#ask-result .read-as").wait_for(timeout=30_000)
+    assert "第二十五条第二款" in page.locator("#ask-result .read-as").inner_text()
+    assert page.locator("#ask-result .cite .path").first.inner_text().endswith("第二十五条 › 第二款")
+    page.click("#ask-new")
+    assert page.locator("#ask-new").is_hidden()
+    page.click("#ask-form button[type=submit]")
+    page.locator("#ask-result .card").first.wait_for(timeout=30_000)
+    page.wait_for_function("!document.querySelector('#ask-result .hint')")
+    assert page.locator("#ask-result .read-as").count() == 0
+    page.close()
+
+
 def test_department_page_lists_tasks_by_role(browser, site):
     page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
     page.goto(site + "/#duties")
