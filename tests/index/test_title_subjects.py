@@ -1,5 +1,6 @@
-"""A national text for a sector the question does not name yields a near tie to the general law
-(index/legal_prior.py: ``title_subjects``, ``unnamed_subject_weight``)."""
+"""A national text for a sector the question does not name yields a near tie to the general law,
+and holds one place near the top rather than several (index/legal_prior.py: ``title_subjects``,
+``unnamed_subject_weight``, ``unnamed_subject_repeat_weight``)."""
 
 from __future__ import annotations
 
