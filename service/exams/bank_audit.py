@@ -33,6 +33,7 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
                                         slot_text)
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
+from regkb.service.exams.grades import accident_figures, grade_definitions, grade_of, named_grades
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
                                        head_last, numbered_items, slot_sentence, with_key)
@@ -496,6 +497,9 @@ class StatementJudge:
         counted = self._counted(body, options, law) if kind in ("single", None) else None
         if counted:
             return counted
+        graded = self._graded(body, options, law, kind) if kind in ("single", "multi", None) else None
+        if graded:
+            return graded
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         answer, evidence = _choose(findings, negative, kind, options)
@@ -530,6 +534,41 @@ class StatementJudge:
         if len(lists) != 1 or len(chosen) != 1:
             return None
         return Solution(LETTERS[chosen[0]], lists[read[1][chosen[0]]])
+
+    def _graded(self, body: str, options: list[str], law: str | None, kind: str | None) -> Solution | None:
+        """An accident's grade read from its figures by an article's grade definitions (事故条例第三条): the
+        option that is the grade of the accident the stem describes ("直接经济损失1946万元…属于（ ）", options
+        一般事故…特别重大事故), or the options describing accidents of the grade the stem names ("属于重大事故的有",
+        "…31人死亡的事故"; not of it where the stem asks what is not). None where the question is of neither
+        form or an accident's figures fall in no grade or in several."""
+        stem_figures = accident_figures(body)
+        option_figures = [accident_figures(o) for o in options]
+        if not options or not (stem_figures or all(option_figures)):
+            return None
+        negative = bool(NEGATIVE_STEM_RE.search(body))
+        for hit in self._hits(SLOT_RE.sub("", body), law):
+            lines = self._article_lines(hit)
+            definitions = grade_definitions(lines)
+            if len(definitions) < 2:
+                continue
+            option_grades = [set(named_grades(o if o.endswith("事故") else o + "事故", definitions)) for o in options]
+            if stem_figures and not negative and all(len(g) == 1 and len(o) <= len(min(g)) + 2
+                                                     for g, o in zip(option_grades, options)):
+                wanted = grade_of(stem_figures, definitions)
+                chosen = [i for i, grades in enumerate(option_grades) if wanted in grades]
+            elif all(option_figures) and len(set(named_grades(body, definitions))) == 1:
+                wanted = named_grades(body, definitions)[0]
+                graded = [grade_of(figures, definitions) for figures in option_figures]
+                if None in graded:
+                    return None
+                chosen = [i for i, grade in enumerate(graded) if (grade == wanted) != negative]
+            else:
+                continue
+            if wanted is None or not chosen or (kind != "multi" and len(chosen) != 1):
+                return None
+            quote = next(line for line in lines if wanted in line and "是指" in line)
+            return Solution("".join(LETTERS[i] for i in chosen), Evidence(quote, hit.source, hit.title, hit.article))
+        return None
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
         """"（ ）规定了国家对…实行安全生产许可制度", a stem that begins with its blank and has laws for
