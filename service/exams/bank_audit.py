@@ -112,6 +112,9 @@ _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小�
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
 PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
+_GRADED_ITEM_RE = re.compile(r"^(发生(?:特别重大|重大|较大|一般)(?:生产安全)?事故)的?[，,](处[^；;。]+)")
+_OCCASION_OPENING_RE = re.compile(r"^发生[^，,；;。]{0,8}事故[，,]")
+_BY_ITEMS_RE = re.compile(r"[，,]?(?:由[^，,；;。]{2,20})?依照下列规定处以?罚款")
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -208,6 +211,7 @@ class StatementJudge:
                         sentences += _duty(leadin, item)
                     elif leadin:
                         sentences.append(Composite(leadin + item))
+                        sentences += _graded_rule(leadin, item)
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
@@ -1020,6 +1024,20 @@ def _duty(leadin: str, item: str) -> list[str]:
         return []
     subject = re.split(r"[，,；;：:]", _ONE_OF_RE.split(leadin, maxsplit=1)[0])[-1]
     return [subject + _OMITTED_RE.sub("应当", item.rstrip("；;。").removesuffix("的"))]
+
+
+def _graded_rule(leadin: str, item: str) -> list[Composite]:
+    """A penalty 项 of one grade written as banks write the rule: the grade first, then the rule's
+    subject and act, then the 项's measure ("发生较大事故的，对事故发生负有责任的单位的主要负责人未依法履行
+    职责…的，处上一年年收入百分之四十的罚款" for 第九十一条's lead-in "…的，依照下列规定处以罚款…：" and its
+    "（二）发生较大事故，处上一年年收入百分之四十的罚款"). The lead-in's own tail (属于国家工作人员的…) is left out."""
+    graded = _GRADED_ITEM_RE.match(item)
+    rule = _BY_ITEMS_RE.split(leadin, maxsplit=1)
+    # a lead-in that opens with the accident ungraded ("发生事故，对负有责任的单位…") has the grade in its place
+    subject = _OCCASION_OPENING_RE.sub("", rule[0]).rstrip("，,") if len(rule) == 2 else ""
+    if not graded or not subject:
+        return []
+    return [Composite(f"{graded.group(1)}的，{subject}，{graded.group(2)}")]
 
 
 def _elided_subject(line: str) -> list[Composite]:

@@ -1,6 +1,7 @@
-"""题库体检 and 解题 on a question that asks an accident's grade by its figures, the ranges of the 生产安全事故报告和调查处理条例
-第三条: the grade of an accident the stem describes (直接经济损失1946万元 → 较大事故), and which accidents the options
-describe are of the grade the stem names (属于重大事故的有…). The stems are written here, after the 条例."""
+"""题库体检 and 解题 on questions about accident grades: an accident's grade by its figures, the ranges of the
+生产安全事故报告和调查处理条例 第三条 (直接经济损失1946万元 → 较大事故; which accidents the options describe are of the grade
+the stem names), and a penalty 项 of one grade asked with the grade first ("发生较大事故的，对…主要负责人…，处上一年（ ）的
+罚款", 特种设备安全法 第九十一条's lead-in and its 项). The stems are written here, after the 条例 and the 特种设备安全法."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def test_an_accidents_figures_fall_in_one_grades_ranges():
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
-    return laws_kb(tmp_path_factory.mktemp("accident_grades_kb"), [LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md"])
+    return laws_kb(tmp_path_factory.mktemp("accident_grades_kb"), [LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md",
+                                                                  LAWS / "特种设备安全法(2013-06-29).md"])
 
 
 @pytest.mark.slow
@@ -57,3 +59,28 @@ def test_the_accidents_of_the_grade_a_stem_names(kb, tmp_path):
     # asked the other way round: the one accident that is not of the grade
     negative = "下列事故中，不属于较大事故的是（ ）。"
     assert kb.solve(negative, options[:3], kind="single").answer == "B"
+
+
+def test_a_graded_penalty_item_is_written_with_its_grade_first():
+    from regkb.service.exams.bank_audit import _graded_rule
+
+    leadin = "对事故发生负有责任的单位的主要负责人未依法履行职责或者负有领导责任的，依照下列规定处以罚款；属于国家工作人员的，并依法给予处分:"
+    assert _graded_rule(leadin, "发生较大事故，处上一年年收入百分之四十的罚款；") == [
+        "发生较大事故的，对事故发生负有责任的单位的主要负责人未依法履行职责或者负有领导责任的，处上一年年收入百分之四十的罚款"]
+    # a lead-in that opens with the accident ungraded has the grade in its place
+    assert _graded_rule("发生事故，对负有责任的单位除要求其依法承担相应的赔偿等责任外，依照下列规定处以罚款：",
+                        "发生一般事故，处十万元以上二十万元以下罚款；") == [
+        "发生一般事故的，对负有责任的单位除要求其依法承担相应的赔偿等责任外，处十万元以上二十万元以下罚款"]
+    # a 项 without a grade, or a lead-in that does not refer to its 项 for the measure, gives nothing
+    assert _graded_rule(leadin, "未按照规定进行检验的；") == []
+    assert _graded_rule("特种设备安全管理人员应当履行下列职责：", "发生一般事故，立即报告；") == []
+
+
+@pytest.mark.slow
+def test_the_fine_of_the_grade_a_stem_puts_first(kb, tmp_path):
+    stem = "发生重大事故的，对事故发生负有责任的单位的主要负责人未依法履行职责的，处上一年（ ）的罚款。"
+    options = ["年收入30%", "年收入40%", "年收入60%"]
+    assert kb.solve(stem, options, kind="single").answer == "C"
+    verdicts = [audit_verdict(kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
+                for key in "CB"]
+    assert verdicts == ["agrees", "disagrees"]
