@@ -33,7 +33,7 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
                                         slot_text)
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
-from regkb.service.exams.grades import accident_figures, grade_definitions, grade_of, named_grades
+from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
                                        head_last, numbered_items, slot_sentence, with_key)
@@ -570,7 +570,7 @@ class StatementJudge:
                 continue
             if wanted is None or not chosen or (kind != "multi" and len(chosen) != 1):
                 return None
-            quote = next(line for line in lines if wanted in line and "是指" in line)
+            quote = defining_line(lines, wanted)
             return Solution("".join(LETTERS[i] for i in chosen), Evidence(quote, hit.source, hit.title, hit.article))
         return None
 

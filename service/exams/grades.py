@@ -76,6 +76,11 @@ def grade_definitions(lines: list[str]) -> dict[str, list[Range]]:
     return grades
 
 
+def defining_line(lines: list[str], grade: str) -> str | None:
+    """The line that defines ``grade`` (not one that names it inside a longer grade, 特别重大事故 for 重大事故)."""
+    return next((line for line in lines if (m := _DEFINITION_RE.match(line.strip())) and m.group(1) == grade), None)
+
+
 def accident_figures(text: str) -> list[tuple[str, float]]:
     """(measure, value) of each figure the text gives an accident."""
     figures = []

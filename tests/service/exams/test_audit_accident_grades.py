@@ -49,16 +49,18 @@ def test_the_grade_of_the_accident_a_stem_describes(kb, tmp_path):
 
 @pytest.mark.slow
 def test_the_accidents_of_the_grade_a_stem_names(kb, tmp_path):
-    stem = "依据《生产安全事故报告和调查处理条例》，下列事故中，属于较大事故的有（ ）。"
-    options = ["某企业发生火灾造成 5人死亡的事故", "某矿山透水造成 12人死亡的事故", "某工厂中毒导致 20人重伤的事故",
+    stem = "依据《生产安全事故报告和调查处理条例》，下列事故中，属于重大事故的有（ ）。"
+    options = ["某企业发生火灾造成 5人死亡的事故", "某矿山透水造成 12人死亡的事故", "某工厂中毒导致 60人重伤的事故",
                "某仓库爆炸造成直接经济损失 800万元的事故"]
-    assert kb.solve(stem, options, kind="multi").answer == "AC"
+    solved = kb.solve(stem, options, kind="multi")
+    # the quote is 重大事故's definition, not 特别重大事故's that holds its name
+    assert solved.answer == "BC" and solved.quote.startswith("(二)重大事故，是指")
     verdicts = [audit_verdict(kb, tmp_path, {"type": "multi", "stem": stem, "options": options, "answer": key})
-                for key in ("AC", "ABC")]
+                for key in ("BC", "ABC")]
     assert verdicts == ["agrees", "disagrees"]
     # asked the other way round: the one accident that is not of the grade
-    negative = "下列事故中，不属于较大事故的是（ ）。"
-    assert kb.solve(negative, options[:3], kind="single").answer == "B"
+    negative = "下列事故中，不属于重大事故的是（ ）。"
+    assert kb.solve(negative, options[:3], kind="single").answer == "A"
 
 
 def test_a_graded_penalty_item_is_written_with_its_grade_first():
