@@ -114,7 +114,8 @@ PARALLEL_WORDS = 4  # characters besides its figures that a later clause must sh
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
 _GRADED_ITEM_RE = re.compile(r"^(发生(?:特别重大|重大|较大|一般)(?:生产安全)?事故)的?[，,](处[^；;。]+)")
 _OCCASION_OPENING_RE = re.compile(r"^发生[^，,；;。]{0,8}事故[，,]")
-_BY_ITEMS_RE = re.compile(r"[，,]?(?:由[^，,；;。]{2,20})?依照下列规定处以?罚款")
+_BY_ITEMS_RE = re.compile(r"[，,]?依照下列规定处以?罚款")
+_AGENT_END_RE = re.compile(r"由[^，,；;。]{2,20}$")  # "…，由应急管理部门" before 依照下列规定: who fines
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -1037,7 +1038,9 @@ def _graded_rule(leadin: str, item: str) -> list[Composite]:
     subject = _OCCASION_OPENING_RE.sub("", rule[0]).rstrip("，,") if len(rule) == 2 else ""
     if not graded or not subject:
         return []
-    return [Composite(f"{graded.group(1)}的，{subject}，{graded.group(2)}")]
+    # the agent the lead-in names (由应急管理部门) stays with the measure: a bank that swaps it says another fact
+    joint = "" if _AGENT_END_RE.search(subject) else "，"
+    return [Composite(f"{graded.group(1)}的，{subject}{joint}{graded.group(2)}")]
 
 
 def _elided_subject(line: str) -> list[Composite]:

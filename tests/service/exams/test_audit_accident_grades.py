@@ -73,6 +73,11 @@ def test_a_graded_penalty_item_is_written_with_its_grade_first():
     assert _graded_rule("发生事故，对负有责任的单位除要求其依法承担相应的赔偿等责任外，依照下列规定处以罚款：",
                         "发生一般事故，处十万元以上二十万元以下罚款；") == [
         "发生一般事故的，对负有责任的单位除要求其依法承担相应的赔偿等责任外，处十万元以上二十万元以下罚款"]
+    # the agent that fines stays before the measure
+    assert _graded_rule("生产经营单位的主要负责人未履行本法规定的安全生产管理职责，导致发生生产安全事故的，由应急管理部门依照下列规定处以罚款：",
+                        "（一）发生一般事故的，处上一年年收入百分之四十的罚款；".removeprefix("（一）")) == [
+        "发生一般事故的，生产经营单位的主要负责人未履行本法规定的安全生产管理职责，导致发生生产安全事故的，由应急管理部门"
+        "处上一年年收入百分之四十的罚款"]
     # a 项 without a grade, or a lead-in that does not refer to its 项 for the measure, gives nothing
     assert _graded_rule(leadin, "未按照规定进行检验的；") == []
     assert _graded_rule("特种设备安全管理人员应当履行下列职责：", "发生一般事故，立即报告；") == []
