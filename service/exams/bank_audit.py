@@ -33,6 +33,7 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
                                         slot_text)
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
+from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
                                        head_last, numbered_items, slot_sentence, with_key)
@@ -111,6 +112,10 @@ _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小�
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
 PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
+_GRADED_ITEM_RE = re.compile(r"^(发生(?:特别重大|重大|较大|一般)(?:生产安全)?事故)的?[，,](处[^；;。]+)")
+_OCCASION_OPENING_RE = re.compile(r"^发生[^，,；;。]{0,8}事故[，,]")
+_BY_ITEMS_RE = re.compile(r"[，,]?依照下列规定处以?罚款")
+_AGENT_END_RE = re.compile(r"由[^，,；;。]{2,20}$")  # "…，由应急管理部门" before 依照下列规定: who fines
 _ITEM_REFERENCE = r"第[(（]?[一二三四五六七八九十]+[)）]?项"
 _REFERENCE_RE = re.compile(rf"有(?:前款|本条第[一二三四五六七八九十]+款){_ITEM_REFERENCE}(?:、{_ITEM_REFERENCE})*(?:行为|情形)(?:之一)?的")
 
@@ -207,6 +212,7 @@ class StatementJudge:
                         sentences += _duty(leadin, item)
                     elif leadin:
                         sentences.append(Composite(leadin + item))
+                        sentences += _graded_rule(leadin, item)
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
                 sentences += _referred(line, items)
@@ -496,6 +502,9 @@ class StatementJudge:
         counted = self._counted(body, options, law) if kind in ("single", None) else None
         if counted:
             return counted
+        graded = self._graded(body, options, law, kind) if kind in ("single", "multi", None) else None
+        if graded:
+            return graded
         findings = self._options(body, options, law, kind)
         negative = bool(NEGATIVE_STEM_RE.search(body))
         answer, evidence = _choose(findings, negative, kind, options)
@@ -530,6 +539,41 @@ class StatementJudge:
         if len(lists) != 1 or len(chosen) != 1:
             return None
         return Solution(LETTERS[chosen[0]], lists[read[1][chosen[0]]])
+
+    def _graded(self, body: str, options: list[str], law: str | None, kind: str | None) -> Solution | None:
+        """An accident's grade read from its figures by an article's grade definitions (事故条例第三条): the
+        option that is the grade of the accident the stem describes ("直接经济损失1946万元…属于（ ）", options
+        一般事故…特别重大事故), or the options describing accidents of the grade the stem names ("属于重大事故的有",
+        "…31人死亡的事故"; not of it where the stem asks what is not). None where the question is of neither
+        form or an accident's figures fall in no grade or in several."""
+        stem_figures = accident_figures(body)
+        option_figures = [accident_figures(o) for o in options]
+        if not options or not (stem_figures or all(option_figures)):
+            return None
+        negative = bool(NEGATIVE_STEM_RE.search(body))
+        for hit in self._hits(SLOT_RE.sub("", body), law):
+            lines = self._article_lines(hit)
+            definitions = grade_definitions(lines)
+            if len(definitions) < 2:
+                continue
+            option_grades = [set(named_grades(o if o.endswith("事故") else o + "事故", definitions)) for o in options]
+            if stem_figures and not negative and all(len(g) == 1 and len(o) <= len(min(g)) + 2
+                                                     for g, o in zip(option_grades, options)):
+                wanted = grade_of(stem_figures, definitions)
+                chosen = [i for i, grades in enumerate(option_grades) if wanted in grades]
+            elif all(option_figures) and len(set(named_grades(body, definitions))) == 1:
+                wanted = named_grades(body, definitions)[0]
+                graded = [grade_of(figures, definitions) for figures in option_figures]
+                if None in graded:
+                    return None
+                chosen = [i for i, grade in enumerate(graded) if (grade == wanted) != negative]
+            else:
+                continue
+            if wanted is None or not chosen or (kind != "multi" and len(chosen) != 1):
+                return None
+            quote = defining_line(lines, wanted)
+            return Solution("".join(LETTERS[i] for i in chosen), Evidence(quote, hit.source, hit.title, hit.article))
+        return None
 
     def _which_law(self, body: str, options: list[str]) -> Solution:
         """"（ ）规定了国家对…实行安全生产许可制度", a stem that begins with its blank and has laws for
@@ -981,6 +1025,22 @@ def _duty(leadin: str, item: str) -> list[str]:
         return []
     subject = re.split(r"[，,；;：:]", _ONE_OF_RE.split(leadin, maxsplit=1)[0])[-1]
     return [subject + _OMITTED_RE.sub("应当", item.rstrip("；;。").removesuffix("的"))]
+
+
+def _graded_rule(leadin: str, item: str) -> list[Composite]:
+    """A penalty 项 of one grade written as banks write the rule: the grade first, then the rule's
+    subject and act, then the 项's measure ("发生较大事故的，对事故发生负有责任的单位的主要负责人未依法履行
+    职责…的，处上一年年收入百分之四十的罚款" for 第九十一条's lead-in "…的，依照下列规定处以罚款…：" and its
+    "（二）发生较大事故，处上一年年收入百分之四十的罚款"). The lead-in's own tail (属于国家工作人员的…) is left out."""
+    graded = _GRADED_ITEM_RE.match(item)
+    rule = _BY_ITEMS_RE.split(leadin, maxsplit=1)
+    # a lead-in that opens with the accident ungraded ("发生事故，对负有责任的单位…") has the grade in its place
+    subject = _OCCASION_OPENING_RE.sub("", rule[0]).rstrip("，,") if len(rule) == 2 else ""
+    if not graded or not subject:
+        return []
+    # the agent the lead-in names (由应急管理部门) stays with the measure: a bank that swaps it says another fact
+    joint = "" if _AGENT_END_RE.search(subject) else "，"
+    return [Composite(f"{graded.group(1)}的，{subject}{joint}{graded.group(2)}")]
 
 
 def _elided_subject(line: str) -> list[Composite]:
