@@ -50,6 +50,11 @@ def audit_verdict(kb, tmp_path: Path, question: dict) -> str:
     return kb.check_exam(bank, report=False).results[0].verdict
 
 
+def audit_verdicts(kb, tmp_path: Path, kind: str, stem: str, options: list[str], keys) -> list[str]:
+    """The audit's verdict on one question under each of ``keys`` in turn."""
+    return [audit_verdict(kb, tmp_path, {"type": kind, "stem": stem, "options": options, "answer": key}) for key in keys]
+
+
 def judged_false(kb, tmp_path: Path, statement: str) -> tuple[list[str], str | None]:
     """A 判断 statement read by the audit with the key 错 then 对, and by the solver: a false statement
     gives (["agrees", "disagrees"], "false")."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LAWS, audit_verdict, laws_kb
+from conftest import LAWS, audit_verdicts, laws_kb
 
 GRADES = ["（一）特别重大事故，是指造成30人以上死亡，或者100人以上重伤（包括急性工业中毒，下同），或者1亿元以上直接经济损失的事故；",
           "（二）重大事故，是指造成10人以上30人以下死亡，或者50人以上100人以下重伤，或者5000万元以上1亿元以下直接经济损失的事故；",
@@ -42,8 +42,7 @@ def test_the_grade_of_the_accident_a_stem_describes(kb, tmp_path):
     options = ["一般事故", "较大事故", "重大事故", "特别重大事故"]
     solved = kb.solve(stem, options, kind="single")
     assert solved.answer == "B" and solved.article == "第三条"
-    verdicts = [audit_verdict(kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
-                for key in "BC"]
+    verdicts = audit_verdicts(kb, tmp_path, "single", stem, options, "BC")
     assert verdicts == ["agrees", "disagrees"]
 
 
@@ -55,8 +54,7 @@ def test_the_accidents_of_the_grade_a_stem_names(kb, tmp_path):
     solved = kb.solve(stem, options, kind="multi")
     # the quote is 重大事故's definition, not 特别重大事故's that holds its name
     assert solved.answer == "BC" and solved.quote.startswith("(二)重大事故，是指")
-    verdicts = [audit_verdict(kb, tmp_path, {"type": "multi", "stem": stem, "options": options, "answer": key})
-                for key in ("BC", "ABC")]
+    verdicts = audit_verdicts(kb, tmp_path, "multi", stem, options, ("BC", "ABC"))
     assert verdicts == ["agrees", "disagrees"]
     # asked the other way round: the one accident that is not of the grade
     negative = "下列事故中，不属于重大事故的是（ ）。"
@@ -88,6 +86,5 @@ def test_the_fine_of_the_grade_a_stem_puts_first(kb, tmp_path):
     stem = "发生重大事故的，对事故发生负有责任的单位的主要负责人未依法履行职责的，处上一年（ ）的罚款。"
     options = ["年收入30%", "年收入40%", "年收入60%"]
     assert kb.solve(stem, options, kind="single").answer == "C"
-    verdicts = [audit_verdict(kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
-                for key in "CB"]
+    verdicts = audit_verdicts(kb, tmp_path, "single", stem, options, "CB")
     assert verdicts == ["agrees", "disagrees"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import audit_verdict, judged_false
+from conftest import audit_verdicts, judged_false
 
 
 def test_a_count_blank_is_read_with_its_counter_and_numbers_for_options():
@@ -28,8 +28,7 @@ def test_the_number_of_items_under_the_lead_in_answers_a_count_blank(law_kb, tmp
     options = ["五项", "六项", "七项", "八项"]
     solved = law_kb.solve(stem, options, kind="single")
     assert solved.answer == "C" and solved.article == "第二十一条"
-    verdicts = [audit_verdict(law_kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
-                for key in ("C", "A")]
+    verdicts = audit_verdicts(law_kb, tmp_path, "single", stem, options, ("C", "A"))
     assert verdicts == ["agrees", "disagrees"]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LAWS, SAFETY_LAW, audit_verdict, laws_kb
+from conftest import LAWS, SAFETY_LAW, audit_verdict, audit_verdicts, laws_kb
 
 
 def test_a_parallel_clause_is_read_with_the_first_clauses_frame():
@@ -46,8 +46,7 @@ def test_the_second_grades_deadline_is_read_and_a_changed_one_caught(kb, tmp_pat
     stem = "发生特别重大事故的，负责事故调查的人民政府应当自收到事故调查报告之日起（ ）日内做出批复。"
     options = ["15", "30", "45", "60"]
     assert kb.solve(stem, options, kind="single").answer == "B"
-    verdicts = [audit_verdict(kb, tmp_path, {"type": "single", "stem": stem, "options": options, "answer": key})
-                for key in "AB"]
+    verdicts = audit_verdicts(kb, tmp_path, "single", stem, options, "AB")
     assert verdicts == ["disagrees", "agrees"]
     statement = "特别重大事故，负责事故调查的人民政府应当自收到事故调查报告之日起{}日内做出批复。"
     assert [kb.solve(statement.format(days), kind="judge").answer for days in (30, 15)] == ["true", "false"]
