@@ -1,24 +1,24 @@
-"""The legal order between two texts in force that state one rule with other figures (上位法优先, 新法优先).
+"""The legal order between two texts in force that state one rule with other figures (上位法优先).
 
 The 特种设备安全监察条例 (2009, 行政法规) still stands beside the 特种设备安全法 (2013, 法律), and both punish
 "客运索道、大型游乐设施每日投入使用前，未进行试运行…的" with a fine: the 条例 1万元以上5万元以下, the law
 二万元以上十万元以下. A key that quotes the 条例's sum is proven by the 条例 and refuted by the law; the law
-settles it. A text outranks another by its 效力层级 (法律 over 行政法规 over 部门规章 and local texts), and
-among national texts of one rank the newer outranks the older. Two provinces' regulations outrank neither.
+settles it. A text outranks another by its 效力层级 only (法律 over 行政法规 over 部门规章 and local texts).
+A newer text of the same rank does not: the 安全生产法 (2021) raised the fines for accidents in general, and the
+特种设备安全法 (2013) keeps its own for 特种设备 accidents (the 安全生产法's 第二条 leaves 特种设备安全 to the law
+that rules it: the special law, not the newer one, applies).
 
 >>> from types import SimpleNamespace as Doc
->>> law = Doc(authority="law", region="全国", effective="2014-01-01", date="2013-06-29")
->>> regulation = Doc(authority="administrative_regulation", region="全国", effective=None, date="2009-01-24")
->>> outranks(law, regulation), outranks(regulation, law)
-(True, False)
->>> newer = Doc(authority="law", region="全国", effective="2021-09-01", date="2021-06-10")
->>> outranks(newer, law), outranks(law, law)
-(True, False)
+>>> law = Doc(authority="law")
+>>> regulation, rule = Doc(authority="administrative_regulation"), Doc(authority="departmental_rule")
+>>> outranks(law, regulation), outranks(regulation, rule), outranks(regulation, law), outranks(law, law)
+(True, True, False, False)
+>>> outranks(rule, Doc(authority="local_regulation"))
+False
 """
 
 from __future__ import annotations
 
-from regkb.index.regions import is_national
 from regkb.index.restatements import RESTATEMENT_OVERLAP, bigrams, figures, overlap, same_figures
 
 # 效力层级 for this rule: 法律, 行政法规, then 部门规章 and local texts alike (a 部门规章 and a province's
@@ -32,12 +32,8 @@ def rank(document) -> int:
 
 
 def outranks(higher, lower) -> bool:
-    """Whether document ``higher`` settles what ``lower`` states otherwise: a higher 效力层级, or the same
-    rank, both national and ``higher`` taking effect later (dates as the store holds them, ISO)."""
-    if rank(higher) != rank(lower):
-        return rank(higher) < rank(lower)
-    since, before = higher.effective or higher.date, lower.effective or lower.date
-    return is_national(higher) and is_national(lower) and bool(since and before) and since > before
+    """Whether document ``higher`` settles what ``lower`` states otherwise: a higher 效力层级."""
+    return rank(higher) < rank(lower)
 
 
 def restated_otherwise(statement: str, proof: str, refutation: str) -> bool:
