@@ -1,6 +1,8 @@
 """题库体检 where two texts in force state one rule with other figures: the 特种设备安全监察条例 (2009, 行政法规)
-beside the 特种设备安全法 (2013, 法律). A key that quotes the 条例's fine is proven by the 条例 and refuted by the
-law, and the law settles it (上位法优先); a key that quotes the law's fine is not touched by the 条例."""
+beside the 特种设备安全法 (2013, 法律), the 生产安全事故报告和调查处理条例 (2007) beside the 安全生产法 (2021). A key
+that quotes the 条例's fine is proven by the 条例 and refuted by the law, and the law settles it (上位法优先); a key
+that quotes the law's fine is not touched by the 条例. A newer law does not overrule an older one: the 特种设备安全法's
+fines for 特种设备 accidents stand beside the 安全生产法's for accidents in general."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import LAWS, SHARED_CORPUS
+from conftest import LAWS, SAFETY_LAW, SHARED_CORPUS
 from regkb.service.exams.hierarchy import restated_otherwise
 from regkb.service.exams.text import canonical
 
@@ -34,8 +36,9 @@ def special_equipment_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("hierarchy_kb"), show_progress=False))
-    report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", REGULATION])
-    assert report.errors == [] and report.added == 2
+    report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", REGULATION, SAFETY_LAW,
+                        LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md"])
+    assert report.errors == [] and report.added == 4
     return kb
 
 
@@ -62,3 +65,16 @@ def test_the_law_settles_a_fine_the_older_regulation_states_otherwise(special_eq
         ("disagrees", "中华人民共和国特种设备安全法"), ("disagrees", "中华人民共和国特种设备安全法"),
         ("disagrees", "中华人民共和国特种设备安全法"), ("agrees", "中华人民共和国特种设备安全法")]
     assert results[2].corpus_answer == "A"
+
+
+@pytest.mark.slow
+def test_the_safety_law_settles_the_accident_regulations_fine_but_not_the_special_equipment_laws(special_equipment_kb,
+                                                                                                  tmp_path):
+    fines = ["十万元以上二十万元以下", "二十万元以上五十万元以下", "五十万元以上二百万元以下", "二百万元以上五百万元以下"]
+    results = check(special_equipment_kb, tmp_path, [
+        {"type": "judge", "options": [], "answer": "true",
+         "stem": "事故发生单位对事故发生负有责任，发生一般事故的，处10万元以上20万元以下的罚款。"},
+        {"type": "single", "options": fines, "answer": "B", "stem": "发生较大特种设备事故，对负有责任的单位处（ ）罚款。"},
+    ])
+    assert [(r.verdict, r.title, r.article) for r in results] == [
+        ("disagrees", "中华人民共和国安全生产法", "第一百一十四条"), ("agrees", "中华人民共和国特种设备安全法", "第九十条")]
