@@ -33,7 +33,7 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
                                         slot_text)
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
-from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise
+from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
                                        head_last, numbered_items, slot_sentence, with_key)
@@ -252,7 +252,7 @@ class StatementJudge:
         said = self._canonical(proof.evidence.sentence)
         overruling = [finding for finding in refutations
                       if lower is not None and (higher := documents.get(finding.evidence.source)) is not None
-                      and outranks(higher, lower)
+                      and outranks(higher, lower) and within_subject(higher, lower, target)
                       and restated_otherwise(target, said, self._canonical(finding.evidence.sentence))]
         return min(overruling, key=lambda finding: (rank(documents[finding.evidence.source]), -finding.coverage),
                    default=None)

@@ -19,12 +19,19 @@ False
 
 from __future__ import annotations
 
+import re
+
+from regkb.corpus.law_names import without_state_name
 from regkb.index.restatements import RESTATEMENT_OVERLAP, bigrams, figures, overlap, same_figures
+from regkb.service.exams.text import canonical
 
 # 效力层级 for this rule: 法律, 行政法规, then 部门规章 and local texts alike (a 部门规章 and a province's
 # regulation do not outrank each other); 规范性文件 and plans below them all
 RANKS = {"law": 0, "administrative_regulation": 1, "departmental_rule": 2, "local_regulation": 2, "local_rule": 2}
 UNRANKED = len(set(RANKS.values()))
+# what a title says besides its subject: its kind, and the words every safety text has
+_TITLE_KIND_RE = re.compile(r"(?:法|条例|规定|办法|细则)$")
+_GENERIC_TITLE_WORDS_RE = re.compile(r"安全|管理|监察|监督")
 
 
 def rank(document) -> int:
@@ -44,3 +51,23 @@ def restated_otherwise(statement: str, proof: str, refutation: str) -> bool:
     said = figures(statement)
     return (bool(said) and not said <= figures(refutation) and not same_figures(figures(proof), figures(refutation))
             and overlap(bigrams(proof), bigrams(refutation)) >= RESTATEMENT_OVERLAP)
+
+
+def subject(title: str) -> str:
+    """The matter a text rules, from its title (canonical): 特种设备 of 中华人民共和国特种设备安全法, 海上交通 of
+    the 海上交通安全法, 生产 of the 安全生产法.
+
+    >>> subject("中华人民共和国海上交通安全法"), subject("特种设备安全监察条例")
+    ('海上交通', '特种设备')
+    """
+    return canonical(_GENERIC_TITLE_WORDS_RE.sub("", _TITLE_KIND_RE.sub("", without_state_name(title or ""))))
+
+
+def within_subject(higher, lower, statement: str) -> bool:
+    """Whether the higher text rules the matter of the lower text's rule: its subject is named by the
+    ``statement`` (canonical) or in the lower text's title. The 海上交通安全法 sets its own period for 海上交通事故
+    investigations and does not overrule the 事故条例's for accidents in general; nor the 安全生产法 a 特种设备
+    regulation's (its 第二条 leaves 特种设备安全 to the texts that rule it)."""
+    matter = subject(higher.title)
+    return bool(matter) and (matter in statement or matter in canonical(lower.title or ""))
+
