@@ -2,7 +2,8 @@
 beside the 特种设备安全法 (2013, 法律), the 生产安全事故报告和调查处理条例 (2007) beside the 安全生产法 (2021). A key
 that quotes the 条例's fine is proven by the 条例 and refuted by the law, and the law settles it (上位法优先); a key
 that quotes the law's fine is not touched by the 条例. A newer law does not overrule an older one: the 特种设备安全法's
-fines for 特种设备 accidents stand beside the 安全生产法's for accidents in general."""
+fines for 特种设备 accidents stand beside the 安全生产法's for accidents in general; nor does a law on another matter:
+the 海上交通安全法's 90日 for 海上交通事故 investigations beside the 事故条例's 60日."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def special_equipment_kb(tmp_path_factory):
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("hierarchy_kb"), show_progress=False))
     report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", REGULATION, SAFETY_LAW,
-                        LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md"])
-    assert report.errors == [] and report.added == 4
+                        LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md", SHARED_CORPUS / "library" / "海上交通安全法(2021-04-29).md"])
+    assert report.errors == [] and report.added == 5
     return kb
 
 
@@ -78,3 +79,13 @@ def test_the_safety_law_settles_the_accident_regulations_fine_but_not_the_specia
     ])
     assert [(r.verdict, r.title, r.article) for r in results] == [
         ("disagrees", "中华人民共和国安全生产法", "第一百一十四条"), ("agrees", "中华人民共和国特种设备安全法", "第九十条")]
+
+
+@pytest.mark.slow
+def test_a_law_on_another_matter_does_not_settle_the_regulations_rule(special_equipment_kb, tmp_path):
+    results = check(special_equipment_kb, tmp_path, [
+        {"type": "judge", "options": [], "answer": "true",
+         "stem": "事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，经负责事故调查的人民政府批准，"
+                 "提交事故调查报告的期限可以适当延长，但延长的期限最长不超过60日。"},
+    ])
+    assert [(r.verdict, r.title, r.article) for r in results] == [("agrees", "生产安全事故报告和调查处理条例", "第二十九条")]
