@@ -244,14 +244,16 @@ class StatementJudge:
 
     def _overruled(self, target: str, proof: Finding, refutations: list[Finding]) -> Finding | None:
         """The refutation by a text that outranks the one whose sentence proves the statement (canonical
-        ``target``) and states that sentence's rule with other figures, the statement's among them not
-        (上位法优先, 新法优先: the 特种设备安全法's fine over the 特种设备安全监察条例's for one conduct); the
-        highest-ranked such text's. None where no text in force outranks the proof on its figures."""
+        ``target``), rules its matter, and states that sentence's rule with other figures, the statement's
+        among them not (上位法优先: the 特种设备安全法's fine over the 特种设备安全监察条例's for one conduct); the
+        highest-ranked such text's. None where no text in force overrules the proof."""
         documents = self._documents()
         lower = documents.get(proof.evidence.source)
+        if lower is None:
+            return None
         said = self._canonical(proof.evidence.sentence)
         overruling = [finding for finding in refutations
-                      if lower is not None and (higher := documents.get(finding.evidence.source)) is not None
+                      if (higher := documents.get(finding.evidence.source)) is not None
                       and outranks(higher, lower) and within_subject(higher, lower, target)
                       and restated_otherwise(target, said, self._canonical(finding.evidence.sentence))]
         return min(overruling, key=lambda finding: (rank(documents[finding.evidence.source]), -finding.coverage),

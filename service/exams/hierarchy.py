@@ -6,7 +6,9 @@ The 特种设备安全监察条例 (2009, 行政法规) still stands beside the 
 settles it. A text outranks another by its 效力层级 only (法律 over 行政法规 over 部门规章 and local texts).
 A newer text of the same rank does not: the 安全生产法 (2021) raised the fines for accidents in general, and the
 特种设备安全法 (2013) keeps its own for 特种设备 accidents (the 安全生产法's 第二条 leaves 特种设备安全 to the law
-that rules it: the special law, not the newer one, applies).
+that rules it: the special law, not the newer one, applies). And a higher text settles only its own matter, the
+subject its title names: the 海上交通安全法's 九十日 for 海上交通事故 investigations leaves the 事故条例's 60日 for
+accidents in general standing.
 
 >>> from types import SimpleNamespace as Doc
 >>> law = Doc(authority="law")
