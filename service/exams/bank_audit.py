@@ -34,6 +34,7 @@ from regkb.service.exams.blanks import (constituent, fill_slots, in_sentence_ord
 from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuation
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
+from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
                                        PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
                                        head_last, numbered_items, slot_sentence, with_key)
@@ -166,6 +167,7 @@ class StatementJudge:
         self._chunks: dict[str, list] = {}
         self._names: re.Pattern | None = None
         self._places: tuple[dict, Gazetteer] | None = None
+        self._by_source: dict | None = None
 
     # --- the corpus around a hit ------------------------------------------------------
 
@@ -228,17 +230,40 @@ class StatementJudge:
             result.append((Evidence("", hit.source, hit.title, hit.article), sentences))
         return result
 
+    def _documents(self) -> dict:
+        """The store's documents by source file, read once."""
+        if self._by_source is None:
+            self._by_source = {d.source: d for d in self.store.documents()}
+        return self._by_source
+
     def _elsewhere(self, evidence: Evidence, statement: str) -> bool:
         """Whether the evidence is a local text of a place the statement does not name (a 山东
         regulation's article for a question on the national rule)."""
         if self._places is None:
-            documents = {d.source: d for d in self.store.documents()}
+            documents = self._documents()
             self._places = documents, Gazetteer([d.region for d in documents.values()])
         documents, places = self._places
         document = documents.get(evidence.source)
         if document is None or is_national(document) or not document.region:
             return False
         return not any(name in statement for name in places.chain(document.region))
+
+    def _overruled(self, target: str, proof: Finding, refutations: list[Finding]) -> Finding | None:
+        """The refutation by a text that outranks the one whose sentence proves the statement (canonical
+        ``target``), rules its matter, and states that sentence's rule with other figures, the statement's
+        among them not (上位法优先: the 特种设备安全法's fine over the 特种设备安全监察条例's for one conduct); the
+        highest-ranked such text's. None where no text in force overrules the proof."""
+        documents = self._documents()
+        lower = documents.get(proof.evidence.source)
+        if lower is None:
+            return None
+        said = self._canonical(proof.evidence.sentence)
+        overruling = [finding for finding in refutations
+                      if (higher := documents.get(finding.evidence.source)) is not None
+                      and outranks(higher, lower) and within_subject(higher, lower, target)
+                      and restated_otherwise(target, said, self._canonical(finding.evidence.sentence))]
+        return min(overruling, key=lambda finding: (rank(documents[finding.evidence.source]), -finding.coverage),
+                   default=None)
 
     # --- statements -------------------------------------------------------------------
 
@@ -272,6 +297,7 @@ class StatementJudge:
             return fronted  # aligned in order, its modal would stand where the article's verb does
         best_true: Finding | None = None
         best_false: Finding | None = None
+        refutations: list[Finding] = []  # every sentence that says most of the statement otherwise
         doubt = 0.0  # the best coverage of a sentence that disagrees with nothing, short of proof
         # "…未经…培训，不得从事相关工作": without its 不得, the act a rule punishes (…即从事相关工作的，责令…)
         act = target.replace(_FORBIDDEN, "", 1) if target.count(_FORBIDDEN) == 1 else None
@@ -281,6 +307,8 @@ class StatementJudge:
                 other = self._canonical(sentence)
                 coverage, conflicts, inserts, decisive, soft_only = compare(target, sentence, order_free, other)
                 found = Evidence(sentence, evidence.source, evidence.title, evidence.article)
+                if conflicts and coverage >= FALSE_COVERAGE:
+                    refutations.append(Finding(False, coverage, found, coverage * len(target), decisive=True))
                 if act and (best_true is None or best_true.coverage < 1.0):
                     forbidden = self._forbidden(act, sentence, other, found)
                     if forbidden and (best_true is None or forbidden.coverage > best_true.coverage):
@@ -311,7 +339,7 @@ class StatementJudge:
                 isinstance(best_true.evidence.sentence, Composite)
                 or (self._elsewhere(best_true.evidence, statement)
                     and not self._elsewhere(best_false.evidence, statement)))):
-            return best_true
+            return self._overruled(target, best_true, refutations) or best_true
         # a sentence that matches about as well without any conflict may be the statement
         # reworded (a 项 written into its rule): then the article does not settle it
         if best_false and doubt < best_false.coverage - DOUBT_MARGIN:
