@@ -19,10 +19,6 @@
   a text with no subject (安全生产法, 劳动法) never does. Near ties then go to the general law or to
   the sector the reader named: a library holds many sectors' rules on the same matter (who
   investigates an accident, who may head a firm after a dismissal), the small shelf few.
-  Such a text's further articles (all but its best, unless it holds the first hit) drop to
-  ``unnamed_subject_repeat_weight``: a sector text that shares the question's matter tends to
-  share it in several articles (使用有毒物品作业场所劳动保护条例 on workers' rights, training,
-  minors), which took the first five places from the general law's answer.
 - **Penalty articles.** An article of a 法律责任 chapter lists the same duties as the article
   that imposes them ("未……的，处……罚款"); it answers a question about consequences, not
   about what must be done, so it is multiplied by ``penalty_weight`` unless the question
@@ -90,9 +86,6 @@ class PriorWeights:
     widespread_depth: int = 20
     place_lead_ratio: float = 0.5  # the asked place's best article, from this share of the first hit's score, ranks second at the lowest
     unnamed_subject_weight: float = 0.98  # a national text whose sector the question does not name (a tie-breaker)
-    # … its articles after its best one, unless it holds the first hit: one place for a sector text
-    # the reader did not ask about (screened on dev at 0.95–0.7: 0.8 and below lose a real dev question)
-    unnamed_subject_repeat_weight: float = 0.85
 
 
 def title_subjects(titles: Iterable[str | None], tokenize: Callable[[str], list[str]]) -> dict[str, frozenset[str]]:
@@ -157,28 +150,9 @@ class LegalPriorRanker:
                     factor *= self.weights.unnamed_subject_weight
             weighted.append((row_number, score * factor))
         ranked = HitList.ranked(weighted)
-        unnamed = {title for title, is_named in named.items() if not is_named}
-        if unnamed:
-            ranked = self._unnamed_sector_repeats(ranked, unnamed)
         if asked is not None:
             ranked = self._place_leads(ranked, applies)
         return {"hits": ranked}
-
-    def _unnamed_sector_repeats(self, hits: HitList, unnamed: set[str]) -> HitList:
-        """``hits`` with the articles of an ``unnamed`` sector's text after its best one weighed by
-        ``unnamed_subject_repeat_weight``; the text of the first hit is left as it is (the lists agree
-        it is the question's own, sector or not)."""
-        first_document = self.rows[hits[0][0]].doc_id
-        seen: set[str] = set()
-        weighted = []
-        for row_number, score in hits:
-            row = self.rows[row_number]
-            if row.title in unnamed and row.doc_id != first_document:
-                if row.doc_id in seen:
-                    score *= self.weights.unnamed_subject_repeat_weight
-                seen.add(row.doc_id)
-            weighted.append((row_number, score))
-        return HitList.ranked(weighted)
 
     def _place_leads(self, hits: HitList, applies: dict[str | None, bool]) -> HitList:
         """The asked place's best hit moved up to second (at the second's score) when it is lower
