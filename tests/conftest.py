@@ -43,11 +43,16 @@ def laws_kb(home: Path, paths: list[Path]):
     return kb
 
 
-def audit_verdict(kb, tmp_path: Path, question: dict) -> str:
-    """The bank audit's verdict on one question (type, stem, options, answer) written as a JSON bank."""
+def audited(kb, tmp_path: Path, questions: list[dict]) -> list:
+    """The bank audit's results on ``questions`` (type, stem, options, answer) written as a JSON bank."""
     bank = tmp_path / "bank.json"
-    bank.write_text(json.dumps([question], ensure_ascii=False), encoding="utf-8")
-    return kb.check_exam(bank, report=False).results[0].verdict
+    bank.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    return kb.check_exam(bank, report=False).results
+
+
+def audit_verdict(kb, tmp_path: Path, question: dict) -> str:
+    """The bank audit's verdict on one question."""
+    return audited(kb, tmp_path, [question])[0].verdict
 
 
 def audit_verdicts(kb, tmp_path: Path, kind: str, stem: str, options: list[str], keys) -> list[str]:

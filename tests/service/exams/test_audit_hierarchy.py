@@ -7,11 +7,9 @@ the 海上交通安全法's 90日 for 海上交通事故 investigations beside t
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from conftest import LAWS, SAFETY_LAW, SHARED_CORPUS
+from conftest import LAWS, SAFETY_LAW, SHARED_CORPUS, audited, laws_kb
 from regkb.service.exams.hierarchy import restated_otherwise
 from regkb.service.exams.text import canonical
 
@@ -33,25 +31,14 @@ def test_a_rule_restated_with_other_figures_is_told_from_another_rule():
 
 @pytest.fixture(scope="module")
 def special_equipment_kb(tmp_path_factory):
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("hierarchy_kb"), show_progress=False))
-    report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", REGULATION, SAFETY_LAW,
-                        LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md", SHARED_CORPUS / "library" / "海上交通安全法(2021-04-29).md"])
-    assert report.errors == [] and report.added == 5
-    return kb
-
-
-def check(kb, tmp_path, questions: list[dict]):
-    bank = tmp_path / "bank.json"
-    bank.write_text(json.dumps({"questions": questions}, ensure_ascii=False), encoding="utf-8")
-    return kb.check_exam(bank, report=False).results
+    return laws_kb(tmp_path_factory.mktemp("hierarchy_kb"), [
+        LAWS / "特种设备安全法(2013-06-29).md", REGULATION, SAFETY_LAW, LAWS / "生产安全事故报告和调查处理条例(2007-04-09).md",
+        SHARED_CORPUS / "library" / "海上交通安全法(2021-04-29).md"])
 
 
 @pytest.mark.slow
 def test_the_law_settles_a_fine_the_older_regulation_states_otherwise(special_equipment_kb, tmp_path):
-    results = check(special_equipment_kb, tmp_path, [
+    results = audited(special_equipment_kb, tmp_path, [
         {"type": "judge", "options": [], "answer": "true", "stem": OLD_FINE},
         {"type": "judge", "options": [], "answer": "true",
          "stem": "客运索道、大型游乐设施每日投入使用前，未进行试运行和例行安全检查，并对安全装置进行检查确认的，"
@@ -72,7 +59,7 @@ def test_the_law_settles_a_fine_the_older_regulation_states_otherwise(special_eq
 def test_the_safety_law_settles_the_accident_regulations_fine_but_not_the_special_equipment_laws(special_equipment_kb,
                                                                                                   tmp_path):
     fines = ["十万元以上二十万元以下", "二十万元以上五十万元以下", "五十万元以上二百万元以下", "二百万元以上五百万元以下"]
-    results = check(special_equipment_kb, tmp_path, [
+    results = audited(special_equipment_kb, tmp_path, [
         {"type": "judge", "options": [], "answer": "true",
          "stem": "事故发生单位对事故发生负有责任，发生一般事故的，处10万元以上20万元以下的罚款。"},
         {"type": "single", "options": fines, "answer": "B", "stem": "发生较大特种设备事故，对负有责任的单位处（ ）罚款。"},
@@ -83,7 +70,7 @@ def test_the_safety_law_settles_the_accident_regulations_fine_but_not_the_specia
 
 @pytest.mark.slow
 def test_a_law_on_another_matter_does_not_settle_the_regulations_rule(special_equipment_kb, tmp_path):
-    results = check(special_equipment_kb, tmp_path, [
+    results = audited(special_equipment_kb, tmp_path, [
         {"type": "judge", "options": [], "answer": "true",
          "stem": "事故调查组应当自事故发生之日起60日内提交事故调查报告；特殊情况下，经负责事故调查的人民政府批准，"
                  "提交事故调查报告的期限可以适当延长，但延长的期限最长不超过60日。"},

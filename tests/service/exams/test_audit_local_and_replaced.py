@@ -5,11 +5,9 @@ later version of the law whose replaced text it matches says otherwise."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from conftest import LAWS, SHARED_CORPUS
+from conftest import LAWS, SHARED_CORPUS, audited, laws_kb
 
 LIBRARY = SHARED_CORPUS / "library"
 SHANDONG = "山东省特种设备安全条例(2015-12-03).md"
@@ -19,20 +17,9 @@ WEEKLY = "客运索道、大型游乐设施在每周投入使用前，其运营�
 
 @pytest.fixture(scope="module")
 def local_kb(tmp_path_factory):
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("local_kb"), show_progress=False))
-    report = kb.ingest([LAWS / "特种设备安全法(2013-06-29).md", LIBRARY / SHANDONG, LIBRARY / "北京市安全生产条例.md",
-                        LIBRARY / "北京市安全生产条例(2022-05-25).md"])
-    assert report.errors == [] and report.added == 4
-    return kb
-
-
-def check(kb, tmp_path, questions: list[dict]):
-    bank = tmp_path / "bank.json"
-    bank.write_text(json.dumps({"questions": questions}, ensure_ascii=False), encoding="utf-8")
-    return kb.check_exam(bank, report=False).results
+    return laws_kb(tmp_path_factory.mktemp("local_kb"), [
+        LAWS / "特种设备安全法(2013-06-29).md", LIBRARY / SHANDONG, LIBRARY / "北京市安全生产条例.md",
+        LIBRARY / "北京市安全生产条例(2022-05-25).md"])
 
 
 @pytest.mark.slow
@@ -42,13 +29,13 @@ def test_a_local_text_does_not_settle_a_national_question(local_kb, tmp_path):
     # the stem that names the province is read against its regulation
     named = local_kb.solve("山东省" + WEEKLY.replace("每周", "每日"), kind="judge")
     assert named.answer == "true"
-    results = check(local_kb, tmp_path, [{"type": "judge", "options": [], "answer": "false", "stem": WEEKLY}])
+    results = audited(local_kb, tmp_path, [{"type": "judge", "options": [], "answer": "false", "stem": WEEKLY}])
     assert results[0].verdict == "agrees"
 
 
 @pytest.mark.slow
 def test_outdated_needs_a_later_version_of_the_same_law_saying_otherwise(local_kb, tmp_path):
-    results = check(local_kb, tmp_path, [
+    results = audited(local_kb, tmp_path, [
         # no article in force settles it; the replaced 北京 2016 article on safety equipment in general dates nothing
         {"type": "single", "options": ["报废", "补焊后继续使用", "降低载荷使用", "打磨后使用"], "answer": "A",
          "stem": "起重机械的吊钩出现裂纹时，应当（ ）。"},
