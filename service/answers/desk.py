@@ -419,12 +419,8 @@ class AnswerDesk:
         # the question's own words in the first quote make it sure, unless that quote is of another law than the
         # one the question names (违反安全生产法第二十一条… is not answered by another law's 第二十一条)
         named_elsewhere = candidates[cited[0]][2].law < 0
-        # … and only when the question says what it is about: one word (罚多少？, 怎么罚) says what is asked, not of what
-        # and only when the support model does not rule the question out (养老保险交满多少年可以领: its words are
-        # in a 工伤保险条例 article, its meaning is not)
-        said = len(self._question_terms(question)[0]) >= MIN_SAID_WORDS and support >= WORDS_SUPPORT_FLOOR
-        confidence = "high" if words >= self.threshold and said and not named_elsewhere \
-            else self.support.confidence(support)
+        sure_by_words = words >= self.threshold and not named_elsewhere and self._says_what(question, support)
+        confidence = "high" if sure_by_words else self.support.confidence(support)
         # a medium answer quotes the deciding sentences of each article, not the whole articles
         citations = [c for i in cited for c in self._passage_citations(*candidates[i][:2], whole=confidence != "medium")]
         citations.sort(key=lambda c: authority_rank(c.authority, c.region))
@@ -433,6 +429,12 @@ class AnswerDesk:
         answer.confidence = confidence
         answer.support = round(support, 4)
         return answer
+
+    def _says_what(self, question: str, support: float) -> bool:
+        """Whether the question says what it is about (one word, 罚多少？ or 怎么罚, says what is asked, not of
+        what) and the support model does not rule it out (养老保险交满多少年可以领: its words are in a 工伤保险条例
+        article, its meaning is not): only then do its words in a quote make the answer sure."""
+        return support >= WORDS_SUPPORT_FLOOR and len(self._question_terms(question)[0]) >= MIN_SAID_WORDS
 
     def _passage_citations(self, hit, unit: Unit, whole: bool = True, lead_in: bool = True) -> list[Citation]:
         """The quote of ``unit``, labelled by its 款/项 (an item quoted with its lead-in: the item's);
