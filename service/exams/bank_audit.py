@@ -36,8 +36,8 @@ from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
-                                       head_last, numbered_items, slot_sentence, with_key)
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination, counted_lead, duty_item,
+                                       fitted, head_last, numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -512,6 +512,8 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
+        if options and kind != "judge":
+            body = asked_blank(body)  # "…由谁承担？" asks where other banks put a blank
         # a page number copied from a printed book sits in options too ("30- 25 -")
         options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         numbered = self._combined(body, options, law, kind)
