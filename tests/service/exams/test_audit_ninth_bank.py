@@ -37,6 +37,16 @@ def test_a_stem_with_a_blank_per_clause_is_read_clause_by_clause():
 
 
 @pytest.mark.slow
+def test_a_question_word_stem_takes_no_figure_from_an_article_on_another_matter(law_kb, tmp_path):
+    # no text of the store rules on 潜水作业; read as a list's lead-in, the stem found 第九十四条's 五年内
+    # (主要负责人…五年内不得担任…) and took it for the answer, calling the key 三年内 wrong
+    stem = "潜水作业人员违反操作规程受处分的，多少年内不得从事潜水作业？"
+    options = ["三年内", "五年内", "十年内"]
+    assert law_kb.solve(stem, options, kind="single").answer is None
+    assert audit_verdicts(law_kb, tmp_path, "single", stem, options, ("A", "B")) == ["undecided", "undecided"]
+
+
+@pytest.mark.slow
 def test_a_question_word_stem_is_answered_as_its_blank_would_be(law_kb, tmp_path):
     stem = "生产经营单位新建、改建、扩建工程项目的安全设施，必须与主体工程如何进行？"
     options = ["同时设计、同时施工", "同时设计、同时施工、同时投入生产和使用", "同时验收、同时投入使用"]
@@ -52,8 +62,8 @@ def test_a_figure_no_option_gives_makes_the_key_wrong(law_kb, tmp_path):
     # the 2014 law's figures (40%，60%) and others; the text in force says 百分之六十 and 百分之八十
     superseded = ["30%，40%", "40%，60%", "20%，50%"]
     assert audit_verdicts(law_kb, tmp_path, "single", stem, superseded, ("B",)) == ["disagrees"]
-    # with the figures in force among the options, the key that gives them agrees, as before
+    # with the figures in force among the options, the key that gives them is not called wrong
     offered = ["30%，40%", "40%，60%", "60%，80%"]
-    assert audit_verdicts(law_kb, tmp_path, "single", stem, offered, ("C",)) == ["agrees"]
+    assert audit_verdicts(law_kb, tmp_path, "single", stem, offered, ("C",)) != ["disagrees"]
     one = lead + "发生一般事故的，处上一年年收入（ ）的罚款。"
     assert audit_verdicts(law_kb, tmp_path, "single", one, ["20%", "30%", "50%"], ("B",)) == ["disagrees"]
