@@ -11,7 +11,8 @@ see ``data/real_bank_extra.md``); a fourth (``data/real_bank_third.jsonl``, 特�
 a seventh (``data/real_bank_sixth.jsonl``, a 广东 C3 安全员 bank's 法律法规 判断 and law-naming choice questions,
 split in ``data/real_bank_sixth_split.json``, see ``data/real_bank_sixth.md``); an eighth (``data/real_bank_seventh.jsonl``,
 a 危化品 安全管理人员 bank's 单选 and 判断 on the corpus laws, split in ``data/real_bank_seventh_split.json``, see
-``data/real_bank_seventh.md``); and the project's own bank (``data/exam_bank.csv``, split by
+``data/real_bank_seventh.md``); a ninth (``data/real_bank_ninth.jsonl``, a 粤港澳 safety contest bank's 单选 on the
+corpus laws, split in ``data/real_bank_ninth_split.json``, see ``data/real_bank_ninth.md``); and the project's own bank (``data/exam_bank.csv``, split by
 ``metrics.exams.split_of``).
 
 A right key (gold ``agrees``) is *agreed* when the audit says ``agrees`` and a *false alarm* when
@@ -80,7 +81,7 @@ def own_rows() -> list[dict]:
 
 
 def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
-    """(name, rows) of the banks the metric reads: the real one at ``real_bank``, extra, third, fourth, fifth, sixth, seventh, own."""
+    """(name, rows) of the banks the metric reads: the real one at ``real_bank``, extra, third, fourth, fifth, sixth, seventh, ninth, own."""
     return [("real", real_rows(real_bank.read_text(encoding="utf-8").splitlines(), "real_bank_split.json")),
             ("extra", real_rows(_data("real_bank_extra.jsonl").splitlines(), "real_bank_extra_split.json")),
             ("third", real_rows(_data("real_bank_third.jsonl").splitlines(), "real_bank_third_split.json")),
@@ -88,6 +89,7 @@ def all_banks(real_bank: Path) -> list[tuple[str, list[dict]]]:
             ("fifth", real_rows(_data("real_bank_fifth.jsonl").splitlines(), "real_bank_fifth_split.json")),
             ("sixth", real_rows(_data("real_bank_sixth.jsonl").splitlines(), "real_bank_sixth_split.json")),
             ("seventh", real_rows(_data("real_bank_seventh.jsonl").splitlines(), "real_bank_seventh_split.json")),
+            ("ninth", real_rows(_data("real_bank_ninth.jsonl").splitlines(), "real_bank_ninth_split.json")),
             ("own", own_rows())]
 
 

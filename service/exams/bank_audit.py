@@ -36,8 +36,8 @@ from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
 from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, combination, counted_lead, duty_item, fitted,
-                                       head_last, numbered_items, slot_sentence, with_key)
+                                       PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination, counted_lead, duty_item,
+                                       fitted, head_last, numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -111,6 +111,7 @@ _ELIDED_RE = re.compile(r"发现|有权|应当|必须|可以|不得|负责")
 # a figure with its unit after it (30日, 三十日, 二百元), not the 一 of 一般
 _FIGURE_PATTERN = rf"(?:\d+(?:\.\d+)?|[{NUMERAL_CHARS}]+)(?=[日天年月个小人元倍%])"
 _FIGURE_RE = re.compile(f"({_FIGURE_PATTERN})")
+_FIGURE_TEXT_RE = re.compile(r"\d")  # a figure in canonical text (百分之八十 reads 80%)
 PARALLEL_WORDS = 4  # characters besides its figures that a later clause must share with the first's frame
 _ALTERNATIVE_RE = re.compile(r"(责令|处|吊销|暂扣)[^，,；;。：:或]{2,20}或者([^，,；;。：:或]{2,20})")
 _GRADED_ITEM_RE = re.compile(r"^(发生(?:特别重大|重大|较大|一般)(?:生产安全)?事故)的?[，,](处[^；;。]+)")
@@ -512,6 +513,8 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
+        if options and kind != "judge":
+            body = asked_blank(body)  # "…由谁承担？" asks where other banks put a blank
         # a page number copied from a printed book sits in options too ("30- 25 -")
         options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         numbered = self._combined(body, options, law, kind)
@@ -710,7 +713,38 @@ class StatementJudge:
             if refuting:
                 # no option is proven, but the article says the key is not the answer
                 return "disagrees", Solution(None, refuting.evidence)
+            unoffered = self._figure_not_offered(stem, options, key) if same is None and kind == "single" else None
+            if unoffered:
+                return "disagrees", Solution(None, unoffered)
         return {True: "agrees", False: "disagrees", None: "undecided"}[same], solution
+
+    def _figure_not_offered(self, stem: str, options: list[str], key: str) -> Evidence | None:
+        """A single choice whose blank the articles fill with a figure that no option gives (a key
+        in the 2014 law's 60%，80% where 第九十五条 now says 百分之八十 and 百分之一百): the key is not
+        the answer, whatever the other options. Each blank is filled in its own clause (the stem's
+        lead-in before a list of clauses, one blank each, kept before every clause), and the
+        clause with the article's figure written in must be said by an article. None where a
+        blank is not filled, its fill or the key's piece holds no figure, or some option gives the
+        figure found."""
+        body, law = self.read_stem(stem)
+        body = asked_blank(body)
+        if NEGATIVE_STEM_RE.search(body) or key not in LETTERS[:len(options)]:
+            return None
+        clauses = _slot_clauses(body)
+        pieces = [fitted(body, o).split("；") for o in options]
+        if not clauses or any(len(p) != len(clauses) for p in pieces):
+            return None
+        for i, clause in enumerate(clauses):
+            found = self._blank(clause, law).answer
+            if not found or not _FIGURE_TEXT_RE.search(canonical(found)):
+                continue
+            offered = [p[i] for p in pieces]
+            if not all(_FIGURE_TEXT_RE.search(canonical(o)) and same_blank_answer(found, o) is False for o in offered):
+                continue
+            proof = self.judge_statement(with_key(clause, found).rstrip("。") + "。", law)
+            if proof.verdict and proof.coverage >= TRUE_COVERAGE:
+                return proof.evidence
+        return None
 
     def _blank(self, body: str, law: str | None) -> Solution:
         """A 填空 without options: the text that an article sentence has at the blanks. Of the
@@ -1124,6 +1158,23 @@ def _referred(line: str, items: dict[str, str]) -> list[Composite]:
     numbers = re.findall(r"第[(（]?([一二三四五六七八九十]+)[)）]?项", match.group(0))
     return [Composite(line[:match.start()] + items[n].rstrip("；;。的") + "的" + line[match.end():])
             for n in numbers if n in items]
+
+
+def _slot_clauses(body: str) -> list[str]:
+    """One statement per blank: the stem itself where it has one blank; where it has several, each in
+    a clause of its own (…处以罚款：发生重大事故的，处（ ）的罚款；发生特别重大事故的，处（ ）的罚款), each
+    clause after the lead-in that introduces them (the first clause's text up to its ：). Empty where a
+    clause holds two blanks."""
+    slots = len(SLOT_RE.findall(body))
+    if slots <= 1:
+        return [body] if slots else []
+    clauses = [c for c in _CLAUSE_RE.findall(body) if SLOT_RE.search(c)]
+    if len(clauses) != slots:
+        return []
+    first = clauses[0]
+    lead = first[:max(first.rfind("："), first.rfind(":")) + 1]
+    start = body.index(first)
+    return [(body[:start] + c if k == 0 else body[:start] + lead + c).rstrip("；;") for k, c in enumerate(clauses)]
 
 
 def _choose(findings: list[Finding], negative: bool, kind: str | None,

@@ -7,6 +7,8 @@ take them (one piece per blank, without the unit the stem already has beside its
 '24'
 >>> head_last("消防工作的方针（ ）。")
 '消防工作（ ）的方针。'
+>>> asked_blank("职业健康检查费用由谁承担？")
+'职业健康检查费用由（ ）承担。'
 """
 
 from __future__ import annotations
@@ -124,6 +126,26 @@ def head_last(body: str) -> str:
     end = re.search(r"[。；;]", rest)
     end = end.start() if end else len(rest.rstrip())
     return body[:match.start()] + rest[:end] + "的" + match.group(1) + rest[end:]
+
+
+# "…费用由谁承担？" "…不得担任…的是多少年？" "…应当与主体工程如何进行？": a stem that asks with a question word
+# where other banks put the blank. 如何/怎样 take the verb they ask about with them (如何处理: the option is the
+# handling), 什么时候/何时 are a time, 几/多少 a figure before its counter
+_ASKED_RE = re.compile(r"(?:如何|怎样|怎么)(?:进行|处理|确定|对待|做)?|什么时候|何时|什么|谁|多少|哪一?[些个种项类]"
+                       r"|几(?=[个年月日天周次人名项种类级倍小时学时])")
+_ASKED_END_RE = re.compile(r"[？?]\s*$")
+
+
+def asked_blank(body: str) -> str:
+    """A stem that asks with one question word and ends with its question mark, the word read as
+    the blank ("职业健康检查费用由谁承担？" reads "职业健康检查费用由（ ）承担。"), so that each option is
+    read into the sentence as a blank's would be; two words are two blanks ("…初次…不得少于多少学时，
+    每年…不得少于多少学时？"). The stem as it is where it has a blank already, does not end with ？, or
+    asks with no word the pattern knows."""
+    if SLOT_RE.search(body) or not _ASKED_END_RE.search(body):
+        return body
+    asked = _ASKED_RE.sub("（ ）", _ASKED_END_RE.sub("。", body))
+    return asked if SLOT_RE.search(asked) else body
 
 
 def with_key(body: str, key: str) -> str:
