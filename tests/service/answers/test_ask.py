@@ -19,7 +19,7 @@ from regkb.service.answers.schemas import AskResponse
 from regkb.service.answers.desk import PHRASES, AnswerDesk, paragraph_and_item, route, span_label, units_of
 from regkb.service.knowledge_base import KnowledgeBaseError
 
-from conftest import LAWS, SEEDS
+from conftest import LAWS, SEEDS, pooled_ingest
 
 
 def known_department(name: str) -> str | None:
@@ -82,7 +82,7 @@ def corpus_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("corpus"), show_progress=False))
-    report = kb.ingest([SEEDS, LAWS])
+    report = pooled_ingest(kb, [SEEDS, LAWS])
     assert report.errors == []
     return kb
 

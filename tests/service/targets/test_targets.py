@@ -21,7 +21,7 @@ from regkb.ingest.targets import TargetExtractor, direction_of, plan_end_year
 from regkb.service.knowledge_base import KnowledgeBaseError
 from regkb.service.targets.desk import EXPORT_HEADER, indicator_match
 
-from conftest import SEEDS
+from conftest import SEEDS, pooled_ingest
 
 GOALS = ["二、规划目标"]
 
@@ -140,7 +140,7 @@ def plans_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("plans"), show_progress=False))
-    kb.ingest([SEEDS / name for name in sorted(TARGET_GOLD)])
+    pooled_ingest(kb, [SEEDS / name for name in sorted(TARGET_GOLD)])
     return kb
 
 
