@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from regkb.eval.paths import shared_corpus
+
+if TYPE_CHECKING:
+    import numpy as np
 
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
@@ -32,13 +36,45 @@ def pytest_collection_modifyitems(config, items):
         pytest.exit(f"shared corpus not found at {SHARED_CORPUS} (set REGKB_SHARED to the folder that holds corpus/)", returncode=4)
 
 
+# Vectors of the shared corpus's texts embedded so far this session, by (model, text hash): the
+# stores the fixtures below build from the same laws share them instead of embedding each law again
+# (embedding is most of an ingest). Only these fixtures use it: tests of ingest itself embed afresh.
+_EMBEDDED: dict[tuple[str, str], "np.ndarray"] = {}
+
+
+def pooled_ingest(kb, paths: list[Path]):
+    """``kb.ingest(paths)``, its store's embedding cache first filled, text by text as the ingest
+    asks, from the vectors other fixtures' stores embedded this session; what this ingest
+    embeds joins them. The store ends up holding the vectors a plain ingest would have cached."""
+    store = kb.store
+    own_cached = store.cached_vectors
+
+    def cached_vectors(model_id: str, hashes):
+        hashes = list(hashes)
+        found = own_cached(model_id, hashes)
+        borrowed = [(h, _EMBEDDED[model_id, h]) for h in hashes if h not in found and (model_id, h) in _EMBEDDED]
+        if borrowed:
+            store.put_vectors(model_id, borrowed)
+            found.update(borrowed)
+        return found
+
+    store.cached_vectors = cached_vectors  # this store object only, for this ingest only
+    try:
+        report = kb.ingest(paths)
+    finally:
+        del store.cached_vectors
+    for batch in store.all_vectors():
+        _EMBEDDED.update(((model_id, text_hash), vector) for model_id, text_hash, vector in batch)
+    return report
+
+
 def laws_kb(home: Path, paths: list[Path]):
     """A knowledge base in ``home`` holding the files ``paths`` (default embedder)."""
     from regkb.service.knowledge_base import KnowledgeBase
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=home, show_progress=False))
-    report = kb.ingest(paths)
+    report = pooled_ingest(kb, paths)
     assert report.errors == [] and report.added == len(paths)
     return kb
 
@@ -71,14 +107,7 @@ def judged_false(kb, tmp_path: Path, statement: str) -> tuple[list[str], str | N
 @pytest.fixture(scope="session")
 def law_kb(tmp_path_factory):
     """A knowledge base holding the 安全生产法 and the Liaoning 分工方案, default embedder."""
-    from regkb.service.knowledge_base import KnowledgeBase
-    from regkb.service.settings import Settings
-
-    home = tmp_path_factory.mktemp("law_kb")
-    kb = KnowledgeBase.open(Settings(home=home, show_progress=False))
-    report = kb.ingest([SAFETY_LAW, DIVISION_PLAN])
-    assert report.errors == [] and report.added == 2
-    return kb
+    return laws_kb(tmp_path_factory.mktemp("law_kb"), [SAFETY_LAW, DIVISION_PLAN])
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import errno
 
 import numpy as np
 import pytest
-from conftest import LAWS, SAFETY_LAW, SHARED_CORPUS
+from conftest import LAWS, SAFETY_LAW, SHARED_CORPUS, pooled_ingest
 
 from regkb.index.backends.faiss_bm25s import SEGMENTER_PROBE, FaissBm25sStorage
 from regkb.index.search_index import IndexRow
@@ -75,7 +75,7 @@ def appended_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("appended"), show_progress=False))
-    assert kb.ingest([LOCAL_RULE]).added == 1  # the first ingest builds
+    assert pooled_ingest(kb, [LOCAL_RULE]).added == 1  # the first ingest builds
     append, moved = FaissBm25sStorage.append, []
 
     def counting_moves(storage, *args, **kwargs):
@@ -86,7 +86,7 @@ def appended_kb(tmp_path_factory):
         patch.setattr(FaissBm25sStorage, "build", lambda *args, **kwargs: pytest.fail("rebuilt instead of appending"))
         patch.setattr(FaissBm25sStorage, "append", counting_moves)
         for path in (SAFETY_LAW, LOCAL_FIRE_RULE):
-            assert kb.ingest([path]).added == 1
+            assert pooled_ingest(kb, [path]).added == 1
     assert moved[0] > 0  # sentences the rule says word for word in the law now go under the law's title
     return kb
 

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pytest
 
-from conftest import LAWS, SAFETY_LAW, SEEDS
+from conftest import LAWS, SAFETY_LAW, SEEDS, pooled_ingest
 from regkb.index.regions import Gazetteer
 from regkb.index.search_index import SearchFilters
 from regkb.index.sentences import chunk_evidence, split_sentences
@@ -131,7 +131,7 @@ def national_and_local(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("pair_kb"), show_progress=False))
-    assert kb.ingest([SAFETY_LAW, ZHEJIANG]).errors == []
+    assert pooled_ingest(kb, [SAFETY_LAW, ZHEJIANG]).errors == []
     return kb
 
 

@@ -215,7 +215,7 @@ def test_the_trainer_fits_on_two_real_stores_and_holds_its_rule_on_each(law_kb, 
     """The small law store and a copy with a provincial rule beside the law (more documents on the
     shelf): each question is searched on both, its two lists share a fold, and the thresholds
     keep the calibration rule on each store."""
-    from conftest import LAWS, SAFETY_LAW
+    from conftest import LAWS, SAFETY_LAW, pooled_ingest
     from live_server import copy_store
 
     from regkb.eval.metrics.ask import load_ask_questions
@@ -225,7 +225,7 @@ def test_the_trainer_fits_on_two_real_stores_and_holds_its_rule_on_each(law_kb, 
     from regkb.service.settings import Settings
 
     wider = KnowledgeBase.open(Settings(home=copy_store(law_kb.settings.home, tmp_path / "wider"), show_progress=False))
-    assert wider.ingest([LAWS / "浙江省安全生产条例(2016-07-29).md"]).added == 1
+    assert pooled_ingest(wider, [LAWS / "浙江省安全生产条例(2016-07-29).md"]).added == 1
     asked = [EverydayQuestion(q.id, q.question, "dev", (Gold(q.source, None, q.passage),))
              for q in load_ask_questions() if q.split == "dev" and q.kind == "passage" and q.source == SAFETY_LAW.name]
     sets = {"ask dev": asked, "offtopic dev": [q for q in load_set("offtopic") if q.split == "dev"][:12]}

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import LAWS, SHARED_CORPUS
+from conftest import LAWS, SHARED_CORPUS, pooled_ingest
 
 LIBRARY = SHARED_CORPUS / "library"
 # 消防法第二十条: 举办大型群众性活动，承办人应当依法向公安机关申请安全许可
@@ -22,7 +22,7 @@ def events_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("events_kb"), show_progress=False))
-    report = kb.ingest([LAWS / "消防法(2021-04-29).md", LIBRARY / "大型群众性活动安全管理条例(2007-09-14).md",
+    report = pooled_ingest(kb, [LAWS / "消防法(2021-04-29).md", LIBRARY / "大型群众性活动安全管理条例(2007-09-14).md",
                         LIBRARY / "北京市大型群众性活动安全管理条例.md"])
     assert report.errors == [] and report.added == 3
     return kb

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import SAFETY_LAW, SHARED_CORPUS
+from conftest import SAFETY_LAW, SHARED_CORPUS, pooled_ingest
 from regkb.service.http.app import ServiceSettings, create_app
 from regkb.service.cli import main
 from regkb.service.settings import Settings
@@ -31,7 +31,7 @@ def versions_kb(tmp_path_factory):
     from regkb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("versions_kb"), show_progress=False))
-    report = kb.ingest([LIBRARY / OLD, LIBRARY / NEW, SAFETY_LAW, LIBRARY / "山东省安全生产条例(2021-12-03).md",
+    report = pooled_ingest(kb, [LIBRARY / OLD, LIBRARY / NEW, SAFETY_LAW, LIBRARY / "山东省安全生产条例(2021-12-03).md",
                         LIBRARY / "重庆市安全生产条例(2015-12-08).md"])
     assert report.errors == [] and report.added == 5
     return kb

@@ -21,7 +21,7 @@ from regkb.ingest.targets import TargetExtractor, direction_of, plan_end_year
 from regkb.service.knowledge_base import KnowledgeBaseError
 from regkb.service.targets.desk import EXPORT_HEADER, indicator_match
 
-from conftest import SEEDS
+from conftest import SEEDS, pooled_ingest
 
 GOALS = ["二、规划目标"]
 
@@ -117,7 +117,7 @@ def test_seed_targets_match_the_hand_written_gold(source):
 
 @pytest.mark.slow
 def test_store_keeps_targets_until_the_document_is_removed(small_kb):
-    report = small_kb.ingest([SEEDS / "004_36275ac223ca7fcd.txt", SEEDS / "001_d581b906447e9fb7.txt"])
+    report = pooled_ingest(small_kb, [SEEDS / "004_36275ac223ca7fcd.txt", SEEDS / "001_d581b906447e9fb7.txt"])
     assert report.targets == len(small_kb.store.targets()) >= 14
     doc_id = small_kb.store.document_by_source("004_36275ac223ca7fcd.txt").doc_id
     small_kb.remove(doc_id)
@@ -140,7 +140,7 @@ def plans_kb(tmp_path_factory):
     from regkb.service.settings import Settings
 
     kb = KnowledgeBase.open(Settings(home=tmp_path_factory.mktemp("plans"), show_progress=False))
-    kb.ingest([SEEDS / name for name in sorted(TARGET_GOLD)])
+    pooled_ingest(kb, [SEEDS / name for name in sorted(TARGET_GOLD)])
     return kb
 
 
