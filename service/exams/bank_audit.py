@@ -513,8 +513,10 @@ class StatementJudge:
         if self.foreign(stem):
             return Solution(None)
         body, law = self.read_stem(stem)
-        if options and kind != "judge":
-            body = asked_blank(body)  # "…由谁承担？" asks where other banks put a blank
+        if options and kind != "judge" and not SLOT_RE.search(stem):
+            # "…由谁承担？" asks where other banks put a blank; a stem that has its blank ("…受到哪些处理？（ ）")
+            # keeps it, since its question word asks for the options that fill it
+            body = asked_blank(body)
         # a page number copied from a printed book sits in options too ("30- 25 -")
         options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         numbered = self._combined(body, options, law, kind)
@@ -727,7 +729,8 @@ class StatementJudge:
         blank is not filled, its fill or the key's piece holds no figure, or some option gives the
         figure found."""
         body, law = self.read_stem(stem)
-        body = asked_blank(body)
+        if not SLOT_RE.search(stem):
+            body = asked_blank(body)
         if NEGATIVE_STEM_RE.search(body) or key not in LETTERS[:len(options)]:
             return None
         clauses = _slot_clauses(body)
