@@ -466,6 +466,13 @@ class StatementJudge:
         named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
         return duty_item(PREFIX_RE.sub("", stem)), next((title for title in named if title), None)
 
+    def read_choice_stem(self, stem: str) -> tuple[str, str | None]:
+        """``read_stem`` for a question with options: "…由谁承担？" asks where other banks put a blank, so its
+        question word is read as the blank; a stem written with its blank ("…受到哪些处理？（ ）", whose closing
+        blank ``read_stem`` drops) keeps it, its question word asking for the options that fill it."""
+        body, law = self.read_stem(stem)
+        return (body if SLOT_RE.search(stem) else asked_blank(body)), law
+
     def law_title(self, name: str) -> str | None:
         """The title (without 中华人民共和国) of the law in the store that a stem's 《…》 names:
         written in full, or loosely. The one place that reads a law's name, so a table of short
@@ -512,11 +519,7 @@ class StatementJudge:
     def _solve(self, stem: str, options: list[str], kind: str | None) -> Solution:
         if self.foreign(stem):
             return Solution(None)
-        body, law = self.read_stem(stem)
-        if options and kind != "judge" and not SLOT_RE.search(stem):
-            # "…由谁承担？" asks where other banks put a blank; a stem that has its blank ("…受到哪些处理？（ ）")
-            # keeps it, since its question word asks for the options that fill it
-            body = asked_blank(body)
+        body, law = self.read_choice_stem(stem) if options and kind != "judge" else self.read_stem(stem)
         # a page number copied from a printed book sits in options too ("30- 25 -")
         options = [fitted(body, PAGE_MARK_RE.sub("", o)) for o in options if o and o.strip()]
         numbered = self._combined(body, options, law, kind)
@@ -728,9 +731,7 @@ class StatementJudge:
         clause with the article's figure written in must be said by an article. None where a
         blank is not filled, its fill or the key's piece holds no figure, or some option gives the
         figure found."""
-        body, law = self.read_stem(stem)
-        if not SLOT_RE.search(stem):
-            body = asked_blank(body)
+        body, law = self.read_choice_stem(stem)
         if NEGATIVE_STEM_RE.search(body) or key not in LETTERS[:len(options)]:
             return None
         clauses = _slot_clauses(body)
