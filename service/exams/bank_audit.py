@@ -35,9 +35,9 @@ from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuat
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
-from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination, counted_lead, duty_item,
-                                       fitted, head_last, numbered_items, slot_sentence, with_key)
+from regkb.service.exams.stems import (CITED_LAW_RE, EDITION_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE,
+                                       PAGE_MARK_RE, PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination,
+                                       counted_lead, duty_item, fitted, head_last, numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -460,8 +460,9 @@ class StatementJudge:
     # --- questions --------------------------------------------------------------------
 
     def read_stem(self, stem: str) -> tuple[str, str | None]:
-        """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
-        stem = JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip())
+        """The stem without its 根据《…》 lead-in (a decree or edition after the title too) or a 判断's closing （ ）,
+        and the law it names."""
+        stem = EDITION_RE.sub("", JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip()))
         # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
         named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
         return duty_item(PREFIX_RE.sub("", stem)), next((title for title in named if title), None)
