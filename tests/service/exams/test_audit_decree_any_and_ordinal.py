@@ -24,6 +24,20 @@ def test_a_decree_or_edition_after_the_title_is_no_part_of_the_rule():
     assert EDITION_RE.sub("", "处上一年年收入（30%）的罚款") == "处上一年年收入（30%）的罚款"
 
 
+def test_any_under_a_negation_says_the_same_ban():
+    from regkb.service.exams.align import compare
+    from regkb.service.exams.text import canonical
+
+    sentence = "负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，不得收取费用。"
+    assert compare(canonical("负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，不得收取任何费用。"),
+                   sentence).conflicts == 0
+    # without the negation, or with the ban turned into a duty, it is another statement
+    assert compare(canonical("负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，应当收取任何费用。"),
+                   sentence).conflicts > 0
+    assert compare(canonical("负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，不得收取全部费用。"),
+                   sentence).conflicts > 0
+
+
 @pytest.mark.slow
 def test_a_stem_with_its_decree_number_is_judged_as_without(law_kb, tmp_path):
     stem = "根据《安全生产法》（中华人民共和国主席令第88号）规定，生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
@@ -31,3 +45,9 @@ def test_a_stem_with_its_decree_number_is_judged_as_without(law_kb, tmp_path):
     # a figure of the rule changed is still caught with an edition beside the title
     wrong = "根据《安全生产法》（2021年修正）规定，矿山、建筑施工单位以外的其他生产经营单位，从业人员超过三百人的，应当设置安全生产管理机构或者配备专职安全生产管理人员。"
     assert audit_verdicts(law_kb, tmp_path, "judge", wrong, [], ("true",)) == ["disagrees"]
+
+
+@pytest.mark.slow
+def test_any_under_a_ban_agrees(law_kb, tmp_path):
+    stem = "负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，不得收取任何费用。"
+    assert audit_verdicts(law_kb, tmp_path, "judge", stem, [], ("true", "false")) == ["agrees", "disagrees"]
