@@ -51,3 +51,13 @@ def test_a_stem_with_its_decree_number_is_judged_as_without(law_kb, tmp_path):
 def test_any_under_a_ban_agrees(law_kb, tmp_path):
     stem = "负有安全生产监督管理职责的部门对涉及安全生产的事项进行审查、验收，不得收取任何费用。"
     assert audit_verdicts(law_kb, tmp_path, "judge", stem, [], ("true", "false")) == ["agrees", "disagrees"]
+
+
+@pytest.mark.slow
+def test_a_list_item_said_with_its_place_is_checked_against_its_number(law_kb, tmp_path):
+    lead = "生产经营单位的主要负责人对本单位安全生产工作负有的职责之{}：组织制定并实施本单位安全生产教育和培训计划。"
+    assert audit_verdicts(law_kb, tmp_path, "judge", lead.format("三"), [], ("true", "false")) == ["agrees", "disagrees"]
+    # the 项 is 第二十一条's (三): said at another place, the statement is another fact
+    assert audit_verdicts(law_kb, tmp_path, "judge", lead.format("二"), [], ("true", "false")) == ["disagrees", "agrees"]
+    # 之一 is one of them, not the first
+    assert audit_verdicts(law_kb, tmp_path, "judge", lead.format("一"), [], ("true",)) != ["disagrees"]
