@@ -96,7 +96,8 @@ _DEFINES_RE = re.compile(r"是指|所称|系指")
 _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
 # "企业取得安全生产许可证，应具备的条件之三：设置…": the list's 项 said with its place in the list (之一: one of them)
-_ORDINAL_RE = re.compile(r"的?([^，,；;。：:的之]{1,8})之([一二三四五六七八九十]+)[：:]")
+# (三分之二 is a share, not a place)
+_ORDINAL_RE = re.compile(r"的?([^，,；;。：:的之]{1,8})(?<!分)之([一二三四五六七八九十]+)[：:]")
 _ONE_OF = "一"
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds

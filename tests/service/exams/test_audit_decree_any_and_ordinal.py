@@ -38,6 +38,15 @@ def test_any_under_a_negation_says_the_same_ban():
                    sentence).conflicts > 0
 
 
+def test_a_place_in_a_list_is_read_from_its_ordinal():
+    from regkb.service.exams.bank_audit import _ORDINAL_RE
+
+    found = _ORDINAL_RE.search("企业取得安全生产许可证，应具备的条件之三：设置安全生产管理机构")
+    assert found.group(1, 2) == ("条件", "三")
+    assert _ORDINAL_RE.search("有下列情形之一的，责令限期改正") is None  # one of them, no 项 said after a colon
+    assert _ORDINAL_RE.search("应当经全体委员的三分之二：通过") is None  # a share
+
+
 @pytest.mark.slow
 def test_a_stem_with_its_decree_number_is_judged_as_without(law_kb, tmp_path):
     stem = "根据《安全生产法》（中华人民共和国主席令第88号）规定，生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
