@@ -1,5 +1,5 @@
-"""Unlabelled probes of right keys: each right-keyed 单选/多选 of the real banks' tune halves and the own
-bank's dev half, with one blank, its keyed option written into the blank and audited as a 判断 keyed
+"""Unlabelled probes of right keys: each right-keyed 单选/多选/填空 of the real banks' tune halves and the own
+bank's dev half, with one blank, its keyed option (a 填空's key) written into the blank and audited as a 判断 keyed
 true. The bank's key makes each probe a true statement, so a ``disagrees`` on one is a false alarm by
 construction (no hand label needed); an ``undecided`` says nothing. A probe may read oddly where the
 stem's question words stay (…采取的措施有…), so its false alarms are read by hand before a cause is
@@ -27,8 +27,13 @@ def probes(banks: list[tuple[str, list[dict]]]) -> list[dict]:
     result = []
     for bank, rows in banks:
         for row in rows:
-            if (row["half"] not in TUNE_HALVES or row["gold"] != "right" or row["type"] not in ("single", "multi")
+            if (row["half"] not in TUNE_HALVES or row["gold"] != "right" or row["type"] not in ("single", "multi", "blank")
                     or len(SLOT_RE.findall(row["stem"])) != 1):
+                continue
+            if row["type"] == "blank":  # the key is the text itself ("option" says so)
+                statement = with_key(row["stem"], row["answer"]).rstrip("？?。 ") + "。"
+                result.append({"bank": bank, "id": row["id"], "option": "key", "type": "judge",
+                               "stem": statement, "options": [], "answer": "true"})
                 continue
             for letter in row["answer"]:
                 index = ord(letter) - ord("A")

@@ -41,6 +41,9 @@ _OWN = "本"  # 本单位: the unit the statement speaks of
 _COMPANY = "生产经营"  # what canonical text makes of 企业 in front of 单位 (施工企业: 施工生产经营单位)
 MAX_KIND = 6  # characters of a kind of unit a statement may name (建筑施工, 特种设备使用)
 _FIGURE_END_RE = re.compile(r"\d(?:\.\d+)?(?:个月|小时|分钟|周岁|日|天|年|人|名|元|倍|次|%|万元|万)$")
+# "不得收取任何费用": 任何 after a negation in its clause stresses the ban, it does not narrow or widen it
+_ANY = "任何"
+_NEGATED_RE = re.compile(r"[不未无非][^不未无非]*$")
 _GRADE_RE = re.compile(r"特别|重大|较大|一般")  # accident grades, and the words that make them
 _SAFETY, _ACCIDENT = "生产安全", "事故"
 _ACCIDENT_RE = re.compile(rf"(?:{_SAFETY})?{_ACCIDENT}")
@@ -134,6 +137,8 @@ def conflicts(statement: str, sentence: str) -> Alignment:
             swaps += 1
         elif re.search(r"\d", ours):
             soft += 1  # a figure the sentence does not give is a fact of the statement's own, not a rewording
+        elif ours == _ANY and _NEGATED_RE.search(statement[max(0, right.a - len(ours) - EDGE):right.a - len(ours)]):
+            inserts += 1  # 不得收取任何费用 for 不得收取费用: 任何 under a negation says the same ban
         elif _qualifier(ours) and right is not end and not _restated(ours, sentence):
             # a word added inside (每半年 for 每年); one added at the end rewords ("…罚款处罚"); one
             # that makes a grade another (特别 before 重大) is another fact, as a figure is

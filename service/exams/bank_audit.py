@@ -35,9 +35,9 @@ from regkb.service.exams.corpus import ARTICLE_LABEL_RE, ITEM_RE, strip_punctuat
 from regkb.service.exams.generators import LETTERS
 from regkb.service.exams.grades import accident_figures, defining_line, grade_definitions, grade_of, named_grades
 from regkb.service.exams.hierarchy import outranks, rank, restated_otherwise, within_subject
-from regkb.service.exams.stems import (CITED_LAW_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE, PAGE_MARK_RE,
-                                       PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination, counted_lead, duty_item,
-                                       fitted, head_last, numbered_items, slot_sentence, with_key)
+from regkb.service.exams.stems import (CITED_LAW_RE, EDITION_RE, JUDGE_MARK_RE, LIST_SLOT_RE, NEGATIVE_STEM_RE,
+                                       PAGE_MARK_RE, PREFIX_RE, STATEMENT_OPTIONS_RE, asked_blank, combination,
+                                       counted_lead, duty_item, fitted, head_last, numbered_items, slot_sentence, with_key)
 from regkb.service.exams.text import CLAUSE_MARK, SLOT_RE, canonical, standard_forms
 
 _LAW_TITLE_RE = re.compile(r"(?:法|条例|办法|规定|细则)$")
@@ -95,6 +95,10 @@ _DEFINITION_RE = re.compile(r"^(?:本(?:法|条例|办法|规定)所称)?([^，,
 _DEFINES_RE = re.compile(r"是指|所称|系指")
 _LISTED_KINDS_RE = re.compile(r"([^，,；;。等]{2,60}、[^，,；;。等]{2,60})等")  # the kinds a definition lists
 _OMITTED_RE = re.compile(r"(?<!尚)未")  # 未实行 (left undone), not 尚未竣工 (not yet)
+# "企业取得安全生产许可证，应具备的条件之三：设置…": the list's 项 said with its place in the list (之一: one of them)
+# (三分之二 is a share, not a place)
+_ORDINAL_RE = re.compile(r"的?([^，,；;。：:的之]{1,8})(?<!分)之([一二三四五六七八九十]+)[：:]")
+_ONE_OF = "一"
 _FORBIDDEN = "不得"  # canonical text says 不得 for 禁止 and 严禁 too
 _OCCASION_RE = re.compile(r"([^，,；;。]{4,20}[后时])[，,]")  # "发生生产安全事故后，": when the rest holds
 # "淘汰的危及生产安全的工艺、设备经维修可以使用": the object fronted, a condition, a modal and a short verb
@@ -146,6 +150,13 @@ class Solution:
     evidence: Evidence | None = None
     findings: list[Finding] = field(default_factory=list)  # a choice question's, per option
     negative: bool = False  # the stem asks for what is not so (不包括, 错误的是)
+
+
+def numbered(text: str, number: str) -> Composite:
+    """A 项 joined to its lead-in, with the 项's number in the article (二 for （二）)."""
+    composite = Composite(text)
+    composite.number = number
+    return composite
 
 
 class Violation(str):
@@ -214,7 +225,7 @@ class StatementJudge:
                         sentences.append(PunishedAct(_ONE_OF_RE.sub(item.rstrip("；;。的") + "的", leadin, count=1)))
                         sentences += _duty(leadin, item)
                     elif leadin:
-                        sentences.append(Composite(leadin + item))
+                        sentences.append(numbered(leadin + item, ITEM_RE.match(line).group(1)))
                         sentences += _graded_rule(leadin, item)
                     continue
                 leadin = line if line.endswith(("：", ":")) else ""
@@ -292,6 +303,9 @@ class StatementJudge:
         target = self._canonical(statement)
         if len(target) < 6:
             return Finding(None, 0.0)
+        ordinal = _ORDINAL_RE.search(statement)
+        if ordinal:
+            return self._ordinal_item(statement, ordinal, law, order_free, reworded)
         candidates = candidates if candidates is not None else self._candidates(statement, law)
         fronted = self._fronted(statement, law, candidates, order_free)
         if fronted:
@@ -349,6 +363,23 @@ class StatementJudge:
             return self._denied(statement, candidates)
         return (self._in_context(statement, law, candidates, order_free) or self._policy(statement, candidates)
                 or self._elided(statement, law, candidates, order_free))
+
+    def _ordinal_item(self, statement: str, ordinal: re.Match, law: str | None, order_free: bool,
+                      reworded: bool) -> Finding:
+        """A 项 said with its place in the list ("…应具备的条件之三：设置安全生产管理机构…"): the 项 read under
+        the list's lead-in (…应具备下列条件：…), then its number: the 项 proven at another place is another
+        fact; one proven by a sentence that is no numbered 项 leaves the place unread (undecided). 之一 says
+        one of the list's 项, at no place."""
+        listed = f"{statement[:ordinal.start()]}{_POINTERS[0]}{ordinal.group(1)}：{statement[ordinal.end():]}"
+        finding = self.judge_statement(listed, law, None, order_free, reworded)
+        if finding.verdict is not True or ordinal.group(2) == _ONE_OF:
+            return finding
+        number = getattr(finding.evidence.sentence, "number", None)
+        if number is None:
+            return Finding(None, 0.0)
+        if number == ordinal.group(2):
+            return finding
+        return Finding(False, finding.coverage, finding.evidence, finding.matched, decisive=True)
 
     def _in_context(self, statement: str, law: str | None, candidates, order_free: bool) -> Finding | None:
         """A statement that opens with when it holds ("发生生产安全事故后，实行施工总承包的建设工程，由总承包单位
@@ -460,8 +491,9 @@ class StatementJudge:
     # --- questions --------------------------------------------------------------------
 
     def read_stem(self, stem: str) -> tuple[str, str | None]:
-        """The stem without its 根据《…》 lead-in or a 判断's closing （ ）, and the law it names."""
-        stem = JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip())
+        """The stem without its 根据《…》 lead-in (a decree or edition after the title too) or a 判断's closing （ ）,
+        and the law it names."""
+        stem = EDITION_RE.sub("", JUDGE_MARK_RE.sub("", PAGE_MARK_RE.sub("", stem).strip()))
         # the first law named that the store holds ("违反《…应急管理办法》…，依照《生产安全事故报告和调查处理条例》")
         named = (self.law_title(name) for name in CITED_LAW_RE.findall(stem))
         return duty_item(PREFIX_RE.sub("", stem)), next((title for title in named if title), None)

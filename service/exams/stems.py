@@ -23,6 +23,10 @@ _ARTICLE = r"(?:第[一二三四五六七八九十百零〇]+条)?"
 # lead-in naming the law
 PREFIX_RE = re.compile(rf"^(?:(?:根据|依据|按照)《[^》]+》{_ARTICLE}中?(?:的)?(?:规定|要求)?|《[^》]+》{_ARTICLE}中?(?:的)?(?:规定|要求))[，,：:]?")
 CITED_LAW_RE = re.compile(r"《([^》]+)》")
+# "《危险化学品安全管理条例》（中华人民共和国国务院令第591号）", "《安全生产法》（2021年修正）": the decree or
+# edition a bank writes after a law's title names the text, it is no figure of the rule the stem states
+EDITION_RE = re.compile(r"(?<=》)\s*[（(](?:[^（）()]{0,20}令\s*)?第?\s*\d+\s*号\s*[）)]"
+                        r"|(?<=》)\s*[（(]\s*\d{4}\s*年[^（）()]{0,12}[）)]")
 # "…产品合格证。（ ）": the bracket a 判断 stem ends with, where the trainee writes √ or ×
 JUDGE_MARK_RE = re.compile(r"(?<=[。.！!？?])\s*[(（]\s*[)）]\s*$")
 # "应当提供建- 154 -设工程有关…": a page number a bank copied from a printed book into the stem

@@ -15,3 +15,12 @@ def test_each_keyed_option_of_a_tune_half_becomes_a_true_statement():
     assert [(p["id"], p["option"], p["answer"], p["type"]) for p in made] == [("q1", "A", "true", "judge"),
                                                                               ("q1", "C", "true", "judge")]
     assert made[1]["stem"] == "施工单位应当对模板工程等达到一定规模的危险性较大的分部分项工程编制专项施工方案。"
+
+
+def test_a_blank_key_of_a_tune_half_becomes_a_true_statement():
+    from regkb.eval.metrics.key_probes import probes
+
+    row = {"type": "blank", "stem": "安全警示标志必须符合（ ）标准。", "options": [], "answer": "国家",
+           "id": "b1", "half": "tune", "gold": "right"}
+    made = probes([("extra", [row, {**row, "id": "b2", "half": "test"}])])
+    assert [(p["id"], p["option"], p["stem"]) for p in made] == [("b1", "key", "安全警示标志必须符合国家标准。")]
