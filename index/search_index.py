@@ -223,15 +223,22 @@ class SearchIndex:
 
     def sentence_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
         """The best sentence score of each of ``rows`` (rows without sentence vectors are left out)."""
+        return {row: max(scores) for row, scores in self.sentence_cosines(query_vector, rows).items()}
+
+    def sentence_cosines(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, list[float]]:
+        """The score of each sentence of each of ``rows``, in the order of ``split_sentences`` (rows
+        without sentence vectors are left out)."""
         if self.sentences is None or not rows:
             return {}
         starts = np.searchsorted(self.sentence_rows, rows, side="left")
         ends = np.searchsorted(self.sentence_rows, rows, side="right")
-        ids = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0)
+        ids = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
         if not len(ids):
             return {}
         scores, found = ann.search(self.sentences, query_vector, len(ids), ids.astype(np.int64))
-        return self._best_per_row(scores[0], found[0])
+        by_id = {int(i): float(s) for s, i in zip(scores[0], found[0]) if i >= 0}
+        return {int(row): [by_id[i] for i in range(a, b)] for row, a, b in zip(rows, starts, ends)
+                if b > a and all(i in by_id for i in range(a, b))}
 
     def _best_per_row(self, scores: np.ndarray, ids: np.ndarray) -> dict[int, float]:
         best: dict[int, float] = {}

@@ -497,6 +497,21 @@ class MilvusSearchIndex:
                                                                output_fields=["chunk", "dense"])))
         return best
 
+    def sentence_cosines(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, list[float]]:
+        """The score of each sentence of each of ``rows``, in the order of ``split_sentences`` (the
+        ``n``-th is keyed ``sentence_key(row, n)``; rows without sentence vectors are left out)."""
+        if not self.sentences or not rows:
+            return {}
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        found: dict[int, dict[int, float]] = {}
+        for start in range(0, len(rows), WRITE_BATCH):
+            part = ", ".join(str(int(r)) for r in rows[start : start + WRITE_BATCH])
+            for entity in self.client.query(self.sentences, filter=f"chunk in [{part}]", output_fields=["pk", "chunk", "dense"]):
+                found.setdefault(int(entity["chunk"]), {})[int(entity["pk"])] = float(
+                    np.dot(query, np.asarray(entity["dense"], dtype=np.float32)))
+        ordered = {row: [sentence_key(row, n) for n in range(len(scores))] for row, scores in found.items()}
+        return {row: [found[row][key] for key in keys] for row, keys in ordered.items() if all(k in found[row] for k in keys)}
+
 
 def as_list(vector: np.ndarray) -> list[float]:
     return np.asarray(vector, dtype=np.float32).reshape(-1).tolist()

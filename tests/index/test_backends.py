@@ -115,6 +115,19 @@ def test_sentence_evidence_scores_alike(law_kb, migration, milvus_uri):
     assert changed
 
 
+def test_each_sentence_scores_alike(law_kb, migration, milvus_uri):
+    """Each stored sentence's score, in its chunk's order (what the answer desk reads a quoted sentence
+    by), is the same on both backends, and its best is the chunk's sentence score."""
+    milvus = KnowledgeBase.open(_milvus_settings(law_kb.settings, milvus_uri, "law"), create=False)
+    vector = law_kb.embedder.embed_queries([SENTENCE_QUESTIONS[0]])[0]
+    rows = [row for row, _ in law_kb.index.dense_search(vector, 10, None)]
+    ours = law_kb.index.sentence_cosines(vector, rows)
+    assert ours and {row: max(scores) for row, scores in ours.items()} == law_kb.index.sentence_scores(vector, rows)
+    theirs = milvus.index.sentence_cosines(vector, [row for row, _ in milvus.index.dense_search(vector, 10, None)])
+    assert {law_kb.index.rows[row].chunk_id: [round(s, 4) for s in scores] for row, scores in ours.items()} == \
+        {milvus.index.rows[row].chunk_id: [round(s, 4) for s in scores] for row, scores in theirs.items()}
+
+
 @pytest.mark.parametrize("query, article", [("安全生产法第二十一条", "第二十一条"), ("《安全生产法》第18条规定了什么", "第十八条"),
                                             (SENTENCE_QUESTIONS[0], None)])
 def test_same_top_hit_on_both_backends(kb, law_kb, query, article):

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from regkb.corpus.models import DIRECTION_NAMES, Chunk
@@ -73,6 +74,51 @@ def test_a_list_item_is_quoted_with_its_lead_in_and_labelled_as_the_item():
     last = units_of(far, 0)[-1]
     assert AnswerDesk._quote_span(last)[:2] == (last.start, last.end)  # quoted after its lead-in, on its own
     assert AnswerDesk._lead_in(last) == (0, len(lead.strip())) and AnswerDesk._lead_in(item) is None
+
+
+def test_a_quote_the_index_holds_is_read_by_its_stored_vector(law_kb, monkeypatch):
+    """The words' support of a quote that is a hit's whole chunk, or one of the chunk's stored sentences,
+    reads the index's vector of that text (the chunk under its headings, the sentence under its title):
+    nothing is embedded. Any other quote, and one whose support the stored vector puts near the
+    threshold, is embedded as it is."""
+    from regkb.index.sentences import evidence_text, split_sentences
+    from regkb.service.answers.desk import COSINE_CEILING, COSINE_FLOOR, DENSE_SHARE, hit_chunk
+    from regkb.service.library.ingest import indexed_text
+
+    question = "生产经营单位的主要负责人有哪些职责"
+    embedder = law_kb.embedder
+    query = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
+    hit = next(h for h in AnswerDesk(law_kb).hits(question, None) if len(split_sentences(h.text)) > 2)
+    sentence = split_sentences(hit.text)[1]
+    two = hit.text[:hit.text.index(sentence) + len(sentence)]
+    quotes = {  # quote → the text whose vector gives its cosine
+        hit.text.rstrip(): indexed_text(hit.title, hit_chunk(hit)),
+        sentence: evidence_text(hit.title, sentence),
+        two: two,  # two sentences: embedded
+    }
+
+    def support(cosine: float) -> float:
+        return (1 - DENSE_SHARE) * 0.5 + DENSE_SHARE * min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)))
+
+    expected = {quote: support(float(query @ embedder.embed_passages([text])[0])) for quote, text in quotes.items()}
+    embedded = []
+    original = embedder.embed_passages
+    monkeypatch.setattr(embedder, "embed_passages", lambda texts, progress=None: embedded.extend(texts) or original(texts))
+
+    def weighed(desk: AnswerDesk, quote: str) -> float:
+        start = hit.text.index(quote)
+        answer = AskResponse(question=question, kind="passage", answer="", evidence=0.5,
+                             citations=[desk._span_citation(hit, start, start + len(quote))])
+        return desk._weigh(question, answer, query, hit=hit).evidence
+
+    far = AnswerDesk(law_kb, threshold=2.0)  # no support is near it
+    for quote, value in expected.items():
+        assert weighed(far, quote) == pytest.approx(value, abs=2e-4), quote
+    assert embedded == [two]
+    near = AnswerDesk(law_kb, threshold=expected[hit.text.rstrip()])
+    own = support(float(query @ original([hit.text.rstrip()])[0]))
+    assert weighed(near, hit.text.rstrip()) == pytest.approx(own, abs=2e-4)
+    assert embedded == [two, hit.text.rstrip()]
 
 
 @pytest.fixture(scope="module")
