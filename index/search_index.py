@@ -204,6 +204,14 @@ class SearchIndex:
         scores, ids = ann.search(self.vectors, query_vector, k, allowed_ids)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
+    def row_numbers(self, chunk_ids: list[str]) -> dict[str, int]:
+        """The row of each of ``chunk_ids`` the index holds (others are left out)."""
+        return {chunk_id: self._row_of[chunk_id] for chunk_id in chunk_ids if chunk_id in self._row_of}
+
+    @cached_property
+    def _row_of(self) -> dict[str, int]:
+        return {row.chunk_id: number for number, row in enumerate(self.rows)}
+
     def chunk_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Exact cosine of the query with each of ``rows``' chunk vectors."""
         if self.vectors is None or not rows:

@@ -308,6 +308,19 @@ class MilvusRows:
             self._remember(int(entity["pk"]), entity)
         return [int(e["pk"]) for e in sorted(found, key=lambda e: e["chunk_id"])]
 
+    def numbers(self, chunk_ids: list[str]) -> dict[str, int]:
+        """The row of each of ``chunk_ids`` the collection holds: the rows a search just brought
+        along are known; the others are looked up by chunk id."""
+        known = {row.chunk_id: number for number, row in self._known.items()}
+        missing = [chunk_id for chunk_id in dict.fromkeys(chunk_ids) if chunk_id not in known]
+        for start in range(0, len(missing), WRITE_BATCH):
+            listed = ", ".join(f'"{_quoted(chunk_id)}"' for chunk_id in missing[start : start + WRITE_BATCH])
+            for entity in self.client.query(self.collection, filter=f"chunk_id in [{listed}]",
+                                            output_fields=["pk", *ROW_FIELDS]):
+                self._remember(int(entity["pk"]), entity)
+                known[entity["chunk_id"]] = int(entity["pk"])
+        return {chunk_id: known[chunk_id] for chunk_id in chunk_ids if chunk_id in known}
+
     def hits(self, results: list[dict], sign: float) -> Hits:
         hits = []
         for result in results:
@@ -460,6 +473,10 @@ class MilvusSearchIndex:
                                      filter=allowed or "", output_fields=list(ROW_FIELDS),
                                      search_params=dense_search_params(len(self.rows)))
         return self.rows.hits(results[0], sign=1.0)
+
+    def row_numbers(self, chunk_ids: list[str]) -> dict[str, int]:
+        """As ``SearchIndex.row_numbers``."""
+        return self.rows.numbers(chunk_ids)
 
     def chunk_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Exact cosine of the query with each of ``rows``' chunk vectors."""

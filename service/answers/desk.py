@@ -412,7 +412,7 @@ class AnswerDesk:
         """The cosine of ``query`` with the index's vector of ``quote`` when the quote is ``hit``'s
         whole chunk (embedded under its title and headings) or one of the chunk's sentences
         (``index/sentences.py``, embedded under the document's title); None for any other quote."""
-        row = self._rows.get(hit.chunk_id)
+        row = self.kb.index.row_numbers([hit.chunk_id]).get(hit.chunk_id)
         if row is None:
             return None
         if quote.strip() == hit.text.strip():
@@ -490,7 +490,7 @@ class AnswerDesk:
             return [], None
         terms = self._question_terms(question)
         index = self.kb.index
-        rows = [self._rows[hit.chunk_id] for hit in hits]
+        rows = self._row_numbers([hit.chunk_id for hit in hits])
         embedder = self.kb.embedder
         plain = np.asarray(embedder.embed_queries([question])[0], dtype=np.float32)
         tuned_text = embedded_query(question, self.kb.tokenizer.expansion_terms(question))
@@ -525,10 +525,10 @@ class AnswerDesk:
         """The short titles of the store's documents (消防法), as a question names them."""
         return frozenset(filter(None, (_short_title(d.title) for d in self.kb.store.documents())))
 
-    @cached_property
-    def _rows(self) -> dict[str, int]:
-        """Index row of each chunk id."""
-        return {row.chunk_id: i for i, row in enumerate(self.kb.index.rows)}
+    def _row_numbers(self, chunk_ids: list[str]) -> list[int]:
+        """The index row of each chunk (by the index in use: after an ingest, the new one's)."""
+        numbers = self.kb.index.row_numbers(chunk_ids)
+        return [numbers[chunk_id] for chunk_id in chunk_ids]
 
     def _best_unit(self, terms, hit, rank: int) -> Unit | None:
         """The hit's sentence that covers most of the question (with a share of its whole
@@ -599,7 +599,7 @@ class AnswerDesk:
         chunks = penalty_articles(self._doc_chunks(cited.doc_id))
         if not chunks:
             return None
-        rows = [self._rows[c.chunk_id] for c in chunks]
+        rows = self._row_numbers([c.chunk_id for c in chunks])
         naming = [row for row, c in zip(rows, chunks) if names_article(c.text, ref.article)]
         vector = np.asarray(self.kb.embedder.embed_queries([cited.text])[0], dtype=np.float32)
         chunk_cos, sentence_cos = self.kb.index.chunk_scores(vector, rows), self.kb.index.sentence_scores(vector, rows)

@@ -140,6 +140,19 @@ def test_same_top_hit_on_both_backends(kb, law_kb, query, article):
         assert theirs.article == article and theirs.source == SAFETY_LAW.name
 
 
+@pytest.mark.parametrize("question", [DUTIES_OF_THE_HEAD, SENTENCE_QUESTIONS[0], "违反安全生产法第二十一条会受到什么处罚"])
+def test_ask_answers_alike_on_both_backends(kb, law_kb, question):
+    """``ask`` finds the index rows of its hits by chunk id (for their signals, a quote's stored vector and a
+    cited article's penalty): the same answer, support and quotes on both backends."""
+    ours, theirs = law_kb.ask(question), kb.ask(question)
+    assert not ours.abstained and ours.citations
+
+    def read(answer):
+        return answer.confidence, answer.support, [(c.source, c.article, c.quote) for c in answer.citations]
+
+    assert read(theirs) == read(ours)
+
+
 @pytest.mark.parametrize("filters, check", [
     (SearchFilters(region="辽宁"), lambda hit: "辽宁" in (hit.region or "")),
     (SearchFilters(doc_type="law"), lambda hit: hit.doc_type == "law"),
