@@ -254,9 +254,6 @@ class KnowledgeBase:
         return SearchResponse(query=query, mode=search_mode.value,
                               hits=self._fold_restatements(hits, asked, [row for row, _ in ranked], yields)[:k])
 
-    def _rows_by_chunk(self) -> dict[str, int]:
-        return self._cache.get("rows_by_chunk", lambda: {row.chunk_id: number for number, row in enumerate(self.index.rows)})
-
     def _national_sources(self, ranked: list[tuple[int, float]], allowed) -> dict[int, int]:
         """The ranked articles that restate a national one the filters allow (a local article, or a
         national one that repeats a text of higher standing): row → national row."""
@@ -266,7 +263,7 @@ class KnowledgeBase:
         restating = {row: index_rows[row].restates for row, _ in ranked if index_rows[row].restates}
         if not restating:  # none known (or a backend that keeps no such map)
             return {}
-        rows_by_chunk = self._rows_by_chunk()
+        rows_by_chunk = self.index.row_numbers(list(restating.values()))
         sources = {row: rows_by_chunk[chunk_id] for row, chunk_id in restating.items() if chunk_id in rows_by_chunk}
         return {row: source for row, source in sources.items() if allowed is None or allowed[source]}
 
