@@ -118,7 +118,7 @@ def test_a_failed_add_leaves_the_last_good_index(appended_kb, monkeypatch):
 
     monkeypatch.setattr(FaissBm25sStorage, "_save_tokens", disk_full)
     with pytest.raises(KnowledgeBaseError):
-        kb.ingest([LIBRARY / "北京市安全生产条例(2022-05-25).md"])
+        pooled_ingest(kb, [LIBRARY / "北京市安全生产条例(2022-05-25).md"])  # embedded once a session
     assert (kb.store.generation, len(kb.store.documents())) == (generation, documents)
     assert kb.index_storage.current_generation() == generation
     kb.forget_built()
