@@ -177,7 +177,7 @@ def test_a_follow_up_is_read_with_the_questions_before_it(client):
 
 @pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"question": ""}', b'{"question": 5}',
                                   '{"question": "问"}'.replace("问", "问" * 2001).encode("utf-8"), b"",
-                                  b'{"question": "\u90a3\u5462", "previous": "x"}',
+                                  rb'{"question": "\u90a3\u5462", "previous": "x"}',
                                   ('{"question": "a", "previous": [%s]}' % ",".join(['"q"'] * 21)).encode()])
 def test_bad_ask_bodies_are_a_chinese_4xx(client, body):
     response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
