@@ -183,15 +183,6 @@ def entity_row(entity: dict) -> IndexRow:
                     section_path=json.loads(entity.get("section_path") or "[]"))
 
 
-def _best_per_row(query: np.ndarray, entities: list[dict]) -> dict[int, float]:
-    """The best cosine per chunk of sentence entities (``chunk``, ``dense``)."""
-    best: dict[int, float] = {}
-    for entity in entities:
-        row, score = int(entity["chunk"]), float(np.dot(query, np.asarray(entity["dense"], dtype=np.float32)))
-        best[row] = max(best.get(row, -1.0), score)
-    return best
-
-
 def row_key(row: IndexRow, text: str, model_id: str) -> int:
     """The entity's primary key: any change of text, metadata or model makes a new entity."""
     payload = json.dumps([row.__dict__, text, model_id], ensure_ascii=False, sort_keys=True)
@@ -504,15 +495,7 @@ class MilvusSearchIndex:
 
     def sentence_scores(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, float]:
         """The best sentence score of each of ``rows`` (rows without sentence vectors are left out)."""
-        if not self.sentences or not rows:
-            return {}
-        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        best: dict[int, float] = {}
-        for start in range(0, len(rows), WRITE_BATCH):
-            part = ", ".join(str(int(r)) for r in rows[start : start + WRITE_BATCH])
-            best.update(_best_per_row(query, self.client.query(self.sentences, filter=f"chunk in [{part}]",
-                                                               output_fields=["chunk", "dense"])))
-        return best
+        return {row: max(scores) for row, scores in self.sentence_cosines(query_vector, rows).items()}
 
     def sentence_cosines(self, query_vector: np.ndarray, rows: list[int]) -> dict[int, list[float]]:
         """The score of each sentence of each of ``rows``, in the order of ``split_sentences`` (the
